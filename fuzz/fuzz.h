@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The libFuzzer entry point every fuzz-*.c defines. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+#include "parse-util.h"
+
+static LogTarget log_target = LOG_TARGET_AUTO;
+static int log_max_level = LOG_INFO;
+
+void log_set_target(LogTarget t) {
+        log_target = t;
+}
+
+void log_set_max_level(int level) {
+        log_max_level = level;
+}
+
+int log_get_max_level(void) {
+        return log_max_level;
+}
+
+static int log_level_from_string(const char *s) {
+        static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+        uint32_t n;
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (strcasecmp(s, names[i]) == 0)
+                        return (int) i;
+        if (safe_atou32(s, &n) >= 0 && n <= LOG_DEBUG)
+                return (int) n;
+        return -EINVAL;
+}
+
+void log_parse_environment(void) {
+        const char *e = getenv("ATTEST_LOG_LEVEL");
+        int level;
+
+        if (e && (level = log_level_from_string(e)) >= 0)
+                log_max_level = level;
+}
+
+/* stderr is the journal's stream when $JOURNAL_STREAM names its device and inode. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+                return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return st.st_dev == dev && st.st_ino == ino;
+}
+
+static bool use_journal(void) {
+        static int cached = -1;
+
+        if (log_target == LOG_TARGET_JOURNAL)
+                return true;
+        if (log_target == LOG_TARGET_STDERR)
+                return false;
+        if (cached < 0)
+                cached = stderr_is_journal();
+        return cached;
+}
+
+_printf_(7, 0)
+static int log_dispatch(int level, int error, const char *message_id, const char *file, int line,
+                        const char *func, const char *format, va_list ap) {
+        char buf[2048];
+        int saved = errno;
+
+        errno = error < 0 ? -error : error;
+        (void) vsnprintf(buf, sizeof buf, format, ap);
+
+        if (use_journal()) {
+                char mid[64];
+                (void) snprintf(mid, sizeof mid, "MESSAGE_ID=%s", message_id ?: "");
+                (void) sd_journal_send("MESSAGE=%s", buf,
+                                       "PRIORITY=%i", level,
+                                       "CODE_FILE=%s", file,
+                                       "CODE_LINE=%i", line,
+                                       "CODE_FUNC=%s", func,
+                                       "ERRNO=%i", error < 0 ? -error : error,
+                                       message_id ? mid : NULL,
+                                       NULL);
+        } else
+                fprintf(stderr, "%s\n", buf);
+
+        errno = saved;
+        return error < 0 ? error : -error;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        if (level > log_max_level)
+                return error < 0 ? error : -error;
+        va_start(ap, format);
+        r = log_dispatch(level, error, NULL, file, line, func, format, ap);
+        va_end(ap);
+        return r;
+}
+
+int log_struct_internal(int level, int error, const char *message_id, const char *file, int line,
+                        const char *func, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        if (level > log_max_level)
+                return error < 0 ? error : -error;
+        va_start(ap, format);
+        r = log_dispatch(level, error, message_id, file, line, func, format, ap);
+        va_end(ap);
+        return r;
+}

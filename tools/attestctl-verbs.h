@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The top-level verbs of attestctl; each lives in its own attestctl-<subject>.c. */
+
+#define ATTESTCTL_VERBS \
+        /* verbs are added here, one line each: { "name", verb_fn, "summary" }, */
