@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Sourced by integration tests: one private swtpm per test on free loopback ports.
+#
+#   . "$(dirname "$0")/swtpm.sh"
+#   swtpm_start            # exports SWTPM_PORT, TPM2TOOLS_TCTI, ATTEST_TCTI; cleanup on exit
+#
+# Tests exit 77 (skipped) when swtpm or tpm2-tools are genuinely absent.
+
+require_tool() {
+        for t in "$@"; do
+                command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
+        done
+}
+
+# A free TCP port pair (port, port+1) on loopback.
+free_port_pair() {
+        python3 - <<'PY'
+import socket
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
+    if p >= 65535: a.close(); continue
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", p + 1))
+    except OSError:
+        a.close(); b.close(); continue
+    a.close(); b.close(); print(p); break
+PY
+}
+
+swtpm_stop() {
+        if [ -n "${SWTPM_PID:-}" ]; then
+                kill "$SWTPM_PID" 2>/dev/null || true
+                wait "$SWTPM_PID" 2>/dev/null || true
+                SWTPM_PID=
+        fi
+        [ -n "${SWTPM_DIR:-}" ] && rm -rf "$SWTPM_DIR"
+        SWTPM_DIR=
+}
+
+# Starts swtpm with a fresh state (or the state directory in $1), waits until it answers.
+swtpm_start() {
+        require_tool swtpm swtpm_setup tpm2_startup python3
+        SWTPM_DIR=${1:-$(mktemp -d)}
+        local port
+        for _ in 1 2 3 4 5; do
+                port=$(free_port_pair)
+                swtpm socket --tpm2 --tpmstate dir="$SWTPM_DIR" \
+                        --server type=tcp,port="$port",bindaddr=127.0.0.1 \
+                        --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
+                        --flags not-need-init,startup-clear >"$SWTPM_DIR/swtpm.log" 2>&1 &
+                SWTPM_PID=$!
+                for _ in $(seq 50); do
+                        if TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port" tpm2_getrandom 1 >/dev/null 2>&1; then
+                                export SWTPM_PORT=$port
+                                export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
+                                export ATTEST_TCTI="$TPM2TOOLS_TCTI"
+                                trap swtpm_stop EXIT
+                                return 0
+                        fi
+                        kill -0 "$SWTPM_PID" 2>/dev/null || break
+                        sleep 0.1
+                done
+                kill "$SWTPM_PID" 2>/dev/null || true
+                wait "$SWTPM_PID" 2>/dev/null || true
+        done
+        echo "swtpm did not start" >&2
+        cat "$SWTPM_DIR/swtpm.log" >&2 || true
+        return 1
+}
+
+# There is no resource manager: flush every transient object and session a step left behind.
+swtpm_flush() {
+        tpm2_flushcontext -t >/dev/null 2>&1 || true
+        tpm2_flushcontext -s >/dev/null 2>&1 || true
+}
