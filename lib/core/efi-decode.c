@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "efi-decode.h"
+#include "hexdecode.h"
+#include "limits.h"
+
+void efi_guid_to_string(const uint8_t g[16], char ret[EFI_GUID_STRING_MAX]) {
+        snprintf(ret, EFI_GUID_STRING_MAX,
+                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6],
+                 g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+}
+
+int efi_guid_from_string(const char *s, uint8_t ret[16]) {
+        static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+        uint8_t g[16];
+        size_t k = 0;
+
+        if (!s || strlen(s) != 36)
+                return -EINVAL;
+        for (size_t i = 0; i < 36;) {
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (s[i++] != '-')
+                                return -EINVAL;
+                        continue;
+                }
+                if (hex_decode_into(s + i, 2, g + order[k++], 1) < 0)
+                        return -EINVAL;
+                i += 2;
+        }
+        memcpy(ret, g, 16);
+        return 0;
+}
+
+int utf16le_to_utf8(const uint8_t *p, size_t n_units, char **ret) {
+        _cleanup_free_ char *s = malloc(n_units * 3 + 1);
+        size_t o = 0;
+
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_units; i++) {
+                uint32_t c = p[2 * i] | (uint32_t) p[2 * i + 1] << 8;
+
+                if (c == 0)
+                        break;
+                if (c >= 0xD800 && c <= 0xDFFF)
+                        c = 0xFFFD;   /* surrogates: not in the names and paths firmware logs */
+                if (c < 0x80)
+                        s[o++] = (char) c;
+                else if (c < 0x800) {
+                        s[o++] = (char) (0xC0 | c >> 6);
+                        s[o++] = (char) (0x80 | (c & 0x3F));
+                } else {
+                        s[o++] = (char) (0xE0 | c >> 12);
+                        s[o++] = (char) (0x80 | ((c >> 6) & 0x3F));
+                        s[o++] = (char) (0x80 | (c & 0x3F));
+                }
+        }
+        s[o] = 0;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int efi_variable_parse(const uint8_t *p, size_t n, EfiVariable *ret) {
+        EfiVariable v = {};
+        uint64_t name_len, data_len;
+        const uint8_t *name;
+        size_t o = 0;
+        int r;
+
+        if (cursor_read_bytes(p, n, &o, v.guid, 16) < 0 ||
+            cursor_read_le64(p, n, &o, &name_len) < 0 ||
+            cursor_read_le64(p, n, &o, &data_len) < 0)
+                return -EBADMSG;
+        if (name_len > EFI_VARIABLE_NAME_MAX)
+                return -E2BIG;
+        if (cursor_read_span(p, n, &o, name_len * 2, &name) < 0)
+                return -EBADMSG;
+        if (data_len != n - o)
+                return -EBADMSG;   /* short, or trailing bytes */
+        r = utf16le_to_utf8(name, name_len, &v.name);
+        if (r < 0)
+                return r;
+        v.data = p + o;
+        v.data_size = data_len;
+        *ret = v;
+        return 0;
+}
+
+void efi_variable_done(EfiVariable *v) {
+        if (v)
+                v->name = mfree(v->name);
+}
+
+static const struct {
+        const char *name;
+        const char *guid;
+} signature_types[] = {
+        { "x509",    "a5c059a1-94e4-4aa7-87b5-ab155c2bf072" },
+        { "sha256",  "c1c41626-504c-4092-aca9-41f936934328" },
+        { "sha1",    "826ca512-cf10-4ac9-b187-be01496631bd" },
+        { "sha224",  "0b6e5233-a65c-44c9-9407-d9ab83bfc8bd" },
+        { "sha384",  "ff3e5307-9fd0-48c9-85f1-8ad56c701e01" },
+        { "sha512",  "093e0fae-a6c4-4f50-9f1b-d41e2b89c19a" },
+        { "rsa2048", "3c5766e8-269c-4e34-aa14-ed776e85b3b6" },
+        { "x509_sha256", "3bd2a492-96c0-4079-b420-fcf98ef103ed" },
+        { "x509_sha384", "7076876e-80c2-4ee6-aad2-28b349a6865b" },
+        { "x509_sha512", "446dbf63-2502-4cda-bcfa-2465d2b0fe9d" },
+};
+
+const char *efi_signature_type_name(const uint8_t type[16]) {
+        char s[EFI_GUID_STRING_MAX];
+
+        efi_guid_to_string(type, s);
+        for (size_t i = 0; i < ELEMENTSOF(signature_types); i++)
+                if (strcmp(s, signature_types[i].guid) == 0)
+                        return signature_types[i].name;
+        return NULL;
+}
+
+int efi_signature_type_from_name(const char *name, uint8_t ret[16]) {
+        for (size_t i = 0; i < ELEMENTSOF(signature_types); i++)
+                if (strcmp(name, signature_types[i].name) == 0)
+                        return efi_guid_from_string(signature_types[i].guid, ret);
+        return efi_guid_from_string(name, ret);
+}
+
+bool efi_signature_is_x509(const uint8_t type[16]) {
+        const char *n = efi_signature_type_name(type);
+        return n && strcmp(n, "x509") == 0;
+}
+
+static int parse_signature_list(const uint8_t *p, size_t n, size_t *offset, EfiSignature **sigs, size_t *n_sigs) {
+        uint32_t list_size, header_size, sig_size;
+        uint8_t type[16];
+        size_t o = *offset, end, count;
+        EfiSignature *a;
+
+        if (cursor_read_bytes(p, n, &o, type, 16) < 0 ||
+            cursor_read_le32(p, n, &o, &list_size) < 0 ||
+            cursor_read_le32(p, n, &o, &header_size) < 0 ||
+            cursor_read_le32(p, n, &o, &sig_size) < 0)
+                return -EBADMSG;
+        /* 28 header bytes are read; the list must hold its header and whole entries */
+        if (list_size < 28 || cursor_need(n, *offset, list_size) < 0 || sig_size <= 16 ||
+            header_size > list_size - 28 || (list_size - 28 - header_size) % sig_size != 0)
+                return -EBADMSG;
+        end = *offset + list_size;
+        o += header_size;
+        count = (list_size - 28 - header_size) / sig_size;
+        if (count > EFI_SIGNATURES_MAX || *n_sigs + count > EFI_SIGNATURES_MAX)
+                return -E2BIG;
+
+        a = reallocarray(*sigs, *n_sigs + count, sizeof(EfiSignature));
+        if (!a)
+                return -ENOMEM;
+        *sigs = a;
+        for (size_t i = 0; i < count; i++) {
+                EfiSignature *s = a + (*n_sigs)++;
+                memcpy(s->type, type, 16);
+                memcpy(s->owner, p + o, 16);
+                s->data = p + o + 16;
+                s->size = sig_size - 16;
+                o += sig_size;
+        }
+        *offset = end;
+        return 0;
+}
+
+int efi_signature_lists_parse(const uint8_t *p, size_t n, EfiSignature **ret, size_t *ret_n) {
+        _cleanup_free_ EfiSignature *sigs = NULL;
+        size_t n_sigs = 0, o = 0;
+        int r;
+
+        while (o < n) {
+                r = parse_signature_list(p, n, &o, &sigs, &n_sigs);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(sigs);
+        *ret_n = n_sigs;
+        return 0;
+}
+
+int efi_image_load_parse(const uint8_t *p, size_t n, EfiImageLoad *ret) {
+        EfiImageLoad l = {};
+        uint64_t dp_len;
+        size_t o = 0;
+
+        if (cursor_read_le64(p, n, &o, &l.location) < 0 ||
+            cursor_read_le64(p, n, &o, &l.length) < 0 ||
+            cursor_read_le64(p, n, &o, &l.link_time_address) < 0 ||
+            cursor_read_le64(p, n, &o, &dp_len) < 0)
+                return -EBADMSG;
+        if (dp_len != n - o)
+                return -EBADMSG;
+        l.device_path = p + o;
+        l.device_path_size = dp_len;
+        *ret = l;
+        return 0;
+}
+
+int efi_firmware_blob_parse(uint32_t event_type, const uint8_t *p, size_t n, EfiFirmwareBlob *ret) {
+        EfiFirmwareBlob b = {};
+        size_t o = 0;
+
+        if (event_type == EV_EFI_PLATFORM_FIRMWARE_BLOB2) {
+                uint8_t len;
+                const uint8_t *desc;
+
+                if (cursor_read_u8(p, n, &o, &len) < 0 || cursor_read_span(p, n, &o, len, &desc) < 0)
+                        return -EBADMSG;
+                b.description = strndup((const char *) desc, len);
+                if (!b.description)
+                        return -ENOMEM;
+        }
+        if (cursor_read_le64(p, n, &o, &b.base) < 0 || cursor_read_le64(p, n, &o, &b.length) < 0 || o != n) {
+                free(b.description);
+                return -EBADMSG;
+        }
+        *ret = b;
+        return 0;
+}
+
+static bool looks_utf16(const uint8_t *p, size_t n) {
+        if (n < 2 || n % 2 != 0)
+                return false;
+        for (size_t i = 1; i < n; i += 2)
+                if (p[i] != 0 || (p[i - 1] == 0 && i + 1 < n))
+                        return false;
+        return true;
+}
+
+int efi_event_string(const uint8_t *p, size_t n, char **ret) {
+        char *s;
+
+        if (n > EFI_STRING_MAX)
+                return -E2BIG;
+        if (looks_utf16(p, n))
+                return utf16le_to_utf8(p, n / 2, ret);
+        s = strndup((const char *) p, n);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int efi_signature_digest(const EfiSignature *s, uint8_t *ret, size_t *ret_size) {
+        const char *type = efi_signature_type_name(s->type);
+        const HashAlg *alg = type ? hash_alg_from_name(type) : NULL;
+        int r;
+
+        if (alg) {
+                if (s->size != alg->size)
+                        return -EBADMSG;
+                memcpy(ret, s->data, s->size);
+                *ret_size = s->size;
+                return 0;
+        }
+        alg = hash_alg_from_name("sha256");
+        r = hash_alg_digest(alg, s->data, s->size, ret);
+        if (r < 0)
+                return r;
+        *ret_size = alg->size;
+        return 0;
+}
