@@ -4,7 +4,11 @@
 /* The top-level verbs of attestctl; each lives in its own attestctl-<subject>.c. */
 
 int verb_eventlog(int argc, char *argv[]);
+int verb_policy(int argc, char *argv[]);
+int verb_boot_policy_run(int argc, char *argv[]);
 
 #define ATTESTCTL_VERBS \
         /* verbs are added here, one line each: { "name", verb_fn, "summary" }, */ \
-        { "eventlog", verb_eventlog, "Dump or replay a TCG event log (UEFI measured boot)" },
+        { "eventlog", verb_eventlog, "Dump or replay a TCG event log (UEFI measured boot)" }, \
+        { "policy", verb_policy, "Create policies" }, \
+        { "boot-policy-run", verb_boot_policy_run, "Evaluate a TCG event log against a boot reference state" },

@@ -197,7 +197,8 @@ int efi_image_load_parse(const uint8_t *p, size_t n, EfiImageLoad *ret) {
             cursor_read_le64(p, n, &o, &l.link_time_address) < 0 ||
             cursor_read_le64(p, n, &o, &dp_len) < 0)
                 return -EBADMSG;
-        if (dp_len != n - o)
+        /* shim pads the structure: bytes after the device path are ignored */
+        if (dp_len > n - o)
                 return -EBADMSG;
         l.device_path = p + o;
         l.device_path_size = dp_len;
