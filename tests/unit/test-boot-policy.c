@@ -120,7 +120,7 @@ static void test_tampered_digests(void **state) {
 
 static void test_alternatives(void **state) {
         _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log("keylime/mb_log.bin");
-        json_object *p = policy_for(log), *stage, *digests, *kernels, *alt;
+        json_object *p = policy_for(log), *stage, *digests, *kernels, *alt = NULL;
         BootFailures f = {};
 
         /* a second, different kernel and a second shim: still passes */
