@@ -209,6 +209,7 @@ int efi_image_load_parse(const uint8_t *p, size_t n, EfiImageLoad *ret) {
 int efi_firmware_blob_parse(uint32_t event_type, const uint8_t *p, size_t n, EfiFirmwareBlob *ret) {
         EfiFirmwareBlob b = {};
         size_t o = 0;
+        int r;
 
         if (event_type == EV_EFI_PLATFORM_FIRMWARE_BLOB2) {
                 uint8_t len;
@@ -216,9 +217,9 @@ int efi_firmware_blob_parse(uint32_t event_type, const uint8_t *p, size_t n, Efi
 
                 if (cursor_read_u8(p, n, &o, &len) < 0 || cursor_read_span(p, n, &o, len, &desc) < 0)
                         return -EBADMSG;
-                b.description = strndup((const char *) desc, len);
-                if (!b.description)
-                        return -ENOMEM;
+                r = efi_event_string(desc, len, &b.description);
+                if (r < 0)
+                        return r;
         }
         if (cursor_read_le64(p, n, &o, &b.base) < 0 || cursor_read_le64(p, n, &o, &b.length) < 0 || o != n) {
                 free(b.description);
@@ -244,6 +245,9 @@ int efi_event_string(const uint8_t *p, size_t n, char **ret) {
                 return -E2BIG;
         if (looks_utf16(p, n))
                 return utf16le_to_utf8(p, n / 2, ret);
+        for (size_t i = 0; i < n && p[i] != 0; i++)
+                if (p[i] >= 0x80)
+                        return -EBADMSG;   /* not text: callers show it as hex */
         s = strndup((const char *) p, n);
         if (!s)
                 return -ENOMEM;

@@ -90,8 +90,8 @@ int efi_gpt_parse(const uint8_t *p, size_t n, EfiGpt *ret);
 void efi_gpt_done(EfiGpt *g);
 
 /* Event data as text: UTF-16LE when it looks like it (systemd-stub, S-CRTM
- * versions), else bytes up to the first NUL. Non-printable bytes are kept
- * (JSON output escapes them). */
+ * versions), else ASCII up to the first NUL (control characters are kept;
+ * JSON output escapes them). -EBADMSG for bytes above 0x7F. */
 int efi_event_string(const uint8_t *p, size_t n, char **ret);
 
 /* UTF-16LE code units to UTF-8; stops at a NUL. */

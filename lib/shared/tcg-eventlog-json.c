@@ -173,6 +173,8 @@ static int decode_gpt(const TcgEvent *e, json_object *o) {
 static int decode_string(const TcgEvent *e, json_object *o) {
         _cleanup_free_ char *s = NULL;
         int r = efi_event_string(e->data, e->data_size, &s);
+        if (r == -EBADMSG)
+                return json_add_hex(o, "data", e->data, e->data_size);   /* binary, not text */
         if (r < 0)
                 return r;
         add_string(o, "string", s);
@@ -206,8 +208,11 @@ static int decode_no_action(const TcgEventLog *log, size_t index, json_object *o
                 return 0;
         }
         if (e->data_size >= 16 && memchr(e->data, 0, 16)) {
-                add_string(o, "signature", (const char *) e->data);
-                return json_add_hex(o, "data", e->data + 16, e->data_size - 16);
+                _cleanup_free_ char *sig = NULL;
+                if (efi_event_string(e->data, 16, &sig) >= 0) {
+                        add_string(o, "signature", sig);
+                        return json_add_hex(o, "data", e->data + 16, e->data_size - 16);
+                }
         }
         return json_add_hex(o, "data", e->data, e->data_size);
 }
