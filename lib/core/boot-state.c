@@ -8,8 +8,9 @@
 #include "efi-decode.h"
 #include "hexdecode.h"
 
-#define EFI_GLOBAL_VARIABLE  "8be4df61-93ca-11d2-aa0d-00e098032b8c"
-#define EFI_IMAGE_SECURITY   "d719b2cb-3d3a-4596-a3bc-dad00e67656f"
+/* 8be4df61-93ca-11d2-aa0d-00e098032b8c and d719b2cb-3d3a-4596-a3bc-dad00e67656f */
+static const uint8_t efi_global_variable[16] = { 0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11, 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c };
+static const uint8_t efi_image_security[16] = { 0xcb, 0xb2, 0x19, 0xd7, 0x3a, 0x3d, 0x96, 0x45, 0xa3, 0xbc, 0xda, 0xd0, 0x0e, 0x67, 0x65, 0x6f };
 #define KERNEL_CMDLINE       "kernel_cmdline: "
 
 int boot_failures_add(BootFailures *f, const char *id, const char *expected, const char *actual, int64_t event) {
@@ -127,8 +128,8 @@ static int read_signature_db(BootSignatureDb *db, const EfiVariable *v, size_t e
 
 static int read_variable(BootState *s, const TcgEvent *e, size_t i) {
         _cleanup_(efi_variable_done) EfiVariable v = {};
-        char guid[EFI_GUID_STRING_MAX];
         BootSignatureDb *db = NULL;
+        bool global, security;
         int r;
 
         /* PCR 7 variable events measure the whole UEFI_VARIABLE_DATA */
@@ -139,20 +140,21 @@ static int read_variable(BootState *s, const TcgEvent *e, size_t i) {
                 return data_problem(s, e, i, "digest of the UEFI_VARIABLE_DATA");
         if (efi_variable_parse(e->data, e->data_size, &v) < 0)
                 return data_problem(s, e, i, "a well-formed UEFI_VARIABLE_DATA");
-        efi_guid_to_string(v.guid, guid);
+        global = memcmp(v.guid, efi_global_variable, 16) == 0;
+        security = memcmp(v.guid, efi_image_security, 16) == 0;
 
-        if (strcmp(guid, EFI_GLOBAL_VARIABLE) == 0 && strcmp(v.name, "SecureBoot") == 0) {
+        if (global && strcmp(v.name, "SecureBoot") == 0) {
                 s->secure_boot = v.data_size == 1 && v.data[0] == 1;
                 s->secure_boot_event = i;
                 return 0;
         }
-        if (strcmp(guid, EFI_GLOBAL_VARIABLE) == 0 && strcmp(v.name, "PK") == 0)
+        if (global && strcmp(v.name, "PK") == 0)
                 db = &s->pk;
-        else if (strcmp(guid, EFI_GLOBAL_VARIABLE) == 0 && strcmp(v.name, "KEK") == 0)
+        else if (global && strcmp(v.name, "KEK") == 0)
                 db = &s->kek;
-        else if (strcmp(guid, EFI_IMAGE_SECURITY) == 0 && strcmp(v.name, "db") == 0)
+        else if (security && strcmp(v.name, "db") == 0)
                 db = &s->db;
-        else if (strcmp(guid, EFI_IMAGE_SECURITY) == 0 && strcmp(v.name, "dbx") == 0)
+        else if (security && strcmp(v.name, "dbx") == 0)
                 db = &s->dbx;
         if (!db)
                 return 0;
