@@ -82,12 +82,8 @@ static int eval_firmware(const BootPolicy *p, const BootState *s, BootFailures *
         return compare_ordered(f, "mb.firmware_blob", s->blobs, s->n_blobs, &p->firmware[best].blobs, size);
 }
 
-static bool signature_in(const BootPolicySignatures *l, const BootSignature *s) {
-        for (size_t i = 0; i < l->n_entries; i++)
-                if (memcmp(l->entries[i].type, s->type, 16) == 0 && l->entries[i].digest_size == s->digest_size &&
-                    memcmp(l->entries[i].digest, s->digest, s->digest_size) == 0)
-                        return true;
-        return false;
+static bool signature_in(const BootSignature *sorted, size_t n, const BootSignature *s) {
+        return n > 0 && bsearch(s, sorted, n, sizeof(BootSignature), boot_signature_compare);
 }
 
 static char *signature_string(const BootSignature *s) {
@@ -112,7 +108,7 @@ static int eval_allowed(const char *id, const char *name, const BootPolicySignat
                 return -ENOMEM;
         for (size_t i = 0; i < db->n_entries; i++) {
                 _cleanup_free_ char *act = NULL;
-                if (signature_in(l, db->entries + i))
+                if (signature_in(l->entries, l->n_entries, db->entries + i))
                         continue;
                 act = signature_string(db->entries + i);
                 if (!act || boot_failures_add(f, id, exp, act, (int64_t) db->event) < 0)
@@ -121,20 +117,15 @@ static int eval_allowed(const char *id, const char *name, const BootPolicySignat
         return 0;
 }
 
-/* Every forbidden entry of the policy must be in the measured dbx. */
-static int eval_dbx(const BootPolicy *p, const BootState *s, BootFailures *f) {
+/* Every forbidden entry of the policy must be in the measured dbx (sorted). */
+static int eval_dbx(const BootPolicy *p, const BootState *s, const BootSignature *dbx, BootFailures *f) {
         if (!p->dbx.set)
                 return 0;
         for (size_t i = 0; i < p->dbx.n_entries; i++) {
                 const BootSignature *want = p->dbx.entries + i;
-                bool found = false;
                 _cleanup_free_ char *exp = NULL;
 
-                for (size_t j = 0; j < s->dbx.n_entries && !found; j++)
-                        found = memcmp(s->dbx.entries[j].type, want->type, 16) == 0 &&
-                                s->dbx.entries[j].digest_size == want->digest_size &&
-                                memcmp(s->dbx.entries[j].digest, want->digest, want->digest_size) == 0;
-                if (found)
+                if (signature_in(dbx, s->dbx.n_entries, want))
                         continue;
                 exp = signature_string(want);
                 if (!exp || boot_failures_add(f, "mb.dbx", exp, "absent from the measured dbx",
@@ -145,19 +136,19 @@ static int eval_dbx(const BootPolicy *p, const BootState *s, BootFailures *f) {
 }
 
 /* A boot application whose Authenticode hash the dbx revokes. */
-static int eval_revoked_apps(const BootState *s, BootFailures *f) {
-        if (s->alg->tpm_alg_id != TPM2_ALG_ID_SHA256)
+static int eval_revoked_apps(const BootState *s, const BootSignature *dbx, BootFailures *f) {
+        BootSignature key = { .digest_size = 32 };
+
+        if (s->alg->tpm_alg_id != TPM2_ALG_ID_SHA256 || efi_signature_type_from_name("sha256", key.type) < 0)
                 return 0;
-        for (size_t i = 0; i < s->n_apps; i++)
-                for (size_t j = 0; j < s->dbx.n_entries; j++) {
-                        const BootSignature *x = s->dbx.entries + j;
-                        const char *type = efi_signature_type_name(x->type);
-                        if (!type || strcmp(type, "sha256") != 0 || memcmp(x->digest, s->apps[i].digest, 32) != 0)
-                                continue;
-                        if (fail_digest(f, "mb.boot_app_revoked", "not in dbx", s->apps[i].digest, 32,
-                                        (int64_t) s->apps[i].event) < 0)
-                                return -ENOMEM;
-                }
+        for (size_t i = 0; i < s->n_apps; i++) {
+                memcpy(key.digest, s->apps[i].digest, 32);
+                if (!signature_in(dbx, s->dbx.n_entries, &key))
+                        continue;
+                if (fail_digest(f, "mb.boot_app_revoked", "not in dbx", s->apps[i].digest, 32,
+                                (int64_t) s->apps[i].event) < 0)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -240,6 +231,15 @@ static int copy_problems(const BootState *s, BootFailures *f) {
         return 0;
 }
 
+static BootSignature *memdup_sorted(const BootSignature *a, size_t n) {
+        BootSignature *c = malloc(n * sizeof(BootSignature));
+        if (!c)
+                return NULL;
+        memcpy(c, a, n * sizeof(BootSignature));
+        qsort(c, n, sizeof(BootSignature), boot_signature_compare);
+        return c;
+}
+
 static int evaluate_state(const BootPolicy *p, const BootState *s, BootFailures *f) {
         int r;
 
@@ -255,10 +255,15 @@ static int evaluate_state(const BootPolicy *p, const BootState *s, BootFailures 
                 r = eval_allowed("mb.kek", "kek", &p->kek, &s->kek, f);
         if (r >= 0)
                 r = eval_allowed("mb.db", "db", &p->db, &s->db, f);
-        if (r >= 0)
-                r = eval_dbx(p, s, f);
-        if (r >= 0)
-                r = eval_revoked_apps(s, f);
+        if (r >= 0 && s->dbx.n_entries > 0) {
+                _cleanup_free_ BootSignature *dbx = memdup_sorted(s->dbx.entries, s->dbx.n_entries);
+                if (!dbx)
+                        return -ENOMEM;
+                r = eval_dbx(p, s, dbx, f);
+                if (r >= 0)
+                        r = eval_revoked_apps(s, dbx, f);
+        } else if (r >= 0)
+                r = eval_dbx(p, s, NULL, f);
         if (r >= 0 && p->has_stages)
                 r = eval_stages(p, s, f);
         if (r >= 0 && p->has_kernels)

@@ -111,6 +111,17 @@ static int parse_firmware(BootPolicy *p, json_object *v, const char **err) {
         return 0;
 }
 
+int boot_signature_compare(const void *a, const void *b) {
+        const BootSignature *x = a, *y = b;
+        int c = memcmp(x->type, y->type, 16);
+
+        if (c != 0)
+                return c;
+        if (x->digest_size != y->digest_size)
+                return x->digest_size < y->digest_size ? -1 : 1;
+        return memcmp(x->digest, y->digest, x->digest_size);
+}
+
 static int parse_signatures(json_object *v, BootPolicySignatures *ret, const char **err) {
         size_t n;
         int r;
@@ -140,6 +151,7 @@ static int parse_signatures(json_object *v, BootPolicySignatures *ret, const cha
                         FAIL("a signature digest is not hex of at most 64 bytes");
                 ret->n_entries++;
         }
+        qsort(ret->entries, ret->n_entries, sizeof(BootSignature), boot_signature_compare);
         return 0;
 }
 

@@ -134,5 +134,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(BootPolicy *, boot_policy_free);
  * lacks the policy's bank). */
 int boot_policy_evaluate(const BootPolicy *p, const TcgEventLog *log, BootFailures *ret);
 
+/* Orders signatures by type, size and digest (for sorting and bsearch). */
+int boot_signature_compare(const void *a, const void *b);
+
 int boot_failures_add(BootFailures *f, const char *id, const char *expected, const char *actual, int64_t event);
 void boot_failures_done(BootFailures *f);
