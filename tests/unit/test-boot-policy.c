@@ -170,6 +170,26 @@ static void test_policy_malformed(void **state) {
         }
 }
 
+static void test_policy_limits(void **state) {
+        const char *head = "{\"version\": 1, \"hash_alg\": \"sha1\", \"boot_applications\": [{\"digests\": [";
+        const char *entry = "\"0000000000000000000000000000000000000000\",";
+        size_t n = strlen(head) + strlen(entry) * (BOOT_POLICY_ITEMS_MAX + 1) + 8;
+        char *text = malloc(n), *p = text;
+        BootPolicy *policy = NULL;
+        const char *err = NULL;
+
+        assert_non_null(text);
+        p = stpcpy(p, head);
+        for (size_t i = 0; i <= BOOT_POLICY_ITEMS_MAX; i++)
+                p = stpcpy(p, entry);
+        p[-1] = 0;
+        p = stpcpy(p - 1, "]}]}");
+        assert_int_equal(boot_policy_parse(text, strlen(text), &policy, &err), -E2BIG);   /* BOOT_POLICY_ITEMS_MAX */
+        assert_int_equal(boot_policy_parse(text, BOOT_POLICY_SIZE_MAX + 1, &policy, &err), -E2BIG);   /* BOOT_POLICY_SIZE_MAX */
+        assert_null(policy);
+        free(text);
+}
+
 static void test_efi_decode(void **state) {
         static const uint8_t short_list[27] = {};
         uint8_t g[16];
@@ -193,6 +213,7 @@ int main(void) {
                 cmocka_unit_test(test_alternatives),
                 cmocka_unit_test(test_secure_boot_required),
                 cmocka_unit_test(test_policy_malformed),
+                cmocka_unit_test(test_policy_limits),
                 cmocka_unit_test(test_efi_decode),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

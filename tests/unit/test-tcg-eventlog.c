@@ -363,6 +363,7 @@ static void test_pcr_values_json(void **state) {
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 assert_int_equal(pcr_values_from_json(bad[i], strlen(bad[i]), &v), -EBADMSG);
+        assert_int_equal(pcr_values_from_json(ok, PCR_VALUES_SIZE_MAX + 1, &v), -E2BIG);   /* PCR_VALUES_SIZE_MAX */
 }
 
 int main(void) {
