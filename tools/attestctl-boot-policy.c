@@ -16,11 +16,6 @@
 #include "limits.h"
 #include "log.h"
 
-static void print_json(json_object *o) {
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
 int verb_policy_create_mb(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "hash-alg", required_argument, NULL, 'a' },
@@ -62,7 +57,7 @@ int verb_policy_create_mb(int argc, char *argv[]) {
         boot_state_done(&s);
         if (r < 0)
                 return log_oom(), EXIT_UNUSABLE;
-        print_json(o);
+        attestctl_print_json(o);
         json_object_put(o);
         return EXIT_PASS;
 }
@@ -73,9 +68,8 @@ static int load_policy(const char *path, BootPolicy **ret) {
         size_t size;
         int r;
 
-        r = read_full_file(path, BOOT_POLICY_SIZE_MAX, &data, &size);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read boot policy %s: %m", path);
+        if (attestctl_read_file(path, BOOT_POLICY_SIZE_MAX, "boot policy", &data, &size) < 0)
+                return -EIO;
         r = boot_policy_parse((const char *) data, size, ret, &why);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse boot policy %s: %s", path, why ? why : "invalid");
@@ -90,7 +84,7 @@ static void print_failures(const BootFailures *f, bool json) {
                 json_object_object_add(o, "result", json_object_new_string(f->n ? "fail" : "pass"));
                 if (boot_failures_to_json(f, &a) >= 0)
                         json_object_object_add(o, "failures", a);
-                print_json(o);
+                attestctl_print_json(o);
                 json_object_put(o);
                 return;
         }

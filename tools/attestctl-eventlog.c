@@ -29,14 +29,20 @@ static const char *parse_error_reason(int r) {
         }
 }
 
+int attestctl_read_file(const char *path, size_t max_size, const char *what, uint8_t **ret, size_t *ret_size) {
+        int r = read_full_file(path, max_size, ret, ret_size);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s %s: %m", what, path);
+        return 0;
+}
+
 int eventlog_load(const char *path, TcgEventLog **ret) {
         _cleanup_free_ uint8_t *data = NULL;
         size_t size;
         int r;
 
-        r = read_full_file(path, TCG_EVENTLOG_SIZE_MAX, &data, &size);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read event log %s: %m", path);
+        if (attestctl_read_file(path, TCG_EVENTLOG_SIZE_MAX, "event log", &data, &size) < 0)
+                return -EIO;
         r = tcg_eventlog_parse(data, size, ret);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse event log %s: %s", path, parse_error_reason(r));
@@ -48,9 +54,8 @@ int pcr_values_load(const char *path, PcrValues *ret) {
         size_t size;
         int r;
 
-        r = read_full_file(path, PCR_VALUES_SIZE_MAX, &data, &size);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read PCR values %s: %m", path);
+        if (attestctl_read_file(path, PCR_VALUES_SIZE_MAX, "PCR values", &data, &size) < 0)
+                return -EIO;
         r = pcr_values_from_json((const char *) data, size, ret);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse PCR values %s: expected {\"pcrs\": {\"sha256\": {\"0\": \"<hex>\", …}}}", path);
@@ -96,8 +101,8 @@ int eventlog_check_pcrs(const TcgEventLog *log, const PcrValues *pcrs) {
         return r;
 }
 
-/* Parses [--json] LOG; returns the index of LOG in argv or an exit code < 0. */
-static int parse_log_args(int argc, char *argv[], bool *json) {
+/* Parses "[--json] LOG" and loads LOG. Returns -1 to go on, else the exit code. */
+static int log_verb_start(int argc, char *argv[], bool *json, TcgEventLog **log) {
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
@@ -112,18 +117,20 @@ static int parse_log_args(int argc, char *argv[], bool *json) {
                         break;
                 case 'h':
                         printf("Usage: attestctl eventlog %s LOG [--json]\n", argv[0]);
-                        return -EXIT_PASS - 100;
+                        return EXIT_PASS;
                 default:
-                        return -EXIT_UNUSABLE;
+                        return EXIT_UNUSABLE;
                 }
         if (optind + 1 != argc) {
                 log_error("Usage: attestctl eventlog %s LOG [--json]", argv[0]);
-                return -EXIT_UNUSABLE;
+                return EXIT_UNUSABLE;
         }
-        return optind;
+        if (eventlog_load(argv[optind], log) < 0)
+                return EXIT_UNUSABLE;
+        return -1;
 }
 
-static void print_json(json_object *o) {
+void attestctl_print_json(json_object *o) {
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -144,18 +151,16 @@ static int verb_dump(int argc, char *argv[]) {
         _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL;
         json_object *o;
         bool json = false;
-        int i, r;
+        int r;
 
-        i = parse_log_args(argc, argv, &json);
-        if (i < 0)
-                return i == -EXIT_PASS - 100 ? EXIT_PASS : -i;
-        if (eventlog_load(argv[i], &log) < 0)
-                return EXIT_UNUSABLE;
+        r = log_verb_start(argc, argv, &json, &log);
+        if (r >= 0)
+                return r;
         r = tcg_eventlog_to_json(log, &o);
         if (r < 0)
                 return log_error_errno(r, "Failed to format the event log: %m"), EXIT_UNUSABLE;
         if (json)
-                print_json(o);
+                attestctl_print_json(o);
         else {
                 json_object *events = json_object_object_get(o, "events");
                 printf("%s log, banks %s, %zu events\n", json_object_get_string(json_object_object_get(o, "format")),
@@ -173,21 +178,19 @@ static int verb_replay(int argc, char *argv[]) {
         PcrValues v;
         json_object *o;
         bool json = false;
-        int i, r;
+        int r;
 
-        i = parse_log_args(argc, argv, &json);
-        if (i < 0)
-                return i == -EXIT_PASS - 100 ? EXIT_PASS : -i;
-        if (eventlog_load(argv[i], &log) < 0)
-                return EXIT_UNUSABLE;
+        r = log_verb_start(argc, argv, &json, &log);
+        if (r >= 0)
+                return r;
         r = tcg_eventlog_replay(log, &v);
         if (r < 0)
-                return log_error_errno(r, "Failed to replay %s: an event lacks a bank's digest", argv[i]), EXIT_UNUSABLE;
+                return log_error_errno(r, "Failed to replay the event log: no bank is recorded by every event"), EXIT_UNUSABLE;
         if (json) {
                 r = pcr_values_to_json(&v, &o);
                 if (r < 0)
                         return log_oom(), EXIT_UNUSABLE;
-                print_json(o);
+                attestctl_print_json(o);
                 json_object_put(o);
                 return EXIT_PASS;
         }

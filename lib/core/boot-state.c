@@ -265,17 +265,11 @@ int boot_state_extract(const TcgEventLog *log, const HashAlg *alg, BootState *re
 
         assert_return(log && alg && ret, -EINVAL);
         for (size_t i = 0; i < log->n_events && r >= 0; i++) {
-                const TcgEvent *e = log->events + i;
                 const TcgDigest *d;
 
-                if (e->type == EV_NO_ACTION)
-                        continue;
-                d = tcg_event_digest(e, alg->tpm_alg_id);
-                if (!d) {
-                        r = -ENODATA;
-                        break;
-                }
-                r = read_event(&s, e, i, d);
+                r = tcg_event_extend_digest(log->events + i, alg, &d);
+                if (r > 0)
+                        r = read_event(&s, log->events + i, i, d);
         }
         if (r < 0) {
                 boot_state_done(&s);

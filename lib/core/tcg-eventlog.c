@@ -76,6 +76,15 @@ const TcgDigest *tcg_event_digest(const TcgEvent *e, uint16_t alg_id) {
         return NULL;
 }
 
+int tcg_event_extend_digest(const TcgEvent *e, const HashAlg *alg, const TcgDigest **ret) {
+        if (e->type == EV_NO_ACTION) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = tcg_event_digest(e, alg->tpm_alg_id);
+        return *ret ? 1 : -ENODATA;
+}
+
 size_t tcg_eventlog_banks(const TcgEventLog *log, const HashAlg *ret[static TCG_EVENT_DIGESTS_MAX]) {
         size_t n = 0;
         for (size_t i = 0; i < log->n_algs; i++)

@@ -108,6 +108,11 @@ const char *tcg_event_type_to_string(uint32_t type);
 /* The digest of an event in the bank alg_id, or NULL. */
 const TcgDigest *tcg_event_digest(const TcgEvent *e, uint16_t alg_id);
 
+/* What an event extends into PCR e->pcr in bank alg: 0 with *ret NULL for an
+ * EV_NO_ACTION event (it extends nothing), 1 with the digest, -ENODATA when
+ * the event does not record that bank. */
+int tcg_event_extend_digest(const TcgEvent *e, const HashAlg *alg, const TcgDigest **ret);
+
 /* The known hash algorithms of the log's banks, in log order. */
 size_t tcg_eventlog_banks(const TcgEventLog *log, const HashAlg *ret[static TCG_EVENT_DIGESTS_MAX]);
 

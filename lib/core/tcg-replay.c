@@ -39,13 +39,9 @@ static int replay_bank(const TcgEventLog *log, const HashAlg *alg, PcrBank *bank
                 const TcgEvent *e = log->events + i;
                 const TcgDigest *d;
 
-                if (e->type == EV_NO_ACTION)
+                r = tcg_event_extend_digest(e, alg, &d);   /* -ENODATA: a declared bank not recorded */
+                if (r <= 0)
                         continue;
-                d = tcg_event_digest(e, alg->tpm_alg_id);
-                if (!d) {
-                        r = -ENODATA;   /* the bank is declared but not recorded */
-                        break;
-                }
                 r = extend(&h, bank->values[e->pcr], d->digest);
                 bank->present |= UINT32_C(1) << e->pcr;
         }

@@ -43,19 +43,22 @@ static int evaluate(json_object *policy, const TcgEventLog *log, BootFailures *f
         return boot_policy_evaluate(p, log, f);
 }
 
-/* Flips the first hex digit of a string member. */
-static void flip(json_object *o, const char *key) {
-        char *s = strdup(json_object_get_string(json_object_object_get(o, key)));
+/* A copy of a hex string with its first digit changed. */
+static json_object *flipped(json_object *v) {
+        char *s = strdup(json_object_get_string(v));
+        json_object *n;
         s[0] = s[0] == '0' ? '1' : '0';
-        json_object_object_add(o, key, json_object_new_string(s));
+        n = json_object_new_string(s);
         free(s);
+        return n;
+}
+
+static void flip(json_object *o, const char *key) {
+        json_object_object_add(o, key, flipped(json_object_object_get(o, key)));
 }
 
 static void flip_idx(json_object *a, size_t i) {
-        char *s = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
-        s[0] = s[0] == '0' ? '1' : '0';
-        json_object_array_put_idx(a, i, json_object_new_string(s));
-        free(s);
+        json_object_array_put_idx(a, i, flipped(json_object_array_get_idx(a, i)));
 }
 
 static void expect_one(json_object *policy, const TcgEventLog *log, const char *id) {

@@ -8,36 +8,12 @@
 
 #include "efi-decode.h"
 #include "limits.h"
-
-typedef struct Buf {
-        uint8_t *p;
-        size_t n;
-} Buf;
-
-static void put(Buf *b, const void *d, size_t n) {
-        b->p = realloc(b->p, b->n + n + 1);
-        assert_non_null(b->p);
-        if (n)
-                memcpy(b->p + b->n, d, n);
-        b->n += n;
-}
-
-static void put_le(Buf *b, uint64_t v, size_t n) {
-        uint8_t x[8];
-        for (size_t i = 0; i < n; i++)
-                x[i] = (uint8_t) (v >> (8 * i));
-        put(b, x, n);
-}
+#include "test-buf.h"
 
 static void put_utf16(Buf *b, const char *s) {
         for (; *s; s++)
                 put_le(b, (uint8_t) *s, 2);
         put_le(b, 0, 2);
-}
-
-static void reset(Buf *b) {
-        free(b->p);
-        *b = (Buf) {};
 }
 
 /* UEFI_VARIABLE_DATA */

@@ -12,28 +12,14 @@
 #include "limits.h"
 #include "macro.h"
 #include "tcg-replay.h"
-
-/* A log under construction, little-endian as the format wants. */
-typedef struct Buf {
-        uint8_t *p;
-        size_t n;
-} Buf;
-
-static void put(Buf *b, const void *d, size_t n) {
-        b->p = realloc(b->p, b->n + n + 1);
-        assert_non_null(b->p);
-        memcpy(b->p + b->n, d, n);
-        b->n += n;
-}
+#include "test-buf.h"
 
 static void put32(Buf *b, uint32_t v) {
-        uint8_t x[4] = { v, v >> 8, v >> 16, v >> 24 };
-        put(b, x, 4);
+        put_le(b, v, 4);
 }
 
 static void put16(Buf *b, uint16_t v) {
-        uint8_t x[2] = { v, v >> 8 };
-        put(b, x, 2);
+        put_le(b, v, 2);
 }
 
 /* Spec ID event in the legacy header, declaring the given banks. */
@@ -292,16 +278,21 @@ static TcgEventLog *load_log(const char *rel) {
         return log;
 }
 
-static void compare_golden(const char *log_rel, const char *golden_rel, TcgCompareFlags flags, size_t min_compared) {
-        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log(log_rel);
-        _cleanup_free_ char *path = data_path(golden_rel);
+static void load_golden(const char *rel, PcrValues *ret) {
+        _cleanup_free_ char *path = data_path(rel);
         _cleanup_free_ uint8_t *text = NULL;
-        TcgCompareResult res;
-        PcrValues golden;
         size_t size;
 
         assert_int_equal(read_full_file(path, PCR_VALUES_SIZE_MAX, &text, &size), 0);
-        assert_int_equal(pcr_values_from_json((const char *) text, size, &golden), 0);
+        assert_int_equal(pcr_values_from_json((const char *) text, size, ret), 0);
+}
+
+static void compare_golden(const char *log_rel, const char *golden_rel, TcgCompareFlags flags, size_t min_compared) {
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log(log_rel);
+        TcgCompareResult res;
+        PcrValues golden;
+
+        load_golden(golden_rel, &golden);
         /* every PCR of the golden file except IMA's PCR 10 */
         assert_int_equal(tcg_eventlog_compare(log, &golden, 0xFFFFFF & ~(1u << 10), flags, &res), 0);
         if (res.n_mismatches > 0)
@@ -329,14 +320,10 @@ static void test_goldens(void **state) {
 
 static void test_ebs_workaround(void **state) {
         _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log("go-attestation/ebs_event_missing_eventlog");
-        _cleanup_free_ char *path = data_path("go-attestation/ebs_event_missing_eventlog.expected.json");
-        _cleanup_free_ uint8_t *text = NULL;
         TcgCompareResult res;
         PcrValues golden;
-        size_t size;
 
-        assert_int_equal(read_full_file(path, PCR_VALUES_SIZE_MAX, &text, &size), 0);
-        assert_int_equal(pcr_values_from_json((const char *) text, size, &golden), 0);
+        load_golden("go-attestation/ebs_event_missing_eventlog.expected.json", &golden);
         /* the firmware did not log what it extended: a plain replay differs in PCR 5 */
         assert_int_equal(tcg_eventlog_compare(log, &golden, TCG_UEFI_PCR_MASK, 0, &res), 0);
         assert_int_equal(res.n_compared, 1);   /* the sha256 value has no bank in a SHA-1 log */
