@@ -186,9 +186,9 @@ static int eval_kernel(const BootPolicy *p, const BootState *s, BootFailures *f)
         BootDigestList all = {};
         int r = 0;
 
-        for (size_t i = 0; i < p->n_kernels && s->has_kernel; i++) {
+        for (size_t i = 0; i < p->n_kernels; i++) {
                 const BootPolicyKernel *a = p->kernels + i;
-                if (memcmp(a->kernel, s->kernel.digest, size) != 0)
+                if (a->has_kernel && (!s->has_kernel || memcmp(a->kernel, s->kernel.digest, size) != 0))
                         continue;
                 k = a;   /* prefer the alternative whose command line matches too */
                 if (!a->cmdline || (s->cmdline && strcmp(a->cmdline, s->cmdline) == 0))
@@ -200,7 +200,8 @@ static int eval_kernel(const BootPolicy *p, const BootState *s, BootFailures *f)
                 if (!all.digests)
                         return -ENOMEM;
                 for (size_t i = 0; i < p->n_kernels; i++)
-                        memcpy(all.digests[all.n++], p->kernels[i].kernel, size);
+                        if (p->kernels[i].has_kernel)
+                                memcpy(all.digests[all.n++], p->kernels[i].kernel, size);
                 exp = list_string(&all, size);
                 free(all.digests);
                 if (!exp)

@@ -200,12 +200,15 @@ static int parse_kernels(BootPolicy *p, json_object *v, const char **err) {
                 BootPolicyKernel *pk = p->kernels + i;
 
                 p->n_kernels++;
+                if (!json_object_is_type(k, json_type_object))
+                        FAIL("a kernel alternative must be an object");
                 x = json_get_typed(k, "kernel", json_type_string);
-                if (!x)
-                        FAIL("a kernel alternative needs a \"kernel\" digest");
-                r = parse_digest(x, p->alg->size, pk->kernel, err);
-                if (r < 0)
-                        return r;
+                if (x) {
+                        r = parse_digest(x, p->alg->size, pk->kernel, err);
+                        if (r < 0)
+                                return r;
+                        pk->has_kernel = true;
+                }
                 x = json_get_typed(k, "initrd", json_type_array);
                 if (x) {
                         r = parse_digest_list(x, p->alg->size, &pk->initrds, err);

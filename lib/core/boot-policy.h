@@ -67,9 +67,9 @@ typedef struct BootState {
         size_t n_apps;
         bool has_kernel;         /* kernel file measured by the boot loader in PCR 9 */
         BootMeasurement kernel;
-        BootMeasurement *initrds;
+        BootMeasurement *initrds;  /* grub's initr* files in PCR 9, the kernel's tagged initrd event */
         size_t n_initrds;
-        char *cmdline;           /* kernel command line from PCR 8, digest checked */
+        char *cmdline;           /* kernel command line from PCR 8 (grub) or 12 (systemd-stub), digest checked */
         size_t cmdline_event;
         BootFailures problems;   /* events whose data does not match their digest */
 } BootState;
@@ -103,6 +103,7 @@ typedef struct BootPolicyStage {
 } BootPolicyStage;
 
 typedef struct BootPolicyKernel {
+        bool has_kernel;         /* false: the boot loader measures no kernel file (UKI) */
         uint8_t kernel[HASH_ALG_MAX_DIGEST_SIZE];
         BootDigestList initrds;  /* allowed initrds with this kernel */
         char *cmdline;           /* NULL: any */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "boot-policy.h"
+#include "cursor.h"
 #include "efi-decode.h"
 #include "hexdecode.h"
 
@@ -12,6 +13,7 @@
 static const uint8_t efi_global_variable[16] = { 0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11, 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c };
 static const uint8_t efi_image_security[16] = { 0xcb, 0xb2, 0x19, 0xd7, 0x3a, 0x3d, 0x96, 0x45, 0xa3, 0xbc, 0xda, 0xd0, 0x0e, 0x67, 0x65, 0x6f };
 #define KERNEL_CMDLINE       "kernel_cmdline: "
+#define LINUX_INITRD_TAG     UINT32_C(0x8F3B22EC)   /* EV_EVENT_TAG of the kernel's initrd measurement */
 
 int boot_failures_add(BootFailures *f, const char *id, const char *expected, const char *actual, int64_t event) {
         BootFailure *n, *x;
@@ -228,6 +230,35 @@ static int read_cmdline(BootState *s, const TcgEvent *e, size_t i) {
         return 0;
 }
 
+/* systemd-stub measures the command line as UTF-16 into PCR 12, the digest
+ * covering the logged string with its NUL. */
+static int read_stub_cmdline(BootState *s, const TcgEvent *e, size_t i) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (efi_event_string(e->data, e->data_size, &text) < 0)
+                return data_problem(s, e, i, "a kernel command line string");
+        r = tcg_event_digest_matches(e, s->alg, e->data, e->data_size);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return data_problem(s, e, i, "digest of the kernel command line");
+        free(s->cmdline);
+        s->cmdline = TAKE_PTR(text);
+        s->cmdline_event = i;
+        return 0;
+}
+
+/* The kernel's own initrd measurement: a tagged event whose digest is the initrd's. */
+static int read_event_tag(BootState *s, const TcgEvent *e, size_t i, const TcgDigest *d) {
+        size_t o = 0;
+        uint32_t tag;
+
+        if (cursor_read_le32(e->data, e->data_size, &o, &tag) < 0 || tag != LINUX_INITRD_TAG)
+                return 0;
+        return add_measurement(&s->initrds, &s->n_initrds, i, d);
+}
+
 static int read_separator(BootState *s, const TcgEvent *e, size_t i) {
         static const uint8_t zero[4] = {};
         int r = tcg_event_digest_matches(e, s->alg, zero, sizeof zero);
@@ -254,6 +285,10 @@ static int read_event(BootState *s, const TcgEvent *e, size_t i, const TcgDigest
                 return read_file_measurement(s, e, i, d);
         if (e->pcr == 8 && e->type == EV_IPL)
                 return read_cmdline(s, e, i);
+        if (e->pcr == 12 && e->type == EV_IPL)
+                return read_stub_cmdline(s, e, i);
+        if (e->pcr == 9 && e->type == EV_EVENT_TAG)
+                return read_event_tag(s, e, i, d);
         if (e->pcr <= 7 && e->type == EV_SEPARATOR)
                 return read_separator(s, e, i);
         return 0;

@@ -83,9 +83,10 @@ int boot_state_to_policy_json(const BootState *s, json_object **ret) {
         json_object_object_add(o, "db", signatures(&s->db));
         json_object_object_add(o, "dbx", signatures(&s->dbx));
         json_object_object_add(o, "boot_applications", stages(s));
-        if (s->has_kernel) {
+        if (s->has_kernel || s->n_initrds > 0 || s->cmdline) {
                 json_object *k = json_object_new_array(), *x = json_object_new_object();
-                json_object_object_add(x, "kernel", hex_string(s->kernel.digest, size));
+                if (s->has_kernel)
+                        json_object_object_add(x, "kernel", hex_string(s->kernel.digest, size));
                 json_object_object_add(x, "initrd", digest_array(s->initrds, s->n_initrds, size));
                 if (s->cmdline)
                         json_object_object_add(x, "cmdline", json_object_new_string(s->cmdline));

@@ -74,6 +74,7 @@ static void test_created_policy_passes(void **state) {
         static const char *const logs[] = {
                 "keylime/mb_log.bin", "keylime/binary_bios_measurements", "go-tpm-tools/ubuntu-1804-amd-sev.bin",
                 "tpm2-tools/event-moklisttrusted.bin", "tpm2-tools/event-uefi-sha1-log.bin",
+                "tpm2-tools/event-sd-boot-fedora37.bin",
                 "go-attestation/sb_cert_eventlog",
         };
         for (size_t i = 0; i < ELEMENTSOF(logs); i++) {
@@ -140,6 +141,22 @@ static void test_alternatives(void **state) {
         json_object_put(p);
 }
 
+static void test_stub_cmdline_and_initrd(void **state) {
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log("tpm2-tools/event-sd-boot-fedora37.bin");
+        json_object *p = policy_for(log), *k;
+
+        /* systemd-stub: the command line from PCR 12, the initrd from the kernel's tagged event */
+        k = json_object_array_get_idx(json_object_object_get(p, "kernels"), 0);
+        assert_non_null(k);
+        assert_null(json_object_object_get(k, "kernel"));
+        assert_string_equal(json_object_get_string(json_object_object_get(k, "cmdline")),
+                            " console=ttyS0 console=tty0 efi=debug ");
+        assert_int_equal(json_object_array_length(json_object_object_get(k, "initrd")), 1);
+        flip_idx(json_object_object_get(k, "initrd"), 0);
+        expect_one(p, log, "mb.initrd_digest");
+        json_object_put(p);
+}
+
 static void test_secure_boot_required(void **state) {
         _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log("keylime/binary_bios_measurements");
         json_object *p = policy_for(log);
@@ -161,7 +178,7 @@ static void test_policy_malformed(void **state) {
                 "{\"version\": 1, \"hash_alg\": \"sha256\", \"db\": [{\"type\": \"x509\"}]}",
                 "{\"version\": 1, \"hash_alg\": \"sha256\", \"db\": [{\"type\": \"pgp\", \"digest\": \"00\"}]}",
                 "{\"version\": 1, \"hash_alg\": \"sha256\", \"boot_applications\": [{\"stage\": \"shim\"}]}",
-                "{\"version\": 1, \"hash_alg\": \"sha256\", \"kernels\": [{\"initrd\": []}]}",
+                "{\"version\": 1, \"hash_alg\": \"sha256\", \"kernels\": [[]]}",
                 "{\"version\": 1, \"hash_alg\": \"sha256\", \"kernels\": {}}",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -214,6 +231,7 @@ int main(void) {
                 cmocka_unit_test(test_created_policy_passes),
                 cmocka_unit_test(test_tampered_digests),
                 cmocka_unit_test(test_alternatives),
+                cmocka_unit_test(test_stub_cmdline_and_initrd),
                 cmocka_unit_test(test_secure_boot_required),
                 cmocka_unit_test(test_policy_malformed),
                 cmocka_unit_test(test_policy_limits),
