@@ -27,6 +27,8 @@ typedef struct BootSignature {
         uint8_t owner[16];
         uint8_t digest[HASH_ALG_MAX_DIGEST_SIZE];
         size_t digest_size;
+        const uint8_t *data;     /* SignatureData inside the log; NULL in a policy */
+        size_t data_size;
 } BootSignature;
 
 typedef struct BootSignatureDb {

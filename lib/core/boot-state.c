@@ -118,6 +118,8 @@ static int read_signature_db(BootSignatureDb *db, const EfiVariable *v, size_t e
                 b->event = event;
                 memcpy(b->type, sigs[i].type, 16);
                 memcpy(b->owner, sigs[i].owner, 16);
+                b->data = sigs[i].data;
+                b->data_size = sigs[i].size;
                 r = efi_signature_digest(sigs + i, b->digest, &b->digest_size);
                 if (r < 0)
                         return r;

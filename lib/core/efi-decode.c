@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/x509.h>
 
 #include "cursor.h"
 #include "efi-decode.h"
@@ -272,4 +276,32 @@ int efi_signature_digest(const EfiSignature *s, uint8_t *ret, size_t *ret_size) 
                 return r;
         *ret_size = alg->size;
         return 0;
+}
+
+int efi_x509_subject(const uint8_t *der, size_t n, char **ret) {
+        const unsigned char *p = der;
+        X509 *x = NULL;
+        BIO *bio = NULL;
+        char *data, *s = NULL;
+        long len;
+        int r = -EBADMSG;
+
+        if (n > (size_t) INT32_MAX)
+                return -EBADMSG;
+        x = d2i_X509(NULL, &p, (long) n);
+        if (!x)
+                return -EBADMSG;
+        bio = BIO_new(BIO_s_mem());
+        if (!bio)
+                r = -ENOMEM;
+        else if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0) {
+                len = BIO_get_mem_data(bio, &data);
+                s = len >= 0 ? strndup(data, (size_t) len) : NULL;
+                r = s ? 0 : -ENOMEM;
+        }
+        BIO_free(bio);
+        X509_free(x);
+        if (r >= 0)
+                *ret = s;
+        return r;
 }

@@ -101,3 +101,7 @@ int utf16le_to_utf8(const uint8_t *p, size_t n_units, char **ret);
  * for hash types (sha256, sha1, …), else the sha256 of its data (for X.509,
  * the certificate's fingerprint). Writes up to HASH_ALG_MAX_DIGEST_SIZE bytes. */
 int efi_signature_digest(const EfiSignature *s, uint8_t *ret, size_t *ret_size);
+
+/* The subject of a DER X.509 certificate in RFC 2253 form, for people to read;
+ * -EBADMSG when it does not parse. */
+int efi_x509_subject(const uint8_t *der, size_t n, char **ret);

@@ -32,6 +32,11 @@ static json_object *signatures(const BootSignatureDb *db) {
                 efi_guid_to_string(s->owner, guid);
                 json_object_object_add(o, "owner", json_object_new_string(guid));
                 json_object_object_add(o, "digest", hex_string(s->digest, s->digest_size));
+                if (s->data && efi_signature_is_x509(s->type)) {
+                        _cleanup_free_ char *subject = NULL;
+                        if (efi_x509_subject(s->data, s->data_size, &subject) >= 0)
+                                json_object_object_add(o, "subject", json_object_new_string(subject));
+                }
                 json_object_array_add(a, o);
         }
         return a;

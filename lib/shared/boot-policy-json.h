@@ -5,7 +5,8 @@
 
 #include "boot-policy.h"
 
-/* A reference state that accepts exactly this boot (attest-boot-policy(5)). */
+/* A reference state that accepts exactly this boot (attest-boot-policy(5)).
+ * The log s was read from must still exist (certificate subjects). */
 int boot_state_to_policy_json(const BootState *s, json_object **ret);
 
 /* [{"id", "expected", "actual", "event"}, …] */

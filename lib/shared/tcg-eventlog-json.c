@@ -47,6 +47,11 @@ static int signature_to_json(const EfiSignature *s, json_object **ret) {
         r = efi_signature_digest(s, d, &n);
         if (r >= 0)
                 r = json_add_hex(o, "digest", d, n);
+        if (r >= 0 && efi_signature_is_x509(s->type)) {
+                _cleanup_free_ char *subject = NULL;
+                if (efi_x509_subject(s->data, s->size, &subject) >= 0)
+                        add_string(o, "subject", subject);
+        }
         if (r < 0) {
                 json_object_put(o);
                 return r;
