@@ -97,6 +97,35 @@ static void test_bad_signature(void **state) {
         free_case(c);
 }
 
+/* A self-certification by a P-256 AK on swtpm (tests/data/tpm/swtpm/generate.sh);
+ * tpm2_certify puts its fixed qualifying data 00ff55aa. */
+static void test_swtpm_certify(void **state) {
+        _cleanup_free_ uint8_t *akbuf = NULL, *msg = NULL, *sig = NULL, *name = NULL;
+        _cleanup_(tpm2_public_freep) Tpm2Public *pub = NULL;
+        size_t a, m, s, n;
+        AttestVerdict v;
+        EVP_PKEY *ak;
+
+        test_data_read("tpm/swtpm/ak-p256.pub", &akbuf, &a);
+        test_data_read("tpm/swtpm/ak-p256.name", &name, &n);
+        test_data_read("tpm/swtpm/certify-p256.msg", &msg, &m);
+        test_data_read("tpm/swtpm/certify-p256.sig", &sig, &s);
+        assert_int_equal(tpm2_public_parse(akbuf, a, &pub), 0);
+        assert_int_equal(pub->name_size, n);
+        assert_memory_equal(pub->name, name, n);
+        assert_int_equal(tpm2_public_to_evp_pkey(pub, &ak), 0);
+
+        CertifyVerifyParams p = { .signer = ak, .name = pub->name, .name_size = pub->name_size,
+                                  .extra_data = (const uint8_t *) "\x00\xff\x55\xaa", .extra_data_size = 4 };
+        assert_int_equal(certify_verify(&p, msg, m, sig, s, &v, NULL), 0);
+        assert_int_equal(v, ATTEST_VALID);
+        p.extra_data = (const uint8_t *) "x";
+        p.extra_data_size = 1;
+        assert_int_equal(certify_verify(&p, msg, m, sig, s, &v, NULL), 0);
+        assert_int_equal(v, ATTEST_NONCE_MISMATCH);
+        EVP_PKEY_free(ak);
+}
+
 static void test_unusable(void **state) {
         Case *c = make_case(TPM2_GENERATED_VALUE, TPM2_ST_ATTEST_CERTIFY);
         CertifyVerifyParams p = { .signer = c->ak, .name = c->pub->name, .name_size = c->pub->name_size };
@@ -116,6 +145,7 @@ int main(void) {
                 cmocka_unit_test(test_not_tpm_generated),
                 cmocka_unit_test(test_wrong_type),
                 cmocka_unit_test(test_bad_signature),
+                cmocka_unit_test(test_swtpm_certify),
                 cmocka_unit_test(test_unusable),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

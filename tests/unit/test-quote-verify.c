@@ -5,6 +5,7 @@
 #include "pcr-blob.h"
 #include "quote-verify.h"
 #include "test-data.h"
+#include "tpm2-public.h"
 #include "tpm2-test-attest.h"
 
 static const uint8_t nonce[16] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
@@ -91,6 +92,45 @@ static void test_keylime_fixture(void **state) {
         assert_int_equal(quote_verify(&p, msg, m, sig, s, v, &verdict_, res), 0);
         assert_int_equal(verdict_, ATTEST_NONCE_MISMATCH);
         EVP_PKEY_free(ak);
+}
+
+/* Fresh swtpm quotes (tests/data/tpm/swtpm/generate.sh): verify with the AK's TPM2B_PUBLIC. */
+static void swtpm_case(const char *ak_file, const char *base, uint16_t sig_alg, uint16_t hash, size_t n_banks) {
+        _cleanup_free_ uint8_t *akbuf = NULL, *msg = NULL, *sig = NULL, *blob = NULL, *hex = NULL;
+        _cleanup_free_ PcrValues *v = calloc(1, sizeof(*v));
+        _cleanup_free_ QuoteResult *res = calloc(1, sizeof(*res));
+        _cleanup_(tpm2_public_freep) Tpm2Public *pub = NULL;
+        uint8_t n[16];
+        size_t a, m, s, b, h;
+        char path[256];
+        AttestVerdict verdict_;
+        EVP_PKEY *ak;
+
+        test_data_read(ak_file, &akbuf, &a);
+        assert_int_equal(tpm2_public_parse(akbuf, a, &pub), 0);
+        assert_int_equal(tpm2_public_to_evp_pkey(pub, &ak), 0);
+        snprintf(path, sizeof(path), "tpm/swtpm/%s.msg", base);
+        test_data_read(path, &msg, &m);
+        snprintf(path, sizeof(path), "tpm/swtpm/%s.sig", base);
+        test_data_read(path, &sig, &s);
+        snprintf(path, sizeof(path), "tpm/swtpm/%s.pcrs", base);
+        test_data_read(path, &blob, &b);
+        test_data_read("tpm/swtpm/nonce.hex", &hex, &h);
+        assert_int_equal(hex_decode_into((const char *) hex, 32, n, sizeof(n)), 0);
+        assert_int_equal(pcr_blob_parse(blob, b, v), 0);
+
+        QuoteVerifyParams p = { .ak = ak, .nonce = n, .nonce_size = sizeof(n) };
+        assert_int_equal(quote_verify(&p, msg, m, sig, s, v, &verdict_, res), 0);
+        assert_int_equal(verdict_, ATTEST_VALID);
+        assert_int_equal(res->sig_alg, sig_alg);
+        assert_int_equal(res->hash_alg, hash);
+        assert_int_equal(res->pcrs.n_banks, n_banks);
+        EVP_PKEY_free(ak);
+}
+
+static void test_swtpm_fixtures(void **state) {
+        swtpm_case("tpm/swtpm/ak-p384.pub", "quote-multibank", TPM2_ALG_ECDSA, TPM2_ALG_SHA384, 2);
+        swtpm_case("tpm/swtpm/ak-rsapss.pub", "quote-rsapss", TPM2_ALG_RSAPSS, TPM2_ALG_SHA256, 1);
 }
 
 static void valid_case(EVP_PKEY *key, uint16_t scheme, uint16_t hash, uint16_t bank) {
@@ -266,6 +306,7 @@ static void test_verdict_strings(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_keylime_fixture),
+                cmocka_unit_test(test_swtpm_fixtures),
                 cmocka_unit_test(test_valid),
                 cmocka_unit_test(test_hash_disallowed),
                 cmocka_unit_test(test_sig_disallowed),
