@@ -127,7 +127,25 @@ static void test_reject_duplicate_bank(void **state) {
         assert_int_equal(pcr_blob_parse(buf, n, w), -EBADMSG);
 }
 
+/* One sha256 value in the first of n lists, the others empty: well formed but for the count of lists. */
+static int lists_case(uint32_t n) {
+        size_t size = SEL_SIZE + 4 + (size_t) n * LIST_SIZE;
+        _cleanup_free_ uint8_t *buf = calloc(1, size);
+        _cleanup_free_ PcrValues *v = calloc(1, sizeof(*v));
+
+        buf[0] = 1;                                     /* one selection */
+        buf[4] = 0x0b;                                  /* sha256 */
+        buf[6] = 3;                                     /* sizeofSelect */
+        buf[7] = 0x01;                                  /* PCR 0 */
+        memcpy(buf + SEL_SIZE, &(uint8_t[4]) { (uint8_t) n, (uint8_t) (n >> 8) }, 4);
+        buf[SEL_SIZE + 4] = 1;                          /* first list: one digest */
+        buf[SEL_SIZE + 8] = 32;                         /* of 32 bytes */
+        return pcr_blob_parse(buf, size, v);
+}
+
 static void test_limit_digest_lists(void **state) {
+        assert_int_equal(lists_case(PCR_BLOB_DIGEST_LISTS_MAX), 0);
+        assert_int_equal(lists_case(PCR_BLOB_DIGEST_LISTS_MAX + 1), -EBADMSG);
         assert_int_equal(mutate(SEL_SIZE, PCR_BLOB_DIGEST_LISTS_MAX + 1), -EBADMSG);
 }
 
