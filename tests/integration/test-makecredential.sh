@@ -9,14 +9,7 @@ set -euo pipefail
 require_tool tpm2_createek tpm2_createak tpm2_activatecredential tpm2_startauthsession tpm2_policysecret xxd openssl
 : "${ATTESTCTL:?}"
 
-work=$(mktemp -d)
-cleanup() { swtpm_stop; rm -rf "$work"; }
-swtpm_start
-trap cleanup EXIT
-cd "$work"
-
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+swtpm_test_begin
 
 # Keylime's credential: 32 random alphanumeric characters.
 openssl rand -hex 16 | tr -d '\n' > secret
@@ -71,4 +64,4 @@ head -c 33 /dev/zero > long
         --output x.out 2>/dev/null && rc=0 || rc=$?
 [ "$rc" = 2 ] || fail "33-byte secret under a SHA-256 EK: exit $rc, expected 2"
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
+swtpm_test_end

@@ -9,14 +9,7 @@ set -euo pipefail
 require_tool tpm2_createek tpm2_createak tpm2_quote tpm2_checkquote tpm2_pcrextend tpm2_pcrread xxd base64
 : "${ATTESTCTL:?}"
 
-work=$(mktemp -d)
-cleanup() { swtpm_stop; rm -rf "$work"; }
-swtpm_start
-trap cleanup EXIT
-cd "$work"
-
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+swtpm_test_begin
 
 # Non-trivial PCR contents in both banks.
 tpm2_pcrextend 16:sha1=$(printf a | sha1sum | cut -d' ' -f1),sha256=$(printf a | sha256sum | cut -d' ' -f1)
@@ -136,5 +129,5 @@ head -c 10 q.msg > short.msg
 our=$(our_verdict ak-ecc.pub "$nonce" short.msg q.sig q.pcrs)
 [ "$our" = "2 none" ] || fail "truncated message: '$our', expected exit 2"
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
+swtpm_test_end
 echo "all quote cases agree with tpm2_checkquote"
