@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest-limits.h"
 #include "boot-policy-json.h"
 #include "fileio.h"
-#include "limits.h"
 #include "tcg-replay.h"
 
 static double now(void) {

@@ -7,13 +7,13 @@
 
 #include <json-c/json.h>
 
-#include "attestctl.h"
+#include "attest-limits.h"
 #include "attestctl-eventlog.h"
 #include "attestctl-policy.h"
+#include "attestctl-util.h"
 #include "attestctl-verbs.h"
+#include "attestctl.h"
 #include "boot-policy-json.h"
-#include "fileio.h"
-#include "limits.h"
 #include "log.h"
 
 int verb_policy_create_mb(int argc, char *argv[]) {

@@ -7,11 +7,11 @@
 
 #include <json-c/json.h>
 
-#include "attestctl.h"
+#include "attest-limits.h"
 #include "attestctl-eventlog.h"
-#include "fileio.h"
+#include "attestctl-util.h"
+#include "attestctl.h"
 #include "hexdecode.h"
-#include "limits.h"
 #include "log.h"
 #include "tcg-eventlog-json.h"
 #include "tcg-replay.h"
@@ -27,13 +27,6 @@ static const char *parse_error_reason(int r) {
         default:
                 return strerror(-r);
         }
-}
-
-int attestctl_read_file(const char *path, size_t max_size, const char *what, uint8_t **ret, size_t *ret_size) {
-        int r = read_full_file(path, max_size, ret, ret_size);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read %s %s: %m", what, path);
-        return 0;
 }
 
 int eventlog_load(const char *path, TcgEventLog **ret) {
@@ -130,11 +123,6 @@ static int log_verb_start(int argc, char *argv[], bool *json, TcgEventLog **log)
         return -1;
 }
 
-void attestctl_print_json(json_object *o) {
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
 static void print_event_human(json_object *e) {
         json_object *digests = json_object_object_get(e, "digests");
 
@@ -194,16 +182,7 @@ static int verb_replay(int argc, char *argv[]) {
                 json_object_put(o);
                 return EXIT_PASS;
         }
-        for (size_t b = 0; b < v.n_banks; b++) {
-                printf("%s:\n", v.banks[b].alg->name);
-                for (unsigned pcr = 0; pcr < PCR_VALUES_COUNT; pcr++) {
-                        _cleanup_free_ char *h = NULL;
-                        if (!(v.banks[b].present & (UINT32_C(1) << pcr)))
-                                continue;
-                        h = hex_encode(v.banks[b].values[pcr], v.banks[b].alg->size);
-                        printf("  %2u: %s\n", pcr, h ? h : "?");
-                }
-        }
+        attestctl_print_pcr_values(&v);
         return EXIT_PASS;
 }
 

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest-limits.h"
 #include "boot-policy.h"
 #include "efi-decode.h"
 #include "hexdecode.h"
 #include "json-parse.h"
-#include "limits.h"
 
 static const char *const top_keys[] = {
         "version", "hash_alg", "firmware", "secure_boot", "pk", "kek", "db", "dbx",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,10 @@
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 
+#include "attest-limits.h"
 #include "cursor.h"
 #include "efi-decode.h"
 #include "hexdecode.h"
-#include "limits.h"
 
 void efi_guid_to_string(const uint8_t g[16], char ret[EFI_GUID_STRING_MAX]) {
         snprintf(ret, EFI_GUID_STRING_MAX,
@@ -286,7 +287,7 @@ int efi_x509_subject(const uint8_t *der, size_t n, char **ret) {
         long len;
         int r = -EBADMSG;
 
-        if (n > (size_t) INT32_MAX)
+        if (n > (size_t) LONG_MAX)   /* d2i_X509() takes a long */
                 return -EBADMSG;
         x = d2i_X509(NULL, &p, (long) n);
         if (!x)

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest-limits.h"
 #include "cursor.h"
 #include "efi-decode.h"
 #include "hexdecode.h"
-#include "limits.h"
 
 #define DP_END            0x7F
 #define DP_END_ENTIRE     0xFF

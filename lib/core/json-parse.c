@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,7 +21,7 @@ int json_parse_text(const char *text, size_t len, size_t max_size, json_object *
         size_t end;
 
         assert_return(text && ret, -EINVAL);
-        if (len > max_size || len > (size_t) INT32_MAX)
+        if (len > max_size || len > (size_t) INT_MAX)   /* json_tokener_parse_ex() takes an int */
                 return -E2BIG;
         tok = json_tokener_new();
         if (!tok)

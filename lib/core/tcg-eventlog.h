@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attest-limits.h"
 #include "hash-alg.h"
-#include "limits.h"
 #include "macro.h"
 
 #define TCG_PCR_COUNT 24

@@ -33,7 +33,7 @@ static int replay_bank(const TcgEventLog *log, const HashAlg *alg, PcrBank *bank
         HashCtx h = { .alg = alg };
         int r = 0;
 
-        for (unsigned i = 0; i < PCR_VALUES_COUNT; i++)
+        for (unsigned i = 0; i < TPM2_PCRS_PER_BANK_MAX; i++)
                 tcg_pcr_initial_value(log, alg, i, bank->values[i]);
         for (size_t i = 0; i < log->n_events && r >= 0; i++) {
                 const TcgEvent *e = log->events + i;
@@ -43,7 +43,7 @@ static int replay_bank(const TcgEventLog *log, const HashAlg *alg, PcrBank *bank
                 if (r <= 0)
                         continue;
                 r = extend(&h, bank->values[e->pcr], d->digest);
-                bank->present |= UINT32_C(1) << e->pcr;
+                bank->mask |= UINT32_C(1) << e->pcr;
         }
         hash_ctx_done(&h);
         return r;
@@ -139,7 +139,7 @@ static int compare_pcr(const TcgEventLog *log, const PcrBank *q, const PcrBank *
         uint8_t expected[HASH_ALG_MAX_DIGEST_SIZE], fixed[HASH_ALG_MAX_DIGEST_SIZE];
         int r;
 
-        if (b->present & (UINT32_C(1) << pcr))
+        if (b->mask & (UINT32_C(1) << pcr))
                 memcpy(expected, b->values[pcr], alg->size);
         else
                 tcg_pcr_initial_value(log, alg, pcr, expected);
@@ -172,12 +172,12 @@ int tcg_eventlog_compare(const TcgEventLog *log, const PcrValues *quoted, uint32
 
         for (size_t i = 0; i < quoted->n_banks; i++) {
                 const PcrBank *q = quoted->banks + i;
-                const PcrBank *b = pcr_values_bank_const(&replayed, q->alg);
+                const PcrBank *b = pcr_values_bank(&replayed, q->alg);
 
                 if (!b)
                         continue;   /* the log has no such bank */
-                for (unsigned pcr = 0; pcr < PCR_VALUES_COUNT; pcr++) {
-                        if (!(q->present & pcr_mask & (UINT32_C(1) << pcr)))
+                for (unsigned pcr = 0; pcr < TPM2_PCRS_PER_BANK_MAX; pcr++) {
+                        if (!(q->mask & pcr_mask & (UINT32_C(1) << pcr)))
                                 continue;
                         r = compare_pcr(log, q, b, pcr, flags, &res);
                         if (r < 0) {

@@ -20,7 +20,7 @@ void tcg_pcr_initial_value(const TcgEventLog *log, const HashAlg *alg, unsigned 
 
 /* Replays every bank of a known algorithm that every event records (a bank the
  * Spec ID event declares but events omit is left out; -ENODATA when none is
- * left). A bank's present mask has the PCRs that at least one event extended. */
+ * left). A bank's mask has the PCRs that at least one event extended. */
 int tcg_eventlog_replay(const TcgEventLog *log, PcrValues *ret);
 
 typedef struct TcgPcrMismatch {

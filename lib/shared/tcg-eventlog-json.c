@@ -348,9 +348,9 @@ int pcr_values_to_json(const PcrValues *v, json_object **ret) {
                 const PcrBank *b = v->banks + i;
                 json_object *bank = json_object_new_object();
                 json_object_object_add(pcrs, b->alg->name, bank);
-                for (unsigned pcr = 0; pcr < PCR_VALUES_COUNT; pcr++) {
+                for (unsigned pcr = 0; pcr < TPM2_PCRS_PER_BANK_MAX; pcr++) {
                         char key[4];
-                        if (!(b->present & (UINT32_C(1) << pcr)))
+                        if (!(b->mask & (UINT32_C(1) << pcr)))
                                 continue;
                         snprintf(key, sizeof key, "%u", pcr);
                         json_add_hex(bank, key, b->values[pcr], b->alg->size);

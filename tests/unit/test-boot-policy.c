@@ -7,10 +7,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "attest-limits.h"
 #include "boot-policy-json.h"
 #include "efi-decode.h"
 #include "fileio.h"
-#include "limits.h"
 
 static TcgEventLog *load_log(const char *rel) {
         _cleanup_free_ uint8_t *data = NULL;

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "attest-limits.h"
 #include "efi-decode.h"
-#include "limits.h"
 #include "test-buf.h"
 
 static void put_utf16(Buf *b, const char *s) {

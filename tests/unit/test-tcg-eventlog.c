@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "attest-limits.h"
 #include "fileio.h"
 #include "hexdecode.h"
-#include "limits.h"
 #include "macro.h"
 #include "tcg-replay.h"
 #include "test-buf.h"
@@ -75,7 +75,7 @@ static void test_agile_minimal(void **state) {
         assert_int_equal(log->events[1].pcr, 4);
         assert_int_equal(tcg_eventlog_replay(log, &v), 0);
         assert_int_equal(v.n_banks, 2);
-        assert_int_equal(v.banks[1].present, 1u << 4);
+        assert_int_equal(v.banks[1].mask, 1u << 4);
         free(b.p);
 }
 
@@ -341,10 +341,14 @@ static void test_pcr_values_json(void **state) {
         PcrValues v;
         const char *ok = "{\"pcrs\": {\"sha1\": {\"7\": \"0000000000000000000000000000000000000001\"}}}\n";
         assert_int_equal(pcr_values_from_json(ok, strlen(ok), &v), 0);
-        assert_int_equal(v.banks[0].present, 1u << 7);
+        assert_int_equal(v.banks[0].mask, 1u << 7);
         assert_int_equal(v.banks[0].values[7][19], 1);
+        const char *last = "{\"pcrs\": {\"sha1\": {\"31\": \"0000000000000000000000000000000000000002\"}}}";
+        assert_int_equal(pcr_values_from_json(last, strlen(last), &v), 0);
+        assert_int_equal(v.banks[0].mask, 1u << 31);
+        assert_int_equal(v.banks[0].values[31][19], 2);
         static const char *const bad[] = {
-                "{}", "[]", "{\"pcrs\": {\"md5\": {}}}", "{\"pcrs\": {\"sha1\": {\"24\": \"00\"}}}",
+                "{}", "[]", "{\"pcrs\": {\"md5\": {}}}", "{\"pcrs\": {\"sha1\": {\"32\": \"0000000000000000000000000000000000000001\"}}}",
                 "{\"pcrs\": {\"sha1\": {\"1\": \"00\"}}}", "{\"pcrs\": {\"sha1\": {\"x\": \"00\"}}}",
                 "{\"pcrs\": {}} x", "{\"pcrs\": {\"sha1\": {\"1\": 5}}}",
         };
