@@ -46,7 +46,7 @@ int ima_default_state(ImaReplayState *s) {
 }
 
 /* "ALG:HEX" as given to --pcr10. */
-static int parse_pcr_arg(const char *s, ImaPcrValue *ret) {
+int ima_parse_pcr_arg(const char *s, ImaPcrValue *ret) {
         const char *colon = strchr(s, ':');
         char alg[16];
 
@@ -108,7 +108,7 @@ static int verb_ima_replay(int argc, char *argv[]) {
                         json = true;
                         break;
                 case ARG_PCR10:
-                        if (n_quoted >= ELEMENTSOF(quoted) || parse_pcr_arg(optarg, &quoted[n_quoted]) < 0) {
+                        if (n_quoted >= ELEMENTSOF(quoted) || ima_parse_pcr_arg(optarg, &quoted[n_quoted]) < 0) {
                                 log_error("Invalid --pcr10 '%s': expected ALG:HEX.", optarg);
                                 return EXIT_UNUSABLE;
                         }

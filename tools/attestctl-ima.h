@@ -24,4 +24,7 @@ const char *ima_strerror(int r);
 /* "sha1" and "sha256", the banks a Linux host extends. */
 int ima_default_state(ImaReplayState *s);
 
+/* "ALG:HEX", a PCR 10 value of one bank. */
+int ima_parse_pcr_arg(const char *s, ImaPcrValue *ret);
+
 int verb_ima(int argc, char *argv[]);

@@ -21,7 +21,7 @@
 
 /* Runtime policy (Keylime format version 1) */
 #define RUNTIME_POLICY_DIGESTS_MAX        (16u * 1024u * 1024u) /* digests in all maps together */
-#define RUNTIME_POLICY_DIGESTS_PER_NAME_MAX 1024u
+#define RUNTIME_POLICY_DIGESTS_PER_NAME_MAX 255u
 #define RUNTIME_POLICY_EXCLUDES_MAX       8192u
 #define RUNTIME_POLICY_EXCLUDE_LEN_MAX    4096u
 #define RUNTIME_POLICY_KEYS_MAX           256u

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hexdecode.h"
+#include "limits.h"
+#include "runtime-policy.h"
+
+#define RUNTIME_POLICY_JSON_DEPTH 16
+
+static int fail(RuntimePolicyError *err, int r, const char *fmt, ...) _printf_(3, 4);
+static int fail(RuntimePolicyError *err, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (err) {
+                va_start(ap, fmt);
+                vsnprintf(err->text, sizeof err->text, fmt, ap);
+                va_end(ap);
+        }
+        return r;
+}
+
+int runtime_policy_json_parse(const char *json, size_t len, json_object **ret) {
+        json_tokener *tok;
+        json_object *root;
+        size_t end;
+
+        if (len > INT32_MAX)
+                return -E2BIG;
+        tok = json_tokener_new_ex(RUNTIME_POLICY_JSON_DEPTH);
+        if (!tok)
+                return -ENOMEM;
+        root = json_tokener_parse_ex(tok, json, (int) len);
+        bool ok = root && json_tokener_get_error(tok) == json_tokener_success;
+        end = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+        for (; ok && end < len; end++)
+                if (!strchr(" \t\r\n", json[end]))
+                        ok = false;
+        if (!ok) {
+                json_object_put(root);
+                return -EBADMSG;
+        }
+        *ret = root;
+        return 0;
+}
+
+RuntimePolicy *runtime_policy_free(RuntimePolicy *p) {
+        if (!p)
+                return NULL;
+        digest_index_free(p->digests);
+        digest_index_free(p->keyrings);
+        digest_index_free(p->ima_buf);
+        pcre2_code_free(p->excludes);
+        for (size_t i = 0; i < p->n_ignored_keyrings; i++)
+                free(p->ignored_keyrings[i]);
+        free(p->ignored_keyrings);
+        ima_keyring_done(&p->keys);
+        free(p);
+        return NULL;
+}
+
+static int parse_digest(json_object *v, IndexDigest *ret) {
+        size_t n;
+
+        if (!json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        n = (size_t) json_object_get_string_len(v);
+        if (n == 0 || n % 2 != 0 || n / 2 > sizeof(ret->data))
+                return -EBADMSG;
+        if (hex_decode_into(json_object_get_string(v), n, ret->data, n / 2) < 0)
+                return -EBADMSG;
+        ret->size = (uint8_t) (n / 2);
+        return 0;
+}
+
+/* One map {name: [hex…]} into an index; a missing map is an empty index. */
+static int build_index(json_object *root, const char *key, size_t *total, IndexDigest *scratch,
+                       DigestIndex **ret, RuntimePolicyError *err) {
+        _cleanup_(digest_index_freep) DigestIndex *ix = NULL;
+        json_object *map = NULL;
+        int r;
+
+        if (json_object_object_get_ex(root, key, &map) && map && !json_object_is_type(map, json_type_object))
+                return fail(err, -EBADMSG, "\"%s\" is not an object", key);
+        r = digest_index_new(map ? (size_t) json_object_object_length(map) : 0, &ix);
+        if (r < 0)
+                return fail(err, r, "\"%s\": %s", key, strerror(-r));
+        if (map) {
+                json_object_object_foreach(map, name, list) {
+                        size_t n_list, name_len = strlen(name);
+                        if (name_len > IMA_NAME_MAX)
+                                return fail(err, -E2BIG, "\"%s\": a name is longer than %u bytes", key, IMA_NAME_MAX);
+                        if (!json_object_is_type(list, json_type_array))
+                                return fail(err, -EBADMSG, "\"%s\": \"%s\" is not a list", key, name);
+                        n_list = json_object_array_length(list);
+                        if (n_list > RUNTIME_POLICY_DIGESTS_PER_NAME_MAX)
+                                return fail(err, -E2BIG, "\"%s\": \"%s\" has more than %u digests", key, name,
+                                            RUNTIME_POLICY_DIGESTS_PER_NAME_MAX);
+                        *total += n_list;
+                        if (*total > RUNTIME_POLICY_DIGESTS_MAX)
+                                return fail(err, -E2BIG, "more than %u digests", RUNTIME_POLICY_DIGESTS_MAX);
+                        for (size_t i = 0; i < n_list; i++)
+                                if (parse_digest(json_object_array_get_idx(list, i), scratch + i) < 0)
+                                        return fail(err, -EBADMSG, "\"%s\": \"%s\": invalid digest", key, name);
+                        r = digest_index_add(ix, name, name_len, scratch, n_list);
+                        if (r < 0)
+                                return fail(err, r, "\"%s\": \"%s\": %s", key, name, strerror(-r));
+                }
+        }
+        digest_index_seal(ix);
+        *ret = TAKE_PTR(ix);
+        return 0;
+}
+
+static int compile_one(const char *pattern, size_t len, uint32_t options, pcre2_code **ret, RuntimePolicyError *err) {
+        PCRE2_SIZE erroff;
+        int errcode;
+        pcre2_code *c = pcre2_compile((PCRE2_SPTR) pattern, len, options, &errcode, &erroff, NULL);
+
+        if (!c) {
+                PCRE2_UCHAR msg[120];
+                pcre2_get_error_message(errcode, msg, sizeof msg);
+                return fail(err, -EBADMSG, "exclude \"%.*s\": %s at offset %zu", (int) MIN(len, (size_t) 80),
+                            pattern, (const char *) msg, (size_t) erroff);
+        }
+        *ret = c;
+        return 0;
+}
+
+/* Each exclude is checked alone (to name a bad one), then all are joined into
+ * one anchored alternation, JIT-compiled where PCRE2 can. */
+static int build_excludes(RuntimePolicy *p, json_object *root, RuntimePolicyError *err) {
+        _cleanup_free_ char *all = NULL;
+        json_object *list;
+        size_t size = 0, n;
+        int r;
+
+        if (!json_object_object_get_ex(root, "excludes", &list) || !list)
+                return 0;
+        if (!json_object_is_type(list, json_type_array))
+                return fail(err, -EBADMSG, "\"excludes\" is not a list");
+        n = json_object_array_length(list);
+        if (n > RUNTIME_POLICY_EXCLUDES_MAX)
+                return fail(err, -E2BIG, "more than %u excludes", RUNTIME_POLICY_EXCLUDES_MAX);
+        if (n == 0)
+                return 0;
+        all = malloc(n * (RUNTIME_POLICY_EXCLUDE_LEN_MAX + 6));   /* "|(?:" + ")" each */
+        if (!all)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *v = json_object_array_get_idx(list, i);
+                pcre2_code *c;
+                if (!json_object_is_type(v, json_type_string))
+                        return fail(err, -EBADMSG, "an exclude is not a string");
+                size_t len = (size_t) json_object_get_string_len(v);
+                if (len > RUNTIME_POLICY_EXCLUDE_LEN_MAX)
+                        return fail(err, -E2BIG, "an exclude is longer than %u bytes", RUNTIME_POLICY_EXCLUDE_LEN_MAX);
+                r = compile_one(json_object_get_string(v), len, 0, &c, err);
+                if (r < 0)
+                        return r;
+                pcre2_code_free(c);
+                if (i > 0)
+                        all[size++] = '|';
+                memcpy(all + size, "(?:", 3);
+                memcpy(all + size + 3, json_object_get_string(v), len);
+                size += 3 + len;
+                all[size++] = ')';
+        }
+        r = compile_one(all, size, PCRE2_ANCHORED, &p->excludes, err);
+        if (r < 0)
+                return r;
+        (void) pcre2_jit_compile(p->excludes, PCRE2_JIT_COMPLETE);
+        p->n_excludes = n;
+        return 0;
+}
+
+static int parse_ima_section(RuntimePolicy *p, json_object *root, RuntimePolicyError *err) {
+        json_object *ima, *v;
+
+        p->log_hash_alg = hash_alg_from_name("sha1");
+        if (!json_object_object_get_ex(root, "ima", &ima) || !ima)
+                return 0;
+        if (!json_object_is_type(ima, json_type_object))
+                return fail(err, -EBADMSG, "\"ima\" is not an object");
+        if (json_object_object_get_ex(ima, "log_hash_alg", &v) && v) {
+                p->log_hash_alg = hash_alg_from_name(json_object_get_string(v));
+                if (!json_object_is_type(v, json_type_string) || !p->log_hash_alg)
+                        return fail(err, -EBADMSG, "\"ima.log_hash_alg\" is not a known algorithm");
+        }
+        if (!json_object_object_get_ex(ima, "ignored_keyrings", &v) || !v)
+                return 0;
+        if (!json_object_is_type(v, json_type_array))
+                return fail(err, -EBADMSG, "\"ima.ignored_keyrings\" is not a list");
+        size_t n = json_object_array_length(v);
+        if (n > RUNTIME_POLICY_NAMES_MAX)
+                return fail(err, -E2BIG, "more than %u ignored keyrings", RUNTIME_POLICY_NAMES_MAX);
+        p->ignored_keyrings = calloc(n ? n : 1, sizeof(char *));
+        if (!p->ignored_keyrings)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *s = json_object_array_get_idx(v, i);
+                if (!json_object_is_type(s, json_type_string) || (size_t) json_object_get_string_len(s) > IMA_NAME_MAX)
+                        return fail(err, -EBADMSG, "an ignored keyring is not a name");
+                p->ignored_keyrings[i] = strdup(json_object_get_string(s));
+                if (!p->ignored_keyrings[i])
+                        return -ENOMEM;
+                p->n_ignored_keyrings++;
+        }
+        return 0;
+}
+
+static int parse_meta(json_object *root, RuntimePolicyError *err) {
+        json_object *meta, *version;
+
+        if (!json_object_is_type(root, json_type_object))
+                return fail(err, -EBADMSG, "the policy is not a JSON object");
+        if (!json_object_object_get_ex(root, "meta", &meta) || !json_object_is_type(meta, json_type_object) ||
+            !json_object_object_get_ex(meta, "version", &version) || !json_object_is_type(version, json_type_int))
+                return fail(err, -EBADMSG, "\"meta.version\" is missing");
+        if (json_object_get_int64(version) != 1)
+                return fail(err, -EPROTONOSUPPORT, "runtime policy version %" PRId64 " is not supported",
+                            json_object_get_int64(version));
+        return 0;
+}
+
+static int parse_keys(RuntimePolicy *p, json_object *root, RuntimePolicyError *err) {
+        json_object *v;
+        int r;
+
+        if (!json_object_object_get_ex(root, "verification-keys", &v) || !v)
+                return 0;
+        if (!json_object_is_type(v, json_type_string))
+                return fail(err, -EBADMSG, "\"verification-keys\" is not a string");
+        if (json_object_get_string_len(v) == 0)
+                return 0;
+        r = ima_keyring_parse_json(&p->keys, json_object_get_string(v), (size_t) json_object_get_string_len(v));
+        if (r < 0)
+                return fail(err, r, "\"verification-keys\": %s", r == -EBADMSG ? "malformed" : strerror(-r));
+        return 0;
+}
+
+int runtime_policy_load(const char *json, size_t len, RuntimePolicy **ret, RuntimePolicyError *err) {
+        _cleanup_(runtime_policy_freep) RuntimePolicy *p = NULL;
+        _cleanup_free_ IndexDigest *scratch = NULL;
+        json_object *root = NULL;
+        size_t total = 0;
+        int r;
+
+        r = runtime_policy_json_parse(json, len, &root);
+        if (r < 0)
+                return fail(err, r, r == -E2BIG ? "the policy is too large" : "the policy is not valid JSON");
+        p = calloc(1, sizeof(RuntimePolicy));
+        scratch = calloc(RUNTIME_POLICY_DIGESTS_PER_NAME_MAX, sizeof(IndexDigest));
+        if (!p || !scratch)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = parse_meta(root, err);
+        if (r >= 0)
+                r = build_index(root, "digests", &total, scratch, &p->digests, err);
+        if (r >= 0)
+                r = build_index(root, "keyrings", &total, scratch, &p->keyrings, err);
+        if (r >= 0)
+                r = build_index(root, "ima-buf", &total, scratch, &p->ima_buf, err);
+        if (r >= 0)
+                r = build_excludes(p, root, err);
+        if (r >= 0)
+                r = parse_ima_section(p, root, err);
+        if (r >= 0)
+                r = parse_keys(p, root, err);
+        json_object_put(root);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+bool runtime_policy_excluded(const RuntimePolicy *p, pcre2_match_data *md, const char *path, size_t len) {
+        if (!p->excludes)
+                return false;
+        return pcre2_match(p->excludes, (PCRE2_SPTR) path, len, 0, 0, md, NULL) >= 0;
+}
+
+bool runtime_policy_keyring_ignored(const RuntimePolicy *p, const char *name) {
+        for (size_t i = 0; i < p->n_ignored_keyrings; i++)
+                if (strcmp(p->ignored_keyrings[i], "*") == 0 || strcmp(p->ignored_keyrings[i], name) == 0)
+                        return true;
+        return false;
+}
+
+size_t runtime_policy_memory(const RuntimePolicy *p) {
+        return digest_index_memory(p->digests) + digest_index_memory(p->keyrings) + digest_index_memory(p->ima_buf);
+}
