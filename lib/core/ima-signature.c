@@ -107,30 +107,42 @@ int ima_keyring_add_spki(ImaKeyring *k, const uint8_t *der, size_t len) {
         return r;
 }
 
-static int add_b64_key(ImaKeyring *k, json_object *v) {
+static int add_b64_key(ImaKeyring *k, json_object *v, json_object *id) {
         _cleanup_free_ uint8_t *der = NULL;
         size_t der_len;
+        int64_t keyid;
+        int r;
 
-        if (!json_object_is_type(v, json_type_string))
+        if (!json_object_is_type(v, json_type_string) || !json_object_is_type(id, json_type_int))
+                return -EBADMSG;
+        keyid = json_object_get_int64(id);
+        if (keyid < 0 || keyid > UINT32_MAX)
                 return -EBADMSG;
         if (base64_decode(json_object_get_string(v), (size_t) json_object_get_string_len(v), &der, &der_len) < 0)
                 return -EBADMSG;
-        return ima_keyring_add_spki(k, der, der_len);
+        r = ima_keyring_add_spki(k, der, der_len);
+        if (r < 0)
+                return r;
+        k->keys[k->n_keys - 1].keyid = (uint32_t) keyid;   /* the id the keyring gives wins, as in Keylime */
+        return 0;
 }
 
 int ima_keyring_parse_json(ImaKeyring *k, const char *json, size_t len) {
-        json_object *root = NULL, *pubkeys;
+        json_object *root = NULL, *pubkeys, *keyids;
         int r;
 
         r = runtime_policy_json_parse(json, len, &root);
         if (r < 0)
                 return r;
-        if (!json_object_object_get_ex(root, "pubkeys", &pubkeys) || !json_object_is_type(pubkeys, json_type_array))
+        if (!json_object_is_type(root, json_type_object) ||
+            !json_object_object_get_ex(root, "pubkeys", &pubkeys) || !json_object_is_type(pubkeys, json_type_array) ||
+            !json_object_object_get_ex(root, "keyids", &keyids) || !json_object_is_type(keyids, json_type_array) ||
+            json_object_array_length(keyids) != json_object_array_length(pubkeys))
                 r = -EBADMSG;
         else if (json_object_array_length(pubkeys) > RUNTIME_POLICY_KEYS_MAX)
                 r = -E2BIG;
         for (size_t i = 0; r >= 0 && i < json_object_array_length(pubkeys); i++)
-                r = add_b64_key(k, json_object_array_get_idx(pubkeys, i));
+                r = add_b64_key(k, json_object_array_get_idx(pubkeys, i), json_object_array_get_idx(keyids, i));
         json_object_put(root);
         return r;
 }

@@ -46,8 +46,8 @@ int ima_key_id(EVP_PKEY *pkey, uint32_t *ret);
 int ima_keyring_add_pkey(ImaKeyring *k, EVP_PKEY *pkey);
 int ima_keyring_add_spki(ImaKeyring *k, const uint8_t *der, size_t len);
 
-/* Keylime's serialised keyring: {"pubkeys": [base64 SPKI…], "keyids": […]}.
- * Key ids are computed from the keys. */
+/* Keylime's serialised keyring: {"pubkeys": [base64 SPKI…], "keyids": [u32…]},
+ * both lists of the same length; the given key ids are used. */
 int ima_keyring_parse_json(ImaKeyring *k, const char *json, size_t len);
 
 const ImaKey *ima_keyring_find(const ImaKeyring *k, uint32_t keyid);

@@ -14,8 +14,8 @@ int runtime_evaluation_new(const RuntimePolicy *p, const ImaKeyring *extra_keys,
                 return -ENOMEM;
         ev->policy = p;
         ev->extra_keys = extra_keys;
-        if (p->excludes) {
-                ev->match_data = pcre2_match_data_create_from_pattern(p->excludes, NULL);
+        if (p->n_excludes > 0) {
+                ev->match_data = pcre2_match_data_create(1, NULL);   /* match or not: one pair is enough */
                 if (!ev->match_data) {
                         free(ev);
                         return -ENOMEM;

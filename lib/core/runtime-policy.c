@@ -55,6 +55,9 @@ RuntimePolicy *runtime_policy_free(RuntimePolicy *p) {
         digest_index_free(p->keyrings);
         digest_index_free(p->ima_buf);
         pcre2_code_free(p->excludes);
+        for (size_t i = 0; i < p->n_excludes; i++)
+                pcre2_code_free(p->exclude_list[i]);
+        free(p->exclude_list);
         for (size_t i = 0; i < p->n_ignored_keyrings; i++)
                 free(p->ignored_keyrings[i]);
         free(p->ignored_keyrings);
@@ -63,15 +66,32 @@ RuntimePolicy *runtime_policy_free(RuntimePolicy *p) {
         return NULL;
 }
 
+/* "hex", or "alg:hex" as Keylime writes the boot aggregate. */
 static int parse_digest(json_object *v, IndexDigest *ret) {
+        const char *s, *colon;
         size_t n;
 
         if (!json_object_is_type(v, json_type_string))
                 return -EBADMSG;
+        s = json_object_get_string(v);
         n = (size_t) json_object_get_string_len(v);
+        colon = memchr(s, ':', n);
+        if (colon) {
+                char alg[IMA_ALG_NAME_MAX + 1];
+                size_t k = (size_t) (colon - s);
+                if (k == 0 || k > IMA_ALG_NAME_MAX)
+                        return -EBADMSG;
+                memcpy(alg, s, k);
+                alg[k] = 0;
+                const HashAlg *a = hash_alg_from_name(alg);
+                s = colon + 1;
+                n -= k + 1;
+                if (!a || n != a->size * 2)
+                        return -EBADMSG;
+        }
         if (n == 0 || n % 2 != 0 || n / 2 > sizeof(ret->data))
                 return -EBADMSG;
-        if (hex_decode_into(json_object_get_string(v), n, ret->data, n / 2) < 0)
+        if (hex_decode_into(s, n, ret->data, n / 2) < 0)
                 return -EBADMSG;
         ret->size = (uint8_t) (n / 2);
         return 0;
@@ -131,8 +151,10 @@ static int compile_one(const char *pattern, size_t len, uint32_t options, pcre2_
         return 0;
 }
 
-/* Each exclude is checked alone (to name a bad one), then all are joined into
- * one anchored alternation, JIT-compiled where PCRE2 can. */
+/* Each exclude is compiled alone (which names a bad one), then all are joined
+ * into one alternation; PCRE2 refuses very large patterns, and then the
+ * excludes are matched one by one. Anchored as Python's re.match, and
+ * JIT-compiled where PCRE2 can. */
 static int build_excludes(RuntimePolicy *p, json_object *root, RuntimePolicyError *err) {
         _cleanup_free_ char *all = NULL;
         json_object *list;
@@ -149,7 +171,8 @@ static int build_excludes(RuntimePolicy *p, json_object *root, RuntimePolicyErro
         if (n == 0)
                 return 0;
         all = malloc(n * (RUNTIME_POLICY_EXCLUDE_LEN_MAX + 6));   /* "|(?:" + ")" each */
-        if (!all)
+        p->exclude_list = calloc(n, sizeof(pcre2_code *));
+        if (!all || !p->exclude_list)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 json_object *v = json_object_array_get_idx(list, i);
@@ -159,10 +182,11 @@ static int build_excludes(RuntimePolicy *p, json_object *root, RuntimePolicyErro
                 size_t len = (size_t) json_object_get_string_len(v);
                 if (len > RUNTIME_POLICY_EXCLUDE_LEN_MAX)
                         return fail(err, -E2BIG, "an exclude is longer than %u bytes", RUNTIME_POLICY_EXCLUDE_LEN_MAX);
-                r = compile_one(json_object_get_string(v), len, 0, &c, err);
+                r = compile_one(json_object_get_string(v), len, PCRE2_ANCHORED, &c, err);
                 if (r < 0)
                         return r;
-                pcre2_code_free(c);
+                (void) pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+                p->exclude_list[p->n_excludes++] = c;
                 if (i > 0)
                         all[size++] = '|';
                 memcpy(all + size, "(?:", 3);
@@ -170,11 +194,8 @@ static int build_excludes(RuntimePolicy *p, json_object *root, RuntimePolicyErro
                 size += 3 + len;
                 all[size++] = ')';
         }
-        r = compile_one(all, size, PCRE2_ANCHORED, &p->excludes, err);
-        if (r < 0)
-                return r;
-        (void) pcre2_jit_compile(p->excludes, PCRE2_JIT_COMPLETE);
-        p->n_excludes = n;
+        if (compile_one(all, size, PCRE2_ANCHORED, &p->excludes, NULL) >= 0)
+                (void) pcre2_jit_compile(p->excludes, PCRE2_JIT_COMPLETE);
         return 0;
 }
 
@@ -279,9 +300,12 @@ int runtime_policy_load(const char *json, size_t len, RuntimePolicy **ret, Runti
 }
 
 bool runtime_policy_excluded(const RuntimePolicy *p, pcre2_match_data *md, const char *path, size_t len) {
-        if (!p->excludes)
-                return false;
-        return pcre2_match(p->excludes, (PCRE2_SPTR) path, len, 0, 0, md, NULL) >= 0;
+        if (p->excludes)
+                return pcre2_match(p->excludes, (PCRE2_SPTR) path, len, 0, 0, md, NULL) >= 0;
+        for (size_t i = 0; i < p->n_excludes; i++)
+                if (pcre2_match(p->exclude_list[i], (PCRE2_SPTR) path, len, 0, 0, md, NULL) >= 0)
+                        return true;
+        return false;
 }
 
 bool runtime_policy_keyring_ignored(const RuntimePolicy *p, const char *name) {

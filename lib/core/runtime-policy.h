@@ -24,7 +24,8 @@ typedef struct RuntimePolicy {
         DigestIndex *digests;      /* path → digests; "boot_aggregate" too */
         DigestIndex *keyrings;     /* keyring name → digests of keys measured onto it */
         DigestIndex *ima_buf;      /* ima-buf name → digests */
-        pcre2_code *excludes;      /* all excludes as one alternation; NULL when none */
+        pcre2_code *excludes;      /* all excludes as one alternation; NULL when none or too large */
+        pcre2_code **exclude_list; /* each exclude alone, used when the alternation is too large */
         size_t n_excludes;
         char **ignored_keyrings;   /* "*" ignores every keyring */
         size_t n_ignored_keyrings;
