@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Record layout in the blob (no alignment, read byte-wise):
  *   u32 directory id (little-endian) | basename | NUL | u8 n | n × (u8 size | digest)
- * The table holds blob offset + 1 (0 is empty) and is at most half full. */
+ * The table holds blob offset + 1 (0 is empty), linear probing. While adding it
+ * is at most half full and doubles; sealing rebuilds it two-thirds full. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 
 struct DigestIndex {
         uint32_t *table;
-        size_t table_mask;
+        size_t table_size;
+        size_t max_name_len;
 
         uint8_t *blob;
         size_t blob_size, blob_allocated;
@@ -43,30 +45,28 @@ static uint64_t hash_bytes(const void *p, size_t n) {
         return h;
 }
 
-static size_t pow2_at_least(size_t n) {
-        size_t c = 16;
-        while (c < n)
-                c <<= 1;
-        return c;
+/* The home slot of a hash in a table of any size. */
+static inline size_t slot_of(uint64_t h, size_t size) {
+        return (size_t) (((h >> 32) * (uint64_t) size) >> 32);
 }
+
+#define TABLE_MIN 64u
 
 int digest_index_new(size_t max_names, DigestIndex **ret) {
         DigestIndex *ix;
-        size_t cap;
 
         if (max_names > UINT32_MAX / 4)
                 return -E2BIG;
-        cap = pow2_at_least(max_names * 2);
         ix = calloc(1, sizeof(DigestIndex));
         if (!ix)
                 return -ENOMEM;
-        ix->table = calloc(cap, sizeof(uint32_t));
+        ix->table = calloc(TABLE_MIN, sizeof(uint32_t));
         ix->dir_table = calloc(64, sizeof(uint32_t));
         if (!ix->table || !ix->dir_table) {
                 digest_index_free(ix);
                 return -ENOMEM;
         }
-        ix->table_mask = cap - 1;
+        ix->table_size = TABLE_MIN;
         ix->dir_table_mask = 63;
         ix->max_names = max_names;
         *ret = ix;
@@ -167,12 +167,54 @@ static bool record_matches(const DigestIndex *ix, const uint8_t *rec, const char
 const uint8_t *digest_index_find(const DigestIndex *ix, const char *name, size_t len) {
         size_t dir_len = split_dir(name, len);
 
-        for (size_t i = hash_bytes(name, len) & ix->table_mask; ix->table[i]; i = (i + 1) & ix->table_mask) {
+        for (size_t i = slot_of(hash_bytes(name, len), ix->table_size); ix->table[i];
+             i = i + 1 == ix->table_size ? 0 : i + 1) {
                 const uint8_t *rec = ix->blob + ix->table[i] - 1;
                 if (record_matches(ix, rec, name, len, dir_len))
                         return rec;
         }
         return NULL;
+}
+
+static void table_put(uint32_t *table, size_t size, uint64_t h, uint32_t value) {
+        size_t i = slot_of(h, size);
+        while (table[i])
+                i = i + 1 == size ? 0 : i + 1;
+        table[i] = value;
+}
+
+/* Length of the record at rec, and its full name into buf. */
+static size_t record_name(const DigestIndex *ix, const uint8_t *rec, char *buf, size_t *ret_len) {
+        uint32_t id = (uint32_t) rec[0] | (uint32_t) rec[1] << 8 | (uint32_t) rec[2] << 16 | (uint32_t) rec[3] << 24;
+        size_t base_len = strlen((const char *) rec + 4), o = 4 + base_len + 1;
+        uint8_t n = rec[o++];
+
+        memcpy(buf, ix->dirs + ix->dir_off[id], ix->dir_len[id]);
+        memcpy(buf + ix->dir_len[id], rec + 4, base_len);
+        *ret_len = ix->dir_len[id] + base_len;
+        for (; n > 0; n--)
+                o += 1 + rec[o];
+        return o;
+}
+
+/* Rebuilds the table with the given number of slots from the records. */
+static int table_rebuild(DigestIndex *ix, size_t size) {
+        _cleanup_free_ char *name = malloc(ix->max_name_len + 1);
+        uint32_t *t = calloc(size, sizeof(uint32_t));
+
+        if (!t || !name) {
+                free(t);
+                return -ENOMEM;
+        }
+        for (size_t o = 0, len; o < ix->blob_size;) {
+                size_t k = record_name(ix, ix->blob + o, name, &len);
+                table_put(t, size, hash_bytes(name, len), (uint32_t) o + 1);
+                o += k;
+        }
+        free(ix->table);
+        ix->table = t;
+        ix->table_size = size;
+        return 0;
 }
 
 bool digest_index_record_has(const uint8_t *rec, const uint8_t *digest, size_t size) {
@@ -188,7 +230,7 @@ bool digest_index_record_has(const uint8_t *rec, const uint8_t *digest, size_t s
 }
 
 int digest_index_add(DigestIndex *ix, const char *name, size_t len, const IndexDigest *digests, size_t n_digests) {
-        size_t dir_len = split_dir(name, len), need, i;
+        size_t dir_len = split_dir(name, len), need;
         uint32_t id;
         int r;
 
@@ -227,17 +269,21 @@ int digest_index_add(DigestIndex *ix, const char *name, size_t len, const IndexD
                 memcpy(p, digests[k].data, digests[k].size);
                 p += digests[k].size;
         }
-        for (i = hash_bytes(name, len) & ix->table_mask; ix->table[i]; i = (i + 1) & ix->table_mask)
-                ;
-        ix->table[i] = (uint32_t) ix->blob_size + 1;
+        table_put(ix->table, ix->table_size, hash_bytes(name, len), (uint32_t) ix->blob_size + 1);
         ix->blob_size += need;
         ix->n_names++;
         ix->n_digests += n_digests;
+        ix->max_name_len = MAX(ix->max_name_len, len);
+        if (ix->n_names * 2 > ix->table_size)
+                return table_rebuild(ix, ix->table_size * 2);
         return 0;
 }
 
 void digest_index_seal(DigestIndex *ix) {
         uint8_t *b;
+
+        /* Two-thirds full: short probes, six bytes of table per name. */
+        (void) table_rebuild(ix, MAX((size_t) TABLE_MIN, ix->n_names * 3 / 2));
 
         free(ix->dir_table);   /* only needed while adding */
         ix->dir_table = NULL;
@@ -257,7 +303,7 @@ size_t digest_index_digests(const DigestIndex *ix) {
 }
 
 size_t digest_index_memory(const DigestIndex *ix) {
-        return sizeof(*ix) + (ix->table_mask + 1) * sizeof(uint32_t) + ix->blob_allocated +
+        return sizeof(*ix) + ix->table_size * sizeof(uint32_t) + ix->blob_allocated +
                 ix->dirs_allocated + ix->dirs_cap * 2 * sizeof(uint32_t) +
                 (ix->dir_table ? (ix->dir_table_mask + 1) * sizeof(uint32_t) : 0);
 }

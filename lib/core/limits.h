@@ -20,6 +20,7 @@
 #define IMA_TEMPLATE_DATA_MAX      (64u * 1024u)    /* binary list: template data; ascii rebuilt */
 
 /* Runtime policy (Keylime format version 1) */
+#define RUNTIME_POLICY_SIZE_MAX           (2048u * 1024u * 1024u - 1u) /* policy text, bytes */
 #define RUNTIME_POLICY_DIGESTS_MAX        (16u * 1024u * 1024u) /* digests in all maps together */
 #define RUNTIME_POLICY_DIGESTS_PER_NAME_MAX 255u
 #define RUNTIME_POLICY_EXCLUDES_MAX       8192u

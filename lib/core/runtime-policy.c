@@ -6,10 +6,15 @@
 #include <string.h>
 
 #include "hexdecode.h"
+#include "json-scan.h"
 #include "limits.h"
 #include "runtime-policy.h"
 
 #define RUNTIME_POLICY_JSON_DEPTH 16
+
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
 
 static int fail(RuntimePolicyError *err, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(RuntimePolicyError *err, int r, const char *fmt, ...) {
@@ -67,15 +72,9 @@ RuntimePolicy *runtime_policy_free(RuntimePolicy *p) {
 }
 
 /* "hex", or "alg:hex" as Keylime writes the boot aggregate. */
-static int parse_digest(json_object *v, IndexDigest *ret) {
-        const char *s, *colon;
-        size_t n;
+static int parse_digest(const char *s, size_t n, IndexDigest *ret) {
+        const char *colon = memchr(s, ':', n);
 
-        if (!json_object_is_type(v, json_type_string))
-                return -EBADMSG;
-        s = json_object_get_string(v);
-        n = (size_t) json_object_get_string_len(v);
-        colon = memchr(s, ':', n);
         if (colon) {
                 char alg[IMA_ALG_NAME_MAX + 1];
                 size_t k = (size_t) (colon - s);
@@ -97,39 +96,79 @@ static int parse_digest(json_object *v, IndexDigest *ret) {
         return 0;
 }
 
-/* One map {name: [hex…]} into an index; a missing map is an empty index. */
-static int build_index(json_object *root, const char *key, size_t *total, IndexDigest *scratch,
-                       DigestIndex **ret, RuntimePolicyError *err) {
-        _cleanup_(digest_index_freep) DigestIndex *ix = NULL;
-        json_object *map = NULL;
+/* Scratch for streaming one map. */
+typedef struct MapScratch {
+        char name[IMA_NAME_MAX + 1];
+        char digest[IMA_ALG_NAME_MAX + 2 + 2 * HASH_ALG_MAX_DIGEST_SIZE];
+        IndexDigest digests[RUNTIME_POLICY_DIGESTS_PER_NAME_MAX];
+} MapScratch;
+
+#define DIGEST_TEXT_MAX (sizeof(((MapScratch *) NULL)->digest) - 1)
+
+static int syntax(RuntimePolicyError *err, const JsonScan *s, const char *json) {
+        return fail(err, -EBADMSG, "not valid JSON near byte %zu", (size_t) (s->p - json));
+}
+
+/* One name and its list of digests, added to ix. */
+static int stream_entry(JsonScan *s, const char *json, const char *key, size_t *total, MapScratch *m,
+                        DigestIndex *ix, RuntimePolicyError *err) {
+        size_t name_len, len, n = 0;
         int r;
 
-        if (json_object_object_get_ex(root, key, &map) && map && !json_object_is_type(map, json_type_object))
-                return fail(err, -EBADMSG, "\"%s\" is not an object", key);
-        r = digest_index_new(map ? (size_t) json_object_object_length(map) : 0, &ix);
-        if (r < 0)
-                return fail(err, r, "\"%s\": %s", key, strerror(-r));
-        if (map) {
-                json_object_object_foreach(map, name, list) {
-                        size_t n_list, name_len = strlen(name);
-                        if (name_len > IMA_NAME_MAX)
-                                return fail(err, -E2BIG, "\"%s\": a name is longer than %u bytes", key, IMA_NAME_MAX);
-                        if (!json_object_is_type(list, json_type_array))
-                                return fail(err, -EBADMSG, "\"%s\": \"%s\" is not a list", key, name);
-                        n_list = json_object_array_length(list);
-                        if (n_list > RUNTIME_POLICY_DIGESTS_PER_NAME_MAX)
-                                return fail(err, -E2BIG, "\"%s\": \"%s\" has more than %u digests", key, name,
+        r = json_scan_string(s, m->name, IMA_NAME_MAX, &name_len);
+        if (r == -E2BIG)
+                return fail(err, r, "\"%s\": a name is longer than %u bytes", key, IMA_NAME_MAX);
+        if (r < 0 || !json_scan_take(s, ':'))
+                return syntax(err, s, json);
+        if (!json_scan_take(s, '['))
+                return fail(err, -EBADMSG, "\"%s\": \"%s\" is not a list", key, m->name);
+        if (!json_scan_take(s, ']')) {
+                do {
+                        if (n >= RUNTIME_POLICY_DIGESTS_PER_NAME_MAX)
+                                return fail(err, -E2BIG, "\"%s\": \"%s\" has more than %u digests", key, m->name,
                                             RUNTIME_POLICY_DIGESTS_PER_NAME_MAX);
-                        *total += n_list;
-                        if (*total > RUNTIME_POLICY_DIGESTS_MAX)
-                                return fail(err, -E2BIG, "more than %u digests", RUNTIME_POLICY_DIGESTS_MAX);
-                        for (size_t i = 0; i < n_list; i++)
-                                if (parse_digest(json_object_array_get_idx(list, i), scratch + i) < 0)
-                                        return fail(err, -EBADMSG, "\"%s\": \"%s\": invalid digest", key, name);
-                        r = digest_index_add(ix, name, name_len, scratch, n_list);
+                        r = json_scan_string(s, m->digest, DIGEST_TEXT_MAX, &len);
+                        if (r < 0 || parse_digest(m->digest, len, m->digests + n) < 0)
+                                return fail(err, -EBADMSG, "\"%s\": \"%s\": invalid digest", key, m->name);
+                        n++;
+                } while (json_scan_take(s, ','));
+                if (!json_scan_take(s, ']'))
+                        return syntax(err, s, json);
+        }
+        *total += n;
+        if (*total > RUNTIME_POLICY_DIGESTS_MAX)
+                return fail(err, -E2BIG, "more than %u digests", RUNTIME_POLICY_DIGESTS_MAX);
+        r = digest_index_add(ix, m->name, name_len, m->digests, n);
+        if (r == -EEXIST)
+                return fail(err, -EBADMSG, "\"%s\": \"%s\" is given twice", key, m->name);
+        if (r < 0)
+                return fail(err, r == -EINVAL ? -EBADMSG : r, "\"%s\": \"%s\": %s", key, m->name, strerror(-r));
+        return 0;
+}
+
+/* A map {name: [digest…]} read straight into an index, without a JSON tree. */
+static int stream_map(JsonScan *s, const char *json, const char *key, size_t *total, MapScratch *m,
+                      DigestIndex **ret, RuntimePolicyError *err) {
+        _cleanup_(digest_index_freep) DigestIndex *ix = NULL;
+        int r;
+
+        r = digest_index_new(RUNTIME_POLICY_DIGESTS_MAX, &ix);
+        if (r < 0)
+                return r;
+        if (json_scan_take(s, 'n')) {
+                s->p--;
+                if (json_scan_skip_value(s, NULL, NULL) < 0)   /* null: an empty map */
+                        return syntax(err, s, json);
+        } else if (!json_scan_take(s, '{'))
+                return fail(err, -EBADMSG, "\"%s\" is not an object", key);
+        else if (!json_scan_take(s, '}')) {
+                do {
+                        r = stream_entry(s, json, key, total, m, ix, err);
                         if (r < 0)
-                                return fail(err, r, "\"%s\": \"%s\": %s", key, name, strerror(-r));
-                }
+                                return r;
+                } while (json_scan_take(s, ','));
+                if (!json_scan_take(s, '}'))
+                        return syntax(err, s, json);
         }
         digest_index_seal(ix);
         *ret = TAKE_PTR(ix);
@@ -264,28 +303,86 @@ static int parse_keys(RuntimePolicy *p, json_object *root, RuntimePolicyError *e
         return 0;
 }
 
-int runtime_policy_load(const char *json, size_t len, RuntimePolicy **ret, RuntimePolicyError *err) {
-        _cleanup_(runtime_policy_freep) RuntimePolicy *p = NULL;
-        _cleanup_free_ IndexDigest *scratch = NULL;
-        json_object *root = NULL;
+static const char *const small_sections[] = { "meta", "excludes", "ima", "verification-keys" };
+
+/* One top-level member: a digest map is streamed into its index, a small
+ * section is parsed as a tree into root, anything else is skipped. */
+static int top_member(RuntimePolicy *p, JsonScan *s, const char *json, json_object *root, size_t *total,
+                      MapScratch *m, RuntimePolicyError *err) {
+        char key[32];
+        const char *start, *end;
+        json_object *v;
+        int r;
+
+        r = json_scan_string(s, key, sizeof key - 1, NULL);
+        if (r == -E2BIG)
+                key[0] = 0;   /* a long key is none of ours */
+        else if (r < 0)
+                return syntax(err, s, json);
+        if (!json_scan_take(s, ':'))
+                return syntax(err, s, json);
+
+        DigestIndex **ix = streq(key, "digests") ? &p->digests : streq(key, "keyrings") ? &p->keyrings :
+                streq(key, "ima-buf") ? &p->ima_buf : NULL;
+        if (ix) {
+                if (*ix)
+                        return fail(err, -EBADMSG, "\"%s\" is given twice", key);
+                return stream_map(s, json, key, total, m, ix, err);
+        }
+        if (json_scan_skip_value(s, &start, &end) < 0)
+                return syntax(err, s, json);
+        for (size_t i = 0; i < ELEMENTSOF(small_sections); i++)
+                if (streq(key, small_sections[i])) {
+                        r = runtime_policy_json_parse(start, (size_t) (end - start), &v);
+                        if (r < 0)
+                                return fail(err, r, "\"%s\" is not valid JSON", key);
+                        json_object_object_add(root, key, v);
+                }
+        return 0;
+}
+
+static int parse_document(RuntimePolicy *p, const char *json, size_t len, json_object *root, RuntimePolicyError *err) {
+        _cleanup_free_ MapScratch *m = malloc(sizeof(MapScratch));
+        JsonScan s = { json, json + len };
         size_t total = 0;
         int r;
 
-        r = runtime_policy_json_parse(json, len, &root);
-        if (r < 0)
-                return fail(err, r, r == -E2BIG ? "the policy is too large" : "the policy is not valid JSON");
+        if (!m)
+                return -ENOMEM;
+        if (!json_scan_take(&s, '{'))
+                return fail(err, -EBADMSG, "the policy is not a JSON object");
+        if (!json_scan_take(&s, '}')) {
+                do {
+                        r = top_member(p, &s, json, root, &total, m, err);
+                        if (r < 0)
+                                return r;
+                } while (json_scan_take(&s, ','));
+                if (!json_scan_take(&s, '}'))
+                        return syntax(err, &s, json);
+        }
+        if (!json_scan_at_end(&s))
+                return syntax(err, &s, json);
+        DigestIndex **all[] = { &p->digests, &p->keyrings, &p->ima_buf };
+        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                if (!*all[i] && (r = digest_index_new(0, all[i])) < 0)
+                        return r;
+        return 0;
+}
+
+int runtime_policy_load(const char *json, size_t len, RuntimePolicy **ret, RuntimePolicyError *err) {
+        _cleanup_(runtime_policy_freep) RuntimePolicy *p = NULL;
+        json_object *root = NULL;
+        int r;
+
+        if (len > RUNTIME_POLICY_SIZE_MAX)
+                return fail(err, -E2BIG, "the policy is larger than %u bytes", RUNTIME_POLICY_SIZE_MAX);
         p = calloc(1, sizeof(RuntimePolicy));
-        scratch = calloc(RUNTIME_POLICY_DIGESTS_PER_NAME_MAX, sizeof(IndexDigest));
-        if (!p || !scratch)
-                r = -ENOMEM;
+        root = json_object_new_object();
+        r = p && root ? 0 : -ENOMEM;
+        if (r >= 0)
+                r = parse_document(p, json, len, root, err);
         if (r >= 0)
                 r = parse_meta(root, err);
-        if (r >= 0)
-                r = build_index(root, "digests", &total, scratch, &p->digests, err);
-        if (r >= 0)
-                r = build_index(root, "keyrings", &total, scratch, &p->keyrings, err);
-        if (r >= 0)
-                r = build_index(root, "ima-buf", &total, scratch, &p->ima_buf, err);
         if (r >= 0)
                 r = build_excludes(p, root, err);
         if (r >= 0)
