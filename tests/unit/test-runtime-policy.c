@@ -143,6 +143,18 @@ static void test_malformed(void **state) {
                 { "{" META ",\"ima\":{\"ignored_keyrings\":[1]}}", -EBADMSG },
                 { "{" META ",\"verification-keys\":[]}", -EBADMSG },
                 { "{" META ",\"verification-keys\":\"{}\"}", -EBADMSG },
+                { "{" META ",\"digests\":{\"/a\":[\"00\"],\"/a\":[\"01\"]}}", -EBADMSG }, /* name twice */
+                { "{" META ",\"digests\":{},\"digests\":{}}", -EBADMSG },
+                { "{" META ",\"digests\":{\"/a\":[\"00\"]}", -EBADMSG },          /* unterminated */
+                { "{" META ",\"digests\":{\"/a\" [\"00\"]}}", -EBADMSG },
+                { "{" META ",\"digests\":{\"/a\":[\"00\"]]}}", -EBADMSG },
+                { "{" META ",\"digests\":{\"/a\":[\"00\" \"01\"]}}", -EBADMSG },
+                { "{" META ",\"digests\":{\"/a\\u0000b\":[\"00\"]}}", -EBADMSG },  /* NUL in a name */
+                { "{" META ",\"digests\":{3:[]}}", -EBADMSG },
+                { "{" META ",\"other\":{\"x\":[1,]}}", -EBADMSG },                /* skipped, still checked */
+                { "{" META ",\"ima-buf\":null,\"keyrings\":{}}", 0 },
+                { "{" META ",\"an_unknown_key_longer_than_the_key_buffer\":[{}]}", 0 },
+                { "{" META ",\"meta\":{\"version\":3}}", -EPROTONOSUPPORT },      /* the last meta counts */
                 { "{" META ",\"digests\":{},\"excludes\":[],\"ima\":{\"ignored_keyrings\":[\"*\"]},"
                   "\"verification-keys\":\"\"}", 0 },
         };
@@ -187,6 +199,8 @@ static void check_limit(const char *head, const char *item, size_t max, const ch
 }
 
 static void test_limits(void **state) {
+        RuntimePolicy *q = NULL;
+        assert_int_equal(runtime_policy_load("{", (size_t) RUNTIME_POLICY_SIZE_MAX + 1, &q, NULL), -E2BIG);
         char name[IMA_NAME_MAX + 64], exclude[RUNTIME_POLICY_EXCLUDE_LEN_MAX + 64];
 
         check_limit("{" META ",\"digests\":{\"/a\":[", "\"00\"", RUNTIME_POLICY_DIGESTS_PER_NAME_MAX, "]}}");
