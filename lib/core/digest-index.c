@@ -9,6 +9,10 @@
 
 #include "digest-index.h"
 
+typedef struct DirRef {
+        uint32_t off, len;           /* in dirs */
+} DirRef;
+
 struct DigestIndex {
         uint32_t *table;
         size_t table_size;
@@ -19,8 +23,8 @@ struct DigestIndex {
 
         char *dirs;                  /* directory strings, each with a trailing '/' */
         size_t dirs_size, dirs_allocated;
-        uint32_t *dir_off, *dir_len;
-        size_t n_dirs, dirs_cap;
+        DirRef *dir;                 /* by directory id */
+        size_t n_dirs, dir_allocated;
         uint32_t *dir_table;         /* directory id + 1, open addressing */
         size_t dir_table_mask;
 
@@ -79,8 +83,7 @@ DigestIndex *digest_index_free(DigestIndex *ix) {
         free(ix->table);
         free(ix->blob);
         free(ix->dirs);
-        free(ix->dir_off);
-        free(ix->dir_len);
+        free(ix->dir);
         free(ix->dir_table);
         free(ix);
         return NULL;
@@ -100,7 +103,7 @@ static int grow(void **p, size_t *allocated, size_t need, size_t elem) {
 }
 
 static bool dir_equal(const DigestIndex *ix, uint32_t id, const char *dir, size_t len) {
-        return ix->dir_len[id] == len && memcmp(ix->dirs + ix->dir_off[id], dir, len) == 0;
+        return ix->dir[id].len == len && memcmp(ix->dirs + ix->dir[id].off, dir, len) == 0;
 }
 
 static int dir_table_rehash(DigestIndex *ix) {
@@ -110,7 +113,7 @@ static int dir_table_rehash(DigestIndex *ix) {
         if (!t)
                 return -ENOMEM;
         for (uint32_t id = 0; id < ix->n_dirs; id++) {
-                size_t i = hash_bytes(ix->dirs + ix->dir_off[id], ix->dir_len[id]) & (cap - 1);
+                size_t i = hash_bytes(ix->dirs + ix->dir[id].off, ix->dir[id].len) & (cap - 1);
                 while (t[i])
                         i = (i + 1) & (cap - 1);
                 t[i] = id + 1;
@@ -133,16 +136,11 @@ static int dir_intern(DigestIndex *ix, const char *dir, size_t len, uint32_t *re
                 }
         if (ix->dirs_size + len > UINT32_MAX || ix->n_dirs >= UINT32_MAX - 1)
                 return -E2BIG;
-        size_t cap = ix->dirs_cap;
-        if ((r = grow((void **) &ix->dirs, &ix->dirs_allocated, ix->dirs_size + len, 1)) < 0 ||
-            (r = grow((void **) &ix->dir_off, &cap, ix->n_dirs + 1, sizeof(uint32_t))) < 0)
-                return r;
-        cap = ix->dirs_cap;
-        if ((r = grow((void **) &ix->dir_len, &ix->dirs_cap, ix->n_dirs + 1, sizeof(uint32_t))) < 0)
+        if ((r = grow((void **) &ix->dirs, &ix->dirs_allocated, ix->dirs_size + len + 1, 1)) < 0 ||
+            (r = grow((void **) &ix->dir, &ix->dir_allocated, ix->n_dirs + 1, sizeof(DirRef))) < 0)
                 return r;
         memcpy(ix->dirs + ix->dirs_size, dir, len);
-        ix->dir_off[ix->n_dirs] = (uint32_t) ix->dirs_size;
-        ix->dir_len[ix->n_dirs] = (uint32_t) len;
+        ix->dir[ix->n_dirs] = (DirRef) { (uint32_t) ix->dirs_size, (uint32_t) len };
         ix->dirs_size += len;
         ix->dir_table[i] = (uint32_t) ix->n_dirs + 1;
         *ret = (uint32_t) ix->n_dirs++;
@@ -189,9 +187,9 @@ static size_t record_name(const DigestIndex *ix, const uint8_t *rec, char *buf, 
         size_t base_len = strlen((const char *) rec + 4), o = 4 + base_len + 1;
         uint8_t n = rec[o++];
 
-        memcpy(buf, ix->dirs + ix->dir_off[id], ix->dir_len[id]);
-        memcpy(buf + ix->dir_len[id], rec + 4, base_len);
-        *ret_len = ix->dir_len[id] + base_len;
+        memcpy(buf, ix->dirs + ix->dir[id].off, ix->dir[id].len);
+        memcpy(buf + ix->dir[id].len, rec + 4, base_len);
+        *ret_len = ix->dir[id].len + base_len;
         for (; n > 0; n--)
                 o += 1 + rec[o];
         return o;
@@ -304,6 +302,6 @@ size_t digest_index_digests(const DigestIndex *ix) {
 
 size_t digest_index_memory(const DigestIndex *ix) {
         return sizeof(*ix) + ix->table_size * sizeof(uint32_t) + ix->blob_allocated +
-                ix->dirs_allocated + ix->dirs_cap * 2 * sizeof(uint32_t) +
+                ix->dirs_allocated + ix->dir_allocated * sizeof(DirRef) +
                 (ix->dir_table ? (ix->dir_table_mask + 1) * sizeof(uint32_t) : 0);
 }
