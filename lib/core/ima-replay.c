@@ -6,8 +6,13 @@
 #include "ima-replay.h"
 #include "limits.h"
 
+#define REPLAY_CTX_MAX 8u
+
+/* One digest context per algorithm, set up once: re-initialising a context
+ * with its own algorithm skips the fetch and reference counting. */
 struct ImaReplayer {
-        EVP_MD_CTX *ctx;
+        EVP_MD_CTX *ctx[REPLAY_CTX_MAX];
+        const HashAlg *ctx_alg[REPLAY_CTX_MAX];
         ImaEntryBuffer buffer;
 };
 
@@ -39,11 +44,6 @@ int ima_replayer_new(ImaReplayer **ret) {
 
         if (!r)
                 return -ENOMEM;
-        r->ctx = EVP_MD_CTX_new();
-        if (!r->ctx) {
-                free(r);
-                return -ENOMEM;
-        }
         *ret = r;
         return 0;
 }
@@ -51,18 +51,40 @@ int ima_replayer_new(ImaReplayer **ret) {
 ImaReplayer *ima_replayer_free(ImaReplayer *r) {
         if (!r)
                 return NULL;
-        EVP_MD_CTX_free(r->ctx);
+        for (size_t i = 0; i < REPLAY_CTX_MAX; i++)
+                EVP_MD_CTX_free(r->ctx[i]);
         free(r);
         return NULL;
 }
 
-static int digest2(ImaReplayer *r, const HashAlg *alg, const void *a, size_t an, const void *b, size_t bn, uint8_t *out) {
-        const EVP_MD *md = hash_alg_md(alg);
+/* A context for alg, initialised and ready for data. */
+static EVP_MD_CTX *replayer_ctx(ImaReplayer *r, const HashAlg *alg) {
+        size_t i;
 
-        if (!md)
+        for (i = 0; i < REPLAY_CTX_MAX && r->ctx_alg[i]; i++)
+                if (r->ctx_alg[i] == alg)
+                        return EVP_DigestInit_ex2(r->ctx[i], NULL, NULL) == 1 ? r->ctx[i] : NULL;
+        const EVP_MD *md = hash_alg_md(alg);
+        if (i == REPLAY_CTX_MAX || !md)
+                return NULL;
+        r->ctx[i] = EVP_MD_CTX_new();
+        if (!r->ctx[i] || EVP_DigestInit_ex2(r->ctx[i], md, NULL) != 1) {
+                EVP_MD_CTX_free(r->ctx[i]);
+                r->ctx[i] = NULL;
+                return NULL;
+        }
+        r->ctx_alg[i] = alg;
+        return r->ctx[i];
+}
+
+static int digest2(ImaReplayer *r, const HashAlg *alg, const void *a, size_t an, const void *b, size_t bn, uint8_t *out) {
+        EVP_MD_CTX *ctx;
+
+        if (!hash_alg_md(alg))
                 return -EOPNOTSUPP;
-        if (EVP_DigestInit_ex2(r->ctx, md, NULL) != 1 || EVP_DigestUpdate(r->ctx, a, an) != 1 ||
-            (bn > 0 && EVP_DigestUpdate(r->ctx, b, bn) != 1) || EVP_DigestFinal_ex(r->ctx, out, NULL) != 1)
+        ctx = replayer_ctx(r, alg);
+        if (!ctx || EVP_DigestUpdate(ctx, a, an) != 1 || (bn > 0 && EVP_DigestUpdate(ctx, b, bn) != 1) ||
+            EVP_DigestFinal_ex(ctx, out, NULL) != 1)
                 return -EIO;
         return 0;
 }
