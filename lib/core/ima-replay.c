@@ -39,6 +39,25 @@ const ImaPcrValue *ima_replay_state_bank(const ImaReplayState *s, const HashAlg 
         return NULL;
 }
 
+int ima_replay_state_restore(ImaReplayState *s, uint64_t n_entries, const ImaPcrValue *banks, size_t n_banks) {
+        const HashAlg *algs[IMA_REPLAY_BANKS_MAX] = {};
+        ImaReplayState n;
+        int r;
+
+        if (n_banks > IMA_REPLAY_BANKS_MAX || n_entries > IMA_LOG_ENTRIES_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < n_banks; i++)
+                algs[i] = banks[i].alg;
+        r = ima_replay_state_init(&n, algs, n_banks);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n_banks; i++)
+                memcpy(n.banks[i].value, banks[i].value, banks[i].alg->size);
+        n.n_entries = n_entries;
+        *s = n;
+        return 0;
+}
+
 int ima_replayer_new(ImaReplayer **ret) {
         ImaReplayer *r = calloc(1, sizeof(ImaReplayer));
 

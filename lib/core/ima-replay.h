@@ -34,6 +34,11 @@ typedef struct ImaReplayState {
 int ima_replay_state_init(ImaReplayState *s, const HashAlg *const *algs, size_t n_algs);
 const ImaPcrValue *ima_replay_state_bank(const ImaReplayState *s, const HashAlg *alg);
 
+/* A state from stored or verified values: n_entries consumed and one running
+ * value per bank (a node's stored state, or a verified quote's PCR 10 when
+ * replay starts mid-log). -EINVAL for a repeated or unknown bank. */
+int ima_replay_state_restore(ImaReplayState *s, uint64_t n_entries, const ImaPcrValue *banks, size_t n_banks);
+
 /* Digest contexts and parse scratch; not shared between threads. */
 typedef struct ImaReplayer ImaReplayer;
 

@@ -8,12 +8,12 @@
 #include <cmocka.h>
 
 #include "ima-fixture.h"
+#include "ima-test-replayer.h"
 #include "ima-replay.h"
 #include "macro.h"
 
 #define ROUNDS 200
 
-static ImaReplayer *rp;
 
 static void init_state(ImaReplayState *s) {
         const HashAlg *algs[] = { hash_alg_from_name("sha1"), hash_alg_from_name("sha256") };
@@ -148,18 +148,39 @@ static void test_quote_not_reached(void **state) {
         assert_int_equal(s.n_entries, 0);
 }
 
+/* A state stored as plain values (entries, value per bank) continues as the original. */
+static void test_restore(void **state) {
+        size_t size;
+        _cleanup_free_ char *text = fixture_read("ima/rust-keylime/ascii_runtime_measurements", &size);
+        const uint8_t *data = (const uint8_t *) text;
+        ImaReplayState a, b, whole;
+        ImaPcrValue stored[2];
+        size_t cut = offset_of_line(text, 411);
+
+        init_state(&a);
+        assert_int_equal(ima_replay_feed(rp, &a, IMA_LOG_ASCII, data, cut, true, NULL, NULL, NULL), 0);
+        stored[0] = a.banks[1];   /* another order than the original */
+        stored[1] = a.banks[0];
+        assert_int_equal(ima_replay_state_restore(&b, a.n_entries, stored, 2), 0);
+        assert_int_equal(ima_replay_feed(rp, &b, IMA_LOG_ASCII, data + cut, size - cut, true, NULL, NULL, NULL), 0);
+        init_state(&whole);
+        assert_int_equal(ima_replay_feed(rp, &whole, IMA_LOG_ASCII, data, size, true, NULL, NULL, NULL), 0);
+        assert_int_equal(b.n_entries, whole.n_entries);
+        assert_memory_equal(ima_replay_state_bank(&b, stored[0].alg)->value, ima_replay_state_bank(&whole, stored[0].alg)->value, 32);
+        assert_memory_equal(ima_replay_state_bank(&b, stored[1].alg)->value, ima_replay_state_bank(&whole, stored[1].alg)->value, 20);
+
+        stored[1] = stored[0];
+        assert_int_equal(ima_replay_state_restore(&b, 1, stored, 2), -EINVAL);
+        assert_int_equal(ima_replay_state_restore(&b, (uint64_t) IMA_LOG_ENTRIES_MAX + 1, stored, 1), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_chunked_ascii),
                 cmocka_unit_test(test_chunked_binary),
                 cmocka_unit_test(test_log_ahead_of_quote),
                 cmocka_unit_test(test_quote_not_reached),
+                cmocka_unit_test(test_restore),
         };
-        int r;
-
-        if (ima_replayer_new(&rp) < 0)
-                return 1;
-        r = cmocka_run_group_tests(tests, NULL, NULL);
-        ima_replayer_free(rp);
-        return r;
+        return cmocka_run_group_tests(tests, replayer_setup, replayer_teardown);
 }

@@ -7,10 +7,10 @@
 
 #include "hexdecode.h"
 #include "ima-fixture.h"
+#include "ima-test-replayer.h"
 #include "ima-replay.h"
 #include "macro.h"
 
-static ImaReplayer *rp;
 
 static void init_state(ImaReplayState *s) {
         const HashAlg *algs[] = { hash_alg_from_name("sha1"), hash_alg_from_name("sha256") };
@@ -198,11 +198,5 @@ int main(void) {
                 cmocka_unit_test(test_all_fixture_logs),
                 cmocka_unit_test(test_binary_incomplete_tail),
         };
-        int r;
-
-        if (ima_replayer_new(&rp) < 0)
-                return 1;
-        r = cmocka_run_group_tests(tests, NULL, NULL);
-        ima_replayer_free(rp);
-        return r;
+        return cmocka_run_group_tests(tests, replayer_setup, replayer_teardown);
 }

@@ -12,6 +12,7 @@
 
 #include "hexdecode.h"
 #include "ima-fixture.h"
+#include "ima-test-replayer.h"
 #include "ima-replay.h"
 #include "macro.h"
 #include "runtime-policy-eval.h"
@@ -19,7 +20,6 @@
 #define SCENARIO "ima/keylime/ima-sig-scenario/"
 #define EMPTY "{\"meta\":{\"version\":1}}"
 
-static ImaReplayer *rp;
 static ImaKeyring no_keys, rsa_only, rsa_ec;
 
 static RuntimePolicy *policy_text(const char *json) {
@@ -308,14 +308,11 @@ int main(void) {
         };
         int r;
 
-        if (ima_replayer_new(&rp) < 0)
-                return 1;
         add_pem(&rsa_only, SCENARIO "rsa2048pub.pem");
         add_pem(&rsa_ec, SCENARIO "rsa2048pub.pem");
         add_pem(&rsa_ec, SCENARIO "secp256k1-pub.pem");
-        r = cmocka_run_group_tests(tests, NULL, NULL);
+        r = cmocka_run_group_tests(tests, replayer_setup, replayer_teardown);
         ima_keyring_done(&rsa_only);
         ima_keyring_done(&rsa_ec);
-        ima_replayer_free(rp);
         return r;
 }
