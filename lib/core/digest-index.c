@@ -159,7 +159,9 @@ static bool record_matches(const DigestIndex *ix, const uint8_t *rec, const char
         const char *base = (const char *) rec + 4;
         size_t base_len = len - dir_len;
 
-        return dir_equal(ix, id, name, dir_len) && memcmp(base, name + dir_len, base_len) == 0 && base[base_len] == 0;
+        /* The stored basename may be shorter than the query: bound by its own length first. */
+        return dir_equal(ix, id, name, dir_len) && strnlen(base, base_len + 1) == base_len &&
+                memcmp(base, name + dir_len, base_len) == 0;
 }
 
 const uint8_t *digest_index_find(const DigestIndex *ix, const char *name, size_t len) {
