@@ -94,11 +94,25 @@ static void test_many(void **state) {
         assert_true(digest_index_memory(ix) / n <= 64);
 }
 
+/* Regression (fuzzer): a query longer than the last record's basename must not
+ * read past the end of the blob. */
+static void test_regression_short_basename(void **state) {
+        _cleanup_(digest_index_freep) DigestIndex *ix = NULL;
+        IndexDigest d = digest_of(1, 0);
+
+        assert_int_equal(digest_index_new(1, &ix), 0);
+        assert_int_equal(digest_index_add(ix, "boot_aima", 9, &d, 1), 0);
+        digest_index_seal(ix);
+        for (size_t i = 0; i < 64; i++)   /* whatever slot the query hashes to */
+                assert_null(digest_index_find(ix, "boot_aggregate_and_more_bytes_past_the_blob", 14 + i % 29));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_add_find),
                 cmocka_unit_test(test_rejects),
                 cmocka_unit_test(test_many),
+                cmocka_unit_test(test_regression_short_basename),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
