@@ -76,6 +76,9 @@ typedef struct ValidationInput {
         const uint8_t *ima_log;
         size_t ima_log_size;
         const ImaReplayState *ima_state;  /* the node's stored state; NULL: from the start of the log */
+
+        /* PCRs the verifier asked for: each must be quoted in at least one bank */
+        uint32_t required_pcr_mask;
 } ValidationInput;
 
 /* Returns 0 with *ret_evidence set when the evidence is valid, 1 with
