@@ -61,7 +61,7 @@ static int parse_failure(json_object *o, ExecFailure *ret, const char **ret_erro
                 return -EBADMSG;
         }
         ret->id = strdup(json_object_get_string(id));
-        ret->context = context ? strdup(json_object_to_json_string_ext(context, JSON_C_TO_STRING_PLAIN)) : NULL;
+        ret->context = context ? strdup(json_object_to_json_string_ext(context, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) : NULL;
         return !ret->id || (context && !ret->context) ? -ENOMEM : 0;
 }
 

@@ -82,7 +82,7 @@ static int exec_compile(const uint8_t *policy, size_t size, void **ret, char *er
                 r = parse_needs(root, &p->requirements, &why);
         if (r >= 0) {
                 (void) json_object_object_get_ex(root, "policy", &inner);
-                p->policy = strdup(inner ? json_object_to_json_string_ext(inner, JSON_C_TO_STRING_PLAIN) : "null");
+                p->policy = strdup(inner ? json_object_to_json_string_ext(inner, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
                 if (!p->policy)
                         r = -ENOMEM;
         }
@@ -112,7 +112,7 @@ static char *build_input(const ExecPolicy *p, const AttestEvidence *ev) {
         if (!e)
                 return NULL;
         if (asprintf(&text, "{\"policy\":%s,\"evidence\":%s}\n", p->policy,
-                     json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN)) < 0)
+                     json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
                 text = NULL;
         json_object_put(e);
         return text;

@@ -42,7 +42,7 @@ static inline int plugin_error(char *error, size_t size, const char *fmt, ...) {
 
 /* Reports a failure with ctx (consumed; may be NULL) as its JSON context. */
 static inline int plugin_fail(const AttestFailureSink *sink, const char *id, AttestSeverity severity, json_object *ctx) {
-        const char *text = ctx ? json_object_to_json_string_ext(ctx, JSON_C_TO_STRING_PLAIN) : NULL;
+        const char *text = ctx ? json_object_to_json_string_ext(ctx, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
         int r = sink->add_failure(sink->userdata, id, severity, text);
 
         json_object_put(ctx);
