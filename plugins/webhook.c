@@ -9,10 +9,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
 
-#include "hexdecode.h"
 #include "json-parse.h"
 #include "memory-util.h"
 #include "plugin-util.h"
@@ -150,6 +147,7 @@ static int post_once(const Webhook *w, const char *event, size_t size) {
         if (!curl)
                 return -ENOMEM;
         headers = curl_slist_append(headers, "Content-Type: application/json");
+        headers = curl_slist_append(headers, "Expect:");
         headers = curl_slist_append(headers, ts_header);
         headers = curl_slist_append(headers, sig_header);
         curl_easy_setopt(curl, CURLOPT_URL, w->url);

@@ -50,3 +50,17 @@ static inline int outcome_find(const PolicyOutcome *o, const char *id) {
                         return (int) i;
         return -1;
 }
+
+/* A whole file by absolute path, NUL-terminated. */
+static inline char *fixture_read_abs(const char *path) {
+        FILE *f = fopen(path, "re");
+        char *buf = calloc(1, 65536);
+        size_t n;
+
+        assert_non_null(f);
+        assert_non_null(buf);
+        n = fread(buf, 1, 65535, f);
+        buf[n] = 0;
+        fclose(f);
+        return buf;
+}
