@@ -9,10 +9,8 @@
 #include <stddef.h>
 
 #include "attest/attest-plugin.h"
+#include "attest-limits.h"
 
-#define EXEC_VERDICT_SIZE_MAX     (1024u * 1024u)  /* bytes of one verdict */
-#define EXEC_VERDICT_FAILURES_MAX 1000u            /* failures in one verdict */
-#define EXEC_FAILURE_ID_MAX       128u             /* bytes of one failure id */
 
 typedef struct ExecFailure {
         char *id;

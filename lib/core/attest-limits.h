@@ -70,3 +70,13 @@
 #define RUNTIME_POLICY_KEY_DER_MAX        16384u
 #define RUNTIME_POLICY_NAMES_MAX          128u  /* ignored_keyrings entries */
 #define RUNTIME_POLICY_FAILURES_MAX       1000u /* failures kept per evaluation (all are counted) */
+
+/* The tpm engine's policy (tpm-policy.c) */
+#define TPM_POLICY_SIZE_MAX        (1024u * 1024u)  /* bytes of one policy */
+#define TPM_POLICY_VALUES_MAX      256u             /* allowed values of one PCR */
+#define TPM_POLICY_PCR_MAX         23u              /* highest PCR a policy may name */
+
+/* The exec engine's verdict (plugins/exec-verdict.c) */
+#define EXEC_VERDICT_SIZE_MAX     (1024u * 1024u)  /* bytes of one verdict */
+#define EXEC_VERDICT_FAILURES_MAX 1000u            /* failures in one verdict */
+#define EXEC_FAILURE_ID_MAX       128u             /* bytes of one failure id */

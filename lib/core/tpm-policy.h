@@ -11,12 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attest-limits.h"
 #include "hash-alg.h"
 #include "macro.h"
 
-#define TPM_POLICY_SIZE_MAX        (1024u * 1024u)  /* bytes of one policy */
-#define TPM_POLICY_VALUES_MAX      256u             /* allowed values of one PCR */
-#define TPM_POLICY_PCR_MAX         23u              /* highest PCR a policy may name */
 
 typedef struct TpmPolicyValue {
         const HashAlg *alg;
