@@ -5,29 +5,26 @@
 
 #include "child-spawn.h"
 #include "exec-command.h"
-#include "json-parse.h"
 #include "plugin-util.h"
 
 #define EXEC_ACTION_CONFIG_SIZE_MAX (64u * 1024u)
 #define EXEC_ACTION_OUTPUT_MAX      (64u * 1024u)
 
+static int parse_action(json_object *root, void *ret, const char **why) {
+        return exec_command_parse(root, ret, why);
+}
+
 static int action_configure(const char *config, size_t size, void **ret, char *error, size_t error_size) {
-        const char *why = "malformed JSON";
-        json_object *root = NULL;
         ExecCommand *c;
         int r;
 
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        r = json_parse_text(config ?: "", config ? size : 0, EXEC_ACTION_CONFIG_SIZE_MAX, &root);
-        if (r >= 0)
-                r = exec_command_parse(root, c, &why);
-        json_object_put(root);
+        r = plugin_parse_json(config, size, EXEC_ACTION_CONFIG_SIZE_MAX, "exec action", parse_action, c, error,
+                              error_size);
         if (r < 0) {
                 free(c);
-                if (r != -ENOMEM)
-                        plugin_error(error, error_size, "exec action: %s", why);
                 return r;
         }
         *ret = c;

@@ -62,35 +62,33 @@ static int parse_needs(json_object *root, AttestRequirements *req, const char **
         return 0;
 }
 
+static int parse_policy(json_object *root, void *userdata, const char **why) {
+        ExecPolicy *p = userdata;
+        json_object *inner = NULL;
+        int r;
+
+        r = exec_command_parse(root, &p->command, why);
+        if (r >= 0)
+                r = parse_needs(root, &p->requirements, why);
+        if (r < 0)
+                return r;
+        (void) json_object_object_get_ex(root, "policy", &inner);
+        p->policy = strdup(inner ? json_object_to_json_string_ext(inner, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                                 : "null");
+        return p->policy ? 0 : -ENOMEM;
+}
+
 static int exec_compile(const uint8_t *policy, size_t size, void **ret, char *error, size_t error_size) {
-        const char *why = "malformed JSON";
-        json_object *root = NULL, *inner = NULL;
         ExecPolicy *p;
         int r;
 
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        r = json_parse_text((const char *) policy, size, EXEC_POLICY_SIZE_MAX, &root);
-        if (r >= 0 && !json_object_is_type(root, json_type_object)) {
-                why = "the policy must be a JSON object";
-                r = -EBADMSG;
-        }
-        if (r >= 0)
-                r = exec_command_parse(root, &p->command, &why);
-        if (r >= 0)
-                r = parse_needs(root, &p->requirements, &why);
-        if (r >= 0) {
-                (void) json_object_object_get_ex(root, "policy", &inner);
-                p->policy = strdup(inner ? json_object_to_json_string_ext(inner, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
-                if (!p->policy)
-                        r = -ENOMEM;
-        }
-        json_object_put(root);
+        r = plugin_parse_json((const char *) policy, size, EXEC_POLICY_SIZE_MAX, "exec policy", parse_policy, p,
+                              error, error_size);
         if (r < 0) {
                 exec_free_compiled(p);
-                if (r != -ENOMEM)
-                        plugin_error(error, error_size, "exec policy: %s", why);
                 return r;
         }
         *ret = p;

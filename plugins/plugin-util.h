@@ -69,3 +69,11 @@ static inline json_object *json_hex(const uint8_t *data, size_t size) {
         }
         return json_object_new_string_len(buf, (int) (2 * size));
 }
+
+/* Reads one part of a configuration or policy object into ret; a static reason in *why on -EBADMSG. */
+typedef int (*PluginJsonParser)(json_object *root, void *ret, const char **why);
+
+/* Parses text (at most max bytes) as a JSON object and hands it to parse.
+ * On failure error says "<what>: <why>". */
+int plugin_parse_json(const char *text, size_t size, size_t max, const char *what, PluginJsonParser parse,
+                      void *ret, char *error, size_t error_size);

@@ -64,7 +64,8 @@ static int int_member(json_object *root, const char *key, int64_t min, int64_t m
         return 0;
 }
 
-static int parse_config(json_object *root, Webhook *w, const char **why) {
+static int parse_config(json_object *root, void *userdata, const char **why) {
+        Webhook *w = userdata;
         json_object *url = json_get_typed(root, "url", json_type_string);
         json_object *secret = json_get_typed(root, "secret", json_type_string);
         json_object *file = json_get_typed(root, "secret_file", json_type_string);
@@ -104,22 +105,16 @@ static int parse_config(json_object *root, Webhook *w, const char **why) {
 }
 
 static int webhook_configure(const char *config, size_t size, void **ret, char *error, size_t error_size) {
-        const char *why = "malformed JSON";
-        json_object *root = NULL;
         Webhook *w;
         int r;
 
         w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
-        r = json_parse_text(config ?: "", config ? size : 0, WEBHOOK_CONFIG_SIZE_MAX, &root);
-        if (r >= 0)
-                r = parse_config(root, w, &why);
-        json_object_put(root);
+        r = plugin_parse_json(config, size, WEBHOOK_CONFIG_SIZE_MAX, "webhook action", parse_config, w, error,
+                              error_size);
         if (r < 0) {
                 webhook_free_instance(w);
-                if (r != -ENOMEM)
-                        plugin_error(error, error_size, "webhook action: %s", why);
                 return r;
         }
         *ret = w;

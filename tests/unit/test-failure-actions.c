@@ -168,34 +168,34 @@ static void test_webhook_retry(void **state) {
         }
 }
 
-static void test_webhook_gives_up(void **state) {
-        _cleanup_(plugin_freep) Plugin *p = load_builtin("webhook");
-        static const int statuses[] = { 503, 503 };
-        static const int rejected[] = { 403 };
-        Server s = { .statuses = statuses, .n = ELEMENTSOF(statuses) };
+/* Runs the webhook against a server answering statuses, with retries; returns what run() returned. */
+static int webhook_exchange(const Plugin *p, const int *statuses, size_t n, int retries) {
+        Server s = { .statuses = statuses, .n = n };
         char config[256];
         pthread_t t;
         void *a;
+        int r;
 
         server_start(&s, &t);
         (void) snprintf(config, sizeof(config),
-                        "{\"url\": \"http://127.0.0.1:%d/\", \"secret\": \"k\", \"retries\": 1, \"backoff_ms\": 1}", s.port);
+                        "{\"url\": \"http://127.0.0.1:%d/\", \"secret\": \"k\", \"retries\": %d, \"backoff_ms\": 1}",
+                        s.port, retries);
         a = configure(p, config, 0);
-        assert_int_equal(p->action->run(a, EVENT, strlen(EVENT)), -EAGAIN);
+        r = p->action->run(a, EVENT, strlen(EVENT));
         p->action->free_instance(a);
         pthread_join(t, NULL);
         close(s.fd);
+        return r;
+}
 
-        /* A refusal is final: no retry. */
-        s = (Server) { .statuses = rejected, .n = 1 };
-        server_start(&s, &t);
-        (void) snprintf(config, sizeof(config),
-                        "{\"url\": \"http://127.0.0.1:%d/\", \"secret\": \"k\", \"retries\": 5, \"backoff_ms\": 1}", s.port);
-        a = configure(p, config, 0);
-        assert_int_equal(p->action->run(a, EVENT, strlen(EVENT)), -EBADR);
-        p->action->free_instance(a);
-        pthread_join(t, NULL);
-        close(s.fd);
+static void test_webhook_gives_up(void **state) {
+        _cleanup_(plugin_freep) Plugin *p = load_builtin("webhook");
+        static const int unavailable[] = { 503, 503 };
+        static const int rejected[] = { 403 };
+
+        assert_int_equal(webhook_exchange(p, unavailable, ELEMENTSOF(unavailable), 1), -EAGAIN);
+        /* A refusal is final: no retry (the server would not answer a second request). */
+        assert_int_equal(webhook_exchange(p, rejected, ELEMENTSOF(rejected), 5), -EBADR);
 }
 
 static void test_webhook_config(void **state) {
