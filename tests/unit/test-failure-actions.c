@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "failure-event.h"
 #include "plugin-test.h"
 
 #define EVENT "{\"event\":\"attestation_failed\",\"node_id\":\"node-1\",\"kind\":\"policy_violation\"," \
@@ -224,6 +225,25 @@ static void test_journal(void **state) {
         p->action->free_instance(a);
 }
 
+/* The event the verifier builds goes through the exec action unchanged. */
+static void test_event(void **state) {
+        PolicyFailure f[] = {
+                { .id = (char *) "ima.not_in_policy", .severity = ATTEST_SEVERITY_ERROR,
+                  .context = (char *) "{\"path\":\"/tmp/x\"}" },
+                { .id = (char *) "x.note", .severity = ATTEST_SEVERITY_INFO, .context = (char *) "plain text" },
+        };
+        _cleanup_free_ char *event = NULL;
+
+        assert_int_equal(failure_event_build("node-1", FAILURE_KIND_POLICY_VIOLATION, UINT64_C(1764367200000000),
+                                             f, ELEMENTSOF(f), &event), 0);
+        assert_string_equal(event,
+                            "{\"event\":\"attestation_failed\",\"node_id\":\"node-1\",\"time\":\"2025-11-28T22:00:00Z\","
+                            "\"verdict\":\"FAIL\",\"kind\":\"policy_violation\",\"failures\":["
+                            "{\"id\":\"ima.not_in_policy\",\"severity\":\"error\",\"context\":{\"path\":\"/tmp/x\"}},"
+                            "{\"id\":\"x.note\",\"severity\":\"info\",\"context\":\"plain text\"}]}");
+        assert_int_equal(failure_event_build(NULL, "k", 0, NULL, 0, &event), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec_action),
@@ -231,6 +251,7 @@ int main(void) {
                 cmocka_unit_test(test_webhook_gives_up),
                 cmocka_unit_test(test_webhook_config),
                 cmocka_unit_test(test_journal),
+                cmocka_unit_test(test_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
