@@ -30,6 +30,8 @@ static uint64_t now_ms(void) {
 static int start(char *const argv[], int *ret_in, int *ret_out, pid_t *ret_pid) {
         int in[2] = { -1, -1 }, out[2] = { -1, -1 };
         posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, all;
         pid_t pid;
         int r;
 
@@ -42,7 +44,17 @@ static int start(char *const argv[], int *ret_in, int *ret_out, pid_t *ret_pid) 
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, in[1], STDIN_FILENO);
         posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-        r = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+        /* Its own process group, so that a timeout kills what it started too;
+         * no signal blocked or ignored as it may be in the host. */
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        r = -posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+        posix_spawnattr_destroy(&attr);
         posix_spawn_file_actions_destroy(&fa);
         close(in[1]);
         close(out[1]);
@@ -133,7 +145,7 @@ static int reap(pid_t pid, uint64_t deadline, bool *ret_killed, int *ret_status)
                 if (k < 0 && errno != EINTR)
                         return -errno;
                 if (!killed && now_ms() >= deadline) {
-                        (void) kill(pid, SIGKILL);
+                        (void) kill(-pid, SIGKILL);
                         killed = true;
                 }
                 if (k == 0)
@@ -160,7 +172,7 @@ int spawn_run(char *const argv[], const void *input, size_t input_size, uint64_t
         r = pump(in, out, input, input_size, deadline, output_max, &res);
         close(out);
         if (r < 0)
-                (void) kill(pid, SIGKILL);
+                (void) kill(-pid, SIGKILL);     /* the group: the child has not been reaped yet */
         k = reap(pid, deadline, &killed, &status);
         if (k < 0) {
                 spawn_result_done(&res);

@@ -36,7 +36,8 @@ typedef struct ValidatedEvidence {
         bool has_ima;
         ImaLogFormat ima_format;
         ImaReplayState ima_before;      /* the node's state before this push */
-        ImaReplayState ima_state;       /* the state after the covered entries: store it */
+        ImaReplayState ima_state;       /* the state after the covered entries: store it; the
+                                         * next IMA starting_offset (in entries) is its n_entries */
         uint8_t *ima_data;
         size_t ima_size;
         size_t ima_consumed;            /* bytes of the pushed IMA log covered by the quote */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The exec engine: external programs that pass, deny, crash, hang, or talk nonsense. */
 
+#include <stdbool.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -107,6 +109,44 @@ static void test_timeout(void **state) {
         assert_true(b.tv_sec - a.tv_sec < 20);
 }
 
+/* Gone or a zombie: what a SIGKILL leaves. */
+static bool process_dead(long pid) {
+        char path[64], buf[256], *p;
+        FILE *f;
+        bool dead;
+
+        (void) snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        f = fopen(path, "re");
+        if (!f)
+                return true;
+        dead = fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ' && p[2] == 'Z';
+        fclose(f);
+        return dead;
+}
+
+/* A timeout kills what the engine started as well. */
+static void test_timeout_kills_group(void **state) {
+        char tmp[] = "/tmp/attest-exec-XXXXXX", script[256];
+        long pid = 0;
+        FILE *f;
+        int fd;
+
+        fd = mkstemp(tmp);
+        assert_true(fd >= 0);
+        close(fd);
+        (void) snprintf(script, sizeof(script), "sleep 30 & echo $! > %s; wait", tmp);
+        expect_failure(script, 300, "exec.timeout");
+        f = fopen(tmp, "re");
+        assert_non_null(f);
+        assert_int_equal(fscanf(f, "%ld", &pid), 1);
+        fclose(f);
+        unlink(tmp);
+        assert_true(pid > 0);
+        for (int i = 0; i < 200 && !process_dead(pid); i++)
+                usleep(10000);
+        assert_true(process_dead(pid));
+}
+
 static void test_bad_output(void **state) {
         expect_failure("cat >/dev/null; exit 3", 5000, "exec.exit_status");
         expect_failure("cat >/dev/null; echo nonsense", 5000, "exec.bad_verdict");
@@ -171,6 +211,7 @@ int main(void) {
                 cmocka_unit_test(test_deny),
                 cmocka_unit_test(test_crash),
                 cmocka_unit_test(test_timeout),
+                cmocka_unit_test(test_timeout_kills_group),
                 cmocka_unit_test(test_bad_output),
                 cmocka_unit_test(test_spawn_failure),
                 cmocka_unit_test(test_bad_policies),
