@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "attest-verdict.h"
+#include "hexdecode.h"
+#include "tpm2-public.h"
 #include "evidence-test-node.h"
 
 #define IMA_LINES 826u
@@ -261,6 +263,56 @@ static void test_ima_after_reset(void **state) {
         assert_true(f.ima_restart);
 }
 
+static EVP_PKEY *swtpm_ak(const char *rel) {
+        _cleanup_(tpm2_public_freep) Tpm2Public *pub = NULL;
+        _cleanup_free_ char *buf = NULL;
+        EVP_PKEY *ak = NULL;
+        size_t n;
+
+        buf = fixture_read(rel, &n);
+        assert_int_equal(tpm2_public_parse((const uint8_t *) buf, n, &pub), 0);
+        assert_int_equal(tpm2_public_to_evp_pkey(pub, &ak), 0);
+        return ak;
+}
+
+/* A quote a (software) TPM made: valid as it is, and only with its own AK. */
+static void test_swtpm_quote(void **state) {
+        _cleanup_free_ char *msg = NULL, *sig = NULL, *blob = NULL, *hex = NULL;
+        _cleanup_(validated_evidence_freep) ValidatedEvidence *ev = NULL;
+        EVP_PKEY *ak = swtpm_ak("tpm/swtpm/ak-p384.pub"), *other = swtpm_ak("tpm/swtpm/ak-rsapss.pub");
+        ValidationFailure f = {};
+        size_t m, s, b, h;
+        uint8_t n[16];
+
+        msg = fixture_read("tpm/swtpm/quote-multibank.msg", &m);
+        sig = fixture_read("tpm/swtpm/quote-multibank.sig", &s);
+        blob = fixture_read("tpm/swtpm/quote-multibank.pcrs", &b);
+        hex = fixture_read("tpm/swtpm/nonce.hex", &h);
+        assert_int_equal(hex_decode_into(hex, 32, n, sizeof(n)), 0);
+
+        ValidationInput in = {
+                .ak = ak, .nonce = n, .nonce_size = sizeof(n),
+                .attest = (const uint8_t *) msg, .attest_size = m,
+                .sig = (const uint8_t *) sig, .sig_size = s,
+                .pcr_blob = (const uint8_t *) blob, .pcr_blob_size = b,
+        };
+        assert_int_equal(evidence_validate(&in, NULL, &ev, &f), 0);
+        assert_int_equal(ev->pcrs.n_banks, 2);
+        assert_int_equal(ev->quote_hash_alg, TPM2_ALG_SHA384);
+        assert_null(ev->uefi_log);
+        assert_false(ev->has_ima);
+
+        Tpm2ClockInfo later = ev->clock_info;
+        later.clock += 1;
+        in.previous_clock = &later;
+        expect_broken(&in, VALIDATION_CLOCK);
+        in.previous_clock = NULL;
+        in.ak = other;
+        expect_broken(&in, VALIDATION_QUOTE_SIGNATURE);
+        EVP_PKEY_free(ak);
+        EVP_PKEY_free(other);
+}
+
 static void test_reasons(void **state) {
         assert_null(validation_reason_to_string(VALIDATION_OK));
         assert_null(validation_reason_to_string(_VALIDATION_REASON_MAX));
@@ -289,6 +341,7 @@ int main(void) {
                 cmocka_unit_test(test_ima_truncated),
                 cmocka_unit_test(test_ima_rewritten),
                 cmocka_unit_test(test_ima_after_reset),
+                cmocka_unit_test(test_swtpm_quote),
                 cmocka_unit_test(test_reasons),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
