@@ -14,6 +14,7 @@ typedef struct Collector {
         PolicyOutcome *out;
         const char *engine;
         int error;                      /* first allocation failure */
+        bool dropped_serious;           /* an ERROR or worse beyond POLICY_FAILURES_MAX */
 } Collector;
 
 static bool failure_id_is_valid(const char *id) {
@@ -32,8 +33,10 @@ static int add(Collector *c, const char *id, AttestSeverity severity, const char
         PolicyOutcome *o = c->out;
         PolicyFailure *f, *items;
 
-        if (o->n_failures >= POLICY_FAILURES_MAX)
+        if (o->n_failures >= POLICY_FAILURES_MAX) {
+                c->dropped_serious = c->dropped_serious || severity >= ATTEST_SEVERITY_ERROR;
                 return 0;
+        }
         items = reallocarray(o->failures, o->n_failures + 1, sizeof(*items));
         if (!items)
                 return c->error = -ENOMEM;
@@ -99,7 +102,7 @@ int policy_evaluate(const CompiledPolicy *cp, const AttestEvidence *ev, const At
                 .set_state = sink_set_state,
         };
         AttestNodeState empty = { .struct_size = sizeof(empty) };
-        bool serious = false;
+        bool serious;
         int r;
 
         if (!cp || !ev || !ret)
@@ -109,6 +112,7 @@ int policy_evaluate(const CompiledPolicy *cp, const AttestEvidence *ev, const At
                 policy_outcome_done(&o);
                 return c.error;
         }
+        serious = c.dropped_serious;
         for (size_t i = 0; i < o.n_failures; i++)
                 serious = serious || o.failures[i].severity >= ATTEST_SEVERITY_ERROR;
 
