@@ -140,26 +140,43 @@ static void test_policy_cache(void **state) {
         assert_int_equal(policy_cache_size(c), 0);
 }
 
-static void test_engine_error(void **state) {
+/* Evaluates the test plugin name over empty evidence. */
+static void evaluate_bad(const char *name, PolicyOutcome *o) {
         _cleanup_(policy_cache_freep) PolicyCache *c = NULL;
         AttestEvidence ev = { .struct_size = sizeof(ev) };
-        PolicyOutcome o;
-        char path[4096];
+        char path[4096], rel[256];
         const char *error;
         Plugin *p = NULL;
         CompiledPolicy *cp;
 
-        assert_int_equal(plugin_load(build_path(path, sizeof(path),
-                                                "tests/unit/bad-plugins/libattest-plugin-engine-error.so"), &p, &error), 0);
+        (void) snprintf(rel, sizeof(rel), "tests/unit/bad-plugins/libattest-plugin-%s.so", name);
+        assert_int_equal(plugin_load(build_path(path, sizeof(path), rel), &p, &error), 0);
         assert_int_equal(policy_cache_new(&c), 0);
         cp = compile_ok(c, p, "x");
-        assert_int_equal(policy_evaluate(cp, &ev, NULL, &o), 0);
+        assert_int_equal(policy_evaluate(cp, &ev, NULL, o), 0);
+        policy_cache_release(c, cp);
+        plugin_free(p);
+}
+
+static void test_engine_error(void **state) {
+        PolicyOutcome o;
+
+        evaluate_bad("engine-error", &o);
         assert_false(o.pass);
         assert_int_equal(o.n_failures, 1);
         assert_string_equal(o.failures[0].id, "engine-error.engine_error");
         policy_outcome_done(&o);
-        policy_cache_release(c, cp);
-        plugin_free(p);
+}
+
+/* A pass with an error among more failures than are kept is a fail. */
+static void test_failure_flood(void **state) {
+        PolicyOutcome o;
+
+        evaluate_bad("flood", &o);
+        assert_false(o.pass);
+        assert_int_equal(o.n_failures, POLICY_FAILURES_MAX);
+        assert_int_equal(outcome_find(&o, "flood.bad"), -1);
+        policy_outcome_done(&o);
 }
 
 int main(void) {
@@ -171,6 +188,7 @@ int main(void) {
                 cmocka_unit_test(test_missing_directory),
                 cmocka_unit_test(test_policy_cache),
                 cmocka_unit_test(test_engine_error),
+                cmocka_unit_test(test_failure_flood),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,8 +25,14 @@ static void requirements(const void *compiled, AttestRequirements *ret) {
 
 __attribute__((unused)) static int evaluate(const void *compiled, const AttestEvidence *ev, const AttestNodeState *state,
                     const AttestFailureSink *sink) {
-#ifdef BAD_ENGINE_ERROR
+#if defined(BAD_ENGINE_ERROR)
         return -EIO;
+#elif defined(BAD_FLOOD)
+        /* Claims a pass after more failures than are kept, the last one an error. */
+        for (int i = 0; i < 1000; i++)
+                sink->add_failure(sink->userdata, "flood.note", ATTEST_SEVERITY_INFO, NULL);
+        sink->add_failure(sink->userdata, "flood.bad", ATTEST_SEVERITY_ERROR, NULL);
+        return ATTEST_EVAL_PASS;
 #else
         return ATTEST_EVAL_PASS;
 #endif
