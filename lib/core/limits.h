@@ -7,7 +7,8 @@
 /* TPM 2.0 structures */
 
 /* HTTP and JSON (lib/shared/json-util.c, lib/shared/http-server.c) */
-#define HTTP_BODY_MAX            (4u * 1024u * 1024u) /* any request body; larger is 413 */
+#define HTTP_BODY_MAX            (4u * 1024u * 1024u) /* a request body from a node; larger is 413 */
+#define HTTP_ADMIN_BODY_MAX      (128u * 1024u * 1024u) /* from an admin caller (policies) */
 #define JSON_DEPTH_MAX           32u
 #define JSON_STRING_FIELD_MAX    (1024u * 1024u)     /* one string field of a request */
 
