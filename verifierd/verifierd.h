@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <json-c/json.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -72,3 +73,9 @@ int trust_store_load(const char *dir, X509_STORE **ret);
 /* Checks a DER certificate against store and that its key equals pkey. -EBADMSG when it
  * does not parse, -EPERM when untrusted, -EKEYREJECTED on a key mismatch. */
 int certificate_check(X509_STORE *store, const uint8_t *der, size_t size, EVP_PKEY *pkey, char **ret_reason);
+
+/* Admin API pieces shared with the Keylime v2 admin subset. */
+bool route_policies(Request *q);
+int policy_add(Request *q, const char *kind, const char *name, const uint8_t *data, size_t size, bool replace);
+void policy_remove(Request *q, const char *kind, const char *name);
+void remove_node(Request *q, const char *id);

@@ -37,9 +37,9 @@
 
 /* Registration (lib/shared/registration-request.c) */
 #define AGENT_ID_MAX             255u                /* bytes of an agent id */
-#define REG_TPM2B_PUBLIC_MAX     1024u               /* decoded ek_tpm / aik_tpm / iak_tpm / idevid_tpm */
+#define REG_TPM2B_PUBLIC_MAX     (2u + TPM2_PUBLIC_SIZE_MAX)             /* decoded ek_tpm / aik_tpm / iak_tpm / idevid_tpm */
 #define REG_CERT_DER_MAX         (16u * 1024u)       /* decoded ekcert / iak_cert / idevid_cert */
-#define REG_ATTEST_MAX           1024u               /* decoded iak_attest */
-#define REG_SIGNATURE_MAX        1024u               /* decoded iak_sign */
+#define REG_ATTEST_MAX           TPM2_ATTEST_SIZE_MAX             /* decoded iak_attest */
+#define REG_SIGNATURE_MAX        TPM2_SIGNATURE_SIZE_MAX             /* decoded iak_sign */
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
