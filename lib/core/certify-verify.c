@@ -5,16 +5,14 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "macro.h"
+#include "attest-signed.h"
 #include "certify-verify.h"
 #include "tpm2-signature.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
 
 int certify_verify(const CertifyVerifyParams *p,
                    const uint8_t *attest, size_t attest_size,
                    const uint8_t *sig, size_t sig_size,
                    AttestVerdict *ret_verdict, Tpm2Attest *ret_attest) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
         Tpm2Signature s;
         Tpm2Attest a;
         AttestVerdict v;
@@ -23,26 +21,16 @@ int certify_verify(const CertifyVerifyParams *p,
         assert_return(p && p->signer && p->name && ret_verdict, -EINVAL);
         assert_return(p->extra_data || p->extra_data_size == 0, -EINVAL);
 
-        r = tpm2_attest_parse(attest, attest_size, &a);
+        r = signed_attest_parse(attest, attest_size, sig, sig_size, &a, &s);
         if (r < 0)
                 return r;
-        r = tpm2_signature_parse(sig, sig_size, &s);
-        if (r < 0)
-                return r;
-        ctx = EVP_MD_CTX_new();
-        if (!ctx)
-                return -ENOMEM;
-        r = attest_check_signature(ctx, p->signer, p->allowed_hash_mask, p->allowed_sig_mask, &s,
-                                   attest, attest_size, &v);
+        r = signed_attest_check(NULL, p->signer, p->allowed_hash_mask, p->allowed_sig_mask, TPM2_ST_ATTEST_CERTIFY,
+                                attest, attest_size, &a, &s, &v);
         if (r < 0)
                 return r;
 
         if (v != ATTEST_VALID)
                 ;
-        else if (a.magic != TPM2_GENERATED_VALUE)
-                v = ATTEST_NOT_TPM_GENERATED;
-        else if (a.type != TPM2_ST_ATTEST_CERTIFY)
-                v = ATTEST_WRONG_TYPE;
         else if (a.extra_data_size != p->extra_data_size ||
                  memcmp(a.extra_data, p->extra_data, p->extra_data_size) != 0)
                 v = ATTEST_NONCE_MISMATCH;

@@ -5,9 +5,8 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "macro.h"
+#include "attest-signed.h"
 #include "quote-verify.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
 
 int quote_verify_parsed(const QuoteVerifyParams *p, EVP_MD_CTX *ctx,
                         const uint8_t *attest, size_t attest_size, const Tpm2Attest *a,
@@ -17,20 +16,15 @@ int quote_verify_parsed(const QuoteVerifyParams *p, EVP_MD_CTX *ctx,
         AttestVerdict v;
         int r;
 
-        assert(p && p->ak && ctx && a && sig && pcrs && ret_verdict);
+        assert(p && p->ak && a && sig && pcrs && ret_verdict);
         assert(p->nonce || p->nonce_size == 0);
 
-        r = attest_check_signature(ctx, p->ak, p->allowed_hash_mask, p->allowed_sig_mask, sig, attest, attest_size, &v);
+        r = signed_attest_check(ctx, p->ak, p->allowed_hash_mask, p->allowed_sig_mask, TPM2_ST_ATTEST_QUOTE,
+                                attest, attest_size, a, sig, &v);
         if (r < 0)
                 return r;
         if (v != ATTEST_VALID)
-                goto done;
-
-        /* Signed by the AK: from here on the content can be trusted to be the TPM's. */
-        if (a->magic != TPM2_GENERATED_VALUE)
-                v = ATTEST_NOT_TPM_GENERATED;
-        else if (a->type != TPM2_ST_ATTEST_QUOTE)
-                v = ATTEST_WRONG_TYPE;
+                ;
         else if (a->extra_data_size != p->nonce_size || memcmp(a->extra_data, p->nonce, p->nonce_size) != 0)
                 v = ATTEST_NONCE_MISMATCH;
         else if (!pcr_selection_equal(&a->quote.pcr_select, &pcrs->selection))
@@ -46,7 +40,6 @@ int quote_verify_parsed(const QuoteVerifyParams *p, EVP_MD_CTX *ctx,
                          memcmp(a->quote.pcr_digest, digest, sig->hash->size) != 0)
                         v = ATTEST_PCR_DIGEST_MISMATCH;
         }
-done:
         *ret_verdict = v;
         return 0;
 }
@@ -56,23 +49,16 @@ int quote_verify(const QuoteVerifyParams *p,
                  const uint8_t *sig, size_t sig_size,
                  const PcrValues *pcrs,
                  AttestVerdict *ret_verdict, QuoteResult *ret_result) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
         Tpm2Signature s;
         Tpm2Attest a;
         AttestVerdict v;
         int r;
 
         assert_return(p && p->ak && pcrs && ret_verdict, -EINVAL);
-        r = tpm2_attest_parse(attest, attest_size, &a);
+        r = signed_attest_parse(attest, attest_size, sig, sig_size, &a, &s);
         if (r < 0)
                 return r;
-        r = tpm2_signature_parse(sig, sig_size, &s);
-        if (r < 0)
-                return r;
-        ctx = EVP_MD_CTX_new();
-        if (!ctx)
-                return -ENOMEM;
-        r = quote_verify_parsed(p, ctx, attest, attest_size, &a, &s, pcrs, &v);
+        r = quote_verify_parsed(p, NULL, attest, attest_size, &a, &s, pcrs, &v);
         if (r < 0)
                 return r;
 

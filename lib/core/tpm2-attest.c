@@ -6,21 +6,8 @@
 
 #include "macro.h"
 #include "cursor.h"
+#include "tpm2b.h"
 #include "tpm2-attest.h"
-
-/* Reads a TPM2B of at most max bytes (empty allowed) into dst. */
-static int read_tpm2b(const uint8_t *buf, size_t len, size_t *off, size_t max, uint8_t *dst, size_t *ret_size) {
-        uint16_t size;
-        size_t o = *off;
-
-        if (cursor_read_be16(buf, len, &o, &size) < 0 || size > max)
-                return -EBADMSG;
-        if (cursor_read_bytes(buf, len, &o, dst, size) < 0)
-                return -EBADMSG;
-        *ret_size = size;
-        *off = o;
-        return 0;
-}
 
 static int read_pcr_selection(const uint8_t *buf, size_t len, size_t *off, PcrSelection *ret) {
         PcrSelection sel = {};
@@ -72,8 +59,8 @@ int tpm2_attest_parse(const uint8_t *buf, size_t len, Tpm2Attest *ret) {
 
         if (cursor_read_be32(buf, len, &off, &a.magic) < 0 ||
             cursor_read_be16(buf, len, &off, &a.type) < 0 ||
-            read_tpm2b(buf, len, &off, TPM2_NAME_SIZE_MAX, a.qualified_signer, &a.qualified_signer_size) < 0 ||
-            read_tpm2b(buf, len, &off, TPM2_DATA_SIZE_MAX, a.extra_data, &a.extra_data_size) < 0 ||
+            tpm2b_read_into(buf, len, &off, TPM2_NAME_SIZE_MAX, true, a.qualified_signer, &a.qualified_signer_size) < 0 ||
+            tpm2b_read_into(buf, len, &off, TPM2_DATA_SIZE_MAX, true, a.extra_data, &a.extra_data_size) < 0 ||
             read_clock_info(buf, len, &off, &a.clock_info) < 0 ||
             cursor_read_be64(buf, len, &off, &a.firmware_version) < 0)
                 return -EBADMSG;
@@ -81,12 +68,12 @@ int tpm2_attest_parse(const uint8_t *buf, size_t len, Tpm2Attest *ret) {
         switch (a.type) {
         case TPM2_ST_ATTEST_QUOTE:
                 if (read_pcr_selection(buf, len, &off, &a.quote.pcr_select) < 0 ||
-                    read_tpm2b(buf, len, &off, TPM2_DIGEST_SIZE_MAX, a.quote.pcr_digest, &a.quote.pcr_digest_size) < 0)
+                    tpm2b_read_into(buf, len, &off, TPM2_DIGEST_SIZE_MAX, true, a.quote.pcr_digest, &a.quote.pcr_digest_size) < 0)
                         return -EBADMSG;
                 break;
         case TPM2_ST_ATTEST_CERTIFY:
-                if (read_tpm2b(buf, len, &off, TPM2_NAME_SIZE_MAX, a.certify.name, &a.certify.name_size) < 0 ||
-                    read_tpm2b(buf, len, &off, TPM2_NAME_SIZE_MAX, a.certify.qualified_name,
+                if (tpm2b_read_into(buf, len, &off, TPM2_NAME_SIZE_MAX, true, a.certify.name, &a.certify.name_size) < 0 ||
+                    tpm2b_read_into(buf, len, &off, TPM2_NAME_SIZE_MAX, true, a.certify.qualified_name,
                                &a.certify.qualified_name_size) < 0)
                         return -EBADMSG;
                 break;

@@ -9,6 +9,7 @@
 
 #include "macro.h"
 #include "cursor.h"
+#include "tpm2b.h"
 #include "tpm2-signature.h"
 
 static const struct {
@@ -68,19 +69,6 @@ static size_t der_ecdsa_sig(uint8_t *out, const uint8_t *r, size_t rn, const uin
         return o + n;
 }
 
-static int read_tpm2b(const uint8_t *buf, size_t len, size_t *off, size_t max, const uint8_t **ret, size_t *ret_size) {
-        uint16_t size;
-
-        if (cursor_read_be16(buf, len, off, &size) < 0)
-                return -EBADMSG;
-        if (size == 0 || size > max)
-                return -EBADMSG;
-        if (cursor_read_span(buf, len, off, size, ret) < 0)
-                return -EBADMSG;
-        *ret_size = size;
-        return 0;
-}
-
 int tpm2_signature_parse(const uint8_t *buf, size_t len, Tpm2Signature *ret) {
         Tpm2Signature s = {};
         const uint8_t *a, *b;
@@ -100,12 +88,12 @@ int tpm2_signature_parse(const uint8_t *buf, size_t len, Tpm2Signature *ret) {
                 return -EBADMSG;
 
         if (s.sig_alg == TPM2_ALG_ECDSA) {
-                if (read_tpm2b(buf, len, &off, TPM2_ECC_PARAMETER_SIZE_MAX, &a, &an) < 0 ||
-                    read_tpm2b(buf, len, &off, TPM2_ECC_PARAMETER_SIZE_MAX, &b, &bn) < 0)
+                if (tpm2b_read(buf, len, &off, TPM2_ECC_PARAMETER_SIZE_MAX, false, &a, &an) < 0 ||
+                    tpm2b_read(buf, len, &off, TPM2_ECC_PARAMETER_SIZE_MAX, false, &b, &bn) < 0)
                         return -EBADMSG;
                 s.sig_size = der_ecdsa_sig(s.sig, a, an, b, bn);
         } else {
-                if (read_tpm2b(buf, len, &off, TPM2_RSA_SIGNATURE_SIZE_MAX, &a, &an) < 0)
+                if (tpm2b_read(buf, len, &off, TPM2_RSA_SIGNATURE_SIZE_MAX, false, &a, &an) < 0)
                         return -EBADMSG;
                 memcpy(s.sig, a, an);
                 s.sig_size = an;
