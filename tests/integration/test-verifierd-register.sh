@@ -48,6 +48,12 @@ tpm2_createak -C ek.ctx -c ak.ctx -G rsa -g sha256 -s rsassa -u ak.pub -n ak.nam
 swtpm_flush
 tpm2_createak -C ek.ctx -c ak2.ctx -G rsa -g sha256 -s rsassa -u ak2.pub -n ak2.name >/dev/null
 swtpm_flush
+# An IAK certifying the AK; tpm2_certify of this tpm2-tools version sets fixed
+# qualifying data, so the verifier must refuse it (it wants SHA-256 of the node id).
+tpm2_createak -C ek.ctx -c iak.ctx -G ecc -g sha256 -s ecdsa -u iak.pub >/dev/null
+swtpm_flush
+tpm2_certify -c ak2.ctx -C iak.ctx -g sha256 -o iak.attest -s iak.sig >/dev/null
+swtpm_flush
 issue_cert ek.pem ek-ca/ca.pem ca.key ekcert.der
 issue_cert other.pem ek-ca/ca.pem ca.key wrongkey.der
 issue_cert ek.pem rogue.pem rogue.key untrusted.der
@@ -178,6 +184,13 @@ code=$(http /v2.1/agents/node-2 "$(reg_body ek.pub ak2.pub untrusted.der)")
 expect_refused "untrusted EK certificate" 403 "$code"
 code=$(http /v2.1/agents/node-2 "$(reg_body ek.pub ak2.pub "")")
 expect_refused "missing EK certificate" 403 "$code"
+body=$(reg_body ek.pub ak2.pub ekcert.der | sed "s|}\$|, \"iak_tpm\": \"$(b64 iak.pub)\", \"iak_attest\": \"$(b64 iak.attest)\", \"iak_sign\": \"$(b64 iak.sig)\"}|")
+code=$(http /v2.1/agents/node-2 "$body")
+expect_refused "IAK certification over the wrong qualifying data" 403 "$code"
+grep -qi 'qualifying data' answer.json || fail "IAK refusal reason: $(cat answer.json)"
+body=$(reg_body ek.pub ak.pub ekcert.der | sed "s|}\$|, \"iak_tpm\": \"$(b64 iak.pub)\", \"iak_attest\": \"$(b64 iak.attest)\", \"iak_sign\": \"$(b64 iak.sig)\"}|")
+code=$(http /v2.1/agents/node-2 "$body")
+expect_refused "IAK certification of another key" 403 "$code"
 code=$(http /v2.1/agents/node-2 '{"ek_tpm": "AAAA", "aik_tpm": ')
 expect_refused "malformed JSON" 400 "$code"
 code=$(http /v3.0/agents '{"data": {"type": "agent", "attributes": {"agent_id": "node-2"}}}')
