@@ -32,11 +32,14 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -subj
 openssl genrsa -out other.key 2048 2>/dev/null
 openssl rsa -in other.key -pubout -out other.pem 2>/dev/null
 
-# Issues a DER certificate for the public key $1 (PEM) from CA $2/$3 into $4.
+# Issues a DER certificate for the public key $1 (PEM) from CA $2/$3 into $4,
+# with the extensions of file $5 when given.
 issue_cert() {
+        local ext=()
+        [ $# -ge 5 ] && ext=(-extfile "$5")
         openssl req -new -key other.key -subj "/CN=EK" -out req.csr 2>/dev/null
         openssl x509 -req -in req.csr -force_pubkey "$1" -CA "$2" -CAkey "$3" -CAcreateserial \
-                -days 2 -outform DER -out "$4" 2>/dev/null
+                -days 2 -outform DER -out "$4" "${ext[@]}" 2>/dev/null
 }
 
 # --- The node's TPM identity.
@@ -57,6 +60,14 @@ swtpm_flush
 issue_cert ek.pem ek-ca/ca.pem ca.key ekcert.der
 issue_cert other.pem ek-ca/ca.pem ca.key wrongkey.der
 issue_cert ek.pem rogue.pem rogue.key untrusted.der
+# Quirks of real EK certificates: critical extensions OpenSSL does not process
+# (subject directory attributes, a TCG OID), and NV padding after the DER.
+printf '2.5.29.9 = critical,DER:3000\n2.23.133.8.1 = critical,DER:0500\nsubjectAltName = critical,dirName:tpm_dn\n[tpm_dn]\nCN = id:00001014\n' > tcg.ext
+issue_cert ek.pem ek-ca/ca.pem ca.key tcg.der tcg.ext
+printf '1.3.6.1.4.1.99999.1 = critical,DER:0500\n' > unknown.ext
+issue_cert ek.pem ek-ca/ca.pem ca.key unknown-critical.der unknown.ext
+{ cat ekcert.der; head -c 64 /dev/zero; } > padded.der
+{ cat ekcert.der; printf 'junk'; } > trailing.der
 
 # --- Configuration.
 echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"], "7": "ff"}' > tpm-policy.json
@@ -236,6 +247,15 @@ rc=0; ctl status node-4 2>/dev/null || rc=$?
 [ "$rc" = 1 ] || fail "removed node still there (exit $rc)"
 ctl policy remove runtime prod >/dev/null
 echo "ok: admin verbs"
+
+# --- EK certificate quirks tolerated, and only those.
+[ "$(http /v2.1/agents/node-7 "$(reg_body ek.pub ak2.pub tcg.der)")" = 200 ] || fail "TCG critical extensions: $(cat answer.json)"
+[ "$(http /v2.1/agents/node-8 "$(reg_body ek.pub ak2.pub padded.der)")" = 200 ] || fail "NV padding: $(cat answer.json)"
+expect_refused "unknown critical extension" 403 "$(http /v2.1/agents/node-9 "$(reg_body ek.pub ak2.pub unknown-critical.der)")"
+expect_refused "trailing bytes after the certificate" 400 "$(http /v2.1/agents/node-9 "$(reg_body ek.pub ak2.pub trailing.der)")"
+rc=0; ctl status node-9 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "refused node-9 stored"
+echo "ok: EK certificate quirks"
 
 # --- The Keylime v2 admin subset, as keylime_tenant drives it.
 kl() {   # method, path[, body]
