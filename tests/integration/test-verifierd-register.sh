@@ -179,6 +179,11 @@ code=$(http /v2.1/agents/$id "$(reg_body ek.pub ak.pub ekcert.der)")
 [ "$code" = 200 ] || fail "same identity again: $code"
 ctl status $id --json | grep -q '"ENROLLED"' || fail "re-registration lost the enrolment"
 
+# A wrong auth_tag for an enrolled node is refused and leaves it alone.
+code=$(http /v2.1/agents/$id "{\"auth_tag\": \"$(printf 'a%.0s' $(seq 96))\"}" PUT)
+expect_refused "wrong auth_tag for an enrolled node" 400 "$code"
+ctl status $id --json | grep -q '"ENROLLED"' || fail "a wrong auth_tag touched the enrolled node"
+
 # --- Refusals: each 4xx with a JSON error, nothing stored.
 count=$(node_count)
 [ "$count" = 1 ] || fail "expected 1 node, have $count"
@@ -238,6 +243,11 @@ ctl status node-4 --json | python3 -c 'import json,sys; s=json.load(sys.stdin); 
         || fail "update did not apply"
 rc=0; ctl policy remove runtime prod 2>/dev/null || rc=$?
 [ "$rc" = 1 ] || fail "removing a policy in use: exit $rc"
+ctl enrol node-4 --attest-count 7 >/dev/null
+ctl status node-4 --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["attest_count"]==7 and s["interval"]==5 and s["runtime_policy"] is None and s["tpm_policy"]["digest"]==sys.argv[1], s' "$policy_digest" \
+        || fail "enrol did not apply the defaults with the override"
+rc=0; ctl enrol node-4 --interval 0 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "enrol --interval 0: exit $rc"
 ctl stop node-4 >/dev/null
 ctl status node-4 --json | grep -q '"STOPPED"' || fail "stop"
 ctl reactivate node-4 >/dev/null
@@ -313,8 +323,16 @@ code=$(setpriv --reuid 65534 --regid 65534 --groups "$adm" \
 [ "$code" = 200 ] || fail "member of the admin group refused: $code"
 echo "ok: admin socket peer credentials"
 
-# --- SIGTERM stops cleanly.
+# --- SIGTERM finishes the request in flight, then stops cleanly.
+{ printf '{"pad": "'; head -c 300000 /dev/zero | tr '\0' ' '; printf '"}'; } > slow.json
+curl -s -o slow.out -w '%{http_code}' --limit-rate 100K -X POST --data-binary @slow.json \
+        "$base/v2.1/agents/node-slow" > slow.code &
+slow=$!
+sleep 1
 kill -TERM "$VERIFIERD_PID"
+wait "$slow" || true
+[ "$(cat slow.code)" = 400 ] || fail "request in flight at SIGTERM: $(cat slow.code)"
+grep -q "aik_tpm\|ek_tpm" slow.out || fail "request in flight answered: $(cat slow.out)"
 wait "$VERIFIERD_PID" || fail "verifier exited non-zero on SIGTERM"
 VERIFIERD_PID=
 echo "PASS"
