@@ -124,7 +124,7 @@ static void fill_peer(struct MHD_Connection *c, HttpRequest *req, gid_t groups[s
         req->peer_uid = cred.uid;
         req->peer_gid = cred.gid;
         req->peer_pid = cred.pid;
-        /* A caller with more groups than we look at is judged on the first ones only. */
+        /* With more groups than PEER_GROUPS_MAX the call fails: the caller is judged by its primary group. */
         if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0) {
                 req->peer_groups = groups;
                 req->n_peer_groups = glen / sizeof(gid_t);
