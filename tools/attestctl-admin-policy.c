@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attestctl.h"
 #include "attestctl-admin.h"
 #include "attestctl-policy.h"
 #include "json-util.h"

@@ -8,7 +8,7 @@
 #include "fileio.h"
 #include "http-client.h"
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "log.h"
 
 static int exit_code_for(long status) {

@@ -5,17 +5,10 @@
 #include <openssl/pem.h>
 
 #include "attestctl-keyfile.h"
-#include "fileio.h"
+#include "attestctl-util.h"
 #include "log.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(BIO *, BIO_free);
-
-int attestctl_read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_size) {
-        int r = read_full_file(path, max, ret, ret_size);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read %s: %m", path);
-        return 0;
-}
 
 static int load_pem(const uint8_t *buf, size_t n, EVP_PKEY **ret) {
         _cleanup_(BIO_freep) BIO *bio = NULL;
@@ -38,7 +31,7 @@ int attestctl_load_public_key(const char *path, Tpm2Public **ret_public, EVP_PKE
         size_t n;
         int r;
 
-        r = attestctl_read_file(path, ATTESTCTL_KEY_FILE_MAX, &buf, &n);
+        r = attestctl_read_file(path, ATTESTCTL_KEY_FILE_MAX, "public key", &buf, &n);
         if (r < 0)
                 return r;
 

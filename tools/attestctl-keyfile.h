@@ -12,6 +12,3 @@
  * TPMT_PUBLIC, or a PEM SubjectPublicKeyInfo. *ret_public (optional) is set
  * to NULL for PEM, which carries no TPM name. Logs the reason on failure. */
 int attestctl_load_public_key(const char *path, Tpm2Public **ret_public, EVP_PKEY **ret_pkey);
-
-/* Reads a whole file of at most max bytes, logging on failure. */
-int attestctl_read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_size);

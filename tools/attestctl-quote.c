@@ -10,12 +10,13 @@
 #include "attestctl.h"
 #include "attestctl-keyfile.h"
 #include "attestctl-quote.h"
-#include "fileio.h"
+#include "attestctl-util.h"
 #include "hexdecode.h"
 #include "log.h"
 #include "pcr-blob.h"
 #include "quote-string.h"
 #include "quote-verify.h"
+#include "tcg-eventlog-json.h"
 #include "tpm2-signature.h"
 
 typedef struct QuoteArgs {
@@ -104,14 +105,14 @@ static int load_quote(const QuoteArgs *a, QuoteParts *q) {
         int r;
 
         if (!s) {
-                if ((r = attestctl_read_file(a->message, TPM2_ATTEST_SIZE_MAX, &q->attest, &q->attest_size)) < 0 ||
-                    (r = attestctl_read_file(a->signature, TPM2_SIGNATURE_SIZE_MAX, &q->signature, &q->signature_size)) < 0 ||
-                    (r = attestctl_read_file(a->pcrs, QUOTE_STRING_SIZE_MAX, &q->pcr_blob, &q->pcr_blob_size)) < 0)
+                if ((r = attestctl_read_file(a->message, TPM2_ATTEST_SIZE_MAX, "quote message", &q->attest, &q->attest_size)) < 0 ||
+                    (r = attestctl_read_file(a->signature, TPM2_SIGNATURE_SIZE_MAX, "quote signature", &q->signature, &q->signature_size)) < 0 ||
+                    (r = attestctl_read_file(a->pcrs, QUOTE_STRING_SIZE_MAX, "PCR values", &q->pcr_blob, &q->pcr_blob_size)) < 0)
                         return r;
                 return 0;
         }
         if (s[0] == '@') {
-                r = attestctl_read_file(s + 1, QUOTE_STRING_SIZE_MAX, &text, &n);
+                r = attestctl_read_file(s + 1, QUOTE_STRING_SIZE_MAX, "quote string", &text, &n);
                 if (r < 0)
                         return r;
                 while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
@@ -123,26 +124,6 @@ static int load_quote(const QuoteArgs *a, QuoteParts *q) {
         if (r < 0)
                 return log_error_errno(r, "Quote string is malformed.");
         return 0;
-}
-
-static json_object *pcrs_to_json(const PcrValues *v) {
-        json_object *banks = json_object_new_object();
-
-        for (size_t i = 0; i < v->n_banks; i++) {
-                const PcrBank *b = v->banks + i;
-                json_object *o = json_object_new_object();
-                for (unsigned pcr = 0; pcr < TPM2_PCRS_PER_BANK_MAX; pcr++) {
-                        char key[8];
-                        _cleanup_free_ char *hex = NULL;
-                        if (!(b->mask & (UINT32_C(1) << pcr)))
-                                continue;
-                        hex = hex_encode(b->values[pcr], b->alg->size);
-                        (void) snprintf(key, sizeof(key), "%u", pcr);
-                        json_object_object_add(o, key, json_object_new_string(hex ?: ""));
-                }
-                json_object_object_add(banks, b->alg->name, o);
-        }
-        return banks;
 }
 
 static void print_json(AttestVerdict v, const QuoteResult *res) {
@@ -162,7 +143,10 @@ static void print_json(AttestVerdict v, const QuoteResult *res) {
                 json_object_object_add(o, "signature_scheme", json_object_new_string(tpm2_sig_alg_to_string(res->sig_alg)));
                 json_object_object_add(o, "clock_info", clock);
                 json_object_object_add(o, "firmware_version", json_object_new_uint64(res->firmware_version));
-                json_object_object_add(o, "pcrs", pcrs_to_json(&res->pcrs));
+                json_object *pcrs = NULL;
+                if (pcr_values_to_json(&res->pcrs, &pcrs) >= 0)
+                        json_object_object_add(o, "pcrs", json_object_get(json_object_object_get(pcrs, "pcrs")));
+                json_object_put(pcrs);
         }
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -174,17 +158,7 @@ static void print_human(const QuoteResult *res) {
                res->clock_info.clock, res->clock_info.reset_count, res->clock_info.restart_count,
                res->clock_info.safe ? "yes" : "no");
         printf("Firmware version: 0x%016" PRIx64 "\n", res->firmware_version);
-        for (size_t i = 0; i < res->pcrs.n_banks; i++) {
-                const PcrBank *b = res->pcrs.banks + i;
-                printf("%s:\n", b->alg->name);
-                for (unsigned pcr = 0; pcr < TPM2_PCRS_PER_BANK_MAX; pcr++) {
-                        _cleanup_free_ char *hex = NULL;
-                        if (!(b->mask & (UINT32_C(1) << pcr)))
-                                continue;
-                        hex = hex_encode(b->values[pcr], b->alg->size);
-                        printf("  %2u: %s\n", pcr, hex ?: "?");
-                }
-        }
+        attestctl_print_pcr_values(&res->pcrs);
 }
 
 static int verb_quote_verify(int argc, char *argv[]) {

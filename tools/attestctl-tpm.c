@@ -7,6 +7,7 @@
 #include "attestctl.h"
 #include "attestctl-keyfile.h"
 #include "attestctl-tpm.h"
+#include "attestctl-util.h"
 #include "fileio.h"
 #include "hexdecode.h"
 #include "log.h"
@@ -85,7 +86,7 @@ static int verb_tpm_makecredential(int argc, char *argv[]) {
                 log_error("%s: the EK must be a TPM public area; a PEM key lacks the EK's symmetric parameters.", a.ek);
                 return EXIT_UNUSABLE;
         }
-        if (attestctl_read_file(a.secret, CREDENTIAL_SECRET_SIZE_MAX, &secret.data, &secret.size) < 0)
+        if (attestctl_read_file(a.secret, CREDENTIAL_SECRET_SIZE_MAX, "secret", &secret.data, &secret.size) < 0)
                 return EXIT_UNUSABLE;
 
         r = makecredential(ek, name, name_size, secret.data, secret.size, &blob);

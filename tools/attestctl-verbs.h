@@ -6,11 +6,21 @@
 #include "attestctl-quote.h"
 #include "attestctl-tpm.h"
 #include "attestctl-nodes.h"
-#include "attestctl-policy.h"
+
+int verb_eventlog(int argc, char *argv[]);
+int verb_policy(int argc, char *argv[]);
+int verb_boot_policy_run(int argc, char *argv[]);
+int verb_ima(int argc, char *argv[]);
+int verb_runtime_policy_run(int argc, char *argv[]);
 
 #define ATTESTCTL_VERBS \
         { "quote", verb_quote, "Verify TPM quotes" }, \
         { "tpm",   verb_tpm,   "TPM operations done in software (makecredential)" }, \
+        { "eventlog", verb_eventlog, "Dump or replay a TCG event log (UEFI measured boot)" }, \
+        { "policy", verb_policy, "Create and handle policies" }, \
+        { "boot-policy-run", verb_boot_policy_run, "Evaluate a TCG event log against a boot reference state" }, \
+        { "ima", verb_ima, "Replay an IMA measurement list" }, \
+        { "runtime-policy-run", verb_runtime_policy_run, "Check an IMA log against a runtime policy" }, \
         { "nodes",      verb_nodes,       "List the verifier's nodes" }, \
         { "status",     verb_status,      "Show one node's state, verdict and policies" }, \
         { "enrol",      verb_enrol,       "Enrol a node (tenant.conf defaults, overridable)" }, \
@@ -18,5 +28,4 @@
         { "remove",     verb_node_action, "Remove a node from the verifier" }, \
         { "stop",       verb_node_action, "Stop attesting a node" }, \
         { "reactivate", verb_node_action, "Resume a stopped or terminated node" }, \
-        { "policy",     verb_policy,      "Manage the verifier's named policies" }, \
         /* verbs are added here, one line each: { "name", verb_fn, "summary" }, */

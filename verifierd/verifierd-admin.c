@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "log.h"
 #include "registration-request.h"
 #include "verifierd.h"

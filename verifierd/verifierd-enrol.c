@@ -7,7 +7,7 @@
 #include "conf-parser.h"
 #include "fileio.h"
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "log.h"
 #include "verifierd.h"
 #include "verifierd-policy.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "log.h"
 #include "parse-util.h"
 #include "verifierd.h"

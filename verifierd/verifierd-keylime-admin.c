@@ -4,7 +4,7 @@
 
 #include "hexdecode.h"
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "log.h"
 #include "registration-request.h"
 #include "verifierd.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "parse-util.h"
 #include "verifierd-policy.h"
 

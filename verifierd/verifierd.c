@@ -13,7 +13,7 @@
 
 #include "conf-parser.h"
 #include "fileio.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "log.h"
 #include "memory-util.h"
 #include "verifierd.h"

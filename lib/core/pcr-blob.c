@@ -12,7 +12,8 @@
 #define DIGEST_SLOT_SIZE (2u + TPM2_DIGEST_SIZE_MAX)
 #define DIGEST_LIST_SIZE (4u + PCR_BLOB_DIGESTS_PER_LIST * DIGEST_SLOT_SIZE)
 
-static int read_selection(const uint8_t *buf, size_t len, size_t *off, PcrValues *v) {
+/* Reads the selection into sel and sets up one empty bank per entry of it. */
+static int read_selection(const uint8_t *buf, size_t len, size_t *off, PcrSelection *sel, PcrValues *v) {
         uint32_t count;
 
         if (cursor_need(len, *off, SELECTION_SIZE) < 0)
@@ -28,27 +29,27 @@ static int read_selection(const uint8_t *buf, size_t len, size_t *off, PcrValues
                         continue;
                 if (cursor_read_le16(buf, len, &slot, &alg) < 0 || cursor_read_u8(buf, len, &slot, &size) < 0)
                         return -EBADMSG;
-                if (pcr_select_to_mask(buf + slot, size, &v->selection.banks[i].mask) < 0)
+                if (pcr_select_to_mask(buf + slot, size, &sel->banks[i].mask) < 0)
                         return -EBADMSG;
-                v->selection.banks[i].hash_alg = alg;
+                sel->banks[i].hash_alg = alg;
                 v->banks[i].alg = hash_alg_from_tpm_id(alg);
                 v->banks[i].mask = 0;
                 if (!v->banks[i].alg)
                         return -EBADMSG;
                 /* One bank per algorithm: values are stored per bank. */
                 for (uint32_t j = 0; j < i; j++)
-                        if (v->selection.banks[j].hash_alg == alg)
+                        if (sel->banks[j].hash_alg == alg)
                                 return -EBADMSG;
         }
-        v->selection.count = v->n_banks = count;
+        sel->count = v->n_banks = count;
         return cursor_skip(len, off, PCR_BLOB_SELECTION_SLOTS * SELECTION_SLOT_SIZE);
 }
 
 /* Finds where the k-th value (in selection order, ascending PCR) belongs. */
-static int value_slot(PcrValues *v, size_t k, PcrBank **ret_bank, unsigned *ret_pcr) {
-        for (size_t i = 0; i < v->selection.count; i++)
+static int value_slot(const PcrSelection *sel, PcrValues *v, size_t k, PcrBank **ret_bank, unsigned *ret_pcr) {
+        for (size_t i = 0; i < sel->count; i++)
                 for (unsigned pcr = 0; pcr < TPM2_PCRS_PER_BANK_MAX; pcr++)
-                        if (v->selection.banks[i].mask & (UINT32_C(1) << pcr)) {
+                        if (sel->banks[i].mask & (UINT32_C(1) << pcr)) {
                                 if (k-- == 0) {
                                         *ret_bank = v->banks + i;
                                         *ret_pcr = pcr;
@@ -65,7 +66,7 @@ static size_t selected_count(const PcrSelection *s) {
         return n;
 }
 
-static int read_digest_list(const uint8_t *buf, size_t len, size_t *off, PcrValues *v, size_t *k) {
+static int read_digest_list(const uint8_t *buf, size_t len, size_t *off, const PcrSelection *sel, PcrValues *v, size_t *k) {
         size_t o = *off;
         uint32_t count;
 
@@ -79,7 +80,7 @@ static int read_digest_list(const uint8_t *buf, size_t len, size_t *off, PcrValu
 
                 if (cursor_read_le16(buf, len, &slot, &size) < 0 || cursor_need(len, slot, TPM2_DIGEST_SIZE_MAX) < 0)
                         return -EBADMSG;
-                if (value_slot(v, (*k)++, &bank, &pcr) < 0 || size != bank->alg->size)
+                if (value_slot(sel, v, (*k)++, &bank, &pcr) < 0 || size != bank->alg->size)
                         return -EBADMSG;
                 memcpy(bank->values[pcr], buf + slot, size);
                 bank->mask |= UINT32_C(1) << pcr;
@@ -89,6 +90,7 @@ static int read_digest_list(const uint8_t *buf, size_t len, size_t *off, PcrValu
 
 int pcr_blob_parse(const uint8_t *buf, size_t len, PcrValues *ret) {
         _cleanup_free_ PcrValues *v = NULL;
+        PcrSelection sel = {};
         size_t off = 0, k = 0;
         uint32_t n;
 
@@ -98,7 +100,7 @@ int pcr_blob_parse(const uint8_t *buf, size_t len, PcrValues *ret) {
         v = calloc(1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
-        if (read_selection(buf, len, &off, v) < 0)
+        if (read_selection(buf, len, &off, &sel, v) < 0)
                 return -EBADMSG;
         if (cursor_read_le32(buf, len, &off, &n) < 0 || n > PCR_BLOB_DIGEST_LISTS_MAX)
                 return -EBADMSG;
@@ -106,9 +108,10 @@ int pcr_blob_parse(const uint8_t *buf, size_t len, PcrValues *ret) {
         if (len - off != (size_t) n * DIGEST_LIST_SIZE)
                 return -EBADMSG;
         for (uint32_t i = 0; i < n; i++)
-                if (read_digest_list(buf, len, &off, v, &k) < 0)
+                if (read_digest_list(buf, len, &off, &sel, v, &k) < 0)
                         return -EBADMSG;
-        if (k != selected_count(&v->selection))
+        /* Every selected PCR got its value: the banks' masks are the selection. */
+        if (k != selected_count(&sel))
                 return -EBADMSG;
 
         *ret = *v;
@@ -126,35 +129,33 @@ static void put_le32(uint8_t *p, uint32_t x) {
 }
 
 int pcr_blob_serialize(const PcrValues *v, uint8_t **ret, size_t *ret_size) {
-        size_t total = selected_count(&v->selection), lists = (total + PCR_BLOB_DIGESTS_PER_LIST - 1) / PCR_BLOB_DIGESTS_PER_LIST;
-        size_t size = SELECTION_SIZE + 4 + lists * DIGEST_LIST_SIZE, k = 0;
+        PcrSelection sel;
+        size_t total, lists, size, k = 0;
         uint8_t *buf, *p;
 
         assert(v && ret && ret_size);
-        if (v->selection.count > PCR_BLOB_SELECTION_SLOTS || lists > PCR_BLOB_DIGEST_LISTS_MAX)
+        pcr_values_selection(v, &sel);
+        total = selected_count(&sel);
+        lists = (total + PCR_BLOB_DIGESTS_PER_LIST - 1) / PCR_BLOB_DIGESTS_PER_LIST;
+        size = SELECTION_SIZE + 4 + lists * DIGEST_LIST_SIZE;
+        if (sel.count > PCR_BLOB_SELECTION_SLOTS || lists > PCR_BLOB_DIGEST_LISTS_MAX)
                 return -EINVAL;
         buf = calloc(1, size);
         if (!buf)
                 return -ENOMEM;
-        put_le32(buf, (uint32_t) v->selection.count);
-        for (size_t i = 0; i < v->selection.count; i++) {
+        put_le32(buf, (uint32_t) sel.count);
+        for (size_t i = 0; i < sel.count; i++) {
                 p = buf + 4 + i * SELECTION_SLOT_SIZE;
-                put_le16(p, v->selection.banks[i].hash_alg);
-                p[2] = 3;
-                put_le32(p + 3, v->selection.banks[i].mask);
-                if (v->selection.banks[i].mask >> 24)
-                        p[2] = 4;
+                put_le16(p, sel.banks[i].hash_alg);
+                p[2] = sel.banks[i].mask >> 24 ? 4 : 3;
+                put_le32(p + 3, sel.banks[i].mask);
         }
         put_le32(buf + SELECTION_SIZE, (uint32_t) lists);
-        for (size_t i = 0; i < v->selection.count; i++)
+        for (size_t i = 0; i < v->n_banks; i++)
                 for (unsigned pcr = 0; pcr < TPM2_PCRS_PER_BANK_MAX; pcr++) {
-                        const PcrBank *b = pcr_values_bank(v, v->selection.banks[i].hash_alg);
-                        if (!(v->selection.banks[i].mask & (UINT32_C(1) << pcr)))
+                        const PcrBank *b = v->banks + i;
+                        if (!(b->mask & (UINT32_C(1) << pcr)))
                                 continue;
-                        if (!b || !(b->mask & (UINT32_C(1) << pcr))) {
-                                free(buf);
-                                return -ENOENT;
-                        }
                         p = buf + SELECTION_SIZE + 4 + (k / PCR_BLOB_DIGESTS_PER_LIST) * DIGEST_LIST_SIZE;
                         put_le32(p, (uint32_t) MIN(PCR_BLOB_DIGESTS_PER_LIST, total - k / PCR_BLOB_DIGESTS_PER_LIST * PCR_BLOB_DIGESTS_PER_LIST));
                         p += 4 + (k % PCR_BLOB_DIGESTS_PER_LIST) * DIGEST_SLOT_SIZE;

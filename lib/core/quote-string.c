@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attest-limits.h"
 #include "hexdecode.h"
-#include "limits.h"
 #include "macro.h"
 #include "quote-string.h"
 

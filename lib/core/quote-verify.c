@@ -13,11 +13,13 @@ int quote_verify_parsed(const QuoteVerifyParams *p, EVP_MD_CTX *ctx,
                         const Tpm2Signature *sig, const PcrValues *pcrs,
                         AttestVerdict *ret_verdict) {
         uint8_t digest[HASH_ALG_MAX_DIGEST_SIZE];
+        PcrSelection supplied;
         AttestVerdict v;
         int r;
 
         assert(p && p->ak && a && sig && pcrs && ret_verdict);
         assert(p->nonce || p->nonce_size == 0);
+        pcr_values_selection(pcrs, &supplied);
 
         r = signed_attest_check(ctx, p->ak, p->allowed_hash_mask, p->allowed_sig_mask, TPM2_ST_ATTEST_QUOTE,
                                 attest, attest_size, a, sig, &v);
@@ -27,17 +29,16 @@ int quote_verify_parsed(const QuoteVerifyParams *p, EVP_MD_CTX *ctx,
                 ;
         else if (!attest_bytes_equal(a->extra_data, a->extra_data_size, p->nonce, p->nonce_size))
                 v = ATTEST_NONCE_MISMATCH;
-        else if (!pcr_selection_equal(&a->quote.pcr_select, &pcrs->selection))
+        else if (!pcr_selection_equal(&a->quote.pcr_select, &supplied))
+                /* Values for PCRs the quote does not cover, or quoted PCRs without a value. */
                 v = ATTEST_PCR_SELECTION_MISMATCH;
         else {
                 /* The TPM digests the PCR values with the signing scheme's hash. */
                 r = pcr_values_digest(pcrs, &a->quote.pcr_select, sig->hash, digest);
-                if (r == -ENOENT)
-                        v = ATTEST_PCR_SELECTION_MISMATCH;
-                else if (r < 0)
+                if (r < 0)
                         return r;
-                else if (a->quote.pcr_digest_size != sig->hash->size ||
-                         memcmp(a->quote.pcr_digest, digest, sig->hash->size) != 0)
+                if (a->quote.pcr_digest_size != sig->hash->size ||
+                    memcmp(a->quote.pcr_digest, digest, sig->hash->size) != 0)
                         v = ATTEST_PCR_DIGEST_MISMATCH;
         }
         *ret_verdict = v;

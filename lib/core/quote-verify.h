@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 
 #include "attest-verdict.h"
-#include "pcr-selection.h"
+#include "pcr-values.h"
 #include "tpm2-attest.h"
 #include "tpm2-signature.h"
 

@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "cursor.h"
+#include "hash-alg.h"
 #include "tpm2b.h"
 #include "tpm2-attest.h"
 

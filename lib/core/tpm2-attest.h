@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "attest-limits.h"
 #include "pcr-selection.h"
 
 typedef struct Tpm2ClockInfo {

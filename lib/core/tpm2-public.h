@@ -8,8 +8,8 @@
 #include <openssl/evp.h>
 #include <tss2/tss2_tpm2_types.h>
 
+#include "attest-limits.h"
 #include "hash-alg.h"
-#include "limits.h"
 #include "macro.h"
 
 /* A parsed TPMT_PUBLIC of an RSA (2048, 3072, 4096) or ECC (P-256, P-384,

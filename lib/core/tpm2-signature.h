@@ -6,9 +6,9 @@
 
 #include <openssl/evp.h>
 
+#include "attest-limits.h"
 #include "attest-verdict.h"
 #include "hash-alg.h"
-#include "limits.h"
 
 /* A parsed TPMT_SIGNATURE: RSASSA, RSAPSS or ECDSA over SHA-1/256/384/512. */
 typedef struct Tpm2Signature {

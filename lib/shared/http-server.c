@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "http-server.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "log.h"
 
 #define HTTP_CONNECTION_TIMEOUT_SEC 30u

@@ -7,7 +7,7 @@
 
 #include "hexdecode.h"
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 
 int json_parse_object(const char *buf, size_t len, json_object **ret) {
         return json_parse_object_max(buf, len, HTTP_BODY_MAX, ret);

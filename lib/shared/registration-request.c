@@ -5,7 +5,7 @@
 
 #include "hexdecode.h"
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "registration-request.h"
 
 bool agent_id_is_valid(const char *id) {

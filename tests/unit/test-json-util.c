@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 
 static int parse(const char *s, json_object **ret) {
         return json_parse_object(s, strlen(s), ret);

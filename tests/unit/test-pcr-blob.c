@@ -22,6 +22,7 @@ static void test_keylime_pcrs(void **state) {
         _cleanup_free_ PcrValues *v = NULL;
         uint8_t digest[32];
         size_t n, m, q;
+        PcrSelection sel;
         Tpm2Attest a;
 
         v = fixture(&buf, &n);
@@ -30,13 +31,17 @@ static void test_keylime_pcrs(void **state) {
         assert_int_equal(v->banks[0].mask, (1u << 15) | (1u << 16) | (1u << 22));
         assert_int_equal(v->banks[0].values[22][0], 0xff);
         assert_int_equal(v->banks[0].values[16][0], 0x9d);
-        assert_non_null(pcr_values_bank(v, TPM2_ALG_SHA256));
-        assert_null(pcr_values_bank(v, TPM2_ALG_SHA1));
+        assert_ptr_equal(pcr_values_bank_by_id(v, TPM2_ALG_SHA256), v->banks);
+        assert_null(pcr_values_bank_by_id(v, TPM2_ALG_SHA1));
+        assert_ptr_equal(pcr_values_bank(v, hash_alg_from_tpm_id(TPM2_ALG_SHA256)), v->banks);
+        assert_null(pcr_values_bank(v, hash_alg_from_tpm_id(TPM2_ALG_SHA1)));
 
         /* The values digest to the quote's pcrDigest. */
         test_data_read("tpm/keylime/files/quote.out", &quote, &q);
         assert_int_equal(tpm2_attest_parse(quote, q, &a), 0);
-        assert_true(pcr_selection_equal(&a.quote.pcr_select, &v->selection));
+        pcr_values_selection(v, &sel);
+        assert_int_equal(sel.count, 1);
+        assert_true(pcr_selection_equal(&a.quote.pcr_select, &sel));
         assert_int_equal(pcr_values_digest(v, &a.quote.pcr_select, hash_alg_from_tpm_id(TPM2_ALG_SHA256), digest), 0);
         assert_memory_equal(digest, a.quote.pcr_digest, 32);
 
@@ -52,22 +57,50 @@ static void test_many_values_roundtrip(void **state) {
         size_t n;
 
         /* Two banks, 24 PCRs each: six TPML_DIGEST lists. */
-        v->selection.count = v->n_banks = 2;
-        v->selection.banks[0].hash_alg = TPM2_ALG_SHA1;
-        v->selection.banks[1].hash_alg = TPM2_ALG_SHA256;
+        static const uint16_t algs[] = { TPM2_ALG_SHA1, TPM2_ALG_SHA256 };
         for (size_t i = 0; i < 2; i++) {
-                v->selection.banks[i].mask = 0xffffff;
-                v->banks[i].alg = hash_alg_from_tpm_id(v->selection.banks[i].hash_alg);
-                v->banks[i].mask = 0xffffff;
-                for (unsigned p = 0; p < 24; p++)
-                        memset(v->banks[i].values[p], (int) (p + 24 * i), v->banks[i].alg->size);
+                const HashAlg *alg = hash_alg_from_tpm_id(algs[i]);
+                uint8_t value[HASH_ALG_MAX_DIGEST_SIZE];
+                for (unsigned p = 0; p < 24; p++) {
+                        memset(value, (int) (p + 24 * i), alg->size);
+                        assert_int_equal(pcr_values_set(v, alg, p, value), 0);
+                }
         }
+        assert_int_equal(v->n_banks, 2);
         assert_int_equal(pcr_blob_serialize(v, &buf, &n), 0);
         assert_int_equal(n, SEL_SIZE + 4 + 6 * LIST_SIZE);
         assert_int_equal(pcr_blob_parse(buf, n, w), 0);
         assert_int_equal(w->banks[1].values[23][0], 47);
         assert_int_equal(w->banks[0].values[0][19], 0);
         assert_int_equal(w->banks[1].mask, 0xffffff);
+        assert_int_equal(w->banks[0].alg->tpm_alg_id, TPM2_ALG_SHA1);
+}
+
+static void test_empty_bank_roundtrip(void **state) {
+        _cleanup_free_ PcrValues *v = calloc(1, sizeof(*v)), *w = calloc(1, sizeof(*w));
+        _cleanup_free_ uint8_t *buf = NULL;
+        uint8_t value[32] = { 7 };
+        PcrSelection s;
+        size_t n;
+
+        /* A selected bank without PCRs stays a selection entry, in its place. */
+        assert_int_equal(pcr_values_add_bank(v, hash_alg_from_tpm_id(TPM2_ALG_SHA1), NULL), 0);
+        assert_int_equal(pcr_values_set(v, hash_alg_from_tpm_id(TPM2_ALG_SHA256), 31, value), 0);
+        assert_int_equal(pcr_blob_serialize(v, &buf, &n), 0);
+        assert_int_equal(buf[0], 2);
+        assert_int_equal(buf[4 + 2], 3);                /* sha1: empty, three select bytes */
+        assert_int_equal(buf[4 + 8 + 2], 4);            /* sha256: PCR 31 needs four */
+        assert_int_equal(pcr_blob_parse(buf, n, w), 0);
+        assert_int_equal(w->n_banks, 2);
+        assert_int_equal(w->banks[0].mask, 0);
+        assert_int_equal(w->banks[1].mask, 1u << 31);
+        assert_int_equal(w->banks[1].values[31][0], 7);
+        pcr_values_selection(w, &s);
+        assert_int_equal(s.count, 2);
+        assert_int_equal(s.banks[0].hash_alg, TPM2_ALG_SHA1);
+        assert_int_equal(s.banks[0].mask, 0);
+        assert_int_equal(s.banks[1].hash_alg, TPM2_ALG_SHA256);
+        assert_int_equal(s.banks[1].mask, 1u << 31);
 }
 
 static void test_reject_truncated(void **state) {
@@ -204,6 +237,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_keylime_pcrs),
                 cmocka_unit_test(test_many_values_roundtrip),
+                cmocka_unit_test(test_empty_bank_roundtrip),
                 cmocka_unit_test(test_reject_truncated),
                 cmocka_unit_test(test_reject_trailing),
                 cmocka_unit_test(test_limit_selection_count),

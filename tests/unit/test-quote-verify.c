@@ -20,24 +20,27 @@ typedef struct Scenario {
         TestBuf attest, sig;
 } Scenario;
 
+/* Values p + 1 for the PCRs p in mask of one bank. */
 static void values(PcrValues *v, uint16_t bank, uint32_t mask) {
+        const HashAlg *alg = hash_alg_from_tpm_id(bank);
+        uint8_t value[HASH_ALG_MAX_DIGEST_SIZE];
+
         memset(v, 0, sizeof(*v));
-        v->selection.count = v->n_banks = 1;
-        v->selection.banks[0].hash_alg = bank;
-        v->selection.banks[0].mask = mask;
-        v->banks[0].alg = hash_alg_from_tpm_id(bank);
-        v->banks[0].mask = mask;
-        for (unsigned p = 0; p < 24; p++)
-                memset(v->banks[0].values[p], (int) p + 1, v->banks[0].alg->size);
+        for (unsigned p = 0; p < 24; p++) {
+                memset(value, (int) p + 1, alg->size);
+                if (mask & (1u << p))
+                        assert_int_equal(pcr_values_set(v, alg, p, value), 0);
+        }
 }
 
 /* Builds a quote the way a TPM would: over the given values, signed by key. */
 static void build(Scenario *s, uint16_t bank) {
         const HashAlg *h = hash_alg_from_tpm_id(s->hash);
+        PcrSelection sel = { .count = 1, .banks = { { bank, MASK } } };
         uint8_t digest[64];
 
         values(&s->pcrs, bank, MASK);
-        assert_int_equal(pcr_values_digest(&s->pcrs, &s->pcrs.selection, h, digest), 0);
+        assert_int_equal(pcr_values_digest(&s->pcrs, &sel, h, digest), 0);
         s->attest.size = 0;
         test_attest_quote(&s->attest, s->magic ?: TPM2_GENERATED_VALUE, s->type ?: TPM2_ST_ATTEST_QUOTE,
                           nonce, sizeof(nonce), bank, MASK, digest, h->size);
@@ -254,10 +257,21 @@ static void test_nonce_mismatch(void **state) {
 
 static void test_selection_mismatch(void **state) {
         Scenario *s = scenario();
+        uint8_t value[32] = {};
+
         build(s, TPM2_ALG_SHA256);
-        /* Host reports more PCRs than were quoted. */
-        s->pcrs.selection.banks[0].mask |= 1u << 7;
+        assert_int_equal(verdict(s, NULL), ATTEST_VALID);
+        /* Host reports a value for a PCR that was not quoted. */
+        assert_int_equal(pcr_values_set(&s->pcrs, hash_alg_from_tpm_id(TPM2_ALG_SHA256), 7, value), 0);
         assert_int_equal(verdict(s, NULL), ATTEST_PCR_SELECTION_MISMATCH);
+        /* Or the quoted values plus a bank that was not quoted. */
+        values(&s->pcrs, TPM2_ALG_SHA256, MASK);
+        assert_int_equal(pcr_values_set(&s->pcrs, hash_alg_from_tpm_id(TPM2_ALG_SHA1), 0, value), 0);
+        assert_int_equal(verdict(s, NULL), ATTEST_PCR_SELECTION_MISMATCH);
+        /* An empty extra bank reports no value: that is not a mismatch. */
+        values(&s->pcrs, TPM2_ALG_SHA256, MASK);
+        assert_int_equal(pcr_values_add_bank(&s->pcrs, hash_alg_from_tpm_id(TPM2_ALG_SHA1), NULL), 0);
+        assert_int_equal(verdict(s, NULL), ATTEST_VALID);
         /* Or the right PCRs of another bank. */
         values(&s->pcrs, TPM2_ALG_SHA1, MASK);
         assert_int_equal(verdict(s, NULL), ATTEST_PCR_SELECTION_MISMATCH);
@@ -267,8 +281,11 @@ static void test_selection_mismatch(void **state) {
 static void test_selection_without_values(void **state) {
         Scenario *s = scenario();
         build(s, TPM2_ALG_SHA256);
-        /* Selection claims PCR 16 but no value came with it. */
+        /* The quote selects PCR 16 but no value came with it. */
         s->pcrs.banks[0].mask &= ~(1u << 16);
+        assert_int_equal(verdict(s, NULL), ATTEST_PCR_SELECTION_MISMATCH);
+        /* Nor any value at all. */
+        memset(&s->pcrs, 0, sizeof(s->pcrs));
         assert_int_equal(verdict(s, NULL), ATTEST_PCR_SELECTION_MISMATCH);
         scenario_free(s);
 }

@@ -10,7 +10,7 @@
 
 #include "hexdecode.h"
 #include "json-util.h"
-#include "limits.h"
+#include "attest-limits.h"
 #include "registration-request.h"
 
 /* Parses text; returns the parser's result and the field it blamed. */

@@ -5,6 +5,25 @@
  * test that feeds one more than it allows. */
 
 /* TPM 2.0 structures */
+
+/* TCG event logs (tcg-eventlog.c) */
+#define TCG_EVENTLOG_SIZE_MAX     (16u * 1024u * 1024u) /* bytes of one log */
+#define TCG_EVENTLOG_EVENTS_MAX   16384u                /* events in one log */
+#define TCG_EVENT_DATA_SIZE_MAX   (1024u * 1024u)       /* EventSize of one event */
+#define TCG_EVENT_DIGESTS_MAX     8u                    /* digests per event, algorithms per Spec ID event */
+#define TCG_DIGEST_SIZE_MAX       128u                  /* declared size of an unknown algorithm's digest */
+
+/* EFI structures inside events (efi-decode.c) */
+#define EFI_VARIABLE_NAME_MAX     1024u                 /* UTF-16 code units of a variable name */
+#define EFI_SIGNATURES_MAX        16384u                /* EFI_SIGNATURE_DATA entries in one variable */
+#define EFI_DEVICE_PATH_NODES_MAX 128u                  /* nodes of one device path */
+#define EFI_GPT_PARTITIONS_MAX    1024u                 /* partition entries of one GPT event */
+#define EFI_STRING_MAX            (64u * 1024u)         /* bytes of a decoded event string */
+
+/* Measured-boot reference states and PCR value files (boot-policy.c, pcr-values.c) */
+#define BOOT_POLICY_SIZE_MAX      (16u * 1024u * 1024u) /* bytes of one reference state */
+#define BOOT_POLICY_ITEMS_MAX     65536u                /* entries of one list in it */
+#define PCR_VALUES_SIZE_MAX       (1024u * 1024u)       /* bytes of a PCR values JSON file */
 #define TPM2_PUBLIC_SIZE_MAX          1024u  /* TPM2B_PUBLIC.size: a 4096-bit RSA key with a policy fits easily */
 #define TPM2_NAME_SIZE_MAX            (2u + 64u) /* TPM2B_NAME: nameAlg ‖ digest */
 #define TPM2_DATA_SIZE_MAX            64u    /* TPM2B_DATA (extraData, qualifying data) */
@@ -28,6 +47,29 @@
 #define CREDENTIAL_ID_OBJECT_SIZE_MAX (2u + 64u + 2u + 64u) /* TPM2B_ID_OBJECT: integrity HMAC ‖ encrypted credential */
 #define CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX 512u /* TPM2B_ENCRYPTED_SECRET: RSA 4096 or an ECC point */
 #define CREDENTIAL_BLOB_SIZE_MAX      (8u + 2u + CREDENTIAL_ID_OBJECT_SIZE_MAX + 2u + CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX)
+/* IMA measurement list */
+#define IMA_LINE_MAX               (128u * 1024u)   /* one ascii line, without its newline */
+#define IMA_LOG_ENTRIES_MAX        (64u * 1024u * 1024u) /* entries replayed in one state */
+#define IMA_PCR_MAX                23u              /* highest PCR an entry may name */
+#define IMA_ALG_NAME_MAX           15u              /* "sha256" in "sha256:<hex>" */
+#define IMA_NAME_MAX               4096u            /* file name or ima-buf name, bytes */
+#define IMA_LEGACY_NAME_MAX        255u             /* template "ima": name field (IMA_EVENT_NAME_LEN_MAX) */
+#define IMA_SIG_MAX                2048u            /* sig field, bytes */
+#define IMA_BUF_MAX                (32u * 1024u)    /* ima-buf payload, bytes */
+#define IMA_MODSIG_MAX             (16u * 1024u)    /* modsig field (PKCS#7), bytes */
+#define IMA_TEMPLATE_NAME_MAX      32u              /* binary list: template name */
+#define IMA_TEMPLATE_DATA_MAX      (64u * 1024u)    /* binary list: template data; ascii rebuilt */
+
+/* Runtime policy (Keylime format version 1) */
+#define RUNTIME_POLICY_SIZE_MAX           (2048u * 1024u * 1024u - 1u) /* policy text, bytes */
+#define RUNTIME_POLICY_DIGESTS_MAX        (16u * 1024u * 1024u) /* digests in all maps together */
+#define RUNTIME_POLICY_DIGESTS_PER_NAME_MAX 255u
+#define RUNTIME_POLICY_EXCLUDES_MAX       8192u
+#define RUNTIME_POLICY_EXCLUDE_LEN_MAX    4096u
+#define RUNTIME_POLICY_KEYS_MAX           256u
+#define RUNTIME_POLICY_KEY_DER_MAX        16384u
+#define RUNTIME_POLICY_NAMES_MAX          128u  /* ignored_keyrings entries */
+#define RUNTIME_POLICY_FAILURES_MAX       1000u /* failures kept per evaluation (all are counted) */
 
 /* HTTP and JSON (lib/shared/json-util.c, lib/shared/http-server.c) */
 #define HTTP_BODY_MAX            (4u * 1024u * 1024u) /* a request body from a node; larger is 413 */

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "boot-policy-json.h"
+#include "efi-decode.h"
+#include "hexdecode.h"
+#include "tcg-eventlog-json.h"
+
+static json_object *hex_string(const uint8_t *d, size_t size) {
+        _cleanup_free_ char *h = hex_encode(d, size);
+        return h ? json_object_new_string(h) : NULL;
+}
+
+static json_object *digest_array(const BootMeasurement *m, size_t n, size_t size) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < n; i++)
+                json_object_array_add(a, hex_string(m[i].digest, size));
+        return a;
+}
+
+static json_object *signatures(const BootSignatureDb *db) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < db->n_entries; i++) {
+                const BootSignature *s = db->entries + i;
+                const char *type = efi_signature_type_name(s->type);
+                char guid[EFI_GUID_STRING_MAX];
+                json_object *o = json_object_new_object();
+
+                efi_guid_to_string(s->type, guid);
+                json_object_object_add(o, "type", json_object_new_string(type ? type : guid));
+                efi_guid_to_string(s->owner, guid);
+                json_object_object_add(o, "owner", json_object_new_string(guid));
+                json_object_object_add(o, "digest", hex_string(s->digest, s->digest_size));
+                if (s->data && efi_signature_is_x509(s->type)) {
+                        _cleanup_free_ char *subject = NULL;
+                        if (efi_x509_subject(s->data, s->data_size, &subject) >= 0)
+                                json_object_object_add(o, "subject", json_object_new_string(subject));
+                }
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
+static const char *stage_name(const BootApp *a, size_t i, size_t n) {
+        static const struct { const char *needle, *name; } known[] = {
+                { "shim", "shim" }, { "grub", "grub" }, { "systemd-boot", "systemd-boot" },
+                { "bootmgfw", "windows-boot-manager" }, { "mmx64", "mokmanager" },
+        };
+        if (a->path)
+                for (size_t k = 0; k < ELEMENTSOF(known); k++)
+                        if (strcasestr(a->path, known[k].needle))
+                                return known[k].name;
+        return i + 1 == n && n > 1 ? "kernel" : "application";
+}
+
+static json_object *stages(const BootState *s) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_apps; i++) {
+                json_object *o = json_object_new_object(), *d = json_object_new_array();
+                json_object_object_add(o, "stage", json_object_new_string(stage_name(s->apps + i, i, s->n_apps)));
+                if (s->apps[i].path)
+                        json_object_object_add(o, "path", json_object_new_string(s->apps[i].path));
+                json_object_array_add(d, hex_string(s->apps[i].digest, s->alg->size));
+                json_object_object_add(o, "digests", d);
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
+int boot_state_to_policy_json(const BootState *s, json_object **ret) {
+        json_object *o = json_object_new_object(), *fw, *alt;
+        size_t size = s->alg->size;
+
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "version", json_object_new_int(1));
+        json_object_object_add(o, "hash_alg", json_object_new_string(s->alg->name));
+        fw = json_object_new_array();
+        alt = json_object_new_object();
+        json_object_object_add(alt, "scrtm", digest_array(s->scrtm, s->n_scrtm, size));
+        json_object_object_add(alt, "blobs", digest_array(s->blobs, s->n_blobs, size));
+        json_object_array_add(fw, alt);
+        json_object_object_add(o, "firmware", fw);
+        json_object_object_add(o, "secure_boot", json_object_new_boolean(s->secure_boot == 1));
+        json_object_object_add(o, "pk", signatures(&s->pk));
+        json_object_object_add(o, "kek", signatures(&s->kek));
+        json_object_object_add(o, "db", signatures(&s->db));
+        json_object_object_add(o, "dbx", signatures(&s->dbx));
+        json_object_object_add(o, "boot_applications", stages(s));
+        if (s->has_kernel || s->n_initrds > 0 || s->cmdline) {
+                json_object *k = json_object_new_array(), *x = json_object_new_object();
+                if (s->has_kernel)
+                        json_object_object_add(x, "kernel", hex_string(s->kernel.digest, size));
+                json_object_object_add(x, "initrd", digest_array(s->initrds, s->n_initrds, size));
+                if (s->cmdline)
+                        json_object_object_add(x, "cmdline", json_object_new_string(s->cmdline));
+                json_object_array_add(k, x);
+                json_object_object_add(o, "kernels", k);
+        }
+        *ret = o;
+        return 0;
+}
+
+int boot_failures_to_json(const BootFailures *f, json_object **ret) {
+        json_object *a = json_object_new_array();
+
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < f->n; i++) {
+                const BootFailure *x = f->items + i;
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "id", json_object_new_string(x->id));
+                json_object_object_add(o, "expected", json_object_new_string(x->expected));
+                json_object_object_add(o, "actual", json_object_new_string(x->actual));
+                json_object_object_add(o, "event", x->event >= 0 ? json_object_new_int64(x->event) : NULL);
+                json_object_array_add(a, o);
+        }
+        *ret = a;
+        return 0;
+}

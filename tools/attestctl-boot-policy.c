@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* attestctl policy create-mb, attestctl boot-policy-run */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "attest-limits.h"
+#include "attestctl-eventlog.h"
+#include "attestctl-policy.h"
+#include "attestctl-util.h"
+#include "attestctl-verbs.h"
+#include "attestctl.h"
+#include "boot-policy-json.h"
+#include "log.h"
+
+int verb_policy_create_mb(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "hash-alg", required_argument, NULL, 'a' },
+                { "help",     no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL;
+        const HashAlg *alg = NULL;
+        BootState s;
+        json_object *o;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'a':
+                        alg = hash_alg_from_name(optarg);
+                        if (!alg)
+                                return log_error("Unknown hash algorithm '%s'.", optarg), EXIT_UNUSABLE;
+                        break;
+                case 'h':
+                        printf("Usage: attestctl policy create-mb LOG [--hash-alg ALG]\n");
+                        return EXIT_PASS;
+                default:
+                        return EXIT_UNUSABLE;
+                }
+        if (optind + 1 != argc)
+                return log_error("Usage: attestctl policy create-mb LOG [--hash-alg ALG]"), EXIT_UNUSABLE;
+        if (eventlog_load(argv[optind], &log) < 0)
+                return EXIT_UNUSABLE;
+        if (!alg)
+                alg = boot_state_default_alg(log);
+        r = alg ? boot_state_extract(log, alg, &s) : -ENODATA;
+        if (r < 0)
+                return log_error_errno(r, "The event log has no usable %s bank.", alg ? alg->name : "known"), EXIT_UNUSABLE;
+        for (size_t i = 0; i < s.problems.n; i++)
+                log_warning("Event %" PRIi64 ": %s does not hold %s; the reference state will not accept this log.",
+                            s.problems.items[i].event, s.problems.items[i].actual, s.problems.items[i].expected);
+        r = boot_state_to_policy_json(&s, &o);
+        boot_state_done(&s);
+        if (r < 0)
+                return log_oom(), EXIT_UNUSABLE;
+        attestctl_print_json(o);
+        json_object_put(o);
+        return EXIT_PASS;
+}
+
+static int load_policy(const char *path, BootPolicy **ret) {
+        _cleanup_free_ uint8_t *data = NULL;
+        const char *why = NULL;
+        size_t size;
+        int r;
+
+        if (attestctl_read_file(path, BOOT_POLICY_SIZE_MAX, "boot policy", &data, &size) < 0)
+                return -EIO;
+        r = boot_policy_parse((const char *) data, size, ret, &why);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse boot policy %s: %s", path, why ? why : "invalid");
+        return 0;
+}
+
+static void print_failures(const BootFailures *f, bool json) {
+        json_object *o, *a;
+
+        if (json) {
+                o = json_object_new_object();
+                json_object_object_add(o, "result", json_object_new_string(f->n ? "fail" : "pass"));
+                if (boot_failures_to_json(f, &a) >= 0)
+                        json_object_object_add(o, "failures", a);
+                attestctl_print_json(o);
+                json_object_put(o);
+                return;
+        }
+        if (f->n == 0)
+                printf("pass\n");
+        for (size_t i = 0; i < f->n; i++) {
+                const BootFailure *x = f->items + i;
+                char ev[32] = "-";
+                if (x->event >= 0)
+                        snprintf(ev, sizeof ev, "%" PRIi64, x->event);
+                fprintf(stderr, "%s: event %s: expected %s, got %s\n", x->id, ev, x->expected, x->actual);
+        }
+}
+
+int verb_boot_policy_run(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "pcrs", required_argument, NULL, 'p' },
+                { "json", no_argument,       NULL, 'j' },
+                { "help", no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL;
+        _cleanup_(boot_policy_freep) BootPolicy *policy = NULL;
+        const char *pcrs_path = NULL;
+        BootFailures f = {};
+        bool json = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'p':
+                        pcrs_path = optarg;
+                        break;
+                case 'j':
+                        json = true;
+                        break;
+                case 'h':
+                        printf("Usage: attestctl boot-policy-run POLICY LOG [--pcrs FILE] [--json]\n");
+                        return EXIT_PASS;
+                default:
+                        return EXIT_UNUSABLE;
+                }
+        if (optind + 2 != argc)
+                return log_error("Usage: attestctl boot-policy-run POLICY LOG [--pcrs FILE] [--json]"), EXIT_UNUSABLE;
+        if (load_policy(argv[optind], &policy) < 0 || eventlog_load(argv[optind + 1], &log) < 0)
+                return EXIT_UNUSABLE;
+
+        if (pcrs_path) {
+                PcrValues pcrs;
+                if (pcr_values_load(pcrs_path, &pcrs) < 0)
+                        return EXIT_UNUSABLE;
+                r = eventlog_check_pcrs(log, &pcrs);
+                if (r < 0)
+                        return EXIT_UNUSABLE;
+                if (r > 0) {
+                        log_error("The event log does not replay to the given PCR values; the policy was not evaluated.");
+                        return EXIT_VIOLATION;
+                }
+        }
+
+        r = boot_policy_evaluate(policy, log, &f);
+        if (r == -ENODATA)
+                return log_error("The event log has no %s bank, which the policy uses.", policy->alg->name), EXIT_UNUSABLE;
+        if (r < 0)
+                return log_error_errno(r, "Failed to evaluate the boot policy: %m"), EXIT_UNUSABLE;
+        print_failures(&f, json);
+        boot_failures_done(&f);
+        return r > 0 ? EXIT_VIOLATION : EXIT_PASS;
+}

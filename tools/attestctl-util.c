@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers every attestctl verb uses: input files, output formats. */
+#include <stdio.h>
+
+#include "attestctl-util.h"
+#include "fileio.h"
+#include "hexdecode.h"
+#include "log.h"
+#include "macro.h"
+
+int attestctl_read_file(const char *path, size_t max_size, const char *what, uint8_t **ret, size_t *ret_size) {
+        int r = read_full_file(path, max_size, ret, ret_size);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s %s: %m", what, path);
+        return 0;
+}
+
+void attestctl_print_json(json_object *o) {
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+void attestctl_print_pcr_values(const PcrValues *v) {
+        for (size_t i = 0; i < v->n_banks; i++) {
+                const PcrBank *b = v->banks + i;
+
+                printf("%s:\n", b->alg->name);
+                for (unsigned pcr = 0; pcr < TPM2_PCRS_PER_BANK_MAX; pcr++) {
+                        _cleanup_free_ char *hex = NULL;
+                        if (!(b->mask & (UINT32_C(1) << pcr)))
+                                continue;
+                        hex = hex_encode(b->values[pcr], b->alg->size);
+                        printf("  %2u: %s\n", pcr, hex ?: "?");
+                }
+        }
+}
