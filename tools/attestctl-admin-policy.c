@@ -5,6 +5,8 @@
 
 #include "attestctl.h"
 #include "attestctl-admin.h"
+#include "attestctl-util.h"
+#include "attest-limits.h"
 #include "attestctl-policy.h"
 #include "json-util.h"
 #include "log.h"
@@ -45,7 +47,7 @@ int verb_policy_add(int argc, char *argv[]) {
         r = policy_path(argv[1], argv[2], &path);
         if (r != 0)
                 return r;
-        if (admin_read_policy(argv[3], &content, &size) < 0)
+        if (attestctl_read_file(argv[3], HTTP_ADMIN_BODY_MAX, "policy", (uint8_t **) &content, &size) < 0)
                 return EXIT_UNUSABLE;
         r = admin_call("PUT", path, content, size, NULL);
         if (r == EXIT_PASS)
@@ -69,7 +71,7 @@ int verb_policy_list(int argc, char *argv[]) {
         if (!json_object_object_get_ex(results, "policies", &l))
                 return log_error("Unexpected answer from the verifier."), EXIT_UNUSABLE;
         if (json) {
-                admin_print_json(l);
+                attestctl_print_json(l);
                 return EXIT_PASS;
         }
         printf("%-8s %-24s %-12s %-6s %s\n", "KIND", "NAME", "SIZE", "NODES", "SHA256");

@@ -5,7 +5,6 @@
 
 #include "attestctl.h"
 #include "attestctl-admin.h"
-#include "fileio.h"
 #include "http-client.h"
 #include "json-util.h"
 #include "attest-limits.h"
@@ -72,21 +71,4 @@ int admin_call_raw(const char *method, const char *path, char **ret_body) {
         }
         *ret_body = TAKE_PTR(answer);
         return EXIT_PASS;
-}
-
-int admin_read_policy(const char *path, char **ret, size_t *ret_size) {
-        uint8_t *buf;
-        size_t size;
-        int r;
-
-        r = read_full_file(path, HTTP_ADMIN_BODY_MAX, &buf, &size);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read policy %s: %m", path);
-        *ret = (char *) buf;
-        *ret_size = size;
-        return 0;
-}
-
-void admin_print_json(json_object *o) {
-        puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
 }

@@ -11,9 +11,3 @@ int admin_call(const char *method, const char *path, const char *body, size_t bo
 
 /* As admin_call, for answers that are not JSON (policy contents). */
 int admin_call_raw(const char *method, const char *path, char **ret_body);
-
-/* Reads a policy file for sending: absolute or relative path, "-" for stdin. */
-int admin_read_policy(const char *path, char **ret, size_t *ret_size);
-
-/* Prints a JSON value for --json. */
-void admin_print_json(json_object *o);

@@ -7,6 +7,8 @@
 
 #include "attestctl.h"
 #include "attestctl-admin.h"
+#include "attestctl-util.h"
+#include "attest-limits.h"
 #include "attestctl-nodes.h"
 #include "json-util.h"
 #include "log.h"
@@ -60,7 +62,7 @@ int verb_nodes(int argc, char *argv[]) {
         if (!json_object_object_get_ex(results, "nodes", &nodes))
                 return log_error("Unexpected answer from the verifier."), EXIT_UNUSABLE;
         if (json) {
-                admin_print_json(nodes);
+                attestctl_print_json(nodes);
                 return EXIT_PASS;
         }
         printf("%-36s %-11s %-8s %-8s %s\n", "NODE", "STATE", "VERDICT", "PASSED", "LAST ATTESTATION");
@@ -117,7 +119,7 @@ int verb_status(int argc, char *argv[]) {
         if (r != EXIT_PASS)
                 return r;
         if (json) {
-                admin_print_json(n);
+                attestctl_print_json(n);
                 return EXIT_PASS;
         }
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
@@ -136,7 +138,7 @@ static int add_policy_arg(json_object *body, const char *kind, const char *arg, 
         if (file_only || strchr(arg, '/') || stat(arg, &st) == 0) {
                 _cleanup_free_ char *content = NULL;
                 size_t size;
-                if (admin_read_policy(arg, &content, &size) < 0)
+                if (attestctl_read_file(arg, HTTP_ADMIN_BODY_MAX, "policy", (uint8_t **) &content, &size) < 0)
                         return -EINVAL;
                 (void) snprintf(key, sizeof key, "%s_policy", kind);
                 return json_add_string(body, key, content);
