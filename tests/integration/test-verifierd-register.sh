@@ -303,10 +303,24 @@ kill -9 "$VERIFIERD_PID"
 wait "$VERIFIERD_PID" 2>/dev/null || true
 VERIFIERD_PID=
 rm -f "$sock"
+sed -i 's/^auto_enrol = yes/auto_enrol = no/' tenant.conf   # read at the restart below
 start_verifierd
 ctl status node-5 --json | grep -q '"REGISTERED"' || fail "node-5 lost by kill -9"
 ctl status $id --json | grep -q '"ENROLLED"' || fail "node-1 lost by kill -9"
 echo "ok: registration survives kill -9"
+
+# --- Without auto_enrol the node waits, ACTIVATED, for the operator.
+code=$(http /v2.1/agents/node-10 "$(reg_body ek.pub ak2.pub ekcert.der)")
+[ "$code" = 200 ] || fail "registration of node-10: $code"
+tag=$(activate node-10 ak2.ctx)
+[ "$(http /v2.1/agents/node-10 "{\"auth_tag\": \"$tag\"}" PUT)" = 200 ] || fail "activation of node-10"
+ctl status node-10 --json | grep -q '"ACTIVATED"' || fail "node-10 enrolled without auto_enrol"
+rc=0; ctl update node-10 --interval 9 2>/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "update of a node not enrolled: exit $rc"
+ctl enrol node-10 --interval 9 >/dev/null
+ctl status node-10 --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["state"]=="ENROLLED" and s["interval"]==9 and s["attest_count"]==3, s' \
+        || fail "operator enrolment"
+echo "ok: operator enrolment without auto_enrol"
 
 # --- Peer credentials on the admin socket.
 : > nobody.json
