@@ -5,6 +5,7 @@
 
 #include "attestctl-quote.h"
 #include "attestctl-tpm.h"
+#include "attestctl-nodes.h"
 
 int verb_eventlog(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
@@ -20,4 +21,11 @@ int verb_runtime_policy_run(int argc, char *argv[]);
         { "boot-policy-run", verb_boot_policy_run, "Evaluate a TCG event log against a boot reference state" }, \
         { "ima", verb_ima, "Replay an IMA measurement list" }, \
         { "runtime-policy-run", verb_runtime_policy_run, "Check an IMA log against a runtime policy" }, \
+        { "nodes",      verb_nodes,       "List the verifier's nodes" }, \
+        { "status",     verb_status,      "Show one node's state, verdict and policies" }, \
+        { "enrol",      verb_enrol,       "Enrol a node (tenant.conf defaults, overridable)" }, \
+        { "update",     verb_enrol,       "Change an enrolled node's policies or limits" }, \
+        { "remove",     verb_node_action, "Remove a node from the verifier" }, \
+        { "stop",       verb_node_action, "Stop attesting a node" }, \
+        { "reactivate", verb_node_action, "Resume a stopped or terminated node" }, \
         /* verbs are added here, one line each: { "name", verb_fn, "summary" }, */
