@@ -59,6 +59,9 @@
 #define IMA_MODSIG_MAX             (16u * 1024u)    /* modsig field (PKCS#7), bytes */
 #define IMA_TEMPLATE_NAME_MAX      32u              /* binary list: template name */
 #define IMA_TEMPLATE_DATA_MAX      (64u * 1024u)    /* binary list: template data; ascii rebuilt */
+#define IMA_MODSIG_SIGNERS_MAX     1u               /* SignerInfos of a modsig: sign-file writes one */
+#define IMA_MODSIG_SIGNATURE_MAX   512u             /* signature of a modsig, bytes (RSA 4096) */
+#define IMA_MODSIG_SKID_MAX        64u              /* subjectKeyIdentifier of a modsig signer, bytes */
 
 /* Runtime policy (Keylime format version 1) */
 #define RUNTIME_POLICY_SIZE_MAX           (2048u * 1024u * 1024u - 1u) /* policy text, bytes */
