@@ -49,47 +49,48 @@ static int parse_algorithms(ImaModsig *m) {
         return 0;
 }
 
+/* A count or size from the DER: present and within its limit. */
+static int check_size(int n, size_t max) {
+        if (n <= 0)
+                return -EBADMSG;
+        return (size_t) n > max ? -E2BIG : 0;
+}
+
 static int parse_signer(ImaModsig *m) {
         ASN1_OCTET_STRING *keyid = NULL, *sig;
         X509_NAME *issuer = NULL;
         ASN1_INTEGER *serial = NULL;
-        int n;
+        int r;
 
         if (CMS_SignerInfo_get0_signer_id(m->si, &keyid, &issuer, &serial) != 1)
                 return -EBADMSG;
         if (keyid) {
-                n = ASN1_STRING_length(keyid);
-                if (n <= 0)
-                        return -EBADMSG;
-                if ((size_t) n > IMA_MODSIG_SKID_MAX)
-                        return -E2BIG;
-                memcpy(m->skid, ASN1_STRING_get0_data(keyid), (size_t) n);
-                m->skid_size = (size_t) n;
+                r = check_size(ASN1_STRING_length(keyid), IMA_MODSIG_SKID_MAX);
+                if (r < 0)
+                        return r;
+                m->skid_size = (size_t) ASN1_STRING_length(keyid);
+                memcpy(m->skid, ASN1_STRING_get0_data(keyid), m->skid_size);
         } else if (!issuer || !serial)
                 return -EBADMSG;
 
         sig = CMS_SignerInfo_get0_signature(m->si);
-        n = sig ? ASN1_STRING_length(sig) : 0;
-        if (n <= 0)
-                return -EBADMSG;
-        if ((size_t) n > IMA_MODSIG_SIGNATURE_MAX)
-                return -E2BIG;
+        r = check_size(sig ? ASN1_STRING_length(sig) : 0, IMA_MODSIG_SIGNATURE_MAX);
+        if (r < 0)
+                return r;
         m->signed_attrs = CMS_signed_get_attr_count(m->si) > 0;
         return 0;
 }
 
 static int parse_signed_data(ImaModsig *m) {
         STACK_OF(CMS_SignerInfo) *sis;
-        int n, r;
+        int r;
 
         if (OBJ_obj2nid(CMS_get0_type(m->cms)) != NID_pkcs7_signed)
                 return -EPROTONOSUPPORT;
         sis = CMS_get0_SignerInfos(m->cms);
-        n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
-        if (n <= 0)
-                return -EBADMSG;
-        if ((size_t) n > IMA_MODSIG_SIGNERS_MAX)
-                return -E2BIG;
+        r = check_size(sis ? sk_CMS_SignerInfo_num(sis) : 0, IMA_MODSIG_SIGNERS_MAX);
+        if (r < 0)
+                return r;
         m->si = sk_CMS_SignerInfo_value(sis, 0);
         r = parse_algorithms(m);
         if (r < 0)

@@ -8,9 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <openssl/pem.h>
-
 #include "ima-fixture.h"
+#include "ima-test-keys.h"
 #include "ima-modsig.h"
 #include "macro.h"
 
@@ -18,18 +17,6 @@
 
 static ImaKeyring rsa_ring, ec_ring;
 static ImaEntryBuffer entry_buffer;
-
-static void add_pem(ImaKeyring *k, const char *name) {
-        size_t size;
-        _cleanup_free_ char *pem = fixture_read(name, &size);
-        BIO *bio = BIO_new_mem_buf(pem, (int) size);
-        EVP_PKEY *pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-
-        assert_non_null(pkey);
-        assert_int_equal(ima_keyring_add_pkey(k, pkey), 0);
-        EVP_PKEY_free(pkey);
-        BIO_free(bio);
-}
 
 static int parse_case(const char *name, ImaModsig *ret) {
         char path[256];
@@ -163,6 +150,18 @@ static void test_verify_rejected(void **state) {
         ima_modsig_done(&m);
 }
 
+static int keys_setup(void **state) {
+        add_pem(&rsa_ring, DIR "rsa.pub.pem");
+        add_pem(&ec_ring, DIR "ec.pub.pem");
+        return 0;
+}
+
+static int keys_teardown(void **state) {
+        ima_keyring_done(&rsa_ring);
+        ima_keyring_done(&ec_ring);
+        return 0;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_fields),
@@ -172,12 +171,6 @@ int main(void) {
                 cmocka_unit_test(test_verify_unknown_signer),
                 cmocka_unit_test(test_verify_rejected),
         };
-        int r;
 
-        add_pem(&rsa_ring, DIR "rsa.pub.pem");
-        add_pem(&ec_ring, DIR "ec.pub.pem");
-        r = cmocka_run_group_tests(tests, NULL, NULL);
-        ima_keyring_done(&rsa_ring);
-        ima_keyring_done(&ec_ring);
-        return r;
+        return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
 }

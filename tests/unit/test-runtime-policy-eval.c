@@ -8,10 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <openssl/pem.h>
-
 #include "hexdecode.h"
 #include "ima-fixture.h"
+#include "ima-test-keys.h"
 #include "ima-test-replayer.h"
 #include "ima-replay.h"
 #include "macro.h"
@@ -41,18 +40,6 @@ static RuntimePolicy *policy(const char *name, bool with_excludes) {
         RuntimePolicy *p = policy_text(json_object_to_json_string(root));
         json_object_put(root);
         return p;
-}
-
-static void add_pem(ImaKeyring *k, const char *name) {
-        size_t size;
-        _cleanup_free_ char *pem = fixture_read(name, &size);
-        BIO *bio = BIO_new_mem_buf(pem, (int) size);
-        EVP_PKEY *pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-
-        assert_non_null(pkey);
-        assert_int_equal(ima_keyring_add_pkey(k, pkey), 0);
-        EVP_PKEY_free(pkey);
-        BIO_free(bio);
 }
 
 /* Lines [first, first+n) of a fixture (n = 0: all). */
