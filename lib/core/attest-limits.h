@@ -85,3 +85,10 @@
 #define REG_SIGNATURE_MAX        TPM2_SIGNATURE_SIZE_MAX             /* decoded iak_sign */
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
+
+/* Secrets released to nodes (lib/core/secret-name.c, lib/core/luks-attest-token.c) */
+#define SECRET_NAME_MAX          64u                 /* [A-Za-z0-9._-], not starting with '.' */
+#define SECRET_SIZE_MAX          4096u               /* bytes of one secret */
+#define LUKS_TOKEN_JSON_MAX      (64u * 1024u)       /* one token's JSON text */
+#define LUKS_TOKEN_KEYSLOTS_MAX  32u                 /* LUKS2 keyslots listed by a token */
+#define LUKS_TOKEN_TIMEOUT_MAX   3600u               /* seconds the token waits for the agent */
