@@ -92,3 +92,8 @@
 #define LUKS_TOKEN_JSON_MAX      (64u * 1024u)       /* one token's JSON text */
 #define LUKS_TOKEN_KEYSLOTS_MAX  32u                 /* LUKS2 keyslots listed by a token */
 #define LUKS_TOKEN_TIMEOUT_MAX   3600u               /* seconds the token waits for the agent */
+#define SECRET_CHALLENGE_SIZE    32u                 /* bytes of a secret-request challenge */
+#define SECRET_CHALLENGES_MAX    4096u               /* outstanding challenges (one per node and name) */
+#define SECRET_CHALLENGE_TTL_SEC 60u                 /* a challenge is good for this long, once */
+#define SECRETS_PER_NODE_MAX     64u
+#define SECRET_KEY_FILE_MAX      128u                /* 32 raw bytes, or 64 hex digits and a newline */
