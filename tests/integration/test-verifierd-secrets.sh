@@ -59,13 +59,13 @@ code=$(post /v2.1/agents/$node "{\"auth_tag\":\"$tag\"}" PUT)
 # --- Admin API through attestctl.
 printf 'top secret value' | ctl secret add $node root-disk && ok "secret added" || fail "secret add"
 printf 'again' | ctl secret add $node root-disk 2>err.txt && fail "a second add replaced the secret" || ok "second add refused"
-printf 'v2' | ctl secret add $node root-disk --replace && ok "--replace" || fail "secret add --replace"
+printf 'replaced-secret-value' | ctl secret add $node root-disk --replace && ok "--replace" || fail "secret add --replace"
 printf 'x' | ctl secret add $node ../escape 2>/dev/null && fail "bad name accepted" || ok "bad secret name refused"
 printf 'x' | ctl secret add no-such-node s 2>/dev/null && fail "secret for an unknown node" || ok "unknown node refused"
 [ "$(ctl secret list $node)" = root-disk ] || fail "secret list: $(ctl secret list $node)"
 ctl secret list $node --json | python3 -c 'import json,sys; assert json.load(sys.stdin) == ["root-disk"]' \
         || fail "secret list --json"
-grep -rq 'v2' state/secrets && fail "a secret is stored in clear" || ok "sealed at rest"
+grep -rq 'replaced-secret-value' state/secrets && fail "a secret is stored in clear" || ok "sealed at rest"
 
 # --- The node endpoint.
 path=/v3.0/agents/$node/secrets/root-disk
