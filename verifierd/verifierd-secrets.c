@@ -14,6 +14,7 @@
 #include "secret-name.h"
 #include "secret-release.h"
 #include "secret-wrap.h"
+#include "secret-wrap-json.h"
 #include "tpm2-public.h"
 
 #include "verifierd-messages.h"
@@ -121,26 +122,6 @@ static int node_ak(const Node *n, EVP_PKEY **ret) {
         return tpm2_public_to_evp_pkey(ak, ret);
 }
 
-static int add_b64(json_object *o, const char *key, const void *data, size_t size) {
-        _cleanup_free_ char *b64 = base64_encode(data, size);
-        return b64 ? json_add_string(o, key, b64) : -ENOMEM;
-}
-
-static json_object *wrapped_to_json(const SecretWrapped *w) {
-        json_object *o = json_object_new_object();
-
-        if (!o || json_add_string(o, "kem", secret_kem_to_string(w->kem)) < 0 ||
-            json_add_string(o, "hash", w->hash->name) < 0 ||
-            add_b64(o, "encapsulated", w->encapsulated, w->encapsulated_size) < 0 ||
-            add_b64(o, "iv", w->iv, sizeof(w->iv)) < 0 ||
-            add_b64(o, "ciphertext", w->ciphertext, w->ciphertext_size) < 0 ||
-            add_b64(o, "tag", w->tag, sizeof(w->tag)) < 0) {
-                json_object_put(o);
-                return NULL;
-        }
-        return o;
-}
-
 /* Wraps the stored secret to key and answers with it. */
 static void release(Request *q, const char *id, const char *name, const Tpm2Public *key) {
         _cleanup_secret_buffer_ SecretBuffer secret = {};
@@ -158,7 +139,7 @@ static void release(Request *q, const char *id, const char *name, const Tpm2Publ
         r = secret_aad(id, name, &aad, &aad_size);
         if (r >= 0)
                 r = secret_wrap(key, aad, aad_size, secret.data, secret.size, &w);
-        if (r < 0 || !(attrs = wrapped_to_json(&w)))
+        if (r < 0 || !(attrs = secret_wrapped_to_json(&w)))
                 return reply_error(q, 500, "wrap_failed", NULL, "The secret cannot be wrapped to this key.");
         log_struct(LOG_INFO, MESSAGE_SECRET_RELEASED, "Secret %s released to node %s.", name, id);
         reply_v3(q, 200, "secret", name, attrs);

@@ -97,3 +97,4 @@
 #define SECRET_CHALLENGE_TTL_SEC 60u                 /* a challenge is good for this long, once */
 #define SECRETS_PER_NODE_MAX     64u
 #define SECRET_KEY_FILE_MAX      128u                /* 32 raw bytes, or 64 hex digits and a newline */
+#define SECRET_ENCAPSULATED_MAX  512u                /* RSA-4096 ciphertext, or an ECC point */

@@ -121,6 +121,38 @@ expect "unknown node" 404 "$(post /v3.0/agents/node-9/secrets/root-disk/challeng
 expect "bad secret name" 400 "$(post /v3.0/agents/$node/secrets/.x/challenge)"
 expect "GET" 405 "$(post $path '' GET)"
 
+# --- Release with the TPM: the AK persistent, a fresh key certified over the challenge.
+tpm2_evictcontrol -C o -c ak.ctx 0x81010002 >/dev/null; swtpm_flush
+tpm2_createak -C ek.ctx -c ak2.ctx -G ecc -g sha256 -s ecdsa -u ak2.pub >/dev/null; swtpm_flush
+tpm2_evictcontrol -C o -c ak2.ctx 0x81010003 >/dev/null; swtpm_flush
+fetch() {   # AK handle, secret, rsa|ecc; without a resource manager, flush what a failure left
+        local r=0
+        "$TEST_SECRET_FETCH" "$TPM2TOOLS_TCTI" "$1" "$base" $node "$2" "$3" || r=$?
+        swtpm_flush
+        return $r
+}
+for kem in rsa ecc; do
+        got=$(fetch 0x81010002 root-disk $kem) || true
+        [ "$got" = replaced-secret-value ] && ok "released and unwrapped in the TPM ($kem)" \
+                || fail "release ($kem): $got"
+done
+got=$(fetch 0x81010003 root-disk rsa) && fail "another AK obtained the secret" || true
+grep -q bad_certification <<<"$got" && ok "another TPM key (AK) refused" || fail "other AK: $got"
+set_status PASS 600
+got=$(fetch 0x81010002 root-disk ecc) && fail "a stale pass obtained the secret" || true
+grep -q stale_attestation <<<"$got" && ok "stale pass refused with the TPM" || fail "stale: $got"
+set_status FAIL 1
+got=$(fetch 0x81010002 root-disk rsa) && fail "a failing node obtained the secret" || true
+grep -q not_passing <<<"$got" && ok "failing node refused" || fail "failing: $got"
+# RAMDISK: a node TERMINATED by its last counted pass fetches within max_age.
+set_status PASS 1
+python3 -c "import sqlite3; d=sqlite3.connect('state/verifier.db'); d.execute(\"UPDATE nodes SET state='TERMINATED' WHERE id='$node'\"); d.commit()"
+[ "$(fetch 0x81010002 root-disk rsa)" = replaced-secret-value ] && ok "TERMINATED node fetches after its last pass" \
+        || fail "TERMINATED node could not fetch"
+python3 -c "import sqlite3; d=sqlite3.connect('state/verifier.db'); d.execute(\"UPDATE nodes SET state='STOPPED' WHERE id='$node'\"); d.commit()"
+got=$(fetch 0x81010002 root-disk rsa 2>&1) && fail "a STOPPED node obtained the secret" || ok "STOPPED node refused"
+python3 -c "import sqlite3; d=sqlite3.connect('state/verifier.db'); d.execute(\"UPDATE nodes SET state='ENROLLED' WHERE id='$node'\"); d.commit()"
+
 # --- attestctl luks on a LUKS2 image.
 truncate -s 20M disk.img
 printf 'recovery' > recovery.key
@@ -133,6 +165,9 @@ python3 -c 'import json; t=json.load(open("token.json")); assert t["type"]=="att
         || fail "token JSON: $(cat token.json)"
 cryptsetup luksDump disk.img | grep -q '^  1: luks2' || fail "no keyslot 1"
 ctl secret list $node | grep -qx disk || fail "enrol did not store the secret"
+fetch 0x81010002 disk ecc > fetched.key
+cryptsetup open --test-passphrase --key-file fetched.key --key-slot 1 disk.img \
+        && ok "the released secret opens the enrolled keyslot" || fail "released secret does not open keyslot 1"
 printf 'wrong' > wrong.key
 ctl luks enroll disk.img --secret disk2 --node $node --unlock-key-file wrong.key 2>/dev/null \
         && fail "enrolled with a wrong passphrase" || ok "wrong unlock passphrase refused"
