@@ -51,16 +51,25 @@ static SecretChallenge *new_slot(SecretStore *s) {
         return oldest;
 }
 
+/* Checks the arguments, drops expired challenges, and finds the one of node and name. */
+static int lookup(SecretStore *s, const char *node, const char *name, uint64_t now_usec, SecretChallenge **ret) {
+        int r = check_args(s, node, name);
+
+        if (r < 0)
+                return r;
+        expire(s, now_usec);
+        *ret = find(s, node, name);
+        return 0;
+}
+
 int secret_challenge_issue(SecretStore *s, const char *node, const char *name, uint64_t now_usec,
                            uint8_t ret[SECRET_CHALLENGE_SIZE]) {
         SecretChallenge *c;
         int r;
 
-        r = check_args(s, node, name);
+        r = lookup(s, node, name, now_usec, &c);
         if (r < 0)
                 return r;
-        expire(s, now_usec);
-        c = find(s, node, name);
         if (c)
                 drop(s, c);
         c = new_slot(s);
@@ -81,11 +90,9 @@ int secret_challenge_take(SecretStore *s, const char *node, const char *name, ui
         SecretChallenge *c;
         int r;
 
-        r = check_args(s, node, name);
+        r = lookup(s, node, name, now_usec, &c);
         if (r < 0)
                 return r;
-        expire(s, now_usec);
-        c = find(s, node, name);
         if (!c)
                 return -ENOENT;
         memcpy(ret, c->challenge, SECRET_CHALLENGE_SIZE);
