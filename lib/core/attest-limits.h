@@ -98,3 +98,13 @@
 #define SECRETS_PER_NODE_MAX     64u
 #define SECRET_KEY_FILE_MAX      128u                /* 32 raw bytes, or 64 hex digits and a newline */
 #define SECRET_ENCAPSULATED_MAX  512u                /* RSA-4096 ciphertext, or an ECC point */
+
+/* The tpm engine's policy (tpm-policy.c) */
+#define TPM_POLICY_SIZE_MAX        (1024u * 1024u)  /* bytes of one policy */
+#define TPM_POLICY_VALUES_MAX      256u             /* allowed values of one PCR */
+#define TPM_POLICY_PCR_MAX         23u              /* highest PCR a policy may name */
+
+/* The exec engine's verdict (plugins/exec-verdict.c) */
+#define EXEC_VERDICT_SIZE_MAX     (1024u * 1024u)  /* bytes of one verdict */
+#define EXEC_VERDICT_FAILURES_MAX 1000u            /* failures in one verdict */
+#define EXEC_FAILURE_ID_MAX       128u             /* bytes of one failure id */
