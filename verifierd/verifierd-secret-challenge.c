@@ -51,27 +51,33 @@ static SecretChallenge *new_slot(SecretStore *s) {
         return oldest;
 }
 
-/* Checks the arguments, drops expired challenges, and finds the one of node and name. */
-static int lookup(SecretStore *s, const char *node, const char *name, uint64_t now_usec, SecretChallenge **ret) {
-        int r = check_args(s, node, name);
+int secret_challenge_take(SecretStore *s, const char *node, const char *name, uint64_t now_usec,
+                          uint8_t ret[SECRET_CHALLENGE_SIZE]) {
+        SecretChallenge *c;
+        int r;
 
+        r = check_args(s, node, name);
         if (r < 0)
                 return r;
         expire(s, now_usec);
-        *ret = find(s, node, name);
+        c = find(s, node, name);
+        if (!c)
+                return -ENOENT;
+        memcpy(ret, c->challenge, SECRET_CHALLENGE_SIZE);
+        drop(s, c);
         return 0;
 }
 
 int secret_challenge_issue(SecretStore *s, const char *node, const char *name, uint64_t now_usec,
                            uint8_t ret[SECRET_CHALLENGE_SIZE]) {
+        uint8_t earlier[SECRET_CHALLENGE_SIZE];
         SecretChallenge *c;
         int r;
 
-        r = lookup(s, node, name, now_usec, &c);
-        if (r < 0)
+        /* A new challenge voids the earlier one of the same node and name. */
+        r = secret_challenge_take(s, node, name, now_usec, earlier);
+        if (r < 0 && r != -ENOENT)
                 return r;
-        if (c)
-                drop(s, c);
         c = new_slot(s);
         if (!c)
                 return -ENOMEM;
@@ -82,20 +88,5 @@ int secret_challenge_issue(SecretStore *s, const char *node, const char *name, u
                 return -ENOMEM;
         }
         memcpy(ret, c->challenge, SECRET_CHALLENGE_SIZE);
-        return 0;
-}
-
-int secret_challenge_take(SecretStore *s, const char *node, const char *name, uint64_t now_usec,
-                          uint8_t ret[SECRET_CHALLENGE_SIZE]) {
-        SecretChallenge *c;
-        int r;
-
-        r = lookup(s, node, name, now_usec, &c);
-        if (r < 0)
-                return r;
-        if (!c)
-                return -ENOENT;
-        memcpy(ret, c->challenge, SECRET_CHALLENGE_SIZE);
-        drop(s, c);
         return 0;
 }
