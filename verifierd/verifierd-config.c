@@ -22,6 +22,8 @@ static const ConfigItem verifier_items[] = {
         { "Registrar", "require_ek_cert",   config_parse_bool,   offsetof(VerifierConfig, require_ek_cert)   },
         { "Registrar", "iak_ca_directory",  config_parse_path,   offsetof(VerifierConfig, iak_ca_directory)  },
         { "Registrar", "require_iak",       config_parse_bool,   offsetof(VerifierConfig, require_iak)       },
+        { "Secrets",   "key_file",          config_parse_path,   offsetof(VerifierConfig, secret_key_file)   },
+        { "Secrets",   "max_age",           config_parse_sec,    offsetof(VerifierConfig, secret_max_age_sec) },
 };
 
 static const ConfigItem tenant_items[] = {
@@ -42,7 +44,7 @@ static int set_default(char **field, const char *value) {
 }
 
 int verifier_config_load(const char *path, VerifierConfig *ret) {
-        VerifierConfig c = {};
+        VerifierConfig c = { .secret_max_age_sec = DEFAULT_SECRET_MAX_AGE_SEC };
         int r;
 
         r = config_parse_with_dropins(path, verifier_items, ELEMENTSOF(verifier_items), &c);
@@ -78,6 +80,7 @@ void verifier_config_done(VerifierConfig *c) {
         free(c->tenant_config);
         free(c->ek_ca_directory);
         free(c->iak_ca_directory);
+        free(c->secret_key_file);
         *c = (VerifierConfig) {};
 }
 

@@ -11,6 +11,7 @@
 #define DEFAULT_ADMIN_SOCKET_PATH "/run/hostattest/verifierd.sock"
 #define DEFAULT_ADMIN_GROUP "attest-admin"
 #define DEFAULT_INTERVAL_SEC 2
+#define DEFAULT_SECRET_MAX_AGE_SEC 300
 
 /* verifierd.conf, parsed once at startup. */
 typedef struct VerifierConfig {
@@ -25,6 +26,8 @@ typedef struct VerifierConfig {
         bool require_ek_cert;
         char *iak_ca_directory;    /* trust anchors for IAK and IDevID certificates */
         bool require_iak;
+        char *secret_key_file;     /* when the service has no verifierd-secret-key credential */
+        uint64_t secret_max_age_sec; /* a secret goes only to a node that passed this recently */
 } VerifierConfig;
 
 /* tenant.conf: the defaults a node is enrolled with. Policy settings name a

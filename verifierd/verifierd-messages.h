@@ -11,3 +11,6 @@
 #define MESSAGE_REGISTRATION_REFUSED "affebe8af26643d7a99daebd8ebd9077"
 #define MESSAGE_ADMIN_REFUSED     "62a106b4c0e4470ebad4d8846dd45f77"
 #define MESSAGE_SERVICE_ERROR     "0bac77f0076f4f87a6d19f220df304bc"
+#define MESSAGE_SECRET_RELEASED   "5d0c1e7f6a2b4c8e9f3a1b2c4d6e8f01"
+#define MESSAGE_SECRET_REFUSED    "8b3e5a7c9d1f4e2a6c8b0d2f4a6c8e13"
+#define MESSAGE_SECRET_CHANGED    "c41a7e9b2d5f4a8c8e1b3d5f7a9c2e46"  /* added, replaced, removed */

@@ -89,6 +89,19 @@
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
 
+/* Secrets released to nodes (lib/core/secret-name.c, lib/core/luks-attest-token.c) */
+#define SECRET_NAME_MAX          64u                 /* [A-Za-z0-9._-], not starting with '.' */
+#define SECRET_SIZE_MAX          4096u               /* bytes of one secret */
+#define LUKS_TOKEN_JSON_MAX      (64u * 1024u)       /* one token's JSON text */
+#define LUKS_TOKEN_KEYSLOTS_MAX  32u                 /* LUKS2 keyslots listed by a token */
+#define LUKS_TOKEN_TIMEOUT_MAX   3600u               /* seconds the token waits for the agent */
+#define SECRET_CHALLENGE_SIZE    32u                 /* bytes of a secret-request challenge */
+#define SECRET_CHALLENGES_MAX    4096u               /* outstanding challenges (one per node and name) */
+#define SECRET_CHALLENGE_TTL_SEC 60u                 /* a challenge is good for this long, once */
+#define SECRETS_PER_NODE_MAX     64u
+#define SECRET_KEY_FILE_MAX      128u                /* 32 raw bytes, or 64 hex digits and a newline */
+#define SECRET_ENCAPSULATED_MAX  512u                /* RSA-4096 ciphertext, or an ECC point */
+
 /* The tpm engine's policy (tpm-policy.c) */
 #define TPM_POLICY_SIZE_MAX        (1024u * 1024u)  /* bytes of one policy */
 #define TPM_POLICY_VALUES_MAX      256u             /* allowed values of one PCR */
