@@ -5,3 +5,26 @@
  * test that feeds one more than it allows. */
 
 /* TPM 2.0 structures */
+#define TPM2_PUBLIC_SIZE_MAX          1024u  /* TPM2B_PUBLIC.size: a 4096-bit RSA key with a policy fits easily */
+#define TPM2_NAME_SIZE_MAX            (2u + 64u) /* TPM2B_NAME: nameAlg ‖ digest */
+#define TPM2_DATA_SIZE_MAX            64u    /* TPM2B_DATA (extraData, qualifying data) */
+#define TPM2_DIGEST_SIZE_MAX          64u    /* TPM2B_DIGEST */
+#define TPM2_ATTEST_SIZE_MAX          1024u  /* TPMS_ATTEST as signed by the TPM */
+#define TPM2_SIGNATURE_SIZE_MAX       1024u  /* TPMT_SIGNATURE as a whole */
+#define TPM2_RSA_SIGNATURE_SIZE_MAX   512u   /* TPM2B_PUBLIC_KEY_RSA of a signature (RSA 4096) */
+#define TPM2_ECC_PARAMETER_SIZE_MAX   66u    /* TPM2B_ECC_PARAMETER (P-521) */
+#define TPM2_PCR_SELECTIONS_MAX       16u    /* TPML_PCR_SELECTION.count */
+#define TPM2_PCR_SELECT_SIZE_MAX      4u     /* TPMS_PCR_SELECTION.sizeofSelect (32 PCRs) */
+#define TPM2_PCRS_PER_BANK_MAX        32u    /* PCR indexes 0..31 */
+
+/* tpm2-tools PCR blob and the Keylime quote string */
+#define PCR_BLOB_SELECTION_SLOTS      16u    /* fixed slots of the serialised TPML_PCR_SELECTION */
+#define PCR_BLOB_DIGEST_LISTS_MAX     64u    /* number of TPML_DIGEST that follow */
+#define PCR_BLOB_DIGESTS_PER_LIST     8u     /* TPML_DIGEST holds up to 8 digests */
+#define QUOTE_STRING_SIZE_MAX         (64u * 1024u)
+
+/* MakeCredential and the credential file */
+#define CREDENTIAL_SECRET_SIZE_MAX    64u    /* the credential is a TPM2B_DIGEST */
+#define CREDENTIAL_ID_OBJECT_SIZE_MAX (2u + 64u + 2u + 64u) /* TPM2B_ID_OBJECT: integrity HMAC ‖ encrypted credential */
+#define CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX 512u /* TPM2B_ENCRYPTED_SECRET: RSA 4096 or an ECC point */
+#define CREDENTIAL_BLOB_SIZE_MAX      (8u + 2u + CREDENTIAL_ID_OBJECT_SIZE_MAX + 2u + CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX)
