@@ -240,7 +240,7 @@ int verb_activate_credential(int argc, char *argv[]) {
                 log_error("Usage: attest-agent activate-credential BLOBFILE");
                 return EXIT_USAGE;
         }
-        r = read_full_file(argv[1], TPM2_CREDENTIAL_BLOB_SIZE_MAX, &blob, &blob_size);
+        r = read_full_file(argv[1], CREDENTIAL_BLOB_SIZE_MAX, &blob, &blob_size);
         if (r < 0) {
                 log_error_errno(r, "Failed to read %s: %m", argv[1]);
                 return EXIT_USAGE;

@@ -5,9 +5,9 @@
 
 #include <tss2/tss2_mu.h>
 
-#include "credential-blob.h"
 #include "hash-alg.h"
 #include "log.h"
+#include "makecredential.h"
 #include "tpm-quote.h"
 
 /* tpm2-tools PCR blob: TPML_PCR_SELECTION as laid out in memory (u32 count,
@@ -289,12 +289,12 @@ int tpm_activate_credential(Tpm *t, const TpmEk *ek, const TpmAk *ak,
         r = credential_blob_parse(blob, blob_size, &b);
         if (r < 0)
                 return r;
-        if (b.id_object_size > sizeof(id.credential) || b.secret_size > sizeof(secret.secret))
+        if (b.id_object_size > sizeof(id.credential) || b.encrypted_secret_size > sizeof(secret.secret))
                 return -EBADMSG;
         id.size = b.id_object_size;
         memcpy(id.credential, b.id_object, b.id_object_size);
-        secret.size = b.secret_size;
-        memcpy(secret.secret, b.secret, b.secret_size);
+        secret.size = b.encrypted_secret_size;
+        memcpy(secret.secret, b.encrypted_secret, b.encrypted_secret_size);
 
         r = tpm_ek_auth_session(ek, &session.tr);
         if (r < 0)
