@@ -28,3 +28,17 @@
 #define CREDENTIAL_ID_OBJECT_SIZE_MAX (2u + 64u + 2u + 64u) /* TPM2B_ID_OBJECT: integrity HMAC ‖ encrypted credential */
 #define CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX 512u /* TPM2B_ENCRYPTED_SECRET: RSA 4096 or an ECC point */
 #define CREDENTIAL_BLOB_SIZE_MAX      (8u + 2u + CREDENTIAL_ID_OBJECT_SIZE_MAX + 2u + CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX)
+
+/* HTTP and JSON (lib/shared/json-util.c, lib/shared/http-server.c) */
+#define HTTP_BODY_MAX            (4u * 1024u * 1024u) /* any request body; larger is 413 */
+#define JSON_DEPTH_MAX           32u
+#define JSON_STRING_FIELD_MAX    (1024u * 1024u)     /* one string field of a request */
+
+/* Registration (lib/shared/registration-request.c) */
+#define AGENT_ID_MAX             255u                /* bytes of an agent id */
+#define REG_TPM2B_PUBLIC_MAX     1024u               /* decoded ek_tpm / aik_tpm / iak_tpm / idevid_tpm */
+#define REG_CERT_DER_MAX         (16u * 1024u)       /* decoded ekcert / iak_cert / idevid_cert */
+#define REG_ATTEST_MAX           1024u               /* decoded iak_attest */
+#define REG_SIGNATURE_MAX        1024u               /* decoded iak_sign */
+#define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
+#define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */

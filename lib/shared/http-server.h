@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+/* libmicrohttpd driven by sd-event: each listening socket gets an MHD daemon in
+ * external-epoll mode whose epoll fd and timeout are sd-event sources, so requests
+ * are answered on the caller's event loop without threads. */
+
+typedef struct HttpServer HttpServer;
+
+typedef struct HttpRequest {
+        const char *method;
+        const char *path;
+        const uint8_t *body;      /* NUL-terminated; body_size excludes the NUL */
+        size_t body_size;
+        bool body_too_large;      /* over HTTP_BODY_MAX: body is empty */
+        unsigned listener_kind;   /* as given to http_server_add_listener() */
+        bool have_peer;           /* peer credentials of a Unix socket caller */
+        uid_t peer_uid;
+        gid_t peer_gid;
+        pid_t peer_pid;
+        bool client_cert_verified;  /* TLS client certificate checked against the client CA */
+        const char *remote_addr;    /* numeric, for logs; "" for Unix sockets */
+} HttpRequest;
+
+typedef struct HttpResponse {
+        unsigned status;
+        char *body;                 /* owned */
+        const char *content_type;   /* static; default application/json */
+        char *location;             /* owned, optional */
+        unsigned retry_after;       /* seconds; 0 = none */
+} HttpResponse;
+
+void http_response_done(HttpResponse *r);
+/* Sets status and takes body (NULL body → -ENOMEM as 500). */
+int http_response_set(HttpResponse *r, unsigned status, char *body);
+
+typedef void (*HttpHandler)(const HttpRequest *req, HttpResponse *resp, void *userdata);
+
+typedef struct HttpTlsConfig {
+        const char *cert_pem;       /* server certificate chain, PEM text */
+        const char *key_pem;
+        const char *client_ca_pem;  /* optional: request client certificates checked against it */
+} HttpTlsConfig;
+
+int http_server_new(sd_event *event, HttpHandler handler, void *userdata, HttpServer **ret);
+HttpServer *http_server_free(HttpServer *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+
+/* Serves the listening socket fd (taken over) with TLS when tls is non-NULL. */
+int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls);
+
+/* Stops accepting new connections; requests in flight finish. */
+void http_server_quiesce(HttpServer *s);
+/* Connections currently open over all listeners. */
+unsigned http_server_n_connections(HttpServer *s);
+
+/* Opens a TCP listening socket for "ADDR:PORT" ("[v6]:PORT" for IPv6); ret_loopback
+ * says whether the address is a loopback one. */
+int http_listen_tcp(const char *address, int *ret_fd, bool *ret_loopback);
+/* Opens a Unix listening socket at path (replacing a stale one) with the given mode. */
+int http_listen_unix(const char *path, unsigned mode, int *ret_fd);
+/* Whether fd is a listening socket bound to a loopback address or a Unix socket. */
+bool http_socket_is_local(int fd);

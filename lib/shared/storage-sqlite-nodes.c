@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage-sqlite.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
+#define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
+
+/* Column order shared by INSERT and SELECT. */
+#define NODE_COLUMNS \
+        "id, state, ek_tpm, ekcert, aik_tpm, iak_tpm, idevid_tpm, iak_cert, idevid_cert," \
+        " mtls_cert, ip, port, auth_digest, regcount, registered_usec, activated_usec, enrolled_usec," \
+        " tpm_policy, boot_policy, runtime_policy, boot_policy_name, runtime_policy_name," \
+        " attest_count, interval_sec, failure_actions, verdict, attestations_passed, last_attestation_usec"
+#define NODE_N_COLUMNS 28
+#define NODE_UPDATE \
+        "state=excluded.state, ek_tpm=excluded.ek_tpm, ekcert=excluded.ekcert, " \
+        "aik_tpm=excluded.aik_tpm, iak_tpm=excluded.iak_tpm, " \
+        "idevid_tpm=excluded.idevid_tpm, iak_cert=excluded.iak_cert, " \
+        "idevid_cert=excluded.idevid_cert, mtls_cert=excluded.mtls_cert, ip=excluded.ip, " \
+        "port=excluded.port, auth_digest=excluded.auth_digest, regcount=excluded.regcount, " \
+        "registered_usec=excluded.registered_usec, activated_usec=excluded.activated_usec, " \
+        "enrolled_usec=excluded.enrolled_usec, tpm_policy=excluded.tpm_policy, " \
+        "boot_policy=excluded.boot_policy, runtime_policy=excluded.runtime_policy, " \
+        "boot_policy_name=excluded.boot_policy_name, " \
+        "runtime_policy_name=excluded.runtime_policy_name, " \
+        "attest_count=excluded.attest_count, interval_sec=excluded.interval_sec, " \
+        "failure_actions=excluded.failure_actions, verdict=excluded.verdict, " \
+        "attestations_passed=excluded.attestations_passed, " \
+        "last_attestation_usec=excluded.last_attestation_usec"
+
+static int bind_node(sqlite3_stmt *st, const Node *n) {
+        int i = 1, r = 0;
+
+        r = r ?: sqlite_bind_text(st, i++, n->id);
+        r = r ?: sqlite_bind_text(st, i++, node_state_to_string(n->state));
+        r = r ?: sqlite_bind_blob(st, i++, n->ek_tpm.data, n->ek_tpm.size);
+        r = r ?: sqlite_bind_blob(st, i++, n->ekcert.data, n->ekcert.size);
+        r = r ?: sqlite_bind_blob(st, i++, n->aik_tpm.data, n->aik_tpm.size);
+        r = r ?: sqlite_bind_blob(st, i++, n->iak_tpm.data, n->iak_tpm.size);
+        r = r ?: sqlite_bind_blob(st, i++, n->idevid_tpm.data, n->idevid_tpm.size);
+        r = r ?: sqlite_bind_blob(st, i++, n->iak_cert.data, n->iak_cert.size);
+        r = r ?: sqlite_bind_blob(st, i++, n->idevid_cert.data, n->idevid_cert.size);
+        r = r ?: sqlite_bind_text(st, i++, n->mtls_cert);
+        r = r ?: sqlite_bind_text(st, i++, n->ip);
+        r = r ?: (sqlite3_bind_int64(st, i++, n->port) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: sqlite_bind_blob(st, i++, n->auth_digest, sizeof n->auth_digest);
+        r = r ?: (sqlite3_bind_int64(st, i++, n->regcount) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->registered_usec) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->activated_usec) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->enrolled_usec) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: sqlite_bind_text(st, i++, n->tpm_policy);
+        r = r ?: sqlite_bind_text(st, i++, n->boot_policy);
+        r = r ?: sqlite_bind_text(st, i++, n->runtime_policy);
+        r = r ?: sqlite_bind_text(st, i++, n->boot_policy_name);
+        r = r ?: sqlite_bind_text(st, i++, n->runtime_policy_name);
+        r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->attest_count) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->interval_sec) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: sqlite_bind_text(st, i++, n->failure_actions);
+        r = r ?: sqlite_bind_text(st, i++, n->verdict);
+        r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->attestations_passed) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->last_attestation_usec) == SQLITE_OK ? 0 : -EIO);
+        assert(r < 0 || i == NODE_N_COLUMNS + 1);
+        return r;
+}
+
+static int read_node(sqlite3_stmt *st, Node **ret) {
+        _cleanup_(node_freep) Node *n = calloc(1, sizeof *n);
+        _cleanup_free_ char *state = NULL;
+        const void *ad;
+        int i = 0, r = 0, s;
+
+        if (!n)
+                return -ENOMEM;
+        r = r ?: sqlite_column_text(st, i++, &n->id);
+        r = r ?: sqlite_column_text(st, i++, &state);
+        r = r ?: sqlite_column_blob(st, i++, &n->ek_tpm);
+        r = r ?: sqlite_column_blob(st, i++, &n->ekcert);
+        r = r ?: sqlite_column_blob(st, i++, &n->aik_tpm);
+        r = r ?: sqlite_column_blob(st, i++, &n->iak_tpm);
+        r = r ?: sqlite_column_blob(st, i++, &n->idevid_tpm);
+        r = r ?: sqlite_column_blob(st, i++, &n->iak_cert);
+        r = r ?: sqlite_column_blob(st, i++, &n->idevid_cert);
+        r = r ?: sqlite_column_text(st, i++, &n->mtls_cert);
+        r = r ?: sqlite_column_text(st, i++, &n->ip);
+        if (r < 0)
+                return r;
+        n->port = (uint32_t) sqlite3_column_int64(st, i++);
+        ad = sqlite3_column_blob(st, i);
+        if (ad && sqlite3_column_bytes(st, i) == NODE_AUTH_DIGEST_SIZE)
+                memcpy(n->auth_digest, ad, NODE_AUTH_DIGEST_SIZE);
+        i++;
+        n->regcount = (uint32_t) sqlite3_column_int64(st, i++);
+        n->registered_usec = (uint64_t) sqlite3_column_int64(st, i++);
+        n->activated_usec = (uint64_t) sqlite3_column_int64(st, i++);
+        n->enrolled_usec = (uint64_t) sqlite3_column_int64(st, i++);
+        r = r ?: sqlite_column_text(st, i++, &n->tpm_policy);
+        r = r ?: sqlite_column_text(st, i++, &n->boot_policy);
+        r = r ?: sqlite_column_text(st, i++, &n->runtime_policy);
+        r = r ?: sqlite_column_text(st, i++, &n->boot_policy_name);
+        r = r ?: sqlite_column_text(st, i++, &n->runtime_policy_name);
+        if (r < 0)
+                return r;
+        n->attest_count = (uint64_t) sqlite3_column_int64(st, i++);
+        n->interval_sec = (uint64_t) sqlite3_column_int64(st, i++);
+        r = r ?: sqlite_column_text(st, i++, &n->failure_actions);
+        r = r ?: sqlite_column_text(st, i++, &n->verdict);
+        if (r < 0)
+                return r;
+        n->attestations_passed = (uint64_t) sqlite3_column_int64(st, i++);
+        n->last_attestation_usec = (uint64_t) sqlite3_column_int64(st, i++);
+        assert(i == NODE_N_COLUMNS);
+
+        s = node_state_from_string(state);
+        if (s < 0)
+                return -EBADMSG;
+        n->state = (NodeState) s;
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+int sqlite_node_get(Storage *s, const char *id, Node **ret) {
+        sqlite3 *db = sqlite_storage_db(s);
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = sqlite_prepare(db, "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        r = sqlite_bind_text(st, 1, id);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return -EIO;
+        return read_node(st, ret);
+}
+
+int sqlite_node_put(Storage *s, const Node *n) {
+        sqlite3 *db = sqlite_storage_db(s);
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        /* An upsert, not REPLACE: replacing would cascade-delete the node's history. */
+        r = sqlite_prepare(db, "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
+                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                           " ON CONFLICT(id) DO UPDATE SET " NODE_UPDATE, &st);
+        if (r < 0)
+                return r;
+        r = bind_node(st, n);
+        if (r < 0) {
+                sqlite3_finalize(st);
+                return r;
+        }
+        return sqlite_step_done(db, st);
+}
+
+int sqlite_node_delete(Storage *s, const char *id) {
+        sqlite3 *db = sqlite_storage_db(s);
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sqlite_prepare(db, "DELETE FROM nodes WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        r = sqlite_bind_text(st, 1, id);
+        if (r < 0) {
+                sqlite3_finalize(st);
+                return r;
+        }
+        r = sqlite_step_done(db, st);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+}
+
+int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
+        sqlite3 *db = sqlite_storage_db(s);
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        Node **l = NULL;
+        size_t n = 0;
+        int r, rc;
+
+        r = sqlite_prepare(db, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                Node **m = realloc(l, (n + 1) * sizeof(Node *));
+                if (!m) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l = m;
+                r = read_node(st, &l[n]);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0) {
+                node_list_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {
+        sqlite3 *db = sqlite_storage_db(s);
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sqlite_prepare(db, "INSERT INTO events (node_id, time_usec, kind, detail) VALUES (?, ?, ?, ?)", &st);
+        if (r < 0)
+                return r;
+        r = sqlite_bind_text(st, 1, node_id);
+        r = r ?: (sqlite3_bind_int64(st, 2, (sqlite3_int64) sqlite_now_usec()) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: sqlite_bind_text(st, 3, kind);
+        r = r ?: sqlite_bind_text(st, 4, detail);
+        if (r < 0) {
+                sqlite3_finalize(st);
+                return r;
+        }
+        return sqlite_step_done(db, st);
+}
+
+int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret) {
+        sqlite3 *db = sqlite_storage_db(s);
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sqlite_prepare(db, "SELECT COUNT(*) FROM events WHERE node_id = ?", &st);
+        if (r < 0)
+                return r;
+        r = sqlite_bind_text(st, 1, node_id);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        *ret = (uint64_t) sqlite3_column_int64(st, 0);
+        return 0;
+}

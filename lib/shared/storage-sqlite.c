@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hash-alg.h"
+#include "hexdecode.h"
+#include "log.h"
+#include "storage.h"
+#include "storage-sqlite.h"
+
+/* Each step brings the schema from version i to i + 1; never edit a released step. */
+static const char *const migrations[] = {
+        "CREATE TABLE nodes ("
+        " id TEXT PRIMARY KEY NOT NULL,"
+        " state TEXT NOT NULL,"
+        " ek_tpm BLOB NOT NULL, ekcert BLOB, aik_tpm BLOB NOT NULL,"
+        " iak_tpm BLOB, idevid_tpm BLOB, iak_cert BLOB, idevid_cert BLOB,"
+        " mtls_cert TEXT, ip TEXT, port INTEGER NOT NULL DEFAULT 0,"
+        " auth_digest BLOB NOT NULL,"
+        " regcount INTEGER NOT NULL DEFAULT 1,"
+        " registered_usec INTEGER NOT NULL, activated_usec INTEGER NOT NULL DEFAULT 0,"
+        " enrolled_usec INTEGER NOT NULL DEFAULT 0,"
+        " tpm_policy TEXT REFERENCES policy_contents(digest),"
+        " boot_policy TEXT REFERENCES policy_contents(digest),"
+        " runtime_policy TEXT REFERENCES policy_contents(digest),"
+        " boot_policy_name TEXT, runtime_policy_name TEXT,"
+        " attest_count INTEGER NOT NULL DEFAULT 0, interval_sec INTEGER NOT NULL DEFAULT 0,"
+        " failure_actions TEXT, verdict TEXT,"
+        " attestations_passed INTEGER NOT NULL DEFAULT 0, last_attestation_usec INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE policy_contents ("
+        " digest TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, content BLOB NOT NULL,"
+        " created_usec INTEGER NOT NULL);"
+        "CREATE TABLE policies ("
+        " kind TEXT NOT NULL, name TEXT NOT NULL,"
+        " digest TEXT NOT NULL REFERENCES policy_contents(digest),"
+        " created_usec INTEGER NOT NULL, PRIMARY KEY (kind, name));"
+        /* Push attestations (part 2): one row per attestation, indexed per node from 0. */
+        "CREATE TABLE attestations ("
+        " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " idx INTEGER NOT NULL, stage TEXT NOT NULL, evaluation TEXT,"
+        " nonce BLOB, boot_time_usec INTEGER, ima_offset INTEGER, ima_count INTEGER,"
+        " failure_reason TEXT, failures TEXT,"
+        " created_usec INTEGER NOT NULL, updated_usec INTEGER NOT NULL,"
+        " PRIMARY KEY (node_id, idx)) WITHOUT ROWID;"
+        "CREATE TABLE sessions ("
+        " id TEXT PRIMARY KEY NOT NULL,"
+        " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " challenge BLOB NOT NULL, token_digest BLOB,"
+        " expires_usec INTEGER NOT NULL);"
+        "CREATE INDEX sessions_node ON sessions(node_id);"
+        "CREATE TABLE events ("
+        " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " node_id TEXT NOT NULL, time_usec INTEGER NOT NULL,"
+        " kind TEXT NOT NULL, detail TEXT);"
+        "CREATE INDEX events_node ON events(node_id, seq);",
+};
+
+typedef struct SqliteStorage {
+        Storage storage;
+        sqlite3 *db;
+} SqliteStorage;
+
+static sqlite3 *db_of(Storage *s) {
+        return ((SqliteStorage *) s)->db;
+}
+
+unsigned storage_sqlite_schema_version(void) {
+        return ELEMENTSOF(migrations);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int sqlite_errno(int rc) {
+        switch (rc) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+                return -EROFS;
+        default:
+                return -EIO;
+        }
+}
+
+static int exec_sql(sqlite3 *db, const char *sql) {
+        char *err = NULL;
+        int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+
+        if (rc != SQLITE_OK) {
+                log_debug("SQLite: %s", err ?: sqlite3_errstr(rc));
+                sqlite3_free(err);
+        }
+        return sqlite_errno(rc);
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
+#define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
+
+int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret) {
+        int rc = sqlite3_prepare_v2(db, sql, -1, ret, NULL);
+        if (rc != SQLITE_OK)
+                log_debug("SQLite prepare failed: %s", sqlite3_errmsg(db));
+        return sqlite_errno(rc);
+}
+
+/* Runs a statement that returns no rows and finalises it. */
+int sqlite_step_done(sqlite3 *db, sqlite3_stmt *st) {
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                log_debug("SQLite step failed: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : sqlite_errno(rc) ?: -EIO;
+}
+
+static int schema_version(sqlite3 *db, unsigned *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = sqlite_prepare(db, "PRAGMA user_version", &st);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        *ret = (unsigned) sqlite3_column_int(st, 0);
+        return 0;
+}
+
+static int migrate(sqlite3 *db) {
+        unsigned v;
+        int r;
+
+        r = schema_version(db, &v);
+        if (r < 0)
+                return r;
+        if (v > ELEMENTSOF(migrations))
+                return log_error_errno(-EPROTO, "Database schema version %u is newer than this program's (%zu).",
+                                       v, ELEMENTSOF(migrations));
+        for (; v < ELEMENTSOF(migrations); v++) {
+                char bump[64];
+                (void) snprintf(bump, sizeof bump, "PRAGMA user_version = %u", v + 1);
+                r = exec_sql(db, "BEGIN IMMEDIATE");
+                if (r >= 0)
+                        r = exec_sql(db, migrations[v]);
+                if (r >= 0)
+                        r = exec_sql(db, bump);
+                if (r >= 0)
+                        r = exec_sql(db, "COMMIT");
+                if (r < 0) {
+                        (void) exec_sql(db, "ROLLBACK");
+                        return log_error_errno(r, "Failed to migrate database schema to version %u: %m", v + 1);
+                }
+                log_debug("Database schema migrated to version %u.", v + 1);
+        }
+        return 0;
+}
+
+static Storage *sqlite_close(Storage *s) {
+        SqliteStorage *q = (SqliteStorage *) s;
+        sqlite3_close_v2(q->db);
+        free(q);
+        return NULL;
+}
+
+int sqlite_bind_text(sqlite3_stmt *st, int i, const char *s) {
+        return sqlite_errno(s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i));
+}
+
+int sqlite_bind_blob(sqlite3_stmt *st, int i, const void *d, size_t n) {
+        return sqlite_errno(d ? sqlite3_bind_blob64(st, i, d, n, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i));
+}
+
+int sqlite_column_text(sqlite3_stmt *st, int i, char **ret) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        char *c = NULL;
+
+        if (t && !(c = strdup((const char *) t)))
+                return -ENOMEM;
+        free(*ret);
+        *ret = c;
+        return 0;
+}
+
+int sqlite_column_blob(sqlite3_stmt *st, int i, Blob *b) {
+        const void *d = sqlite3_column_blob(st, i);
+        return blob_set(b, d, (size_t) sqlite3_column_bytes(st, i));
+}
+
+static const StorageOps sqlite_ops = {
+        .close = sqlite_close,
+        .node_get = sqlite_node_get,
+        .node_put = sqlite_node_put,
+        .node_delete = sqlite_node_delete,
+        .node_list = sqlite_node_list,
+        .policy_put = sqlite_policy_put,
+        .policy_get = sqlite_policy_get,
+        .policy_name_set = sqlite_policy_name_set,
+        .policy_name_get = sqlite_policy_name_get,
+        .policy_name_delete = sqlite_policy_name_delete,
+        .policy_list = sqlite_policy_list,
+        .event_add = sqlite_event_add,
+        .event_count = sqlite_event_count,
+};
+
+sqlite3 *sqlite_storage_db(Storage *s) {
+        return db_of(s);
+}
+
+uint64_t sqlite_now_usec(void) {
+        return now_usec();
+}
+
+int storage_open_sqlite(const char *path, Storage **ret) {
+        SqliteStorage *q;
+        int rc, r;
+
+        q = calloc(1, sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        q->storage.ops = &sqlite_ops;
+        rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc != SQLITE_OK) {
+                r = log_error_errno(sqlite_errno(rc), "Failed to open database %s: %s", path,
+                                    q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+                sqlite_close(&q->storage);
+                return r;
+        }
+        (void) sqlite3_busy_timeout(q->db, 5000);
+        /* WAL with FULL sync: an acknowledged write is on disk before the answer goes out. */
+        r = exec_sql(q->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        if (r >= 0)
+                r = migrate(q->db);
+        if (r < 0) {
+                sqlite_close(&q->storage);
+                return log_error_errno(r, "Failed to set up database %s: %m", path);
+        }
+        *ret = &q->storage;
+        return 0;
+}

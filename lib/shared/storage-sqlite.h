@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Internal to the SQLite storage backend. */
+
+#include <sqlite3.h>
+
+#include "storage.h"
+
+sqlite3 *sqlite_storage_db(Storage *s);
+uint64_t sqlite_now_usec(void);
+int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
+int sqlite_step_done(sqlite3 *db, sqlite3_stmt *st);
+int sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
+int sqlite_bind_blob(sqlite3_stmt *st, int i, const void *d, size_t n);
+int sqlite_column_text(sqlite3_stmt *st, int i, char **ret);
+int sqlite_column_blob(sqlite3_stmt *st, int i, Blob *b);
+
+int sqlite_node_get(Storage *s, const char *id, Node **ret);
+int sqlite_node_put(Storage *s, const Node *n);
+int sqlite_node_delete(Storage *s, const char *id);
+int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n);
+int sqlite_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size, char ret_digest[POLICY_DIGEST_HEX_SIZE]);
+int sqlite_policy_get(Storage *s, const char *digest, char **ret_kind, uint8_t **ret, size_t *ret_size);
+int sqlite_policy_name_set(Storage *s, const char *kind, const char *name, const char *digest, bool replace);
+int sqlite_policy_name_get(Storage *s, const char *kind, const char *name, char **ret_digest);
+int sqlite_policy_name_delete(Storage *s, const char *kind, const char *name);
+int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n);
+int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail);
+int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret);

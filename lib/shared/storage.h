@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+/* The verifier's durable state behind a small backend interface (SQLite now;
+ * a shared PostgreSQL backend can implement the same operations). Every write
+ * is committed before the call returns, so an acknowledged answer survives a crash. */
+
+typedef enum NodeState {
+        NODE_REGISTERED,   /* identity known, credential not yet activated */
+        NODE_ACTIVATED,    /* credential activated, no policies yet */
+        NODE_ENROLLED,     /* activated and given policies */
+        NODE_STOPPED,      /* stopped by the operator */
+        NODE_TERMINATED,   /* reached attest_count */
+        _NODE_STATE_MAX,
+} NodeState;
+
+const char *node_state_to_string(NodeState s);
+int node_state_from_string(const char *s);
+
+typedef struct Blob {
+        uint8_t *data;
+        size_t size;
+} Blob;
+
+#define NODE_AUTH_DIGEST_SIZE 32
+
+typedef struct Node {
+        char *id;
+        NodeState state;
+        Blob ek_tpm, ekcert, aik_tpm, iak_tpm, idevid_tpm, iak_cert, idevid_cert;
+        char *mtls_cert, *ip;
+        uint32_t port;
+        uint8_t auth_digest[NODE_AUTH_DIGEST_SIZE];  /* SHA-256 of the expected auth_tag bytes */
+        uint32_t regcount;
+        uint64_t registered_usec, activated_usec, enrolled_usec;
+        /* Enrolment: policy contents by digest (hex SHA-256), with the name when named. */
+        char *tpm_policy, *boot_policy, *runtime_policy;
+        char *boot_policy_name, *runtime_policy_name;
+        uint64_t attest_count;      /* 0 = unlimited */
+        uint64_t interval_sec;
+        char *failure_actions;      /* space separated plugin names */
+        char *verdict;              /* PENDING, PASS, FAIL, TIMEOUT or NULL */
+        uint64_t attestations_passed;
+        uint64_t last_attestation_usec;
+} Node;
+
+Node *node_free(Node *n);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
+void node_list_free(Node **l, size_t n);
+int blob_set(Blob *b, const void *data, size_t size);
+void blob_done(Blob *b);
+
+typedef struct PolicyEntry {
+        char *kind;        /* "tpm", "boot", "runtime" */
+        char *name;
+        char *digest;
+        uint64_t size;
+        uint64_t created_usec;
+        uint64_t n_nodes;  /* nodes referring to this content */
+} PolicyEntry;
+
+void policy_entry_list_free(PolicyEntry *l, size_t n);
+
+#define POLICY_DIGEST_HEX_SIZE 65
+
+typedef struct Storage Storage;
+
+typedef struct StorageOps {
+        Storage *(*close)(Storage *s);
+        int (*node_get)(Storage *s, const char *id, Node **ret);
+        int (*node_put)(Storage *s, const Node *n);
+        int (*node_delete)(Storage *s, const char *id);
+        int (*node_list)(Storage *s, Node ***ret, size_t *ret_n);
+        int (*policy_put)(Storage *s, const char *kind, const uint8_t *data, size_t size, char ret_digest[POLICY_DIGEST_HEX_SIZE]);
+        int (*policy_get)(Storage *s, const char *digest, char **ret_kind, uint8_t **ret, size_t *ret_size);
+        int (*policy_name_set)(Storage *s, const char *kind, const char *name, const char *digest, bool replace);
+        int (*policy_name_get)(Storage *s, const char *kind, const char *name, char **ret_digest);
+        int (*policy_name_delete)(Storage *s, const char *kind, const char *name);
+        int (*policy_list)(Storage *s, PolicyEntry **ret, size_t *ret_n);
+        int (*event_add)(Storage *s, const char *node_id, const char *kind, const char *detail);
+        int (*event_count)(Storage *s, const char *node_id, uint64_t *ret);
+} StorageOps;
+
+struct Storage {
+        const StorageOps *ops;
+};
+
+/* Opens (creating and migrating when needed) the SQLite database at path, in WAL mode. */
+int storage_open_sqlite(const char *path, Storage **ret);
+/* The schema version this binary writes. */
+unsigned storage_sqlite_schema_version(void);
+
+static inline Storage *storage_close(Storage *s) {
+        return s ? s->ops->close(s) : NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Storage *, storage_close);
+
+/* -ENOENT when there is no such node. */
+static inline int storage_node_get(Storage *s, const char *id, Node **ret) {
+        return s->ops->node_get(s, id, ret);
+}
+/* Inserts or replaces the whole row. */
+static inline int storage_node_put(Storage *s, const Node *n) {
+        return s->ops->node_put(s, n);
+}
+static inline int storage_node_delete(Storage *s, const char *id) {
+        return s->ops->node_delete(s, id);
+}
+static inline int storage_node_list(Storage *s, Node ***ret, size_t *ret_n) {
+        return s->ops->node_list(s, ret, ret_n);
+}
+/* Stores content once by its SHA-256; ret_digest is its lowercase hex. */
+static inline int storage_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size,
+                                     char ret_digest[POLICY_DIGEST_HEX_SIZE]) {
+        return s->ops->policy_put(s, kind, data, size, ret_digest);
+}
+static inline int storage_policy_get(Storage *s, const char *digest, char **ret_kind, uint8_t **ret, size_t *ret_size) {
+        return s->ops->policy_get(s, digest, ret_kind, ret, ret_size);
+}
+/* Names content; -EEXIST when the name is taken and replace is false. */
+static inline int storage_policy_name_set(Storage *s, const char *kind, const char *name, const char *digest, bool replace) {
+        return s->ops->policy_name_set(s, kind, name, digest, replace);
+}
+static inline int storage_policy_name_get(Storage *s, const char *kind, const char *name, char **ret_digest) {
+        return s->ops->policy_name_get(s, kind, name, ret_digest);
+}
+/* -EBUSY while a node uses the name. */
+static inline int storage_policy_name_delete(Storage *s, const char *kind, const char *name) {
+        return s->ops->policy_name_delete(s, kind, name);
+}
+static inline int storage_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n) {
+        return s->ops->policy_list(s, ret, ret_n);
+}
+/* Appends one history event for a node. */
+static inline int storage_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {
+        return s->ops->event_add(s, node_id, kind, detail);
+}
+static inline int storage_event_count(Storage *s, const char *node_id, uint64_t *ret) {
+        return s->ops->event_count(s, node_id, ret);
+}
