@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "agent.h"
 #include "fileio.h"
 #include "log.h"
+#include "registrar-client.h"
 
 AgentConfig arg_config = {
         .state_dir = AGENT_DEFAULT_STATE_DIR,
@@ -164,11 +167,39 @@ int agent_id_get(const AgentConfig *c, char **ret) {
         return 0;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
+int verb_register(int argc, char *argv[]) {
+        _cleanup_agent_identity_ AgentIdentity id = {};
+        _cleanup_(registration_done) Registration reg = {};
+        _cleanup_free_ char *agent_id = NULL;
+        const RegistrarClient client = {
+                .base_url = arg_config.registrar_url,
+                .ca_file = arg_config.ca_file,
+                .api_version = arg_config.api_version,
+        };
 
-        log_set_target(LOG_TARGET_AUTO);
-        log_parse_environment();
+        if (argc != 1) {
+                log_error("Usage: attest-agent --registrar URL [--ca FILE] [--agent-id ID] register");
+                return EXIT_USAGE;
+        }
+        if (!arg_config.registrar_url) {
+                log_error("No registrar given (--registrar URL).");
+                return EXIT_USAGE;
+        }
+        if (agent_id_get(&arg_config, &agent_id) < 0)
+                return EXIT_USAGE;
+        if (agent_identity_open(&arg_config, &id) < 0)
+                return EXIT_FAILED;
+        if (registrar_register(&client, arg_config.state_dir, agent_id, &id, &reg) < 0)
+                return EXIT_FAILED;
+
+        printf("agent_id: %s\nregistration: %s\n", agent_id, reg.reused ? "kept" : "new");
+        if (reg.verifier_url)
+                printf("verifier_url: %s\n", reg.verifier_url);
+        return EXIT_OK;
+}
+
+static int dispatch(int argc, char *argv[]) {
+        int r;
 
         r = parse_argv(argc, argv);
         if (r <= 0)
@@ -186,4 +217,19 @@ int main(int argc, char *argv[]) {
                 }
         log_error("Unknown verb '%s'; see 'attest-agent --help'.", argv[optind]);
         return EXIT_USAGE;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_set_target(LOG_TARGET_AUTO);
+        log_parse_environment();
+
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                log_error("Failed to initialise libcurl.");
+                return EXIT_FAILED;
+        }
+        r = dispatch(argc, argv);
+        curl_global_cleanup();
+        return r;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A small blocking HTTP client for local admin calls: one request over a Unix
  * socket. ret_status is the HTTP status; ret_body the NUL-terminated answer. */
@@ -11,3 +12,32 @@
 
 int http_unix_request(const char *socket_path, const char *method, const char *path,
                       const char *body, size_t body_size, long *ret_status, char **ret_body);
+
+/* One request to a TCP server, HTTPS with the server's certificate checked
+ * against a pinned CA bundle (or plain HTTP when the URL says so). No
+ * redirects are followed; only http and https are spoken. */
+typedef struct HttpRequest {
+        const char *url;
+        const char *method;         /* "GET", "POST", "PUT", "PATCH", … */
+        const char *ca_file;        /* PEM CA bundle the server must chain to; NULL: system store */
+        const char *content_type;   /* of body; NULL: application/json */
+        const char *bearer_token;   /* sent as "Authorization: Bearer …" when set */
+        const char *body;           /* NULL: no body */
+        size_t body_size;
+        long timeout_sec;           /* 0: HTTP_CLIENT_TIMEOUT_SEC */
+} HttpRequest;
+
+typedef struct HttpResponse {
+        long status;
+        char *body;                 /* NUL-terminated, possibly empty */
+        size_t body_size;
+        char *location;             /* the Location header, or NULL */
+        uint64_t retry_after_sec;   /* Retry-After in seconds, 0 when absent */
+} HttpResponse;
+
+void http_response_done(HttpResponse *r);
+
+/* 0 with *ret filled whatever the HTTP status; -ECONNREFUSED when the server
+ * cannot be reached, -EPERM when its certificate does not verify, -ETIMEDOUT,
+ * -EFBIG for an answer over HTTP_CLIENT_RESPONSE_MAX, -EIO otherwise. */
+int http_request(const HttpRequest *req, HttpResponse *ret);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "agent.h"
+
+/* Where and how to reach the registrar. */
+typedef struct RegistrarClient {
+        const char *base_url;     /* "https://registrar:8891" */
+        const char *ca_file;      /* pinned CA bundle */
+        const char *api_version;  /* "2.1" */
+} RegistrarClient;
+
+/* What a finished registration leaves behind. */
+typedef struct Registration {
+        char *verifier_url;       /* from the activation answer, when the registrar gave one */
+        bool reused;              /* already registered with this AK: nothing was sent */
+} Registration;
+
+void registration_done(Registration *r);
+
+/* Registers the identity under agent_id and activates the AK: POST the EK,
+ * its certificate and the AK, activate the credential blob the registrar
+ * answers with, PUT the auth_tag. Success is recorded in the state directory
+ * (registration) so that a restart with the same AK does not register again. */
+int registrar_register(const RegistrarClient *c, const char *state_dir, const char *agent_id,
+                       AgentIdentity *id, Registration *ret);
+
+/* Agent ids go into URL paths: 1–AGENT_ID_MAX characters of [A-Za-z0-9._-]. */
+bool agent_id_is_valid(const char *id);
