@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# org.hostattest.Agent1 on a private system-like bus with the shipped policy:
+# properties and GetStatus readable by anyone, AttestNow refused to a non-root
+# caller (by the bus policy, and by the agent itself on a bus that lets the
+# call through), no faked verdict for root, registration reflected in State
+# and VerifierURL, a clean exit on SIGTERM.
+set -euo pipefail
+
+. "$ATTEST_INTEGRATION_DIR/swtpm.sh"
+. "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
+. "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
+require_tool busctl dbus-daemon dbus-send setpriv python3 tpm2_makecredential
+policy=$ATTEST_SOURCE_ROOT/units/org.hostattest.Agent1.conf
+swtpm_start
+
+work=$(mktemp -d)
+chmod 755 "$work"
+agent_pid= reg_pid=
+stop_pid() {
+        if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi
+}
+cleanup() {
+        stop_pid "$agent_pid"
+        stop_pid "$reg_pid"
+        dbus_stop
+        swtpm_stop
+        rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+fail() { echo "FAIL: $*" >&2; [ -f agent.log ] && tail -20 agent.log >&2; exit 1; }
+
+NAME=org.hostattest.Agent1
+OBJ=/org/hostattest/Agent1
+prop() { busctl --system --json=short get-property $NAME $OBJ $NAME "$1"; }
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+start_agent() {
+        "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id test-node "$@" run \
+                >>agent.log 2>&1 &
+        agent_pid=$!
+        dbus_wait_name $NAME || fail "the agent did not take its bus name"
+}
+
+dbus_start "$work/bus" "$policy"
+start_agent
+
+# Properties, for root and for anyone.
+[ "$(prop NodeId | json 'd["data"]')" = test-node ] || fail "NodeId"
+[ "$(prop State | json 'd["data"]')" = unregistered ] || fail "State without a registrar"
+[ "$(prop Verdict | json 'd["data"]')" = UNKNOWN ] || fail "a verdict without a verifier"
+[ "$(prop LastAttestation | json 'd["type"] + str(d["data"])')" = t0 ] || fail "LastAttestation"
+[ "$(prop FailureReasons | json 'd["type"] + str(d["data"])')" = 'as[]' ] || fail "FailureReasons"
+[ "$(prop VerifierURL | json 'd["data"]')" = "" ] || fail "VerifierURL"
+[ "$(nobody busctl --system --json=short get-property $NAME $OBJ $NAME State | json 'd["data"]')" = unregistered ] \
+        || fail "State not readable by an unprivileged caller"
+
+status=$(nobody busctl --system --json=short call $NAME $OBJ $NAME GetStatus)
+[ "$(echo "$status" | json 'd["data"][0]["NodeId"]["data"]')" = test-node ] || fail "GetStatus NodeId"
+echo "$status" | json 'd["data"][0]["AKName"]["data"]' | grep -Eq '^000b[0-9a-f]{64}$' || fail "GetStatus AKName"
+
+# The interface is what the man page says.
+busctl --system introspect $NAME $OBJ $NAME >introspect
+for m in .GetStatus .AttestNow .VerdictChanged .NodeId .State .Verdict .LastAttestation .FailureReasons .VerifierURL; do
+        grep -q "^\\$m " introspect || fail "introspection lacks $m"
+done
+
+# AttestNow: refused to nobody (here by the bus policy); root gets an error,
+# not an invented verdict. dbus-send shows the error name and text verbatim.
+if nobody busctl --system call $NAME $OBJ $NAME AttestNow >out 2>err; then
+        fail "AttestNow allowed for an unprivileged caller"
+fi
+grep -qi "denied" err || fail "unexpected refusal: $(cat err)"
+if nobody dbus-send --system --print-reply --dest=$NAME $OBJ $NAME.AttestNow >out 2>err; then
+        fail "AttestNow allowed for an unprivileged caller"
+fi
+grep -q "Rejected send message" err || fail "the bus policy did not refuse AttestNow: $(cat err)"
+if busctl --system call $NAME $OBJ $NAME AttestNow >out 2>err; then
+        fail "AttestNow returned a verdict: $(cat out)"
+fi
+grep -q "No verifier is configured" err || fail "AttestNow error: $(cat err)"
+
+# SIGTERM: a clean exit.
+kill "$agent_pid"
+rc=0; wait "$agent_pid" || rc=$?
+agent_pid=
+[ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+dbus_stop
+
+# A bus whose policy lets everyone call everything: the agent refuses on its own.
+cat >open.conf <<'CONF'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <policy user="root"><allow own="org.hostattest.Agent1"/></policy>
+  <policy context="default"><allow send_destination="org.hostattest.Agent1"/></policy>
+</busconfig>
+CONF
+dbus_start "$work/openbus" open.conf
+start_agent --verifier https://verifier.example:8881
+if nobody dbus-send --system --print-reply --dest=$NAME $OBJ $NAME.AttestNow >out 2>err; then
+        fail "AttestNow allowed for an unprivileged caller on an open bus"
+fi
+grep -q "org.freedesktop.DBus.Error.AccessDenied: Only root may call AttestNow" err || fail "refusal did not come from the agent: $(cat err)"
+busctl --system call $NAME $OBJ $NAME AttestNow >out 2>err && fail "AttestNow returned a verdict"
+grep -q "push cycle is not built yet" err || fail "AttestNow with a verifier: $(cat err)"
+[ "$(prop VerifierURL | json 'd["data"]')" = https://verifier.example:8881 ] || fail "VerifierURL from --verifier"
+stop_pid "$agent_pid"; agent_pid=
+
+# With a registrar: State and VerifierURL follow the activation.
+make_test_ca "$work"
+python3 "$ATTEST_INTEGRATION_DIR/fake-registrar.py" server.pem server.key port events https://v2.example:8881 &
+reg_pid=$!
+for _ in $(seq 100); do [ -f port ] && break; sleep 0.05; done
+start_agent --registrar "https://127.0.0.1:$(cat port)" --ca ca.pem
+[ "$(prop State | json 'd["data"]')" = registered ] || fail "State after registration"
+[ "$(prop VerifierURL | json 'd["data"]')" = https://v2.example:8881 ] || fail "VerifierURL from the activation"
+grep -qx 'PUT test-node ok' events || fail "activation not seen by the registrar"
+stop_pid "$agent_pid"; agent_pid=
+
+[ -z "$(tpm2_getcap handles-transient)" ] || fail "transient objects left in the TPM"
+echo PASS
