@@ -43,6 +43,7 @@ static void help(FILE *f) {
                 "\nOptions:\n"
                 "  -h --help               Show this help\n"
                 "     --version            Show the version\n"
+                "     --config FILE        Configuration file (default %s)\n"
                 "     --tcti CONF          TPM access (default %s)\n"
                 "     --state-dir DIR      Where the AK is kept (default %s)\n"
                 "     --ek-type TYPE       auto, rsa2048, ecc256 or ecc384 (default auto)\n"
@@ -50,18 +51,22 @@ static void help(FILE *f) {
                 "     --agent-id ID        Node id (default: /etc/machine-id)\n"
                 "     --registrar URL      Registrar base URL (https://host:port)\n"
                 "     --verifier URL       Verifier base URL\n"
-                "     --ca FILE            CA certificate(s) the server's TLS certificate must chain to\n"
+                "     --ca FILE            CA certificate(s) the servers' TLS certificates must chain to\n"
                 "     --api-version V      Registrar API version (default 2.1)\n"
                 "\nSee attest-agent(8).\n",
-                TPM_DEFAULT_TCTI, AGENT_DEFAULT_STATE_DIR);
+                AGENT_DEFAULT_CONFIG, TPM_DEFAULT_TCTI, AGENT_DEFAULT_STATE_DIR);
 }
 
+static const char *arg_config_path = AGENT_DEFAULT_CONFIG;
+static AgentConfigSet arg_set;
+
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_TCTI, ARG_STATE_DIR, ARG_EK_TYPE, ARG_AK_TYPE,
+        enum { ARG_VERSION = 0x100, ARG_CONFIG, ARG_TCTI, ARG_STATE_DIR, ARG_EK_TYPE, ARG_AK_TYPE,
                ARG_AGENT_ID, ARG_REGISTRAR, ARG_VERIFIER, ARG_CA, ARG_API_VERSION };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h'             },
                 { "version",     no_argument,       NULL, ARG_VERSION     },
+                { "config",      required_argument, NULL, ARG_CONFIG      },
                 { "tcti",        required_argument, NULL, ARG_TCTI        },
                 { "state-dir",   required_argument, NULL, ARG_STATE_DIR   },
                 { "ek-type",     required_argument, NULL, ARG_EK_TYPE     },
@@ -85,32 +90,44 @@ static int parse_argv(int argc, char *argv[]) {
                         return 0;
                 case ARG_TCTI:
                         arg_config.tcti = optarg;
+                        arg_set.tcti = true;
                         break;
                 case ARG_STATE_DIR:
                         arg_config.state_dir = optarg;
+                        arg_set.state_dir = true;
                         break;
                 case ARG_EK_TYPE:
                         if (ek_type_from_string(optarg, &arg_config.ek_type) < 0)
                                 return log_error_errno(-EINVAL, "Unknown EK type '%s'.", optarg);
+                        arg_set.ek_type = true;
                         break;
                 case ARG_AK_TYPE:
                         if (ak_type_from_string(optarg, &arg_config.ak_type) < 0)
                                 return log_error_errno(-EINVAL, "Unknown AK type '%s'.", optarg);
+                        arg_set.ak_type = true;
+                        break;
+                case ARG_CONFIG:
+                        arg_config_path = optarg;
                         break;
                 case ARG_AGENT_ID:
                         arg_config.agent_id = optarg;
+                        arg_set.agent_id = true;
                         break;
                 case ARG_REGISTRAR:
                         arg_config.registrar_url = optarg;
+                        arg_set.registrar_url = true;
                         break;
                 case ARG_VERIFIER:
                         arg_config.verifier_url = optarg;
+                        arg_set.verifier_url = true;
                         break;
                 case ARG_CA:
                         arg_config.ca_file = optarg;
+                        arg_set.ca_file = true;
                         break;
                 case ARG_API_VERSION:
                         arg_config.api_version = optarg;
+                        arg_set.api_version = true;
                         break;
                 default:
                         return -EINVAL;
@@ -204,6 +221,8 @@ static int dispatch(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_OK;
+        if (agent_config_load(arg_config_path, &arg_config, &arg_set) < 0)
+                return EXIT_USAGE;
 
         if (optind >= argc)
                 return verb_run(1, (char *[]) { (char *) "run", NULL });
@@ -230,6 +249,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILED;
         }
         r = dispatch(argc, argv);
+        agent_config_done();
         curl_global_cleanup();
         return r;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 #include "tpm-ak.h"
 #include "tpm-ek.h"
 
@@ -11,7 +13,9 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 
-/* Settings, from the command line for now. */
+#define AGENT_DEFAULT_CONFIG SYSCONFDIR "/agent.conf"
+
+/* Settings: agent.conf and its drop-ins, overridden by the command line. */
 typedef struct AgentConfig {
         const char *tcti;
         const char *state_dir;
@@ -25,6 +29,15 @@ typedef struct AgentConfig {
 } AgentConfig;
 
 extern AgentConfig arg_config;
+
+/* Which settings the command line gave (those the files do not override). */
+typedef struct AgentConfigSet {
+        bool tcti, state_dir, ek_type, ak_type, agent_id, registrar_url, verifier_url, ca_file, api_version;
+} AgentConfigSet;
+
+/* Reads path and path.d/ *.conf into c, except for settings in set. */
+int agent_config_load(const char *path, AgentConfig *c, const AgentConfigSet *set);
+void agent_config_done(void);
 
 /* The host's TPM identity: the TPM, its EK, and the AK kept in the state directory. */
 typedef struct AgentIdentity {

@@ -68,6 +68,27 @@ if "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir st --agent-id '../x' \
         fail "an agent id with a slash was accepted"
 fi
 
+# The same from agent.conf: a drop-in overrides the main file.
+mkdir -p conf/agent.conf.d
+cat >conf/agent.conf <<CONF
+[TPM]
+TCTI=$ATTEST_TCTI
+[Agent]
+AgentId=node-3
+StateDirectory=$work/st
+CAFile=$work/ca.pem
+[Registrar]
+URL=https://127.0.0.1:1
+CONF
+printf '[Registrar]\nURL=%s\n' "$url" >conf/agent.conf.d/50-registrar.conf
+"$ATTEST_AGENT" --config conf/agent.conf register >out || fail "registration configured by agent.conf"
+grep -qx 'PUT node-3 ok' events || fail "node-3 (from agent.conf) not activated"
+# An unknown key is a usage error naming the place.
+printf '[Registrar]\nURI=x\n' >conf/agent.conf.d/60-typo.conf
+rc=0; "$ATTEST_AGENT" --config conf/agent.conf register >out 2>err || rc=$?
+[ "$rc" = 2 ] || fail "a typo in agent.conf gave exit status $rc"
+grep -q "60-typo.conf:2" err || fail "the typo was not located: $(cat err)"
+
 left=$(tpm2_getcap handles-transient)
 [ -z "$left" ] || fail "transient objects left: $left"
 echo PASS
