@@ -4,7 +4,7 @@
 # MakeCredential through tpm2_makecredential, auth_tag checked with Python's
 # hmac. Every request is appended to the event log as one line.
 #
-#   fake-registrar.py CERT KEY PORTFILE EVENTLOG [VERIFIER_URL]
+#   [FAKE_REGISTRAR_PORT=N] fake-registrar.py CERT KEY PORTFILE EVENTLOG [VERIFIER_URL]
 import base64, hashlib, hmac, http.server, json, os, secrets, ssl, string, subprocess, sys, tempfile
 
 cert, key, portfile, eventlog = sys.argv[1:5]
@@ -85,7 +85,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+srv = http.server.HTTPServer(("127.0.0.1", int(os.environ.get("FAKE_REGISTRAR_PORT", "0"))), Handler)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)

@@ -120,5 +120,25 @@ start_agent --registrar "https://127.0.0.1:$(cat port)" --ca ca.pem
 grep -qx 'PUT test-node ok' events || fail "activation not seen by the registrar"
 stop_pid "$agent_pid"; agent_pid=
 
+# The registrar away at start: unregistered, then registered once it is back,
+# without intervention.
+stop_pid "$reg_pid"; reg_pid=
+rm -f port
+rm -rf st
+late_port=$(free_port_pair)
+start_agent --registrar "https://127.0.0.1:$late_port" --ca ca.pem
+[ "$(prop State | json 'd["data"]')" = unregistered ] || fail "State with the registrar away"
+FAKE_REGISTRAR_PORT=$late_port python3 "$ATTEST_INTEGRATION_DIR/fake-registrar.py" \
+        server.pem server.key port events https://late.example:8881 &
+reg_pid=$!
+for _ in $(seq 200); do
+        [ "$(prop State | json 'd["data"]')" = registered ] && break
+        sleep 0.1
+done
+[ "$(prop State | json 'd["data"]')" = registered ] || fail "no registration after the registrar came back"
+[ "$(prop VerifierURL | json 'd["data"]')" = https://late.example:8881 ] || fail "VerifierURL after the retry"
+grep -q "Retrying registration" agent.log || fail "no retry logged"
+stop_pid "$agent_pid"; agent_pid=
+
 [ -z "$(tpm2_getcap handles-transient)" ] || fail "transient objects left in the TPM"
 echo PASS
