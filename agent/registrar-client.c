@@ -55,11 +55,11 @@ static const char *status_text(json_object *doc) {
 static int send_json(const RegistrarClient *c, const char *method, const char *url, json_object *body,
                      long *ret_status, json_object **ret_doc) {
         const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-        _cleanup_(http_response_done) HttpResponse resp = {};
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
         json_object *doc = NULL;
         int r;
 
-        r = http_request(&(HttpRequest) {
+        r = http_client_request(&(HttpClientRequest) {
                         .url = url,
                         .method = method,
                         .ca_file = c->ca_file,

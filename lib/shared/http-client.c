@@ -103,7 +103,7 @@ static bool header_is(const char *line, size_t n, const char *name, const char *
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        HttpResponse *r = userdata;
+        HttpClientResponse *r = userdata;
         size_t n = size * nmemb, len;
         const char *v;
 
@@ -123,7 +123,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
         return n;
 }
 
-void http_response_done(HttpResponse *r) {
+void http_client_response_done(HttpClientResponse *r) {
         if (!r)
                 return;
         r->body = mfree(r->body);
@@ -155,11 +155,11 @@ static int curl_to_errno(CURLcode cc) {
         }
 }
 
-int http_request(const HttpRequest *req, HttpResponse *ret) {
+int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
         _cleanup_(curl_easy_cleanupp) CURL *c = NULL;
         _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
         _cleanup_free_ char *ctype = NULL, *auth = NULL;
-        HttpResponse r = {};
+        HttpClientResponse r = {};
         Buffer b = {};
         CURLcode cc;
 
@@ -206,7 +206,7 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
         cc = curl_easy_perform(c);
         if (cc != CURLE_OK) {
                 free(b.data);
-                http_response_done(&r);
+                http_client_response_done(&r);
                 if (b.overflow)
                         return log_debug_errno(-EFBIG, "Answer from %s too large.", req->url);
                 log_debug("HTTP %s %s failed: %s", req->method, req->url, curl_easy_strerror(cc));
@@ -215,7 +215,7 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
         (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
         r.body = b.data ?: strdup("");
         if (!r.body) {
-                http_response_done(&r);
+                http_client_response_done(&r);
                 return -ENOMEM;
         }
         r.body_size = b.data ? b.size : 0;

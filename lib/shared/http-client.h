@@ -16,7 +16,7 @@ int http_unix_request(const char *socket_path, const char *method, const char *p
 /* One request to a TCP server, HTTPS with the server's certificate checked
  * against a pinned CA bundle (or plain HTTP when the URL says so). No
  * redirects are followed; only http and https are spoken. */
-typedef struct HttpRequest {
+typedef struct HttpClientRequest {
         const char *url;
         const char *method;         /* "GET", "POST", "PUT", "PATCH", … */
         const char *ca_file;        /* PEM CA bundle the server must chain to; NULL: system store */
@@ -25,19 +25,19 @@ typedef struct HttpRequest {
         const char *body;           /* NULL: no body */
         size_t body_size;
         long timeout_sec;           /* 0: HTTP_CLIENT_TIMEOUT_SEC */
-} HttpRequest;
+} HttpClientRequest;
 
-typedef struct HttpResponse {
+typedef struct HttpClientResponse {
         long status;
         char *body;                 /* NUL-terminated, possibly empty */
         size_t body_size;
         char *location;             /* the Location header, or NULL */
         uint64_t retry_after_sec;   /* Retry-After in seconds, 0 when absent */
-} HttpResponse;
+} HttpClientResponse;
 
-void http_response_done(HttpResponse *r);
+void http_client_response_done(HttpClientResponse *r);
 
 /* 0 with *ret filled whatever the HTTP status; -ECONNREFUSED when the server
  * cannot be reached, -EPERM when its certificate does not verify, -ETIMEDOUT,
  * -EFBIG for an answer over HTTP_CLIENT_RESPONSE_MAX, -EIO otherwise. */
-int http_request(const HttpRequest *req, HttpResponse *ret);
+int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret);
