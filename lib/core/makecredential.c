@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include "cursor.h"
+#include "tpm2b.h"
 #include "makecredential.h"
 #include "memory-util.h"
 #include "tpm2-kdf.h"
@@ -222,19 +223,6 @@ int credential_blob_serialize(const CredentialBlob *blob, uint8_t **ret, size_t 
         return 0;
 }
 
-static int read_tpm2b(const uint8_t *buf, size_t len, size_t *off, size_t max, uint8_t *dst, size_t *ret_size) {
-        uint16_t size;
-
-        if (cursor_read_be16(buf, len, off, &size) < 0)
-                return -EBADMSG;
-        if (size == 0 || size > max)
-                return -EBADMSG;
-        if (cursor_read_bytes(buf, len, off, dst, size) < 0)
-                return -EBADMSG;
-        *ret_size = size;
-        return 0;
-}
-
 int credential_blob_parse(const uint8_t *buf, size_t len, CredentialBlob *ret) {
         CredentialBlob blob = {};
         size_t off = 0, hoff = 0;
@@ -249,10 +237,10 @@ int credential_blob_parse(const uint8_t *buf, size_t len, CredentialBlob *ret) {
                 return -EBADMSG;
         if (cursor_read_be32(buf, len, &off, &version) < 0 || version != CREDENTIAL_FILE_VERSION)
                 return -EBADMSG;
-        if (read_tpm2b(buf, len, &off, CREDENTIAL_ID_OBJECT_SIZE_MAX, blob.id_object, &blob.id_object_size) < 0)
+        if (tpm2b_read_into(buf, len, &off, CREDENTIAL_ID_OBJECT_SIZE_MAX, false, blob.id_object, &blob.id_object_size) < 0)
                 return -EBADMSG;
-        if (read_tpm2b(buf, len, &off, CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX,
-                       blob.encrypted_secret, &blob.encrypted_secret_size) < 0)
+        if (tpm2b_read_into(buf, len, &off, CREDENTIAL_ENCRYPTED_SECRET_SIZE_MAX, false,
+                            blob.encrypted_secret, &blob.encrypted_secret_size) < 0)
                 return -EBADMSG;
         if (off != len)
                 return -EBADMSG;

@@ -38,8 +38,8 @@ int quote_verify(const QuoteVerifyParams *params,
                  const PcrValues *pcrs,
                  AttestVerdict *ret_verdict, QuoteResult *ret_result);
 
-/* As above over the already parsed parts, with a caller-kept digest context;
- * the hot path of the verifier and the benchmark. */
+/* As above over the already parsed parts, with a caller-kept digest context
+ * (or NULL); the hot path of the verifier and the benchmark. */
 int quote_verify_parsed(const QuoteVerifyParams *params, EVP_MD_CTX *ctx,
                         const uint8_t *attest, size_t attest_size, const Tpm2Attest *a,
                         const Tpm2Signature *sig, const PcrValues *pcrs,

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "attest-verdict.h"
 #include "hash-alg.h"
 #include "limits.h"
 
@@ -33,3 +34,10 @@ int tpm2_signature_verify_ctx(EVP_MD_CTX *ctx, const Tpm2Signature *sig, EVP_PKE
 
 const char *tpm2_sig_alg_to_string(uint16_t sig_alg);      /* "rsassa", "rsapss", "ecdsa" or NULL */
 int tpm2_sig_alg_from_string(const char *s, uint16_t *ret);
+
+/* The checks every signed attestation shares: the signature's hash and scheme
+ * are in the allowed sets (0 = defaults), then the signature over msg by key.
+ * *ret is ATTEST_VALID or the first failure; a negative errno only when
+ * verification could not run at all. */
+int attest_check_signature(EVP_MD_CTX *ctx, EVP_PKEY *key, uint32_t hash_mask, uint32_t sig_mask,
+                           const Tpm2Signature *sig, const uint8_t *msg, size_t len, AttestVerdict *ret);

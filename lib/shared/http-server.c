@@ -24,6 +24,7 @@ typedef struct Listener {
         struct MHD_Daemon *daemon;
         unsigned kind;
         bool tls, client_ca;
+        size_t max_body, max_body_admin;
         sd_event_source *io, *timer;
         struct Listener *next;
 } Listener;
@@ -38,9 +39,12 @@ struct HttpServer {
 /* Per-request state kept by MHD between calls of the access handler. */
 typedef struct RequestState {
         uint8_t *body;
-        size_t size, allocated;
+        size_t size, allocated, max;
         bool too_large;
+        bool client_cert_verified;
 } RequestState;
+
+#define PEER_GROUPS_MAX 64
 
 void http_response_done(HttpResponse *r) {
         r->body = mfree(r->body);
@@ -89,7 +93,7 @@ static int listener_reschedule(Listener *l) {
 }
 
 static int body_append(RequestState *st, const char *data, size_t n) {
-        if (st->too_large || n > HTTP_BODY_MAX - st->size) {
+        if (st->too_large || n > st->max - st->size) {
                 st->too_large = true;
                 st->body = mfree(st->body);
                 st->size = st->allocated = 0;
@@ -97,11 +101,11 @@ static int body_append(RequestState *st, const char *data, size_t n) {
         }
         if (st->size + n + 1 > st->allocated) {
                 size_t a = MAX(st->allocated * 2, st->size + n + 1);
-                uint8_t *p = realloc(st->body, MIN(a, (size_t) HTTP_BODY_MAX + 1));
+                uint8_t *p = realloc(st->body, MIN(a, st->max + 1));
                 if (!p)
                         return -ENOMEM;
                 st->body = p;
-                st->allocated = MIN(a, (size_t) HTTP_BODY_MAX + 1);
+                st->allocated = MIN(a, st->max + 1);
         }
         memcpy(st->body + st->size, data, n);
         st->size += n;
@@ -109,16 +113,21 @@ static int body_append(RequestState *st, const char *data, size_t n) {
         return 0;
 }
 
-static void fill_peer(struct MHD_Connection *c, HttpRequest *req) {
+static void fill_peer(struct MHD_Connection *c, HttpRequest *req, gid_t groups[static PEER_GROUPS_MAX]) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct ucred cred;
-        socklen_t len = sizeof cred;
+        socklen_t len = sizeof cred, glen = PEER_GROUPS_MAX * sizeof(gid_t);
 
-        if (ci && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0) {
-                req->have_peer = true;
-                req->peer_uid = cred.uid;
-                req->peer_gid = cred.gid;
-                req->peer_pid = cred.pid;
+        if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0)
+                return;
+        req->have_peer = true;
+        req->peer_uid = cred.uid;
+        req->peer_gid = cred.gid;
+        req->peer_pid = cred.pid;
+        /* A caller with more groups than we look at is judged on the first ones only. */
+        if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0) {
+                req->peer_groups = groups;
+                req->n_peer_groups = glen / sizeof(gid_t);
         }
 }
 
@@ -170,6 +179,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   void **con_cls) {
         Listener *l = cls;
         RequestState *st = *con_cls;
+        gid_t groups[PEER_GROUPS_MAX];
         HttpRequest req = {};
         HttpResponse resp = {};
         char remote[64];
@@ -180,6 +190,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 if (!st)
                         return MHD_NO;
                 *con_cls = st;
+                st->client_cert_verified = l->tls && l->client_ca && client_cert_ok(c);
+                st->max = st->client_cert_verified ? l->max_body_admin : l->max_body;
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -199,8 +211,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 .listener_kind = l->kind,
                 .remote_addr = remote,
         };
-        fill_peer(c, &req);
-        req.client_cert_verified = l->tls && l->client_ca && client_cert_ok(c);
+        fill_peer(c, &req, groups);
+        req.client_cert_verified = st->client_cert_verified;
 
         l->server->handler(&req, &resp, l->server->userdata);
         ret = queue(c, &resp);
@@ -285,7 +297,8 @@ static struct MHD_Daemon *start_daemon(Listener *l, int fd, const HttpTlsConfig 
                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
-int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls) {
+int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls,
+                             size_t max_body, size_t max_body_admin) {
         const union MHD_DaemonInfo *di;
         Listener *l;
         int r;
@@ -295,7 +308,8 @@ int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTls
                 safe_close(fd);
                 return -ENOMEM;
         }
-        *l = (Listener) { .server = s, .kind = kind, .tls = !!tls, .client_ca = tls && tls->client_ca_pem };
+        *l = (Listener) { .server = s, .kind = kind, .tls = !!tls, .client_ca = tls && tls->client_ca_pem,
+                           .max_body = max_body, .max_body_admin = max_body_admin };
         l->daemon = start_daemon(l, fd, tls);
         if (!l->daemon) {
                 safe_close(fd);

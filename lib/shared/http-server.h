@@ -27,6 +27,8 @@ typedef struct HttpRequest {
         uid_t peer_uid;
         gid_t peer_gid;
         pid_t peer_pid;
+        const gid_t *peer_groups;   /* supplementary groups at connect time */
+        size_t n_peer_groups;
         bool client_cert_verified;  /* TLS client certificate checked against the client CA */
         const char *remote_addr;    /* numeric, for logs; "" for Unix sockets */
 } HttpRequest;
@@ -55,8 +57,11 @@ int http_server_new(sd_event *event, HttpHandler handler, void *userdata, HttpSe
 HttpServer *http_server_free(HttpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
 
-/* Serves the listening socket fd (taken over) with TLS when tls is non-NULL. */
-int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls);
+/* Serves the listening socket fd (taken over) with TLS when tls is non-NULL. Bodies
+ * over max_body are refused (body_too_large); with a verified client certificate the
+ * limit is max_body_admin. */
+int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls,
+                             size_t max_body, size_t max_body_admin);
 
 /* Stops accepting new connections; requests in flight finish. */
 void http_server_quiesce(HttpServer *s);

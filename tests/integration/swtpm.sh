@@ -74,3 +74,23 @@ swtpm_flush() {
         tpm2_flushcontext -t >/dev/null 2>&1 || true
         tpm2_flushcontext -s >/dev/null 2>&1 || true
 }
+
+# For test scripts: starts swtpm, enters a scratch directory removed at exit, and
+# counts failures reported with fail(); swtpm_test_end exits 1 if there were any.
+swtpm_test_begin() {
+        local work
+        work=$(mktemp -d)
+        swtpm_start
+        trap 'swtpm_stop; rm -rf "'"$work"'"' EXIT
+        cd "$work"
+        failures=0
+}
+
+fail() {
+        echo "FAIL: $*" >&2
+        failures=$((failures + 1))
+}
+
+swtpm_test_end() {
+        [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
+}

@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "fileio.h"
+#include "macro.h"
 
 #define TEST_DATA_MAX (4u * 1024u * 1024u)
 

@@ -36,6 +36,16 @@ static inline uint16_t test_curve_id(const char *group) {
         return TPM2_ECC_NIST_P521;
 }
 
+/* EK: AES-128-CFB and no scheme; AK: no symmetric and the signing scheme. */
+static inline void test_set_params(TPMT_SYM_DEF_OBJECT *sym, TPM2_ALG_ID *scheme_alg, TPMI_ALG_HASH *scheme_hash,
+                                   bool ek, uint16_t scheme, uint16_t hash) {
+        sym->algorithm = ek ? TPM2_ALG_AES : TPM2_ALG_NULL;
+        sym->keyBits.aes = ek ? 128 : 0;
+        sym->mode.aes = ek ? TPM2_ALG_CFB : 0;
+        *scheme_alg = ek ? TPM2_ALG_NULL : scheme;
+        *scheme_hash = ek ? 0 : hash;
+}
+
 /* The TPMT_PUBLIC of key: an EK-like restricted decryption key (AES-128-CFB)
  * when ek, else an AK-like restricted signing key with the given scheme. */
 static inline void test_tpmt_from_key(EVP_PKEY *key, bool ek, uint16_t scheme, uint16_t hash, TPMT_PUBLIC *t) {
@@ -52,16 +62,8 @@ static inline void test_tpmt_from_key(EVP_PKEY *key, bool ek, uint16_t scheme, u
                 t->unique.rsa.size = (uint16_t) BN_num_bytes(n);
                 BN_bn2bin(n, t->unique.rsa.buffer);
                 BN_free(n);
-                if (ek) {
-                        t->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
-                        t->parameters.rsaDetail.symmetric.keyBits.aes = 128;
-                        t->parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-                        t->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-                } else {
-                        t->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
-                        t->parameters.rsaDetail.scheme.scheme = scheme;
-                        t->parameters.rsaDetail.scheme.details.anySig.hashAlg = hash;
-                }
+                test_set_params(&t->parameters.rsaDetail.symmetric, &t->parameters.rsaDetail.scheme.scheme,
+                                &t->parameters.rsaDetail.scheme.details.anySig.hashAlg, ek, scheme, hash);
         } else {
                 char group[64];
                 uint8_t point[1 + 2 * 66];
@@ -76,16 +78,8 @@ static inline void test_tpmt_from_key(EVP_PKEY *key, bool ek, uint16_t scheme, u
                 memcpy(t->unique.ecc.x.buffer, point + 1, coord);
                 t->unique.ecc.y.size = (uint16_t) coord;
                 memcpy(t->unique.ecc.y.buffer, point + 1 + coord, coord);
-                if (ek) {
-                        t->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
-                        t->parameters.eccDetail.symmetric.keyBits.aes = 128;
-                        t->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-                        t->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
-                } else {
-                        t->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-                        t->parameters.eccDetail.scheme.scheme = scheme;
-                        t->parameters.eccDetail.scheme.details.anySig.hashAlg = hash;
-                }
+                test_set_params(&t->parameters.eccDetail.symmetric, &t->parameters.eccDetail.scheme.scheme,
+                                &t->parameters.eccDetail.scheme.details.anySig.hashAlg, ek, scheme, hash);
         }
 }
 

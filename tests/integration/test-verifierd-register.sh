@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# attest-verifierd through socket activation: a swtpm identity registers with
+# tpm2-tools and curl, activates its credential and is enrolled with the
+# tenant.conf defaults; bad registrations are refused and store nothing; an
+# answered registration survives kill -9; the admin socket checks peer credentials.
+set -euo pipefail
+[ -n "${TEST_TRACE:-}" ] && set -x
+
+. "$(dirname "$0")/swtpm.sh"
+require_tool systemd-socket-activate tpm2_createek tpm2_createak tpm2_activatecredential curl openssl setpriv python3
+swtpm_start
+
+: "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}"
+work=$(mktemp -d)
+chmod 755 "$work"
+VERIFIERD_PID=
+cleanup() {
+        [ -n "$VERIFIERD_PID" ] && kill -9 "$VERIFIERD_PID" 2>/dev/null && wait "$VERIFIERD_PID" 2>/dev/null
+        swtpm_stop
+        rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; [ -f verifierd.log ] && tail -n 30 verifierd.log >&2; exit 1; }
+
+# --- A CA for EK certificates, and one nobody trusts.
+mkdir ek-ca
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ek-ca/ca.pem -subj "/CN=Test EK CA" -days 2 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -subj "/CN=Rogue CA" -days 2 2>/dev/null
+openssl genrsa -out other.key 2048 2>/dev/null
+openssl rsa -in other.key -pubout -out other.pem 2>/dev/null
+
+# Issues a DER certificate for the public key $1 (PEM) from CA $2/$3 into $4.
+issue_cert() {
+        openssl req -new -key other.key -subj "/CN=EK" -out req.csr 2>/dev/null
+        openssl x509 -req -in req.csr -force_pubkey "$1" -CA "$2" -CAkey "$3" -CAcreateserial \
+                -days 2 -outform DER -out "$4" 2>/dev/null
+}
+
+# --- The node's TPM identity.
+tpm2_createek -c ek.ctx -G rsa -u ek.pub >/dev/null
+swtpm_flush
+tpm2_readpublic -c ek.ctx -f pem -o ek.pem >/dev/null
+swtpm_flush
+tpm2_createak -C ek.ctx -c ak.ctx -G rsa -g sha256 -s rsassa -u ak.pub -n ak.name >/dev/null
+swtpm_flush
+tpm2_createak -C ek.ctx -c ak2.ctx -G rsa -g sha256 -s rsassa -u ak2.pub -n ak2.name >/dev/null
+swtpm_flush
+issue_cert ek.pem ek-ca/ca.pem ca.key ekcert.der
+issue_cert other.pem ek-ca/ca.pem ca.key wrongkey.der
+issue_cert ek.pem rogue.pem rogue.key untrusted.der
+
+# --- Configuration.
+echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"], "7": "ff"}' > tpm-policy.json
+cat > tenant.conf <<CONF
+[Enrolment]
+auto_enrol = yes
+tpm_policy = $work/tpm-policy.json
+attest_count = 3
+interval = 5s
+failure_actions = journal
+CONF
+cat > verifierd.conf <<CONF
+[Server]
+tenant_config = $work/tenant.conf
+admin_group = adm
+verifier_url = http://127.0.0.1:9/
+[Registrar]
+ek_ca_directory = $work/ek-ca
+require_ek_cert = yes
+CONF
+
+port=$(free_port_pair)
+sock=$work/verifierd.sock
+base=http://127.0.0.1:$port
+
+start_verifierd() {
+        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
+                "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
+                >>verifierd.log 2>&1 &
+        VERIFIERD_PID=$!
+        for _ in $(seq 50); do
+                [ -S "$sock" ] && break
+                sleep 0.1
+        done
+        curl -sf "$base/version" >/dev/null || fail "verifier does not answer"
+        # As SocketMode=0666 in attest-verifierd.socket: peer credentials decide, not the mode.
+        chmod 666 "$sock"
+}
+
+ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
+
+# Posts JSON $2 to path $1 (method $3, default POST); prints the status code, body in answer.json.
+http() {
+        curl -s -o answer.json -w '%{http_code}' -X "${3:-POST}" -H 'Content-Type: application/json' \
+                --data-binary "$2" "$base$1"
+}
+
+# The answer is a JSON error document (v2 envelope or JSON:API errors).
+is_json_error() {
+        python3 -c 'import json,sys; d=json.load(open("answer.json")); sys.exit(0 if ("errors" in d or (d.get("code",200)>=400 and "status" in d)) else 1)'
+}
+
+expect_refused() {   # what, expected status, got status
+        [ "$3" = "$2" ] || fail "$1: expected $2, got $3: $(cat answer.json)"
+        is_json_error || fail "$1: answer is not a JSON error: $(cat answer.json)"
+}
+
+node_count() { ctl nodes --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+b64() { base64 -w0 "$1"; }
+reg_body() {   # ek pub, ak pub, ekcert file or ""
+        local cert=""
+        [ -n "$3" ] && cert=", \"ekcert\": \"$(b64 "$3")\""
+        echo "{\"ek_tpm\": \"$(b64 "$1")\", \"aik_tpm\": \"$(b64 "$2")\"$cert, \"ip\": \"127.0.0.1\", \"port\": 9002, \"mtls_cert\": \"disabled\"}"
+}
+
+# Activates the credential in answer.json with the TPM; prints the auth_tag for node $1 and AK context $2.
+activate() {
+        python3 -c 'import json,sys; print(json.load(open("answer.json"))["results"]["blob"])' | base64 -d > cred.blob
+        swtpm_flush
+        tpm2_startauthsession --policy-session -S session.ctx >/dev/null
+        tpm2_policysecret -S session.ctx -c e >/dev/null
+        tpm2_activatecredential -c "$2" -C ek.ctx -i cred.blob -o cred.out -P "session:session.ctx" >/dev/null
+        tpm2_flushcontext session.ctx >/dev/null 2>&1 || true
+        swtpm_flush
+        printf '%s' "$1" | openssl dgst -sha384 -hmac "$(base64 -w0 cred.out)" -r | cut -d' ' -f1
+}
+
+start_verifierd
+
+# --- Registration, activation, automatic enrolment.
+id=node-1
+code=$(http /v2.1/agents/$id "$(reg_body ek.pub ak.pub ekcert.der)")
+[ "$code" = 200 ] || fail "registration: $code $(cat answer.json)"
+[ "$(ctl status $id --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = REGISTERED ] \
+        || fail "node not REGISTERED after POST"
+tag=$(activate $id ak.ctx)
+code=$(http /v2.1/agents/$id "{\"auth_tag\": \"$tag\"}" PUT)
+[ "$code" = 200 ] || fail "activation: $code $(cat answer.json)"
+python3 -c 'import json; assert json.load(open("answer.json"))["results"]["verifier_url"] == "http://127.0.0.1:9/"' \
+        || fail "activation answer lacks verifier_url"
+ctl status $id --json > status.json
+policy_digest=$(sha256sum tpm-policy.json | cut -d' ' -f1)
+python3 - "$policy_digest" <<'PY' || fail "status: $(cat status.json)"
+import json, sys
+s = json.load(open("status.json"))
+assert s["state"] == "ENROLLED", s
+assert s["verdict"] == "PENDING", s
+assert s["attest_count"] == 3 and s["interval"] == 5, s
+assert s["tpm_policy"]["digest"] == sys.argv[1], s
+assert s["failure_actions"] == "journal", s
+assert s["ek_certificate"] is True, s
+PY
+ctl nodes | grep -q "^$id .*ENROLLED" || fail "attestctl nodes does not list $id"
+echo "ok: registered, activated and enrolled"
+
+# Re-registering the same identity is idempotent and keeps the enrolment.
+code=$(http /v2.1/agents/$id "$(reg_body ek.pub ak.pub ekcert.der)")
+[ "$code" = 200 ] || fail "same identity again: $code"
+ctl status $id --json | grep -q '"ENROLLED"' || fail "re-registration lost the enrolment"
+
+# --- Refusals: each 4xx with a JSON error, nothing stored.
+count=$(node_count)
+[ "$count" = 1 ] || fail "expected 1 node, have $count"
+
+code=$(http /v2.1/agents/$id "$(reg_body ek.pub ak2.pub ekcert.der)")
+expect_refused "changed identity" 403 "$code"
+ctl status $id --json | grep -q '"ENROLLED"' || fail "changed identity touched the node"
+curl -s --unix-socket "$sock" "http://localhost/v2.1/agents/$id" | grep -q "\"aik_tpm\":\"$(b64 ak.pub)\"" \
+        || fail "changed identity replaced the AK"
+
+code=$(http /v2.1/agents/node-2 "$(reg_body ek.pub ak2.pub wrongkey.der)")
+expect_refused "EK not matching its certificate" 400 "$code"
+code=$(http /v2.1/agents/node-2 "$(reg_body ek.pub ak2.pub untrusted.der)")
+expect_refused "untrusted EK certificate" 403 "$code"
+code=$(http /v2.1/agents/node-2 "$(reg_body ek.pub ak2.pub "")")
+expect_refused "missing EK certificate" 403 "$code"
+code=$(http /v2.1/agents/node-2 '{"ek_tpm": "AAAA", "aik_tpm": ')
+expect_refused "malformed JSON" 400 "$code"
+code=$(http /v3.0/agents '{"data": {"type": "agent", "attributes": {"agent_id": "node-2"}}}')
+expect_refused "v3 registration without keys" 400 "$code"
+head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' 'A' > big.json
+code=$(curl -s -o answer.json -w '%{http_code}' -X POST --data-binary @big.json "$base/v2.1/agents/node-2")
+expect_refused "oversized body" 413 "$code"
+[ "$(node_count)" = 1 ] || fail "a refused registration stored a node"
+
+# Wrong auth_tag: answered 400 and the fresh registration is dropped.
+code=$(http /v2.1/agents/node-3 "$(reg_body ek.pub ak2.pub ekcert.der)")
+[ "$code" = 200 ] || fail "registration of node-3: $code"
+code=$(http /v2.1/agents/node-3 "{\"auth_tag\": \"$(printf '0%.0s' $(seq 96))\"}" PUT)
+expect_refused "wrong auth_tag" 400 "$code"
+[ "$(node_count)" = 1 ] || fail "wrong auth_tag left node-3 stored"
+echo "ok: refusals answered 4xx with JSON errors, nothing stored"
+
+# --- The v3 forms.
+code=$(http /v3.0/agents "{\"data\": {\"type\": \"agent\", \"attributes\": {\"agent_id\": \"node-4\", \"ek_tpm\": \"$(b64 ek.pub)\", \"aik_tpm\": \"$(b64 ak2.pub)\", \"ekcert\": \"$(b64 ekcert.der)\"}}}")
+[ "$code" = 201 ] || fail "v3 registration: $code $(cat answer.json)"
+python3 -c 'import json; d=json.load(open("answer.json")); open("answer.json","w").write(json.dumps({"results": {"blob": d["data"]["attributes"]["blob"]}}))'
+tag=$(activate node-4 ak2.ctx)
+code=$(http /v3.0/agents/node-4/activate "{\"data\": {\"type\": \"activation\", \"attributes\": {\"auth_tag\": \"$tag\"}}}")
+[ "$code" = 200 ] || fail "v3 activation: $code $(cat answer.json)"
+ctl status node-4 --json | grep -q '"ENROLLED"' || fail "node-4 not enrolled"
+echo "ok: v3 registration and activation"
+
+# --- Administration.
+ctl policy add runtime prod tpm-policy.json >/dev/null
+ctl policy list | grep -q '^runtime *prod' || fail "policy list"
+ctl policy show runtime prod | grep -q '"7"' || fail "policy show"
+ctl update node-4 --runtime-policy prod --attest-count 0 --interval 60 >/dev/null
+ctl status node-4 --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["runtime_policy"]["name"]=="prod" and s["attest_count"]==0 and s["interval"]==60, s' \
+        || fail "update did not apply"
+rc=0; ctl policy remove runtime prod 2>/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "removing a policy in use: exit $rc"
+ctl stop node-4 >/dev/null
+ctl status node-4 --json | grep -q '"STOPPED"' || fail "stop"
+ctl reactivate node-4 >/dev/null
+ctl status node-4 --json | grep -q '"ENROLLED"' || fail "reactivate"
+ctl remove node-4 >/dev/null
+rc=0; ctl status node-4 2>/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "removed node still there (exit $rc)"
+ctl policy remove runtime prod >/dev/null
+echo "ok: admin verbs"
+
+# --- Durability: kill -9 right after a 200, restart, the row is there.
+code=$(http /v2.1/agents/node-5 "$(reg_body ek.pub ak2.pub ekcert.der)")
+[ "$code" = 200 ] || fail "registration of node-5: $code"
+kill -9 "$VERIFIERD_PID"
+wait "$VERIFIERD_PID" 2>/dev/null || true
+VERIFIERD_PID=
+rm -f "$sock"
+start_verifierd
+ctl status node-5 --json | grep -q '"REGISTERED"' || fail "node-5 lost by kill -9"
+ctl status $id --json | grep -q '"ENROLLED"' || fail "node-1 lost by kill -9"
+echo "ok: registration survives kill -9"
+
+# --- Peer credentials on the admin socket.
+: > nobody.json
+chmod 666 nobody.json
+code=$(setpriv --reuid 65534 --regid 65534 --clear-groups \
+        curl -s -o nobody.json -w '%{http_code}' --unix-socket "$sock" http://localhost/admin/v1/nodes)
+cp nobody.json answer.json
+expect_refused "non-admin caller" 403 "$code"
+rc=0; setpriv --reuid 65534 --regid 65534 --clear-groups "$ATTESTCTL" --admin-socket "$sock" nodes 2>/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "attestctl as a non-admin user: exit $rc"
+adm=$(getent group adm | cut -d: -f3)
+code=$(setpriv --reuid 65534 --regid 65534 --groups "$adm" \
+        curl -s -o nobody.json -w '%{http_code}' --unix-socket "$sock" http://localhost/admin/v1/nodes)
+[ "$code" = 200 ] || fail "member of the admin group refused: $code"
+echo "ok: admin socket peer credentials"
+
+# --- SIGTERM stops cleanly.
+kill -TERM "$VERIFIERD_PID"
+wait "$VERIFIERD_PID" || fail "verifier exited non-zero on SIGTERM"
+VERIFIERD_PID=
+echo "PASS"

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "json-util.h"
+#include "limits.h"
+
+static int parse(const char *s, json_object **ret) {
+        return json_parse_object(s, strlen(s), ret);
+}
+
+static void test_parse_object(void **state) {
+        json_object *o = NULL;
+
+        assert_int_equal(parse(" {\"a\": 1}\n ", &o), 0);
+        json_object_put(o);
+        assert_int_equal(parse("{\"a\": 1} x", &o), -EBADMSG);     /* trailing bytes */
+        assert_int_equal(parse("{\"a\": 1}{}", &o), -EBADMSG);
+        assert_int_equal(parse("[1, 2]", &o), -EBADMSG);           /* not an object */
+        assert_int_equal(parse("\"s\"", &o), -EBADMSG);
+        assert_int_equal(parse("{\"a\": ", &o), -EBADMSG);         /* truncated */
+        assert_int_equal(parse("", &o), -EBADMSG);
+        assert_int_equal(parse("{\"a\" 1}", &o), -EBADMSG);          /* missing colon */
+        assert_int_equal(json_parse_object("{\"a\":\0}", 7, &o), -EBADMSG);
+}
+
+static void test_parse_depth_limit(void **state) {
+        char buf[2 * 64 + 16];
+        json_object *o = NULL;
+        size_t n = 0;
+
+        /* JSON_DEPTH_MAX levels pass, one more is refused. */
+        n = 0;
+        buf[n++] = '{';
+        buf[n++] = '"';
+        buf[n++] = 'a';
+        buf[n++] = '"';
+        buf[n++] = ':';
+        for (unsigned i = 1; i < JSON_DEPTH_MAX; i++)
+                buf[n++] = '[';
+        for (unsigned i = 1; i < JSON_DEPTH_MAX; i++)
+                buf[n++] = ']';
+        buf[n++] = '}';
+        buf[n] = 0;
+        assert_int_equal(parse(buf, &o), 0);
+        json_object_put(o);
+
+        n = 0;
+        buf[n++] = '{';
+        buf[n++] = '"';
+        buf[n++] = 'a';
+        buf[n++] = '"';
+        buf[n++] = ':';
+        for (unsigned i = 0; i < JSON_DEPTH_MAX; i++)
+                buf[n++] = '[';
+        for (unsigned i = 0; i < JSON_DEPTH_MAX; i++)
+                buf[n++] = ']';
+        buf[n++] = '}';
+        buf[n] = 0;
+        assert_int_equal(parse(buf, &o), -E2BIG);
+}
+
+static void test_get_string(void **state) {
+        _cleanup_json_ json_object *o = NULL;
+        const char *s;
+
+        assert_int_equal(parse("{\"a\": \"xy\", \"n\": null, \"i\": 3, \"e\": \"\", \"z\": \"a\\u0000b\"}", &o), 0);
+        assert_int_equal(json_get_string(o, "a", 2, &s), 0);
+        assert_string_equal(s, "xy");
+        assert_int_equal(json_get_string(o, "a", 1, &s), -EINVAL);     /* too long */
+        assert_int_equal(json_get_string(o, "missing", 10, &s), -ENOENT);
+        assert_int_equal(json_get_string(o, "n", 10, &s), -ENOENT);
+        assert_int_equal(json_get_string_required(o, "n", 10, &s), -EINVAL);
+        assert_int_equal(json_get_string(o, "i", 10, &s), -EINVAL);    /* not a string */
+        assert_int_equal(json_get_string(o, "e", 10, &s), -EINVAL);    /* empty */
+        assert_int_equal(json_get_string(o, "z", 10, &s), -EINVAL);    /* embedded NUL */
+}
+
+static void test_get_uint64(void **state) {
+        _cleanup_json_ json_object *o = NULL;
+        uint64_t v;
+
+        assert_int_equal(parse("{\"a\": 5, \"s\": \"9002\", \"neg\": -1, \"f\": 1.5, \"bad\": \"9x\", \"sp\": \" 1\"}", &o), 0);
+        assert_int_equal(json_get_uint64(o, "a", &v), 0);
+        assert_int_equal(v, 5);
+        assert_int_equal(json_get_uint64(o, "s", &v), 0);
+        assert_int_equal(v, 9002);
+        assert_int_equal(json_get_uint64(o, "neg", &v), -EINVAL);
+        assert_int_equal(json_get_uint64(o, "f", &v), -EINVAL);
+        assert_int_equal(json_get_uint64(o, "bad", &v), -EINVAL);
+        assert_int_equal(json_get_uint64(o, "sp", &v), -EINVAL);
+        assert_int_equal(json_get_uint64(o, "none", &v), -ENOENT);
+}
+
+static void test_get_base64(void **state) {
+        _cleanup_json_ json_object *o = NULL;
+        uint8_t *d = NULL;
+        size_t n;
+
+        assert_int_equal(parse("{\"a\": \"AQID\", \"bad\": \"A*==\", \"big\": \"AAAAAAAA\"}", &o), 0);
+        assert_int_equal(json_get_base64(o, "a", 3, &d, &n), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(d[2], 3);
+        free(d);
+        assert_int_equal(json_get_base64(o, "a", 2, &d, &n), -E2BIG);
+        assert_int_equal(json_get_base64(o, "big", 5, &d, &n), -E2BIG);
+        assert_int_equal(json_get_base64(o, "bad", 10, &d, &n), -EINVAL);
+        assert_int_equal(json_get_base64(o, "none", 10, &d, &n), -ENOENT);
+}
+
+static void test_envelopes(void **state) {
+        char *s;
+
+        s = json_v2_envelope(200, "Success", NULL);
+        assert_string_equal(s, "{\"code\":200,\"status\":\"Success\",\"results\":{}}");
+        free(s);
+        s = json_v3_error(400, "invalid_field", "Bad Request", "ek_tpm is bad", "/data/attributes/ek_tpm");
+        assert_string_equal(s, "{\"errors\":[{\"status\":\"400\",\"code\":\"invalid_field\",\"title\":\"Bad Request\","
+                               "\"detail\":\"ek_tpm is bad\",\"source\":{\"pointer\":\"/data/attributes/ek_tpm\"}}]}");
+        free(s);
+        s = json_v3_document("agent", "n1", NULL, NULL);
+        assert_string_equal(s, "{\"data\":{\"type\":\"agent\",\"id\":\"n1\",\"attributes\":{}}}");
+        free(s);
+}
+
+static void test_timestamp(void **state) {
+        char buf[64];
+
+        assert_int_equal(format_timestamp_iso(1700000000123456ULL, buf, sizeof buf), 0);
+        assert_string_equal(buf, "2023-11-14T22:13:20.123456+00:00");
+        assert_int_equal(format_timestamp_iso(0, buf, 10), -ENOBUFS);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse_object),
+                cmocka_unit_test(test_parse_depth_limit),
+                cmocka_unit_test(test_get_string),
+                cmocka_unit_test(test_get_uint64),
+                cmocka_unit_test(test_get_base64),
+                cmocka_unit_test(test_envelopes),
+                cmocka_unit_test(test_timestamp),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "storage.h"
+
+static char dir[] = "/tmp/test-storage-XXXXXX";
+static char db_path[256];
+
+static Node *make_node(const char *id) {
+        Node *n = calloc(1, sizeof *n);
+        assert_non_null(n);
+        n->id = strdup(id);
+        n->state = NODE_REGISTERED;
+        assert_int_equal(blob_set(&n->ek_tpm, "ek-bytes", 8), 0);
+        assert_int_equal(blob_set(&n->aik_tpm, "ak-bytes", 8), 0);
+        memset(n->auth_digest, 0xab, sizeof n->auth_digest);
+        n->regcount = 1;
+        n->registered_usec = 1234;
+        n->ip = strdup("10.0.0.1");
+        n->port = 9002;
+        return n;
+}
+
+static int setup(void **state) {
+        Storage *s;
+
+        (void) snprintf(db_path, sizeof db_path, "%s/verifier.db", dir);
+        unlink(db_path);
+        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
+        *state = s;
+        return 0;
+}
+
+static int teardown(void **state) {
+        storage_close(*state);
+        return 0;
+}
+
+static void test_node_roundtrip(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("node-1"), *got = NULL;
+
+        assert_int_equal(storage_node_get(s, "node-1", &got), -ENOENT);
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_node_get(s, "node-1", &got), 0);
+        assert_string_equal(got->id, "node-1");
+        assert_int_equal(got->state, NODE_REGISTERED);
+        assert_int_equal(got->ek_tpm.size, 8);
+        assert_memory_equal(got->ek_tpm.data, "ek-bytes", 8);
+        assert_null(got->ekcert.data);
+        assert_memory_equal(got->auth_digest, n->auth_digest, sizeof n->auth_digest);
+        assert_string_equal(got->ip, "10.0.0.1");
+        assert_int_equal(got->port, 9002);
+        assert_int_equal(got->registered_usec, 1234);
+        assert_null(got->verdict);
+}
+
+static void test_node_update_and_list(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *a = make_node("b-node"), *b = make_node("a-node"), *got = NULL;
+        Node **l = NULL;
+        size_t n = 0;
+
+        assert_int_equal(storage_node_put(s, a), 0);
+        assert_int_equal(storage_node_put(s, b), 0);
+        a->state = NODE_ENROLLED;
+        a->attest_count = 7;
+        a->verdict = strdup("PENDING");
+        assert_int_equal(storage_node_put(s, a), 0);
+        assert_int_equal(storage_node_get(s, "b-node", &got), 0);
+        assert_int_equal(got->state, NODE_ENROLLED);
+        assert_int_equal(got->attest_count, 7);
+        assert_string_equal(got->verdict, "PENDING");
+
+        assert_int_equal(storage_node_list(s, &l, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(l[0]->id, "a-node");
+        assert_string_equal(l[1]->id, "b-node");
+        node_list_free(l, n);
+
+        assert_int_equal(storage_node_delete(s, "a-node"), 0);
+        assert_int_equal(storage_node_delete(s, "a-node"), -ENOENT);
+}
+
+static void test_policy_content_addressed(void **state) {
+        Storage *s = *state;
+        char d1[POLICY_DIGEST_HEX_SIZE], d2[POLICY_DIGEST_HEX_SIZE], *named = NULL, *kind = NULL;
+        uint8_t *content = NULL;
+        size_t size;
+        PolicyEntry *l = NULL;
+        size_t n = 0;
+
+        assert_int_equal(storage_policy_put(s, "runtime", (const uint8_t *) "{}", 2, d1), 0);
+        assert_int_equal(storage_policy_put(s, "runtime", (const uint8_t *) "{}", 2, d2), 0);
+        assert_string_equal(d1, d2);
+        /* SHA-256 of "{}" */
+        assert_string_equal(d1, "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        assert_int_equal(storage_policy_get(s, d1, &kind, &content, &size), 0);
+        assert_int_equal(size, 2);
+        assert_memory_equal(content, "{}", 2);
+        assert_string_equal(kind, "runtime");
+        free(content);
+        free(kind);
+        assert_int_equal(storage_policy_get(s, "00", NULL, &content, &size), -ENOENT);
+
+        assert_int_equal(storage_policy_name_set(s, "runtime", "a", d1, false), 0);
+        assert_int_equal(storage_policy_name_set(s, "runtime", "b", d1, false), 0);
+        assert_int_equal(storage_policy_name_set(s, "runtime", "a", d1, false), -EEXIST);
+        assert_int_equal(storage_policy_name_get(s, "runtime", "a", &named), 0);
+        assert_string_equal(named, d1);
+        free(named);
+        assert_int_equal(storage_policy_name_get(s, "boot", "a", &named), -ENOENT);
+
+        assert_int_equal(storage_policy_list(s, &l, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(l[0].name, "a");
+        assert_int_equal(l[0].size, 2);
+        policy_entry_list_free(l, n);
+}
+
+static void test_policy_in_use(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("user");
+        char d[POLICY_DIGEST_HEX_SIZE];
+
+        assert_int_equal(storage_policy_put(s, "boot", (const uint8_t *) "{\"x\":1}", 7, d), 0);
+        assert_int_equal(storage_policy_name_set(s, "boot", "mb", d, false), 0);
+        n->boot_policy = strdup(d);
+        n->boot_policy_name = strdup("mb");
+        n->state = NODE_ENROLLED;
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_policy_name_delete(s, "boot", "mb"), -EBUSY);
+        assert_int_equal(storage_node_delete(s, "user"), 0);
+        assert_int_equal(storage_policy_name_delete(s, "boot", "mb"), 0);
+        assert_int_equal(storage_policy_name_delete(s, "boot", "mb"), -ENOENT);
+}
+
+static void test_events(void **state) {
+        Storage *s = *state;
+        uint64_t c;
+
+        assert_int_equal(storage_event_add(s, "n", "registered", NULL), 0);
+        assert_int_equal(storage_event_add(s, "n", "activated", "x"), 0);
+        assert_int_equal(storage_event_count(s, "n", &c), 0);
+        assert_int_equal(c, 2);
+}
+
+/* Reopening keeps rows and does not migrate twice; WAL mode is on. */
+static void test_reopen(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("durable"), *got = NULL;
+        sqlite3 *db;
+        sqlite3_stmt *st;
+
+        assert_int_equal(storage_node_put(s, n), 0);
+        storage_close(s);
+        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
+        *state = s;
+        assert_int_equal(storage_node_get(s, "durable", &got), 0);
+
+        assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *) sqlite3_column_text(st, 0), "wal");
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), (int) storage_sqlite_schema_version());
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
+/* A database from a newer program is refused rather than misread. */
+static void test_newer_schema(void **state) {
+        sqlite3 *db;
+        Storage *s2 = NULL;
+        char sql[64];
+
+        assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+        (void) snprintf(sql, sizeof sql, "PRAGMA user_version = %u", storage_sqlite_schema_version() + 1);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        assert_int_equal(storage_open_sqlite(db_path, &s2), -EPROTO);
+        assert_null(s2);
+}
+
+static void test_node_state_strings(void **state) {
+        for (int i = 0; i < _NODE_STATE_MAX; i++)
+                assert_int_equal(node_state_from_string(node_state_to_string((NodeState) i)), i);
+        assert_int_equal(node_state_from_string("BOGUS"), -EINVAL);
+        assert_int_equal(node_state_from_string(NULL), -EINVAL);
+        assert_null(node_state_to_string(_NODE_STATE_MAX));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_node_roundtrip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_node_update_and_list, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_policy_content_addressed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_policy_in_use, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+                cmocka_unit_test(test_node_state_strings),
+        };
+        char cmd[300];
+        int r;
+
+        log_set_max_level(LOG_CRIT);
+        assert_non_null(mkdtemp(dir));
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        (void) snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                r = 1;
+        return r;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attestctl-admin.h"
+#include "attestctl-policy.h"
+#include "json-util.h"
+#include "log.h"
+
+/* Policies stored in the verifier: KIND is tpm, boot or runtime. */
+
+static bool kind_is_valid(const char *kind) {
+        return strcmp(kind, "tpm") == 0 || strcmp(kind, "boot") == 0 || strcmp(kind, "runtime") == 0;
+}
+
+static int policy_path(const char *kind, const char *name, char **ret) {
+        if (!kind_is_valid(kind)) {
+                log_error("Unknown policy kind '%s' (tpm, boot or runtime).", kind);
+                return EXIT_UNUSABLE;
+        }
+        if (strchr(name, '/') || strchr(name, '?') || strchr(name, '%') || !*name) {
+                log_error("Invalid policy name '%s'.", name);
+                return EXIT_UNUSABLE;
+        }
+        if (asprintf(ret, "/admin/v1/policies/%s/%s", kind, name) < 0)
+                return log_oom(), EXIT_UNUSABLE;
+        return 0;
+}
+
+static bool wants_help(int argc, char *argv[]) {
+        return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+}
+
+int verb_policy_add(int argc, char *argv[]) {
+        _cleanup_free_ char *path = NULL, *content = NULL;
+        size_t size;
+        int r;
+
+        if (wants_help(argc, argv) || argc != 4) {
+                fprintf(argc == 4 ? stdout : stderr, "Usage: attestctl policy add KIND NAME FILE\n");
+                return wants_help(argc, argv) ? EXIT_PASS : EXIT_UNUSABLE;
+        }
+        r = policy_path(argv[1], argv[2], &path);
+        if (r != 0)
+                return r;
+        if (admin_read_policy(argv[3], &content, &size) < 0)
+                return EXIT_UNUSABLE;
+        r = admin_call("PUT", path, content, size, NULL);
+        if (r == EXIT_PASS)
+                printf("Stored %s policy '%s'.\n", argv[1], argv[2]);
+        return r;
+}
+
+int verb_policy_list(int argc, char *argv[]) {
+        _cleanup_json_ json_object *results = NULL;
+        json_object *l;
+        bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
+        int r;
+
+        if (argc > 2 || (argc == 2 && !json)) {
+                fprintf(stderr, "Usage: attestctl policy list [--json]\n");
+                return EXIT_UNUSABLE;
+        }
+        r = admin_call("GET", "/admin/v1/policies", NULL, 0, &results);
+        if (r != EXIT_PASS)
+                return r;
+        if (!json_object_object_get_ex(results, "policies", &l))
+                return log_error("Unexpected answer from the verifier."), EXIT_UNUSABLE;
+        if (json) {
+                admin_print_json(l);
+                return EXIT_PASS;
+        }
+        printf("%-8s %-24s %-12s %-6s %s\n", "KIND", "NAME", "SIZE", "NODES", "SHA256");
+        for (size_t i = 0; i < json_object_array_length(l); i++) {
+                json_object *p = json_object_array_get_idx(l, i), *k, *n, *s, *c, *d;
+                if (!json_object_object_get_ex(p, "kind", &k) || !json_object_object_get_ex(p, "name", &n) ||
+                    !json_object_object_get_ex(p, "size", &s) || !json_object_object_get_ex(p, "nodes", &c) ||
+                    !json_object_object_get_ex(p, "digest", &d))
+                        continue;
+                printf("%-8s %-24s %-12s %-6s %s\n", json_object_get_string(k), json_object_get_string(n),
+                       json_object_get_string(s), json_object_get_string(c), json_object_get_string(d));
+        }
+        return EXIT_PASS;
+}
+
+int verb_policy_show(int argc, char *argv[]) {
+        _cleanup_free_ char *path = NULL, *body = NULL;
+        int r;
+
+        if (argc != 3) {
+                fprintf(wants_help(argc, argv) ? stdout : stderr, "Usage: attestctl policy show KIND NAME\n");
+                return wants_help(argc, argv) ? EXIT_PASS : EXIT_UNUSABLE;
+        }
+        r = policy_path(argv[1], argv[2], &path);
+        if (r != 0)
+                return r;
+        r = admin_call_raw("GET", path, &body);
+        if (r != EXIT_PASS)
+                return r;
+        fputs(body, stdout);
+        if (*body && body[strlen(body) - 1] != '\n')
+                putchar('\n');
+        return EXIT_PASS;
+}
+
+int verb_policy_remove(int argc, char *argv[]) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (argc != 3) {
+                fprintf(wants_help(argc, argv) ? stdout : stderr, "Usage: attestctl policy remove KIND NAME\n");
+                return wants_help(argc, argv) ? EXIT_PASS : EXIT_UNUSABLE;
+        }
+        r = policy_path(argv[1], argv[2], &path);
+        if (r != 0)
+                return r;
+        r = admin_call("DELETE", path, NULL, 0, NULL);
+        if (r == EXIT_PASS)
+                printf("Removed %s policy '%s'.\n", argv[1], argv[2]);
+        return r;
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "attestctl.h"
+#include "attestctl-admin.h"
+#include "attestctl-nodes.h"
+#include "json-util.h"
+#include "log.h"
+#include "parse-util.h"
+#include "registration-request.h"
+
+static const char *str_of(json_object *o, const char *key) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+                return "-";
+        return json_object_get_string(v);
+}
+
+/* Only --json (and --help); returns the index of the first positional argument or < 0. */
+static int parse_json_flag(int argc, char *argv[], const char *usage, bool *json) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, 'j' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("Usage: %s\n", usage);
+                        return -EALREADY;
+                case 'j':
+                        *json = true;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return optind;
+}
+
+int verb_nodes(int argc, char *argv[]) {
+        _cleanup_json_ json_object *results = NULL;
+        json_object *nodes;
+        bool json = false;
+        int r;
+
+        r = parse_json_flag(argc, argv, "attestctl nodes [--json]", &json);
+        if (r < 0)
+                return r == -EALREADY ? EXIT_PASS : EXIT_UNUSABLE;
+        if (r != argc)
+                return log_error("'nodes' takes no arguments."), EXIT_UNUSABLE;
+        r = admin_call("GET", "/admin/v1/nodes", NULL, 0, &results);
+        if (r != EXIT_PASS)
+                return r;
+        if (!json_object_object_get_ex(results, "nodes", &nodes))
+                return log_error("Unexpected answer from the verifier."), EXIT_UNUSABLE;
+        if (json) {
+                admin_print_json(nodes);
+                return EXIT_PASS;
+        }
+        printf("%-36s %-11s %-8s %-8s %s\n", "NODE", "STATE", "VERDICT", "PASSED", "LAST ATTESTATION");
+        for (size_t i = 0; i < json_object_array_length(nodes); i++) {
+                json_object *n = json_object_array_get_idx(nodes, i);
+                printf("%-36s %-11s %-8s %-8s %s\n", str_of(n, "agent_id"), str_of(n, "state"), str_of(n, "verdict"),
+                       str_of(n, "attestations_passed"), str_of(n, "last_attestation"));
+        }
+        return EXIT_PASS;
+}
+
+static int node_path(const char *id, const char *suffix, char **ret) {
+        if (!agent_id_is_valid(id)) {
+                log_error("Invalid node id '%s'.", id);
+                return EXIT_UNUSABLE;
+        }
+        if (asprintf(ret, "/admin/v1/nodes/%s%s", id, suffix) < 0)
+                return log_oom(), EXIT_UNUSABLE;
+        return 0;
+}
+
+static void print_policy(const char *label, json_object *n, const char *key) {
+        json_object *p;
+        if (!json_object_object_get_ex(n, key, &p) || !json_object_is_type(p, json_type_object)) {
+                printf("%20s: -\n", label);
+                return;
+        }
+        printf("%20s: %s%s%s%s\n", label, str_of(p, "digest"), strcmp(str_of(p, "name"), "-") ? " (" : "",
+               strcmp(str_of(p, "name"), "-") ? str_of(p, "name") : "", strcmp(str_of(p, "name"), "-") ? ")" : "");
+}
+
+int verb_status(int argc, char *argv[]) {
+        _cleanup_json_ json_object *n = NULL;
+        _cleanup_free_ char *path = NULL;
+        static const char *const fields[][2] = {
+                { "Node", "agent_id" }, { "State", "state" }, { "Verdict", "verdict" },
+                { "Registered", "registered_at" }, { "Activated", "activated_at" }, { "Enrolled", "enrolled_at" },
+                { "Last attestation", "last_attestation" }, { "Passed", "attestations_passed" },
+                { "Attest count", "attest_count" }, { "Interval (s)", "interval" },
+                { "Failure actions", "failure_actions" }, { "Registrations", "regcount" },
+        };
+        bool json = false;
+        int r;
+
+        r = parse_json_flag(argc, argv, "attestctl status NODE [--json]", &json);
+        if (r < 0)
+                return r == -EALREADY ? EXIT_PASS : EXIT_UNUSABLE;
+        if (r != argc - 1)
+                return log_error("Usage: attestctl status NODE [--json]"), EXIT_UNUSABLE;
+        r = node_path(argv[r], "", &path);
+        if (r != 0)
+                return r;
+        r = admin_call("GET", path, NULL, 0, &n);
+        if (r != EXIT_PASS)
+                return r;
+        if (json) {
+                admin_print_json(n);
+                return EXIT_PASS;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                printf("%20s: %s\n", fields[i][0], str_of(n, fields[i][1]));
+        print_policy("TPM policy", n, "tpm_policy");
+        print_policy("Boot policy", n, "boot_policy");
+        print_policy("Runtime policy", n, "runtime_policy");
+        return EXIT_PASS;
+}
+
+/* FILE|NAME: an existing file or anything with a '/' is a file, else a stored name. */
+static int add_policy_arg(json_object *body, const char *kind, const char *arg, bool file_only) {
+        char key[40];
+        struct stat st;
+
+        if (file_only || strchr(arg, '/') || stat(arg, &st) == 0) {
+                _cleanup_free_ char *content = NULL;
+                size_t size;
+                if (admin_read_policy(arg, &content, &size) < 0)
+                        return -EINVAL;
+                (void) snprintf(key, sizeof key, "%s_policy", kind);
+                return json_add_string(body, key, content);
+        }
+        (void) snprintf(key, sizeof key, "%s_policy_name", kind);
+        return json_add_string(body, key, arg);
+}
+
+static int parse_enrol_args(int argc, char *argv[], json_object *body, const char **ret_id) {
+        enum { ARG_TPM = 0x100, ARG_BOOT, ARG_RUNTIME, ARG_COUNT, ARG_INTERVAL };
+        static const struct option options[] = {
+                { "help",           no_argument,       NULL, 'h'         },
+                { "tpm-policy",     required_argument, NULL, ARG_TPM     },
+                { "boot-policy",    required_argument, NULL, ARG_BOOT    },
+                { "runtime-policy", required_argument, NULL, ARG_RUNTIME },
+                { "attest-count",   required_argument, NULL, ARG_COUNT   },
+                { "interval",       required_argument, NULL, ARG_INTERVAL },
+                {}
+        };
+        uint64_t v;
+        int c, r = 0;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        printf("Usage: attestctl %s NODE [--tpm-policy FILE] [--boot-policy FILE|NAME]\n"
+                               "       [--runtime-policy FILE|NAME] [--attest-count N] [--interval SEC]\n", argv[0]);
+                        return -EALREADY;
+                case ARG_TPM:
+                        r = add_policy_arg(body, "tpm", optarg, true);
+                        break;
+                case ARG_BOOT:
+                        r = add_policy_arg(body, "boot", optarg, false);
+                        break;
+                case ARG_RUNTIME:
+                        r = add_policy_arg(body, "runtime", optarg, false);
+                        break;
+                case ARG_COUNT:
+                case ARG_INTERVAL:
+                        if (safe_atou64(optarg, &v) < 0 || (c == ARG_INTERVAL && v == 0))
+                                return log_error_errno(-EINVAL, "Invalid number '%s'.", optarg);
+                        r = json_add_int(body, c == ARG_COUNT ? "attest_count" : "interval", (int64_t) v);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (optind != argc - 1)
+                return log_error_errno(-EINVAL, "Usage: attestctl %s NODE [OPTIONS…]", argv[0]);
+        *ret_id = argv[optind];
+        return 0;
+}
+
+int verb_enrol(int argc, char *argv[]) {
+        _cleanup_json_ json_object *body = json_object_new_object(), *n = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *id = NULL, *text;
+        bool update = strcmp(argv[0], "update") == 0;
+        int r;
+
+        if (!body)
+                return log_oom(), EXIT_UNUSABLE;
+        r = parse_enrol_args(argc, argv, body, &id);
+        if (r < 0)
+                return r == -EALREADY ? EXIT_PASS : EXIT_UNUSABLE;
+        r = node_path(id, update ? "/update" : "/enrol", &path);
+        if (r != 0)
+                return r;
+        text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+        r = admin_call("POST", path, text, strlen(text), &n);
+        if (r != EXIT_PASS)
+                return r;
+        printf("Node %s is %s.\n", id, str_of(n, "state"));
+        return EXIT_PASS;
+}
+
+int verb_node_action(int argc, char *argv[]) {
+        _cleanup_free_ char *path = NULL;
+        const char *action = argv[0];
+        bool remove = strcmp(action, "remove") == 0;
+        int r;
+
+        if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+                printf("Usage: attestctl %s NODE\n", action);
+                return EXIT_PASS;
+        }
+        if (argc != 2)
+                return log_error("Usage: attestctl %s NODE", action), EXIT_UNUSABLE;
+        r = node_path(argv[1], remove ? "" : strcmp(action, "stop") == 0 ? "/stop" : "/reactivate", &path);
+        if (r != 0)
+                return r;
+        r = admin_call(remove ? "DELETE" : "POST", path, remove ? NULL : "{}", remove ? 0 : 2, NULL);
+        if (r == EXIT_PASS)
+                printf("Node %s %s.\n", argv[1], remove ? "removed" : strcmp(action, "stop") == 0 ? "stopped" : "reactivated");
+        return r;
+}

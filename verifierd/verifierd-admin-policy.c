@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "json-util.h"
+#include "log.h"
+#include "verifierd.h"
+#include "verifierd-policy.h"
+
+static bool is_method(Request *q, const char *method) {
+        return strcmp(q->http->method, method) == 0;
+}
+
+static void list_policies(Request *q) {
+        PolicyEntry *l = NULL;
+        size_t n = 0;
+        json_object *o = NULL, *a = NULL;
+
+        if (storage_policy_list(q->manager->storage, &l, &n) < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        o = json_object_new_object();
+        a = json_object_new_array();
+        if (!o || !a || json_object_object_add(o, "policies", a) < 0) {
+                json_object_put(a);
+                goto oom;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *p = json_object_new_object();
+                if (!p || json_object_array_add(a, p) < 0) {
+                        json_object_put(p);
+                        goto oom;
+                }
+                if (json_add_string(p, "kind", l[i].kind) < 0 || json_add_string(p, "name", l[i].name) < 0 ||
+                    json_add_string(p, "digest", l[i].digest) < 0 || json_add_int(p, "size", (int64_t) l[i].size) < 0 ||
+                    json_add_int(p, "nodes", (int64_t) l[i].n_nodes) < 0)
+                        goto oom;
+        }
+        policy_entry_list_free(l, n);
+        return reply_v2(q, 200, o);
+oom:
+        policy_entry_list_free(l, n);
+        json_object_put(o);
+        reply_error(q, 500, "oom", NULL, "Out of memory.");
+}
+
+/* Stores the content and names it; a name is never silently repointed. */
+int policy_add(Request *q, const char *kind, const char *name, const uint8_t *data, size_t size, bool replace) {
+        char digest[POLICY_DIGEST_HEX_SIZE];
+        int r;
+
+        if (q->http->body_too_large) {
+                reply_error(q, 413, "body_too_large", NULL, "Policy too large.");
+                return -E2BIG;
+        }
+        if (policy_validate(kind, data, size) < 0) {
+                reply_error(q, 400, "invalid_policy", NULL, "Not a valid %s policy.", kind);
+                return -EBADMSG;
+        }
+        r = storage_policy_put(q->manager->storage, kind, data, size, digest);
+        if (r >= 0)
+                r = storage_policy_name_set(q->manager->storage, kind, name, digest, replace);
+        if (r == -EEXIST) {
+                reply_error(q, 409, "exists", NULL, "A %s policy named '%s' exists.", kind, name);
+                return r;
+        }
+        if (r < 0) {
+                reply_error(q, 500, "storage", NULL, "Storage failure.");
+                return r;
+        }
+        log_info("Stored %s policy '%s' (sha256 %s).", kind, name, digest);
+        return 0;
+}
+
+static void show_policy(Request *q, const char *kind, const char *name) {
+        _cleanup_free_ char *digest = NULL;
+        _cleanup_free_ uint8_t *content = NULL;
+        size_t size;
+        int r;
+
+        r = storage_policy_name_get(q->manager->storage, kind, name, &digest);
+        if (r >= 0)
+                r = storage_policy_get(q->manager->storage, digest, NULL, &content, &size);
+        if (r == -ENOENT)
+                return reply_error(q, 404, "not_found", NULL, "No %s policy named '%s'.", kind, name);
+        if (r < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        (void) http_response_set(q->resp, 200, (char *) TAKE_PTR(content));
+}
+
+void policy_remove(Request *q, const char *kind, const char *name) {
+        int r = storage_policy_name_delete(q->manager->storage, kind, name);
+
+        if (r == -ENOENT)
+                return reply_error(q, 404, "not_found", NULL, "No %s policy named '%s'.", kind, name);
+        if (r == -EBUSY)
+                return reply_error(q, 409, "in_use", NULL, "The %s policy '%s' is used by nodes.", kind, name);
+        if (r < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        log_info("Removed %s policy '%s'.", kind, name);
+        reply_v2(q, 200, NULL);
+}
+
+/* GET policies; GET|PUT|DELETE policies/{kind}/{name} (PUT body: the policy itself). */
+bool route_policies(Request *q) {
+        const char *kind, *name;
+
+        if (q->n_seg == 1 && is_method(q, "GET"))
+                return list_policies(q), true;
+        if (q->n_seg != 3)
+                return false;
+        kind = q->seg[1];
+        name = q->seg[2];
+        if (!policy_kind_is_valid(kind) || !policy_name_is_valid(name)) {
+                reply_error(q, 400, "invalid_name", NULL, "Invalid policy kind or name.");
+                return true;
+        }
+        if (is_method(q, "GET"))
+                show_policy(q, kind, name);
+        else if (is_method(q, "PUT")) {
+                if (policy_add(q, kind, name, q->http->body, q->http->body_size, false) >= 0)
+                        reply_v2(q, 201, NULL);
+        } else if (is_method(q, "DELETE"))
+                policy_remove(q, kind, name);
+        else
+                reply_error(q, 405, "method_not_allowed", NULL, "Use GET, PUT or DELETE.");
+        return true;
+}

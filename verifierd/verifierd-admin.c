@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "json-util.h"
+#include "limits.h"
+#include "log.h"
+#include "registration-request.h"
+#include "verifierd.h"
+#include "verifierd-messages.h"
+#include "verifierd-policy.h"
+
+/* The hostattest admin API, /admin/v1/…, answered in the v2 envelope. */
+
+static bool is_method(Request *q, const char *method) {
+        return strcmp(q->http->method, method) == 0;
+}
+
+static void list_nodes(Request *q) {
+        Node **l = NULL;
+        size_t n = 0;
+        json_object *o, *a;
+
+        if (storage_node_list(q->manager->storage, &l, &n) < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        o = json_object_new_object();
+        a = json_object_new_array();
+        if (!o || !a || json_object_object_add(o, "nodes", a) < 0) {
+                json_object_put(a);
+                goto oom;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *j = node_to_json(l[i], false);
+                if (!j || json_object_array_add(a, j) < 0) {
+                        json_object_put(j);
+                        goto oom;
+                }
+        }
+        node_list_free(l, n);
+        return reply_v2(q, 200, o);
+oom:
+        node_list_free(l, n);
+        json_object_put(o);
+        reply_error(q, 500, "oom", NULL, "Out of memory.");
+}
+
+static int load_node(Request *q, const char *id, Node **ret) {
+        int r;
+
+        if (!agent_id_is_valid(id)) {
+                reply_error(q, 400, "invalid_agent_id", NULL, "Invalid node id.");
+                return -EINVAL;
+        }
+        r = storage_node_get(q->manager->storage, id, ret);
+        if (r == -ENOENT)
+                reply_error(q, 404, "not_found", NULL, "No node %s.", id);
+        else if (r < 0)
+                reply_error(q, 500, "storage", NULL, "Storage failure.");
+        return r;
+}
+
+static void save_node(Request *q, Node *n, const char *event, const char *message_id, const char *what) {
+        if (storage_node_put(q->manager->storage, n) < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        (void) storage_event_add(q->manager->storage, n->id, event, "admin");
+        log_struct(LOG_INFO, message_id, "Node %s %s by the administrator.", n->id, what);
+        reply_v2(q, 200, node_to_json(n, true));
+}
+
+/* One policy override of an enrol/update body: "<kind>_policy" is the content,
+ * "<kind>_policy_name" a stored policy's name. Returns 1 when one was given. */
+static int apply_policy(Request *q, json_object *body, const char *kind, char **digest, char **name) {
+        char key[32], key_name[40], d[POLICY_DIGEST_HEX_SIZE];
+        const char *content, *nm;
+        char *dd, *nn = NULL;
+        int r;
+
+        (void) snprintf(key, sizeof key, "%s_policy", kind);
+        (void) snprintf(key_name, sizeof key_name, "%s_policy_name", kind);
+        if (json_get_string(body, key, HTTP_ADMIN_BODY_MAX, &content) >= 0) {
+                r = policy_validate(kind, (const uint8_t *) content, strlen(content));
+                if (r < 0) {
+                        reply_error(q, 400, "invalid_policy", NULL, "The %s policy is not valid.", kind);
+                        return r;
+                }
+                r = storage_policy_put(q->manager->storage, kind, (const uint8_t *) content, strlen(content), d);
+                if (r < 0 || !(dd = strdup(d))) {
+                        reply_error(q, 500, "storage", NULL, "Storage failure.");
+                        return -EIO;
+                }
+        } else if (json_get_string(body, key_name, 64, &nm) >= 0) {
+                r = policy_name_is_valid(nm) ? storage_policy_name_get(q->manager->storage, kind, nm, &dd) : -EINVAL;
+                if (r < 0) {
+                        reply_error(q, 400, "unknown_policy", NULL, "No %s policy named '%s'.", kind, nm);
+                        return r;
+                }
+                nn = strdup(nm);
+                if (!nn) {
+                        free(dd);
+                        reply_error(q, 500, "oom", NULL, "Out of memory.");
+                        return -ENOMEM;
+                }
+        } else
+                return 0;
+        free(*digest);
+        *digest = dd;
+        if (name) {
+                free(*name);
+                *name = nn;
+        } else
+                free(nn);
+        return 1;
+}
+
+static int apply_overrides(Request *q, json_object *body, Node *n) {
+        uint64_t v;
+        int r;
+
+        if (apply_policy(q, body, "tpm", &n->tpm_policy, NULL) < 0 ||
+            apply_policy(q, body, "boot", &n->boot_policy, &n->boot_policy_name) < 0 ||
+            apply_policy(q, body, "runtime", &n->runtime_policy, &n->runtime_policy_name) < 0)
+                return -EINVAL;
+        r = json_get_uint64(body, "attest_count", &v);
+        if (r >= 0)
+                n->attest_count = v;
+        else if (r != -ENOENT)
+                goto bad;
+        r = json_get_uint64(body, "interval", &v);
+        if (r >= 0 && v > 0)
+                n->interval_sec = v;
+        else if (r != -ENOENT)
+                goto bad;
+        return 0;
+bad:
+        reply_error(q, 400, "invalid_field", NULL, "attest_count and interval must be positive integers.");
+        return -EINVAL;
+}
+
+static void enrol_or_update(Request *q, const char *id, bool update) {
+        _cleanup_(node_freep) Node *n = NULL;
+        _cleanup_json_ json_object *body = NULL;
+
+        if (load_node(q, id, &n) < 0 || request_json(q, &body) < 0)
+                return;
+        if (n->state == NODE_REGISTERED)
+                return reply_error(q, 409, "not_activated", NULL, "Node %s has not activated its credential yet.", id);
+        if (update && n->state == NODE_ACTIVATED)
+                return reply_error(q, 409, "not_enrolled", NULL, "Node %s is not enrolled; use enrol.", id);
+        if (!update && enrol_with_defaults(q->manager, n) < 0)
+                return reply_error(q, 500, "enrolment_failed", NULL, "The tenant.conf defaults cannot be applied.");
+        if (apply_overrides(q, body, n) < 0)
+                return;
+        save_node(q, n, update ? "updated" : "enrolled", update ? MESSAGE_NODE_STATE : MESSAGE_NODE_ENROLLED,
+                  update ? "updated" : "enrolled");
+}
+
+static void set_state(Request *q, const char *id, const char *action) {
+        _cleanup_(node_freep) Node *n = NULL;
+        bool stop = strcmp(action, "stop") == 0;
+
+        if (load_node(q, id, &n) < 0)
+                return;
+        if (stop && n->state != NODE_ENROLLED)
+                return reply_error(q, 409, "not_enrolled", NULL, "Node %s is %s, not ENROLLED.", id, node_state_to_string(n->state));
+        if (!stop && n->state != NODE_STOPPED && n->state != NODE_TERMINATED)
+                return reply_error(q, 409, "not_stopped", NULL, "Node %s is %s, not STOPPED or TERMINATED.", id,
+                                   node_state_to_string(n->state));
+        if (stop)
+                n->state = NODE_STOPPED;
+        else
+                node_mark_enrolled(n, n->attest_count, n->interval_sec);
+        save_node(q, n, stop ? "stopped" : "reactivated", MESSAGE_NODE_STATE, stop ? "stopped" : "reactivated");
+}
+
+void remove_node(Request *q, const char *id) {
+        int r;
+
+        if (!agent_id_is_valid(id))
+                return reply_error(q, 400, "invalid_agent_id", NULL, "Invalid node id.");
+        r = storage_node_delete(q->manager->storage, id);
+        if (r == -ENOENT)
+                return reply_error(q, 404, "not_found", NULL, "No node %s.", id);
+        if (r < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        (void) storage_event_add(q->manager->storage, id, "removed", "admin");
+        log_struct(LOG_INFO, MESSAGE_NODE_REMOVED, "Node %s removed by the administrator.", id);
+        reply_v2(q, 200, NULL);
+}
+
+static bool route_nodes(Request *q) {
+        const char *const *s = q->seg + 1;
+        size_t n = q->n_seg - 1;
+
+        if (n == 0 && is_method(q, "GET"))
+                return list_nodes(q), true;
+        if (n == 1 && is_method(q, "GET")) {
+                _cleanup_(node_freep) Node *node = NULL;
+                if (load_node(q, s[0], &node) >= 0)
+                        reply_v2(q, 200, node_to_json(node, true));
+                return true;
+        }
+        if (n == 1 && is_method(q, "DELETE"))
+                return remove_node(q, s[0]), true;
+        if (n == 2 && is_method(q, "POST")) {
+                if (strcmp(s[1], "enrol") == 0 || strcmp(s[1], "update") == 0)
+                        return enrol_or_update(q, s[0], strcmp(s[1], "update") == 0), true;
+                if (strcmp(s[1], "stop") == 0 || strcmp(s[1], "reactivate") == 0)
+                        return set_state(q, s[0], s[1]), true;
+        }
+        return false;
+}
+
+bool route_admin(Request *q) {
+        if (q->n_seg < 2 || strcmp(q->seg[0], "v1") != 0)
+                return false;
+        q->seg++;
+        q->n_seg--;
+        if (strcmp(q->seg[0], "nodes") == 0)
+                return route_nodes(q);
+        if (strcmp(q->seg[0], "policies") == 0)
+                return route_policies(q);
+        return false;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf-parser.h"
+#include "log.h"
+#include "verifierd-config.h"
+
+static const ConfigItem verifier_items[] = {
+        { "Server",    "listen",            config_parse_strv,   offsetof(VerifierConfig, listen)            },
+        { "Server",    "admin_socket",      config_parse_path,   offsetof(VerifierConfig, admin_socket)      },
+        { "Server",    "admin_group",       config_parse_string, offsetof(VerifierConfig, admin_group)       },
+        { "Server",    "state_directory",   config_parse_path,   offsetof(VerifierConfig, state_directory)   },
+        { "Server",    "tls_certificate",   config_parse_path,   offsetof(VerifierConfig, tls_certificate)   },
+        { "Server",    "tls_key",           config_parse_path,   offsetof(VerifierConfig, tls_key)           },
+        { "Server",    "tls_client_ca",     config_parse_path,   offsetof(VerifierConfig, tls_client_ca)     },
+        { "Server",    "verifier_url",      config_parse_string, offsetof(VerifierConfig, verifier_url)      },
+        { "Server",    "tenant_config",     config_parse_path,   offsetof(VerifierConfig, tenant_config)     },
+        { "Registrar", "ek_ca_directory",   config_parse_path,   offsetof(VerifierConfig, ek_ca_directory)   },
+        { "Registrar", "require_ek_cert",   config_parse_bool,   offsetof(VerifierConfig, require_ek_cert)   },
+        { "Registrar", "iak_ca_directory",  config_parse_path,   offsetof(VerifierConfig, iak_ca_directory)  },
+        { "Registrar", "require_iak",       config_parse_bool,   offsetof(VerifierConfig, require_iak)       },
+};
+
+static const ConfigItem tenant_items[] = {
+        { "Enrolment", "auto_enrol",        config_parse_bool,   offsetof(TenantConfig, auto_enrol)          },
+        { "Enrolment", "tpm_policy",        config_parse_string, offsetof(TenantConfig, tpm_policy)          },
+        { "Enrolment", "boot_policy",       config_parse_string, offsetof(TenantConfig, boot_policy)         },
+        { "Enrolment", "runtime_policy",    config_parse_string, offsetof(TenantConfig, runtime_policy)      },
+        { "Enrolment", "attest_count",      config_parse_uint64, offsetof(TenantConfig, attest_count)        },
+        { "Enrolment", "interval",          config_parse_sec,    offsetof(TenantConfig, interval_sec)        },
+        { "Enrolment", "failure_actions",   config_parse_strv,   offsetof(TenantConfig, failure_actions)     },
+};
+
+static int set_default(char **field, const char *value) {
+        if (*field)
+                return 0;
+        *field = strdup(value);
+        return *field ? 0 : -ENOMEM;
+}
+
+int verifier_config_load(const char *path, VerifierConfig *ret) {
+        VerifierConfig c = {};
+        int r;
+
+        r = config_parse_with_dropins(path, verifier_items, ELEMENTSOF(verifier_items), &c);
+        if (r >= 0)
+                r = set_default(&c.admin_socket, DEFAULT_ADMIN_SOCKET_PATH);
+        if (r >= 0)
+                r = set_default(&c.admin_group, DEFAULT_ADMIN_GROUP);
+        if (r >= 0)
+                r = set_default(&c.state_directory, LOCALSTATEDIR);
+        if (r >= 0)
+                r = set_default(&c.tenant_config, TENANT_CONFIG_FILE);
+        if (r < 0) {
+                verifier_config_done(&c);
+                return r;
+        }
+        if (!c.tls_certificate != !c.tls_key) {
+                verifier_config_done(&c);
+                return log_error_errno(-EINVAL, "%s: tls_certificate and tls_key must be set together.", path);
+        }
+        *ret = c;
+        return 0;
+}
+
+void verifier_config_done(VerifierConfig *c) {
+        strv_free(c->listen);
+        free(c->admin_socket);
+        free(c->admin_group);
+        free(c->state_directory);
+        free(c->tls_certificate);
+        free(c->tls_key);
+        free(c->tls_client_ca);
+        free(c->verifier_url);
+        free(c->tenant_config);
+        free(c->ek_ca_directory);
+        free(c->iak_ca_directory);
+        *c = (VerifierConfig) {};
+}
+
+int tenant_config_load(const char *path, TenantConfig *ret) {
+        TenantConfig c = { .interval_sec = DEFAULT_INTERVAL_SEC };
+        int r;
+
+        r = config_parse_with_dropins(path, tenant_items, ELEMENTSOF(tenant_items), &c);
+        if (r < 0) {
+                tenant_config_done(&c);
+                return r;
+        }
+        if (c.interval_sec == 0) {
+                tenant_config_done(&c);
+                return log_error_errno(-EINVAL, "%s: interval must be at least 1s.", path);
+        }
+        *ret = c;
+        return 0;
+}
+
+void tenant_config_done(TenantConfig *c) {
+        free(c->tpm_policy);
+        free(c->boot_policy);
+        free(c->runtime_policy);
+        strv_free(c->failure_actions);
+        *c = (TenantConfig) {};
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define VERIFIERD_CONFIG_FILE SYSCONFDIR "/verifierd.conf"
+#define TENANT_CONFIG_FILE SYSCONFDIR "/tenant.conf"
+#define DEFAULT_ADMIN_SOCKET_PATH "/run/hostattest/verifierd.sock"
+#define DEFAULT_ADMIN_GROUP "attest-admin"
+#define DEFAULT_INTERVAL_SEC 2
+
+/* verifierd.conf, parsed once at startup. */
+typedef struct VerifierConfig {
+        char **listen;             /* ADDR:PORT, used when not socket-activated */
+        char *admin_socket;
+        char *admin_group;
+        char *state_directory;
+        char *tls_certificate, *tls_key, *tls_client_ca;
+        char *verifier_url;        /* announced to nodes at activation */
+        char *tenant_config;
+        char *ek_ca_directory;
+        bool require_ek_cert;
+        char *iak_ca_directory;    /* trust anchors for IAK and IDevID certificates */
+        bool require_iak;
+} VerifierConfig;
+
+/* tenant.conf: the defaults a node is enrolled with. Policy settings name a
+ * file (absolute path) or a named policy stored in the verifier. */
+typedef struct TenantConfig {
+        bool auto_enrol;
+        char *tpm_policy;
+        char *boot_policy;
+        char *runtime_policy;
+        uint64_t attest_count;     /* 0 = unlimited */
+        uint64_t interval_sec;
+        char **failure_actions;
+} TenantConfig;
+
+int verifier_config_load(const char *path, VerifierConfig *ret);
+void verifier_config_done(VerifierConfig *c);
+int tenant_config_load(const char *path, TenantConfig *ret);
+void tenant_config_done(TenantConfig *c);

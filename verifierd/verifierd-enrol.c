@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf-parser.h"
+#include "fileio.h"
+#include "json-util.h"
+#include "limits.h"
+#include "log.h"
+#include "verifierd.h"
+#include "verifierd-policy.h"
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int resolve_policy(Manager *m, const char *kind, const char *spec, char **ret_digest, char **ret_name) {
+        char digest[POLICY_DIGEST_HEX_SIZE];
+        _cleanup_free_ uint8_t *buf = NULL;
+        _cleanup_free_ char *name = NULL;
+        char *d;
+        size_t size;
+        int r;
+
+        if (spec[0] != '/') {
+                if (!policy_name_is_valid(spec))
+                        return -EINVAL;
+                r = storage_policy_name_get(m->storage, kind, spec, &d);
+                if (r < 0)
+                        return r;
+                name = strdup(spec);
+                if (!name) {
+                        free(d);
+                        return -ENOMEM;
+                }
+                *ret_digest = d;
+                *ret_name = TAKE_PTR(name);
+                return 0;
+        }
+        r = read_full_file(spec, HTTP_ADMIN_BODY_MAX, &buf, &size);
+        if (r < 0)
+                return r;
+        r = policy_validate(kind, buf, size);
+        if (r < 0)
+                return r;
+        r = storage_policy_put(m->storage, kind, buf, size, digest);
+        if (r < 0)
+                return r;
+        d = strdup(digest);
+        if (!d)
+                return -ENOMEM;
+        *ret_digest = d;
+        *ret_name = NULL;
+        return 0;
+}
+
+static int set_policy(Manager *m, const char *kind, const char *spec, char **digest, char **name) {
+        _cleanup_free_ char *d = NULL, *nm = NULL;
+        int r;
+
+        if (spec) {
+                r = resolve_policy(m, kind, spec, &d, &nm);
+                if (r < 0)
+                        return log_error_errno(r, "Default %s policy '%s' cannot be used: %m", kind, spec);
+        }
+        free(*digest);
+        *digest = TAKE_PTR(d);
+        if (name) {
+                free(*name);
+                *name = TAKE_PTR(nm);
+        }
+        return 0;
+}
+
+static char *strv_join(char **l) {
+        size_t n = 1;
+        char *s;
+
+        for (char **i = l; i && *i; i++)
+                n += strlen(*i) + 1;
+        s = calloc(1, n);
+        if (!s)
+                return NULL;
+        for (char **i = l; i && *i; i++) {
+                if (i != l)
+                        strcat(s, " ");
+                strcat(s, *i);
+        }
+        return s;
+}
+
+int enrol_with_defaults(Manager *m, Node *n) {
+        TenantConfig *t = &m->tenant;
+        char *fa;
+        int r;
+
+        r = set_policy(m, "tpm", t->tpm_policy, &n->tpm_policy, NULL);
+        if (r >= 0)
+                r = set_policy(m, "boot", t->boot_policy, &n->boot_policy, &n->boot_policy_name);
+        if (r >= 0)
+                r = set_policy(m, "runtime", t->runtime_policy, &n->runtime_policy, &n->runtime_policy_name);
+        if (r < 0)
+                return r;
+        fa = strv_join(t->failure_actions);
+        if (!fa)
+                return -ENOMEM;
+        free(n->failure_actions);
+        n->failure_actions = fa;
+        node_mark_enrolled(n, t->attest_count, t->interval_sec);
+        return 0;
+}
+
+void node_mark_enrolled(Node *n, uint64_t attest_count, uint64_t interval_sec) {
+        n->attest_count = attest_count;
+        n->interval_sec = interval_sec;
+        n->state = NODE_ENROLLED;
+        n->enrolled_usec = now_usec();
+        n->attestations_passed = 0;
+        free(n->verdict);
+        n->verdict = strdup("PENDING");
+}
+
+static int add_usec(json_object *o, const char *key, uint64_t usec) {
+        char ts[64];
+
+        if (usec == 0)
+                return json_add_string(o, key, NULL);
+        if (format_timestamp_iso(usec, ts, sizeof ts) < 0)
+                return -EINVAL;
+        return json_add_string(o, key, ts);
+}
+
+static int add_policy(json_object *o, const char *key, const char *digest, const char *name) {
+        json_object *p;
+
+        if (!digest)
+                return json_add_string(o, key, NULL);
+        p = json_object_new_object();
+        if (!p || json_object_object_add(o, key, p) < 0) {
+                json_object_put(p);
+                return -ENOMEM;
+        }
+        if (json_add_string(p, "digest", digest) < 0 || json_add_string(p, "name", name) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+json_object *node_to_json(const Node *n, bool detail) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        int r = 0;
+
+        if (!o)
+                return NULL;
+        r = r ?: json_add_string(o, "agent_id", n->id);
+        r = r ?: json_add_string(o, "state", node_state_to_string(n->state));
+        r = r ?: json_add_string(o, "verdict", n->verdict);
+        r = r ?: add_usec(o, "registered_at", n->registered_usec);
+        r = r ?: add_usec(o, "activated_at", n->activated_usec);
+        r = r ?: add_usec(o, "enrolled_at", n->enrolled_usec);
+        r = r ?: add_usec(o, "last_attestation", n->last_attestation_usec);
+        r = r ?: json_add_int(o, "attest_count", (int64_t) n->attest_count);
+        r = r ?: json_add_int(o, "interval", (int64_t) n->interval_sec);
+        r = r ?: json_add_int(o, "attestations_passed", (int64_t) n->attestations_passed);
+        if (detail) {
+                r = r ?: add_policy(o, "tpm_policy", n->tpm_policy, NULL);
+                r = r ?: add_policy(o, "boot_policy", n->boot_policy, n->boot_policy_name);
+                r = r ?: add_policy(o, "runtime_policy", n->runtime_policy, n->runtime_policy_name);
+                r = r ?: json_add_string(o, "failure_actions", n->failure_actions);
+                r = r ?: json_add_int(o, "regcount", n->regcount);
+                r = r ?: json_add_bool(o, "ek_certificate", n->ekcert.data != NULL);
+                r = r ?: json_add_bool(o, "iak", n->iak_tpm.data != NULL);
+                r = r ?: json_add_string(o, "ip", n->ip);
+                r = r ?: json_add_int(o, "port", n->port);
+        }
+        return r < 0 ? NULL : TAKE_PTR(o);
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json-util.h"
+#include "limits.h"
+#include "log.h"
+#include "parse-util.h"
+#include "verifierd.h"
+#include "verifierd-messages.h"
+
+#define PATH_SEGMENTS_MAX 8
+#define PATH_MAX_LEN 1024
+
+static const char *const supported_versions[] = { "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.0" };
+#define CURRENT_VERSION "2.6"
+
+void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata);
+
+static const char *status_title(unsigned status) {
+        switch (status) {
+        case 200: return "OK";
+        case 201: return "Created";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 409: return "Conflict";
+        case 413: return "Payload Too Large";
+        case 422: return "Unprocessable Entity";
+        case 500: return "Internal Server Error";
+        case 503: return "Service Unavailable";
+        default:  return "Error";
+        }
+}
+
+void reply_error(Request *q, unsigned status, const char *code, const char *pointer, const char *fmt, ...) {
+        char detail[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+
+        if (q->major == 3) {
+                q->resp->content_type = "application/vnd.api+json";
+                (void) http_response_set(q->resp, status, json_v3_error(status, code, status_title(status), detail, pointer));
+        } else
+                (void) http_response_set(q->resp, status, json_v2_envelope(status, detail, NULL));
+}
+
+void reply_v2(Request *q, unsigned status, json_object *results) {
+        (void) http_response_set(q->resp, status, json_v2_envelope(status, "Success", results));
+}
+
+void reply_v3(Request *q, unsigned status, const char *type, const char *id, json_object *attributes) {
+        q->resp->content_type = "application/vnd.api+json";
+        (void) http_response_set(q->resp, status, json_v3_document(type, id, attributes, NULL));
+}
+
+int request_json(Request *q, json_object **ret) {
+        int r;
+
+        if (q->http->body_too_large) {
+                reply_error(q, 413, "body_too_large", NULL, "Request body too large.");
+                return -E2BIG;
+        }
+        r = json_parse_object((const char *) q->http->body, q->http->body_size, ret);
+        if (r < 0) {
+                reply_error(q, 400, "invalid_json", NULL, "Request body is not a JSON object%s.",
+                            r == -E2BIG ? " (nested too deeply)" : "");
+                return r;
+        }
+        return 0;
+}
+
+static void reply_version(Request *q) {
+        json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+        if (!o || !a) {
+                json_object_put(o);
+                json_object_put(a);
+                reply_error(q, 500, "oom", NULL, "Out of memory.");
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(supported_versions); i++)
+                (void) json_object_array_add(a, json_object_new_string(supported_versions[i]));
+        (void) json_add_string(o, "current_version", CURRENT_VERSION);
+        (void) json_object_object_add(o, "supported_versions", a);
+        reply_v2(q, 200, o);
+}
+
+/* "v2", "v2.3", "v3.0" → major, minor; a bare major means its newest minor. */
+static int parse_version(const char *s, unsigned *ret_major, unsigned *ret_minor) {
+        char buf[8];
+        const char *best = NULL;
+
+        if (s[0] != 'v' || strlen(s) >= sizeof buf)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(supported_versions); i++) {
+                const char *v = supported_versions[i];
+                if (strcmp(s + 1, v) == 0 || (strchr(s + 1, '.') == NULL && strncmp(s + 1, v, strlen(s + 1)) == 0 &&
+                                              v[strlen(s + 1)] == '.'))
+                        best = v;
+        }
+        if (!best)
+                return -ENOENT;
+        *ret_major = (unsigned) (best[0] - '0');
+        *ret_minor = (unsigned) (best[2] - '0');
+        return 0;
+}
+
+static bool peer_is_admin(Manager *m, const HttpRequest *h) {
+        if (!h->have_peer)
+                return false;
+        if (h->peer_uid == 0)
+                return true;
+        if (!m->have_admin_gid)
+                return false;
+        if (h->peer_gid == m->admin_gid)
+                return true;
+        for (size_t i = 0; i < h->n_peer_groups; i++)
+                if (h->peer_groups[i] == m->admin_gid)
+                        return true;
+        return false;
+}
+
+static size_t split_path(char *path, const char **seg, size_t max) {
+        size_t n = 0;
+        char *save = NULL;
+
+        for (char *p = strtok_r(path, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+                if (n >= max)
+                        return SIZE_MAX;
+                seg[n++] = p;
+        }
+        return n;
+}
+
+static void dispatch(Request *q, const char **seg, size_t n) {
+        /* The Unix socket is for administrators only, whatever the path. */
+        if (q->http->listener_kind == LISTENER_UNIX && !q->admin) {
+                q->major = 2;
+                goto refused;
+        }
+        if (n == 1 && strcmp(seg[0], "version") == 0) {
+                if (strcmp(q->http->method, "GET") != 0)
+                        return reply_error(q, 405, "method_not_allowed", NULL, "Use GET.");
+                return reply_version(q);
+        }
+        if (n >= 1 && strcmp(seg[0], "admin") == 0) {
+                q->seg = seg + 1;
+                q->n_seg = n - 1;
+                if (!q->admin)
+                        goto refused;
+                if (!route_admin(q))
+                        reply_error(q, 404, "not_found", NULL, "No such admin resource.");
+                return;
+        }
+        if (n == 0 || parse_version(seg[0], &q->major, &q->minor) < 0) {
+                q->major = 2;
+                return reply_error(q, 404, "not_found", NULL, "Unknown path or API version.");
+        }
+        q->seg = seg + 1;
+        q->n_seg = n - 1;
+        if (route_registrar(q))
+                return;
+        if (q->admin && route_keylime_admin(q))
+                return;
+        if (!q->admin && q->major == 2 && q->n_seg >= 1 &&
+            (strcmp(q->seg[0], "allowlists") == 0 || strcmp(q->seg[0], "mbpolicies") == 0 ||
+             (strcmp(q->seg[0], "agents") == 0 && strcmp(q->http->method, "POST") != 0 &&
+              strcmp(q->http->method, "PUT") != 0)))
+                goto refused;
+        return reply_error(q, 404, "not_found", NULL, "No such resource.");
+
+refused:
+        log_struct(LOG_WARNING, MESSAGE_ADMIN_REFUSED, "Refused admin request %s %s from %s (uid %u).",
+                   q->http->method, q->http->path, q->http->have_peer ? "local peer" : q->http->remote_addr,
+                   q->http->have_peer ? (unsigned) q->http->peer_uid : 0u);
+        reply_error(q, 403, "forbidden", NULL, "Admin access requires root, group %s or a client certificate.",
+                    q->manager->config.admin_group);
+}
+
+void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata) {
+        Manager *m = userdata;
+        char path[PATH_MAX_LEN];
+        const char *seg[PATH_SEGMENTS_MAX];
+        size_t n;
+        Request q = {
+                .manager = m,
+                .http = req,
+                .resp = resp,
+                .admin = (req->listener_kind == LISTENER_UNIX && peer_is_admin(m, req)) ||
+                         (req->listener_kind == LISTENER_TCP && req->client_cert_verified),
+        };
+
+        if (strlen(req->path) >= sizeof path) {
+                q.major = 2;
+                return reply_error(&q, 414, "uri_too_long", NULL, "Path too long.");
+        }
+        strcpy(path, req->path);
+        n = split_path(path, seg, ELEMENTSOF(seg));
+        if (n == SIZE_MAX) {
+                q.major = 2;
+                return reply_error(&q, 404, "not_found", NULL, "No such resource.");
+        }
+        dispatch(&q, seg, n);
+        log_debug("%s %s → %u", req->method, req->path, resp->status);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-c/json.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "http-server.h"
+#include "storage.h"
+#include "verifierd-config.h"
+
+enum {
+        LISTENER_TCP,    /* nodes; admin callers with a verified client certificate */
+        LISTENER_UNIX,   /* admin callers allowed by peer credentials */
+};
+
+typedef struct Manager {
+        sd_event *event;
+        VerifierConfig config;
+        TenantConfig tenant;
+        char *tenant_path;
+        Storage *storage;
+        HttpServer *server;
+        X509_STORE *ek_store;      /* NULL: no EK CA directory configured */
+        X509_STORE *iak_store;
+        gid_t admin_gid;
+        bool have_admin_gid;
+        bool stopping;
+        sd_event_source *drain_timer;
+        uint64_t drain_deadline;
+} Manager;
+
+/* One request being answered. */
+typedef struct Request {
+        Manager *manager;
+        const HttpRequest *http;
+        HttpResponse *resp;
+        unsigned major, minor;    /* API version from the path; 0.0 for unversioned routes */
+        bool admin;               /* the caller may use the admin API */
+        const char *const *seg;   /* path segments after the version */
+        size_t n_seg;
+} Request;
+
+/* Answers with an error in the envelope of the request's API (v2, v3 JSON:API or
+ * admin); pointer is the JSON:API source pointer of the faulty member or NULL. */
+void reply_error(Request *q, unsigned status, const char *code, const char *pointer, const char *fmt, ...)
+        _printf_(5, 6);
+/* Answers 200/201 with a v2 envelope around results (reference taken). */
+void reply_v2(Request *q, unsigned status, json_object *results);
+/* Answers a v3 JSON:API document (references taken). */
+void reply_v3(Request *q, unsigned status, const char *type, const char *id, json_object *attributes);
+/* Parses the body as a JSON object; answers 400/413 itself and returns < 0 on failure. */
+int request_json(Request *q, json_object **ret);
+
+/* Routes by API area; each returns false when no route matched. */
+bool route_registrar(Request *q);
+bool route_admin(Request *q);
+bool route_keylime_admin(Request *q);
+
+/* Enrols the node with the tenant.conf defaults (ENROLLED); stores nothing. */
+int enrol_with_defaults(Manager *m, Node *n);
+/* Turns a policy given as an absolute file path or a stored name into a content
+ * digest (stored when read from a file). ret_name gets the name, or NULL for a file. */
+int resolve_policy(Manager *m, const char *kind, const char *spec, char **ret_digest, char **ret_name);
+
+/* Node JSON as shown by the admin API and attestctl. */
+json_object *node_to_json(const Node *n, bool detail);
+
+/* Loads all certificates of a directory (PEM or DER) as trust anchors. */
+int trust_store_load(const char *dir, X509_STORE **ret);
+/* Checks a DER certificate against store and that its key equals pkey. -EBADMSG when it
+ * does not parse, -EPERM when untrusted, -EKEYREJECTED on a key mismatch. */
+int certificate_check(X509_STORE *store, const uint8_t *der, size_t size, EVP_PKEY *pkey, char **ret_reason);
+
+/* Admin API pieces shared with the Keylime v2 admin subset. */
+bool route_policies(Request *q);
+int policy_add(Request *q, const char *kind, const char *name, const uint8_t *data, size_t size, bool replace);
+void policy_remove(Request *q, const char *kind, const char *name);
+void remove_node(Request *q, const char *id);
