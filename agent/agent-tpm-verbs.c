@@ -38,7 +38,7 @@ static int prepare_out_dir(const char *dir) {
 
 /* "sha256:0,1,2" → bank and bit mask. */
 static int parse_pcr_spec(const char *s, uint16_t *ret_hash, uint32_t *ret_mask) {
-        _cleanup_free_ char *copy = strdup(s), *bank = NULL;
+        _cleanup_free_ char *copy = strdup(s);
         const HashAlg *alg;
         char *list, *tok, *save = NULL;
         uint32_t mask = 0;

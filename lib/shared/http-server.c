@@ -230,7 +230,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
         }
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+_printf_(2, 0) static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
         char buf[512];
         (void) vsnprintf(buf, sizeof buf, fmt, ap);
         buf[strcspn(buf, "\n")] = 0;
