@@ -31,10 +31,9 @@ int certify_verify(const CertifyVerifyParams *p,
 
         if (v != ATTEST_VALID)
                 ;
-        else if (a.extra_data_size != p->extra_data_size ||
-                 memcmp(a.extra_data, p->extra_data, p->extra_data_size) != 0)
+        else if (!attest_bytes_equal(a.extra_data, a.extra_data_size, p->extra_data, p->extra_data_size))
                 v = ATTEST_NONCE_MISMATCH;
-        else if (a.certify.name_size != p->name_size || memcmp(a.certify.name, p->name, p->name_size) != 0)
+        else if (!attest_bytes_equal(a.certify.name, a.certify.name_size, p->name, p->name_size))
                 v = ATTEST_NAME_MISMATCH;
 
         if (v == ATTEST_VALID && ret_attest)

@@ -25,7 +25,7 @@ int quote_verify_parsed(const QuoteVerifyParams *p, EVP_MD_CTX *ctx,
                 return r;
         if (v != ATTEST_VALID)
                 ;
-        else if (a->extra_data_size != p->nonce_size || memcmp(a->extra_data, p->nonce, p->nonce_size) != 0)
+        else if (!attest_bytes_equal(a->extra_data, a->extra_data_size, p->nonce, p->nonce_size))
                 v = ATTEST_NONCE_MISMATCH;
         else if (!pcr_selection_equal(&a->quote.pcr_select, &pcrs->selection))
                 v = ATTEST_PCR_SELECTION_MISMATCH;

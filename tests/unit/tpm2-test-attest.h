@@ -32,7 +32,8 @@ static inline void tb_be64(TestBuf *b, uint64_t v) {
 }
 static inline void tb_bytes(TestBuf *b, const void *p, size_t n) {
         assert_true(n <= sizeof(b->data) - b->size);
-        memcpy(b->data + b->size, p, n);
+        if (n > 0)
+                memcpy(b->data + b->size, p, n);
         b->size += n;
 }
 static inline void tb_tpm2b(TestBuf *b, const void *p, size_t n) {
