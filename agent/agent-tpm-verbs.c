@@ -125,12 +125,17 @@ int verb_identity(int argc, char *argv[]) {
         return EXIT_OK;
 }
 
-static int write_evidence(const char *dir, const TpmEvidence *e) {
+/* The evidence of one operation (r, e), written to dir as the verb's result. */
+static int finish_evidence(int r, const char *what, const char *dir, const TpmEvidence *e) {
+        if (r < 0) {
+                log_error_errno(r, "Failed to %s: %m", what);
+                return EXIT_FAILED;
+        }
         if (write_out(dir, "attest.bin", e->attest, e->attest_size) < 0 ||
             write_out(dir, "signature.bin", e->signature, e->signature_size) < 0 ||
             (e->pcr_blob && write_out(dir, "pcrs.bin", e->pcr_blob, e->pcr_blob_size) < 0))
-                return -EIO;
-        return 0;
+                return EXIT_FAILED;
+        return EXIT_OK;
 }
 
 int verb_quote(int argc, char *argv[]) {
@@ -184,11 +189,7 @@ int verb_quote(int argc, char *argv[]) {
         if (agent_identity_open(&arg_config, &id) < 0)
                 return EXIT_FAILED;
         r = tpm_quote(id.tpm, &id.ak, pcr_hash, mask, sig_hash, nonce, nonce_size, &e);
-        if (r < 0) {
-                log_error_errno(r, "Failed to quote: %m");
-                return EXIT_FAILED;
-        }
-        return write_evidence(out_dir, &e) < 0 ? EXIT_FAILED : EXIT_OK;
+        return finish_evidence(r, "quote", out_dir, &e);
 }
 
 int verb_certify(int argc, char *argv[]) {
@@ -222,11 +223,7 @@ int verb_certify(int argc, char *argv[]) {
         if (agent_identity_open(&arg_config, &id) < 0)
                 return EXIT_FAILED;
         r = tpm_certify_ak(id.tpm, &id.ak, challenge, challenge_size, &e);
-        if (r < 0) {
-                log_error_errno(r, "Failed to certify the AK: %m");
-                return EXIT_FAILED;
-        }
-        return write_evidence(out_dir, &e) < 0 ? EXIT_FAILED : EXIT_OK;
+        return finish_evidence(r, "certify the AK", out_dir, &e);
 }
 
 int verb_activate_credential(int argc, char *argv[]) {

@@ -81,8 +81,11 @@ static int state_path(const char *dir, const char *file, char **ret) {
         return asprintf(ret, "%s/%s", dir, file) < 0 ? -ENOMEM : 0;
 }
 
-/* Reads a file holding exactly one marshalled TPM2B_PUBLIC / TPM2B_PRIVATE. */
-static int read_public(const char *path, TPM2B_PUBLIC *ret) {
+/* Reads a file holding exactly one marshalled TPM2B (public area or wrapped
+ * private part); the buffer is wiped either way. */
+typedef TSS2_RC (*UnmarshalFunc)(const uint8_t *buf, size_t size, size_t *offset, void *ret);
+
+static int read_tpm2b(const char *path, UnmarshalFunc unmarshal, void *ret, size_t ret_size) {
         _cleanup_free_ uint8_t *buf = NULL;
         size_t size, off = 0;
         int r;
@@ -90,24 +93,18 @@ static int read_public(const char *path, TPM2B_PUBLIC *ret) {
         r = read_full_file(path, AK_FILE_SIZE_MAX, &buf, &size);
         if (r < 0)
                 return r;
-        memset(ret, 0, sizeof(*ret));
-        if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, size, &off, ret) != TSS2_RC_SUCCESS || off != size)
-                return -EBADMSG;
-        return 0;
-}
-
-static int read_private(const char *path, TPM2B_PRIVATE *ret) {
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t size, off = 0;
-        int r;
-
-        r = read_full_file(path, AK_FILE_SIZE_MAX, &buf, &size);
-        if (r < 0)
-                return r;
-        memset(ret, 0, sizeof(*ret));
-        r = Tss2_MU_TPM2B_PRIVATE_Unmarshal(buf, size, &off, ret) != TSS2_RC_SUCCESS || off != size ? -EBADMSG : 0;
+        memset(ret, 0, ret_size);
+        r = unmarshal(buf, size, &off, ret) != TSS2_RC_SUCCESS || off != size ? -EBADMSG : 0;
         erase_memory(buf, size);
         return r;
+}
+
+static TSS2_RC unmarshal_public(const uint8_t *buf, size_t size, size_t *offset, void *ret) {
+        return Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, size, offset, ret);
+}
+
+static TSS2_RC unmarshal_private(const uint8_t *buf, size_t size, size_t *offset, void *ret) {
+        return Tss2_MU_TPM2B_PRIVATE_Unmarshal(buf, size, offset, ret);
 }
 
 static int write_blobs(const char *dir, const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *priv,
@@ -180,13 +177,13 @@ static int ak_load(Tpm *t, const TpmEk *ek, const char *dir, TpmAk *ret) {
         if (state_path(dir, "ak.pub", &p_pub) < 0 || state_path(dir, "ak.priv", &p_priv) < 0)
                 return -ENOMEM;
 
-        r = read_public(p_pub, &pub);
+        r = read_tpm2b(p_pub, unmarshal_public, &pub, sizeof(pub));
         if (r < 0)
                 return r;
         r = check_ek_name(dir, &ek->name);
         if (r < 0)
                 return r;
-        r = read_private(p_priv, &priv);
+        r = read_tpm2b(p_priv, unmarshal_private, &priv, sizeof(priv));
         if (r < 0)
                 return r;
 

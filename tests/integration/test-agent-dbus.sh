@@ -10,19 +10,17 @@ set -euo pipefail
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
+. "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 require_tool busctl dbus-daemon dbus-send setpriv python3 tpm2_makecredential
 policy=$ATTEST_SOURCE_ROOT/units/org.hostattest.Agent1.conf
 swtpm_start
 
 work=$(mktemp -d)
 chmod 755 "$work"
-agent_pid= reg_pid=
-stop_pid() {
-        if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi
-}
+agent_pid= REG_PID=
 cleanup() {
         stop_pid "$agent_pid"
-        stop_pid "$reg_pid"
+        stop_pid "$REG_PID"
         dbus_stop
         swtpm_stop
         rm -rf "$work"
@@ -111,10 +109,8 @@ stop_pid "$agent_pid"; agent_pid=
 
 # With a registrar: State and VerifierURL follow the activation.
 make_test_ca "$work"
-python3 "$ATTEST_INTEGRATION_DIR/fake-registrar.py" server.pem server.key port events https://v2.example:8881 &
-reg_pid=$!
-for _ in $(seq 100); do [ -f port ] && break; sleep 0.05; done
-start_agent --registrar "https://127.0.0.1:$(cat port)" --ca ca.pem
+start_fake_registrar "$work" https://v2.example:8881 || fail "registrar did not start"
+start_agent --registrar "$REG_URL" --ca ca.pem
 [ "$(prop State | json 'd["data"]')" = registered ] || fail "State after registration"
 [ "$(prop VerifierURL | json 'd["data"]')" = https://v2.example:8881 ] || fail "VerifierURL from the activation"
 grep -qx 'PUT test-node ok' events || fail "activation not seen by the registrar"
@@ -122,15 +118,12 @@ stop_pid "$agent_pid"; agent_pid=
 
 # The registrar away at start: unregistered, then registered once it is back,
 # without intervention.
-stop_pid "$reg_pid"; reg_pid=
-rm -f port
+stop_pid "$REG_PID"; REG_PID=
 rm -rf st
 late_port=$(free_port_pair)
 start_agent --registrar "https://127.0.0.1:$late_port" --ca ca.pem
 [ "$(prop State | json 'd["data"]')" = unregistered ] || fail "State with the registrar away"
-FAKE_REGISTRAR_PORT=$late_port python3 "$ATTEST_INTEGRATION_DIR/fake-registrar.py" \
-        server.pem server.key port events https://late.example:8881 &
-reg_pid=$!
+FAKE_REGISTRAR_PORT=$late_port start_fake_registrar "$work" https://late.example:8881 || fail "registrar did not start"
 for _ in $(seq 200); do
         [ "$(prop State | json 'd["data"]')" = registered ] && break
         sleep 0.1

@@ -8,13 +8,14 @@ set -euo pipefail
 
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
+. "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 require_tool tpm2_makecredential openssl python3
 swtpm_start
 
 work=$(mktemp -d)
-reg_pid=
+REG_PID=
 cleanup() {
-        if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null || true; wait "$reg_pid" 2>/dev/null || true; fi
+        stop_pid "$REG_PID"
         swtpm_stop
         rm -rf "$work"
 }
@@ -23,13 +24,8 @@ cd "$work"
 fail() { echo "FAIL: $*" >&2; [ -f events ] && cat events >&2; exit 1; }
 
 make_test_ca "$work"
-python3 "$ATTEST_INTEGRATION_DIR/fake-registrar.py" server.pem server.key port events \
-        https://verifier.example:8881 &
-reg_pid=$!
-for _ in $(seq 100); do [ -f port ] && break; sleep 0.05; done
-[ -f port ] || fail "registrar did not start"
-url="https://127.0.0.1:$(cat port)"
-touch events
+start_fake_registrar "$work" https://verifier.example:8881 || fail "registrar did not start"
+url=$REG_URL
 
 agent() { "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir st --agent-id node-1 "$@"; }
 

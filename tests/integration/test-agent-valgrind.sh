@@ -8,17 +8,15 @@ set -euo pipefail
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
+. "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 require_tool valgrind tpm2_makecredential busctl dbus-daemon python3 openssl xxd
 swtpm_start
 
 work=$(mktemp -d)
-agent_pid= reg_pid=
-stop_pid() {
-        if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi
-}
+agent_pid= REG_PID=
 cleanup() {
         stop_pid "$agent_pid"
-        stop_pid "$reg_pid"
+        stop_pid "$REG_PID"
         dbus_stop
         swtpm_stop
         rm -rf "$work"
@@ -64,15 +62,13 @@ rc=0; vg junk.vg activate-credential junk >/dev/null 2>&1 || rc=$?
 
 # The service: registration over HTTPS, then D-Bus calls, then SIGTERM.
 make_test_ca "$work"
-python3 "$ATTEST_INTEGRATION_DIR/fake-registrar.py" server.pem server.key port events https://v.example:1 &
-reg_pid=$!
-for _ in $(seq 100); do [ -f port ] && break; sleep 0.05; done
+start_fake_registrar "$work" https://v.example:1 || fail "registrar did not start"
 dbus_start "$work/bus" "$ATTEST_SOURCE_ROOT/units/org.hostattest.Agent1.conf"
 # exec: the background job must be valgrind itself, so that SIGTERM reaches it.
 (exec valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
         --show-leak-kinds=definite --log-file=run.vg \
         "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id vg-node \
-        --registrar "https://127.0.0.1:$(cat port)" --ca ca.pem run) >run.log 2>&1 &
+        --registrar "$REG_URL" --ca ca.pem run) >run.log 2>&1 &
 agent_pid=$!
 dbus_wait_name org.hostattest.Agent1 || { cat run.log run.vg >&2; fail "the agent did not come up"; }
 busctl --system --json=short call org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 GetStatus >/dev/null

@@ -8,6 +8,7 @@ set -euo pipefail
 
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
+. "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 require_tool systemd-socket-activate curl openssl python3
 : "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${ATTEST_AGENT:?}"
 swtpm_start
@@ -16,7 +17,7 @@ work=$(mktemp -d)
 chmod 755 "$work"
 verifierd_pid=
 cleanup() {
-        if [ -n "$verifierd_pid" ]; then kill "$verifierd_pid" 2>/dev/null || true; wait "$verifierd_pid" 2>/dev/null || true; fi
+        stop_pid "$verifierd_pid"
         swtpm_stop
         rm -rf "$work"
 }
