@@ -27,3 +27,24 @@ start_fake_registrar() {
         [ -f "$d/port" ] || { echo "the test registrar did not start" >&2; return 1; }
         REG_URL="https://127.0.0.1:$(cat "$d/port")"
 }
+
+# agent_test_setup: a world-readable work directory as $work and the current
+# directory, and an exit trap that stops $agent_pid, $REG_PID, $verifierd_pid,
+# the private bus and swtpm, then removes $work.
+agent_test_setup() {
+        work=$(mktemp -d)
+        chmod 755 "$work"
+        agent_pid= REG_PID= verifierd_pid=
+        trap agent_test_cleanup EXIT
+        cd "$work"
+}
+
+agent_test_cleanup() {
+        stop_pid "$agent_pid"
+        stop_pid "$REG_PID"
+        stop_pid "$verifierd_pid"
+        if declare -F dbus_stop >/dev/null; then dbus_stop; fi
+        swtpm_stop
+        cd /
+        rm -rf "$work"
+}

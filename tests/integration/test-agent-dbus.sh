@@ -15,18 +15,7 @@ require_tool busctl dbus-daemon dbus-send setpriv python3 tpm2_makecredential
 policy=$ATTEST_SOURCE_ROOT/units/org.hostattest.Agent1.conf
 swtpm_start
 
-work=$(mktemp -d)
-chmod 755 "$work"
-agent_pid= REG_PID=
-cleanup() {
-        stop_pid "$agent_pid"
-        stop_pid "$REG_PID"
-        dbus_stop
-        swtpm_stop
-        rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+agent_test_setup
 fail() { echo "FAIL: $*" >&2; [ -f agent.log ] && tail -20 agent.log >&2; exit 1; }
 
 NAME=org.hostattest.Agent1

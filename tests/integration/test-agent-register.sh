@@ -12,15 +12,7 @@ set -euo pipefail
 require_tool tpm2_makecredential openssl python3
 swtpm_start
 
-work=$(mktemp -d)
-REG_PID=
-cleanup() {
-        stop_pid "$REG_PID"
-        swtpm_stop
-        rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+agent_test_setup
 fail() { echo "FAIL: $*" >&2; [ -f events ] && cat events >&2; exit 1; }
 
 make_test_ca "$work"

@@ -12,17 +12,7 @@ set -euo pipefail
 require_tool valgrind tpm2_makecredential busctl dbus-daemon python3 openssl xxd
 swtpm_start
 
-work=$(mktemp -d)
-agent_pid= REG_PID=
-cleanup() {
-        stop_pid "$agent_pid"
-        stop_pid "$REG_PID"
-        dbus_stop
-        swtpm_stop
-        rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+agent_test_setup
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 vg() {

@@ -13,16 +13,7 @@ require_tool systemd-socket-activate curl openssl python3
 : "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${ATTEST_AGENT:?}"
 swtpm_start
 
-work=$(mktemp -d)
-chmod 755 "$work"
-verifierd_pid=
-cleanup() {
-        stop_pid "$verifierd_pid"
-        swtpm_stop
-        rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+agent_test_setup
 fail() { echo "FAIL: $*" >&2; [ -f verifierd.log ] && tail -n 30 verifierd.log >&2; exit 1; }
 
 make_test_ca "$work"
