@@ -12,7 +12,7 @@ set -euo pipefail
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 require_tool busctl dbus-daemon dbus-send setpriv python3 tpm2_makecredential
-policy=$ATTEST_SOURCE_ROOT/units/org.hostattest.Agent1.conf
+policy=$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.conf
 swtpm_start
 
 agent_test_setup

@@ -53,7 +53,7 @@ rc=0; vg junk.vg activate-credential junk >/dev/null 2>&1 || rc=$?
 # The service: registration over HTTPS, then D-Bus calls, then SIGTERM.
 make_test_ca "$work"
 start_fake_registrar "$work" https://v.example:1 || fail "registrar did not start"
-dbus_start "$work/bus" "$ATTEST_SOURCE_ROOT/units/org.hostattest.Agent1.conf"
+dbus_start "$work/bus" "$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.conf"
 # exec: the background job must be valgrind itself, so that SIGTERM reaches it.
 (exec valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
         --show-leak-kinds=definite --log-file=run.vg \
