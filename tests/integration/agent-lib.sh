@@ -30,11 +30,12 @@ start_fake_registrar() {
 
 # agent_test_setup: a world-readable work directory as $work and the current
 # directory, and an exit trap that stops $agent_pid, $REG_PID, $verifierd_pid,
+# $monitor_pid,
 # the private bus and swtpm, then removes $work.
 agent_test_setup() {
         work=$(mktemp -d)
         chmod 755 "$work"
-        agent_pid= REG_PID= verifierd_pid=
+        agent_pid= REG_PID= verifierd_pid= monitor_pid=
         trap agent_test_cleanup EXIT
         cd "$work"
 }
@@ -43,6 +44,7 @@ agent_test_cleanup() {
         stop_pid "$agent_pid"
         stop_pid "$REG_PID"
         stop_pid "$verifierd_pid"
+        stop_pid "$monitor_pid"
         if declare -F dbus_stop >/dev/null; then dbus_stop; fi
         swtpm_stop
         cd /

@@ -11,7 +11,7 @@ set -euo pipefail
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
-require_tool busctl dbus-daemon dbus-send setpriv python3 tpm2_makecredential
+require_tool busctl dbus-daemon dbus-send dbus-monitor setpriv python3 tpm2_makecredential
 policy=$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.conf
 swtpm_start
 
@@ -112,6 +112,9 @@ rm -rf st
 late_port=$(free_port_pair)
 start_agent --registrar "https://127.0.0.1:$late_port" --ca ca.pem
 [ "$(prop State | json 'd["data"]')" = unregistered ] || fail "State with the registrar away"
+dbus-monitor --system "type='signal',path='$OBJ',interface='org.freedesktop.DBus.Properties'" >monitor.log 2>&1 &
+monitor_pid=$!
+sleep 0.3
 FAKE_REGISTRAR_PORT=$late_port start_fake_registrar "$work" https://late.example:8881 || fail "registrar did not start"
 for _ in $(seq 200); do
         [ "$(prop State | json 'd["data"]')" = registered ] && break
@@ -120,6 +123,10 @@ done
 [ "$(prop State | json 'd["data"]')" = registered ] || fail "no registration after the registrar came back"
 [ "$(prop VerifierURL | json 'd["data"]')" = https://late.example:8881 ] || fail "VerifierURL after the retry"
 grep -q "Retrying registration" agent.log || fail "no retry logged"
+stop_pid "$monitor_pid"
+# PropertiesChanged carried the new State and VerifierURL.
+grep -A3 '"State"' monitor.log | grep -q '"registered"' || fail "no PropertiesChanged for State: $(cat monitor.log)"
+grep -A3 '"VerifierURL"' monitor.log | grep -q 'late.example' || fail "no PropertiesChanged for VerifierURL"
 stop_pid "$agent_pid"; agent_pid=
 
 [ -z "$(tpm2_getcap handles-transient)" ] || fail "transient objects left in the TPM"
