@@ -30,8 +30,7 @@ start_fake_registrar() {
 
 # agent_test_setup: a world-readable work directory as $work and the current
 # directory, and an exit trap that stops $agent_pid, $REG_PID, $verifierd_pid,
-# $monitor_pid,
-# the private bus and swtpm, then removes $work.
+# $monitor_pid, the private bus and swtpm, then removes $work.
 agent_test_setup() {
         work=$(mktemp -d)
         chmod 755 "$work"
