@@ -13,6 +13,7 @@
 #include "hexdecode.h"
 #include "log.h"
 #include "registrar-client.h"
+#include "registration-request.h"
 
 #define RETRY_FIRST_USEC (2ULL * 1000000ULL)
 #define RETRY_MAX_USEC (300ULL * 1000000ULL)

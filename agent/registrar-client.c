@@ -13,27 +13,17 @@
 #include "log.h"
 #include "makecredential.h"
 #include "memory-util.h"
+#include "registrar-answer.h"
 #include "registrar-client.h"
+#include "registration-request.h"
 #include "tpm-quote.h"
 
 #define REGISTRATION_FILE "registration"
 #define REGISTRATION_FILE_MAX 8192
-#define VERIFIER_URL_MAX 2048
 
 void registration_done(Registration *r) {
         if (r)
                 r->verifier_url = mfree(r->verifier_url);
-}
-
-bool agent_id_is_valid(const char *id) {
-        size_t n;
-
-        if (!id)
-                return false;
-        n = strlen(id);
-        if (n == 0 || n > AGENT_ID_MAX)
-                return false;
-        return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
 static int agents_url(const RegistrarClient *c, const char *agent_id, char **ret) {
@@ -44,19 +34,10 @@ static int agents_url(const RegistrarClient *c, const char *agent_id, char **ret
         return asprintf(ret, "%.*s/v%s/agents/%s", (int) n, c->base_url, c->api_version, agent_id) < 0 ? -ENOMEM : 0;
 }
 
-/* The v2 envelope's "status" text, for error messages. */
-static const char *status_text(json_object *doc) {
-        json_object *s;
-        if (doc && json_object_object_get_ex(doc, "status", &s) && json_object_is_type(s, json_type_string))
-                return json_object_get_string(s);
-        return "no status";
-}
-
+/* Sends body as JSON; the answer is returned whatever its status. */
 static int send_json(const RegistrarClient *c, const char *method, const char *url, json_object *body,
-                     long *ret_status, json_object **ret_doc) {
+                     HttpClientResponse *ret) {
         const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
-        json_object *doc = NULL;
         int r;
 
         r = http_client_request(&(HttpClientRequest) {
@@ -65,27 +46,25 @@ static int send_json(const RegistrarClient *c, const char *method, const char *u
                         .ca_file = c->ca_file,
                         .body = text,
                         .body_size = strlen(text),
-                }, &resp);
+                }, ret);
         if (r < 0)
                 return log_error_errno(r, "%s %s failed: %m", method, url);
-
-        /* A body that is not JSON is fine for an error status; it is then reported without details. */
-        if (json_parse_object(resp.body, resp.body_size, &doc) < 0 && resp.status / 100 == 2)
-                return log_error_errno(-EBADMSG, "%s %s: the answer is not a JSON object.", method, url);
-
-        *ret_status = resp.status;
-        *ret_doc = doc;
         return 0;
+}
+
+/* Logs a refusal with the registrar's own words when it gave usable ones. */
+static int refused(int error, const char *what, const HttpClientResponse *resp) {
+        _cleanup_free_ char *status = registrar_answer_status(resp->body, resp->body_size);
+        return log_error_errno(error, "%s refused with HTTP %ld (%s).", what, resp->status, status ?: "no reason given");
 }
 
 static int post_identity(const RegistrarClient *c, const char *url, AgentIdentity *id, uint8_t **ret_blob,
                          size_t *ret_blob_size) {
-        _cleanup_json_ json_object *body = NULL, *doc = NULL;
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
+        _cleanup_json_ json_object *body = NULL;
         _cleanup_free_ uint8_t *ek = NULL, *ak = NULL, *cert = NULL;
         _cleanup_free_ char *ek_b64 = NULL, *ak_b64 = NULL, *cert_b64 = NULL;
         size_t ek_size, ak_size, cert_size = 0;
-        json_object *results;
-        long status;
         int r;
 
         if (tpm_public_marshal(&id->ek.public, &ek, &ek_size) < 0 ||
@@ -105,50 +84,40 @@ static int post_identity(const RegistrarClient *c, const char *url, AgentIdentit
             (cert_b64 && json_add_string(body, "ekcert", cert_b64) < 0))
                 return log_oom();
 
-        r = send_json(c, "POST", url, body, &status, &doc);
+        r = send_json(c, "POST", url, body, &resp);
         if (r < 0)
                 return r;
-        if (status == 403)
-                return log_error_errno(-EEXIST, "The registrar refused the registration (%s): "
-                                       "this id is registered with another EK or AK.", status_text(doc));
-        if (status != 200)
-                return log_error_errno(-EPROTO, "Registration refused with HTTP %ld (%s).", status, status_text(doc));
+        if (resp.status == 403)
+                return refused(-EEXIST, "Registration (this id is registered with another EK or AK)", &resp);
+        if (resp.status != 200)
+                return refused(-EPROTO, "Registration", &resp);
 
-        if (!json_object_object_get_ex(doc, "results", &results) || !json_object_is_type(results, json_type_object))
-                return log_error_errno(-EBADMSG, "The registration answer has no results object.");
-        r = json_get_base64(results, "blob", CREDENTIAL_BLOB_SIZE_MAX, ret_blob, ret_blob_size);
+        r = registrar_answer_blob(resp.body, resp.body_size, ret_blob, ret_blob_size);
         if (r < 0)
-                return log_error_errno(r == -ENOENT ? -EBADMSG : r,
-                                       "The registration answer holds no usable credential blob: %m");
+                return log_error_errno(r, "The registration answer holds no usable credential blob: %m");
         return 0;
 }
 
 static int put_auth_tag(const RegistrarClient *c, const char *url, const char *tag, char **ret_verifier_url) {
-        _cleanup_json_ json_object *body = NULL, *doc = NULL;
-        const char *verifier = NULL;
-        json_object *results;
-        long status;
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
+        _cleanup_json_ json_object *body = NULL;
         int r;
 
         body = json_object_new_object();
         if (!body || json_add_string(body, "auth_tag", tag) < 0)
                 return log_oom();
 
-        r = send_json(c, "PUT", url, body, &status, &doc);
+        r = send_json(c, "PUT", url, body, &resp);
         if (r < 0)
                 return r;
-        if (status != 200)
-                return log_error_errno(-EPERM, "Activation refused with HTTP %ld (%s).", status, status_text(doc));
+        if (resp.status != 200)
+                return refused(-EPERM, "Activation", &resp);
 
         /* hostattest's registrar says where to push; Keylime's says nothing. */
-        if (doc && json_object_object_get_ex(doc, "results", &results) &&
-            json_object_is_type(results, json_type_object)) {
-                r = json_get_string(results, "verifier_url", VERIFIER_URL_MAX, &verifier);
-                if (r < 0 && r != -ENOENT)
-                        return log_error_errno(r, "The activation answer holds an invalid verifier_url.");
-        }
-        *ret_verifier_url = verifier ? strdup(verifier) : NULL;
-        return verifier && !*ret_verifier_url ? log_oom() : 0;
+        r = registrar_answer_activation(resp.body, resp.body_size, ret_verifier_url);
+        if (r < 0)
+                return log_error_errno(r, "The activation answer is invalid: %m");
+        return 0;
 }
 
 /* The registration record: agent id, registrar URL and AK name, one per line,

@@ -26,6 +26,3 @@ void registration_done(Registration *r);
  * (registration) so that a restart with the same AK does not register again. */
 int registrar_register(const RegistrarClient *c, const char *state_dir, const char *agent_id,
                        AgentIdentity *id, Registration *ret);
-
-/* Agent ids go into URL paths: 1–AGENT_ID_MAX characters of [A-Za-z0-9._-]. */
-bool agent_id_is_valid(const char *id);

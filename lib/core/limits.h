@@ -43,3 +43,8 @@
 #define REG_SIGNATURE_MAX        TPM2_SIGNATURE_SIZE_MAX             /* decoded iak_sign */
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
+
+/* Answers of a registrar to the agent (lib/shared/registrar-answer.c) */
+#define REG_ANSWER_MAX           (64u * 1024u)       /* whole answer body */
+#define REG_VERIFIER_URL_MAX     2048u               /* results.verifier_url */
+#define REG_ANSWER_STATUS_MAX    256u                /* "status" text shown in messages */
