@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "http-client.h"
+#include "limits.h"
 #include "parse-util.h"
 #include "log.h"
 #include "macro.h"
@@ -83,10 +84,7 @@ int http_unix_request(const char *socket_path, const char *method, const char *p
         return *ret_body ? 0 : -ENOMEM;
 }
 
-/* Longest response header kept (Location). */
-#define HTTP_HEADER_VALUE_MAX 4096u
-
-static bool header_is(const char *line, size_t n, const char *name, const char **ret_value, size_t *ret_len) {
+bool http_header_value(const char *line, size_t n, const char *name, const char **ret_value, size_t *ret_len) {
         size_t k = strlen(name);
 
         if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
@@ -102,24 +100,33 @@ static bool header_is(const char *line, size_t n, const char *name, const char *
         return true;
 }
 
+int http_parse_retry_after(const char *value, size_t len, uint64_t *ret) {
+        char num[16];
+        uint64_t sec;
+
+        /* Only the delta-seconds form; an HTTP date is -EINVAL, the caller treats it as absent. */
+        if (len == 0 || len >= sizeof(num))
+                return -EINVAL;
+        memcpy(num, value, len);
+        num[len] = 0;
+        if (safe_atou64(num, &sec) < 0 || sec > HTTP_RETRY_AFTER_MAX_SEC)
+                return -EINVAL;
+        *ret = sec;
+        return 0;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
         HttpClientResponse *r = userdata;
         size_t n = size * nmemb, len;
         const char *v;
 
-        if (header_is(ptr, n, "Location", &v, &len) && len > 0 && len <= HTTP_HEADER_VALUE_MAX) {
-                free(r->location);
-                r->location = strndup(v, len);
-        } else if (header_is(ptr, n, "Retry-After", &v, &len) && len > 0 && len < 16) {
-                char num[16];
-                uint64_t sec;
-
-                memcpy(num, v, len);
-                num[len] = 0;
-                /* Only the delta-seconds form; an HTTP date is treated as absent. */
-                if (safe_atou64(num, &sec) >= 0)
-                        r->retry_after_sec = sec;
-        }
+        if (http_header_value(ptr, n, "Location", &v, &len)) {
+                if (len > 0 && len <= HTTP_HEADER_VALUE_MAX && !memchr(v, 0, len)) {
+                        free(r->location);
+                        r->location = strndup(v, len);
+                }
+        } else if (http_header_value(ptr, n, "Retry-After", &v, &len))
+                (void) http_parse_retry_after(v, len, &r->retry_after_sec);
         return n;
 }
 

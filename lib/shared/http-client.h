@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,3 +42,12 @@ void http_client_response_done(HttpClientResponse *r);
  * cannot be reached, -EPERM when its certificate does not verify, -ETIMEDOUT,
  * -EFBIG for an answer over HTTP_CLIENT_RESPONSE_MAX, -EIO otherwise. */
 int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret);
+
+/* Header lines as curl hands them over ("Name: value\r\n", not NUL-terminated):
+ * true when the line is the header name (case-insensitive), with the value
+ * trimmed of surrounding blanks and the line end. */
+bool http_header_value(const char *line, size_t n, const char *name, const char **ret_value, size_t *ret_len);
+
+/* Retry-After in its delta-seconds form, at most HTTP_RETRY_AFTER_MAX_SEC;
+ * anything else (an HTTP date included) is -EINVAL. */
+int http_parse_retry_after(const char *value, size_t len, uint64_t *ret);
