@@ -15,6 +15,9 @@
 #include "registrar-client.h"
 #include "registration-request.h"
 
+/* Journal MESSAGE_ID of the agent's state transitions. */
+#define MESSAGE_AGENT_STATE "d3dc6ef382d74efd93955fecf653c17f"
+
 #define RETRY_FIRST_USEC (2ULL * 1000000ULL)
 #define RETRY_MAX_USEC (300ULL * 1000000ULL)
 
@@ -35,8 +38,10 @@ const char *agent_state_to_string(AgentState s) {
 static void agent_set_state(Agent *a, AgentState s) {
         if (a->state == s)
                 return;
-        log_info("State: %s → %s.", agent_state_to_string(a->state), agent_state_to_string(s));
+        log_struct(s == AGENT_STATE_FAILED ? LOG_ERR : LOG_INFO, MESSAGE_AGENT_STATE,
+                   "State: %s → %s.", agent_state_to_string(a->state), agent_state_to_string(s));
         a->state = s;
+        (void) sd_notifyf(false, "STATUS=%s", agent_state_to_string(s));
         agent_bus_properties_changed(a, "State", NULL);
 }
 
