@@ -5,21 +5,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "agent-daemon.h"
 #include "hexdecode.h"
 #include "log.h"
-#include "registrar-client.h"
 #include "registration-request.h"
 
 /* Journal MESSAGE_ID of the agent's state transitions. */
 #define MESSAGE_AGENT_STATE "d3dc6ef382d74efd93955fecf653c17f"
 
-#define RETRY_FIRST_USEC (2ULL * 1000000ULL)
-#define RETRY_MAX_USEC (300ULL * 1000000ULL)
 
 static const char *const agent_state_names[_AGENT_STATE_MAX] = {
         [AGENT_STATE_STARTING] = "starting",
@@ -35,7 +31,7 @@ const char *agent_state_to_string(AgentState s) {
         return agent_state_names[s];
 }
 
-static void agent_set_state(Agent *a, AgentState s) {
+void agent_set_state(Agent *a, AgentState s) {
         if (a->state == s)
                 return;
         log_struct(s == AGENT_STATE_FAILED ? LOG_ERR : LOG_INFO, MESSAGE_AGENT_STATE,
@@ -46,6 +42,7 @@ static void agent_set_state(Agent *a, AgentState s) {
 }
 
 static void agent_done(Agent *a) {
+        agent_registration_stop(a);
         a->retry_source = sd_event_source_disable_unref(a->retry_source);
         a->vtable_slot = sd_bus_slot_unref(a->vtable_slot);
         a->bus = sd_bus_flush_close_unref(a->bus);
@@ -59,102 +56,16 @@ static void agent_done(Agent *a) {
         a->failure_reasons = mfree(a->failure_reasons);
 }
 
-/* Exponential backoff with ±25% jitter, so that a fleet does not come back in step. */
-static uint64_t retry_delay(unsigned attempt) {
-        uint64_t d = RETRY_FIRST_USEC;
-        uint32_t rnd = 0;
-
-        for (unsigned i = 0; i < attempt && d < RETRY_MAX_USEC; i++)
-                d *= 2;
-        d = MIN(d, RETRY_MAX_USEC);
-        (void) getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
-        return d - d / 4 + (d / 2) * (rnd % 1001) / 1000;
-}
-
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata);
-
-static bool error_is_transient(int r) {
-        switch (r) {
-        case -ECONNREFUSED:
-        case -ETIMEDOUT:
-        case -EIO:
-        case -EPROTO:
-        case -EBUSY:
-                return true;
-        default:
-                return false;
-        }
-}
-
-/* Opens the TPM only for the time it is needed: nothing else can use a
- * swtpm or a raw device while it is held. */
-static int agent_register(Agent *a) {
+/* Learns the AK's name; the TPM is held only for this. */
+static int agent_identity_check(Agent *a) {
         _cleanup_agent_identity_ AgentIdentity id = {};
-        _cleanup_(registration_done) Registration reg = {};
-        const RegistrarClient client = {
-                .base_url = a->config->registrar_url,
-                .ca_file = a->config->ca_file,
-                .api_version = a->config->api_version,
-        };
         int r;
 
         r = agent_identity_open(a->config, &id);
         if (r < 0)
                 return r;
-        if (!a->ak_name) {
-                a->ak_name = hex_encode(id.ak.name.name, id.ak.name.size);
-                if (!a->ak_name)
-                        return log_oom();
-        }
-        if (!a->config->registrar_url) {
-                log_notice("No registrar configured: serving the local state only.");
-                return 0;
-        }
-
-        r = registrar_register(&client, a->config->state_dir, a->node_id, &id, &reg);
-        if (r < 0)
-                return r;
-        if (reg.verifier_url && (!a->verifier_url || strcmp(reg.verifier_url, a->verifier_url) != 0)) {
-                free(a->verifier_url);
-                a->verifier_url = TAKE_PTR(reg.verifier_url);
-                agent_bus_properties_changed(a, "VerifierURL", NULL);
-        }
-        agent_set_state(a, AGENT_STATE_REGISTERED);
-        return 0;
-}
-
-static int schedule_retry(Agent *a) {
-        uint64_t now, delay = retry_delay(a->retry_count++);
-        int r;
-
-        r = sd_event_now(a->event, CLOCK_MONOTONIC, &now);
-        if (r < 0)
-                return r;
-        log_info("Retrying registration in %llu s.", (unsigned long long) (delay / 1000000ULL));
-        a->retry_source = sd_event_source_disable_unref(a->retry_source);
-        return sd_event_add_time(a->event, &a->retry_source, CLOCK_MONOTONIC, now + delay, 0, on_retry, a);
-}
-
-static void registration_step(Agent *a) {
-        int r = agent_register(a);
-
-        if (r >= 0) {
-                a->retry_count = 0;
-                return;
-        }
-        /* Unreachable or busy servers and TPMs come back; a refusal does not. */
-        if (error_is_transient(r)) {
-                agent_set_state(a, AGENT_STATE_UNREGISTERED);
-                if (schedule_retry(a) < 0)
-                        agent_set_state(a, AGENT_STATE_FAILED);
-                return;
-        }
-        agent_set_state(a, AGENT_STATE_FAILED);
-}
-
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        registration_step(userdata);
-        return 0;
+        a->ak_name = hex_encode(id.ak.name.name, id.ak.name.size);
+        return a->ak_name ? 0 : log_oom();
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -198,14 +109,18 @@ int verb_run(int argc, char *argv[]) {
         (void) sd_event_set_watchdog(a.event, true);
 
         /* The identity must work before the service says it is there. */
-        registration_step(&a);
-        if (a.state == AGENT_STATE_FAILED && !a.ak_name)
+        if (agent_identity_check(&a) < 0)
                 return EXIT_FAILED;
-        if (a.state == AGENT_STATE_STARTING)
-                agent_set_state(&a, AGENT_STATE_UNREGISTERED);
-
         if (agent_bus_setup(&a) < 0)
                 return EXIT_FAILED;
+
+        if (arg_config.registrar_url) {
+                if (agent_registration_start(&a) < 0)
+                        return EXIT_FAILED;
+        } else {
+                log_notice("No registrar configured: serving the local state only.");
+                agent_set_state(&a, AGENT_STATE_UNREGISTERED);
+        }
 
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", agent_state_to_string(a.state));
         log_info("attest-agent %s serving %s as node %s.", PACKAGE_VERSION, AGENT_BUS_NAME, a.node_id);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <systemd/sd-bus.h>
@@ -30,6 +32,12 @@ typedef struct Agent {
         sd_event_source *retry_source;
         unsigned retry_count;
 
+        /* Registration runs in a worker thread (TPM and HTTP block), which
+         * reports through an eventfd; at most one at a time. */
+        struct RegistrationJob *job;
+        pthread_t job_thread;
+        sd_event_source *job_source;
+
         char *node_id;
         char *ak_name;             /* hex TPM name */
         AgentState state;
@@ -38,6 +46,13 @@ typedef struct Agent {
         char **failure_reasons;    /* NULL-terminated */
         char *verifier_url;
 } Agent;
+
+void agent_set_state(Agent *a, AgentState s);
+
+/* Registration (agent-registration.c): starts a worker unless one runs. */
+int agent_registration_start(Agent *a);
+/* Waits for a running worker and drops its result; for shutdown. */
+void agent_registration_stop(Agent *a);
 
 /* D-Bus side (agent-bus.c). */
 #define AGENT_BUS_NAME "org.hostattest.Agent1"

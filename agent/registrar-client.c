@@ -44,6 +44,7 @@ static int send_json(const RegistrarClient *c, const char *method, const char *u
                         .url = url,
                         .method = method,
                         .ca_file = c->ca_file,
+                        .cancel = c->cancel,
                         .body = text,
                         .body_size = strlen(text),
                 }, ret);

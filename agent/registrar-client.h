@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "agent.h"
@@ -10,6 +11,7 @@ typedef struct RegistrarClient {
         const char *base_url;     /* "https://registrar:8891" */
         const char *ca_file;      /* pinned CA bundle */
         const char *api_version;  /* "2.1" */
+        const atomic_bool *cancel; /* set from another thread to abandon the registration */
 } RegistrarClient;
 
 /* What a finished registration leaves behind. */

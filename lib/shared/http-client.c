@@ -154,12 +154,20 @@ static int curl_to_errno(CURLcode cc) {
                 return -ETIMEDOUT;
         case CURLE_WRITE_ERROR:
                 return -EFBIG;
+        case CURLE_ABORTED_BY_CALLBACK:
+                return -ECANCELED;
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT:
                 return -EINVAL;
         default:
                 return -EIO;
         }
+}
+
+/* Called by curl about once a second, also while connecting. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        const atomic_bool *cancel = userdata;
+        return atomic_load(cancel) ? 1 : 0;
 }
 
 int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
@@ -208,6 +216,11 @@ int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
         if (req->body) {
                 (void) curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
                 (void) curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_size);
+        }
+        if (req->cancel) {
+                (void) curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+                (void) curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+                (void) curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *) req->cancel);
         }
 
         cc = curl_easy_perform(c);

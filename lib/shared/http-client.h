@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ typedef struct HttpClientRequest {
         const char *body;           /* NULL: no body */
         size_t body_size;
         long timeout_sec;           /* 0: HTTP_CLIENT_TIMEOUT_SEC */
+        const atomic_bool *cancel;  /* when set (from another thread), the request ends with -ECANCELED */
 } HttpClientRequest;
 
 typedef struct HttpClientResponse {
@@ -40,7 +42,8 @@ void http_client_response_done(HttpClientResponse *r);
 
 /* 0 with *ret filled whatever the HTTP status; -ECONNREFUSED when the server
  * cannot be reached, -EPERM when its certificate does not verify, -ETIMEDOUT,
- * -EFBIG for an answer over HTTP_CLIENT_RESPONSE_MAX, -EIO otherwise. */
+ * -EFBIG for an answer over HTTP_CLIENT_RESPONSE_MAX, -ECANCELED when
+ * cancelled, -EIO otherwise. */
 int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret);
 
 /* Header lines as curl hands them over ("Name: value\r\n", not NUL-terminated):

@@ -23,6 +23,14 @@ OBJ=/org/hostattest/Agent1
 prop() { busctl --system --json=short get-property $NAME $OBJ $NAME "$1"; }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# Registration runs in the background: waits (10 s at most) for property $1 to be $2.
+wait_prop() {
+        for _ in $(seq 100); do
+                [ "$(prop "$1" | json 'd["data"]')" = "$2" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
 
 start_agent() {
         "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id test-node "$@" run \
@@ -100,7 +108,7 @@ stop_pid "$agent_pid"; agent_pid=
 make_test_ca "$work"
 start_fake_registrar "$work" https://v2.example:8881 || fail "registrar did not start"
 start_agent --registrar "$REG_URL" --ca ca.pem
-[ "$(prop State | json 'd["data"]')" = registered ] || fail "State after registration"
+wait_prop State registered || fail "State after registration"
 [ "$(prop VerifierURL | json 'd["data"]')" = https://v2.example:8881 ] || fail "VerifierURL from the activation"
 grep -qx 'PUT test-node ok' events || fail "activation not seen by the registrar"
 stop_pid "$agent_pid"; agent_pid=
@@ -111,16 +119,12 @@ stop_pid "$REG_PID"; REG_PID=
 rm -rf st
 late_port=$(free_port_pair)
 start_agent --registrar "https://127.0.0.1:$late_port" --ca ca.pem
-[ "$(prop State | json 'd["data"]')" = unregistered ] || fail "State with the registrar away"
+wait_prop State unregistered || fail "State with the registrar away"
 dbus-monitor --system "type='signal',path='$OBJ',interface='org.freedesktop.DBus.Properties'" >monitor.log 2>&1 &
 monitor_pid=$!
 sleep 0.3
 FAKE_REGISTRAR_PORT=$late_port start_fake_registrar "$work" https://late.example:8881 || fail "registrar did not start"
-for _ in $(seq 200); do
-        [ "$(prop State | json 'd["data"]')" = registered ] && break
-        sleep 0.1
-done
-[ "$(prop State | json 'd["data"]')" = registered ] || fail "no registration after the registrar came back"
+wait_prop State registered || fail "no registration after the registrar came back"
 [ "$(prop VerifierURL | json 'd["data"]')" = https://late.example:8881 ] || fail "VerifierURL after the retry"
 grep -q "Retrying registration" agent.log || fail "no retry logged"
 stop_pid "$monitor_pid"
@@ -128,6 +132,31 @@ stop_pid "$monitor_pid"
 grep -A3 '"State"' monitor.log | grep -q '"registered"' || fail "no PropertiesChanged for State: $(cat monitor.log)"
 grep -A3 '"VerifierURL"' monitor.log | grep -q 'late.example' || fail "no PropertiesChanged for VerifierURL"
 stop_pid "$agent_pid"; agent_pid=
+
+# A registrar that accepts connections and never answers: the bus stays
+# served meanwhile, and SIGTERM still ends the agent promptly.
+stop_pid "$REG_PID"
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)' silent.port &
+REG_PID=$!
+for _ in $(seq 100); do [ -f silent.port ] && break; sleep 0.05; done
+rm -rf st
+start_agent --registrar "https://127.0.0.1:$(cat silent.port)" --ca ca.pem
+sleep 1
+state=$(timeout 5 busctl --system --json=short get-property $NAME $OBJ $NAME State | json 'd["data"]') \
+        || fail "the bus is not served while the registrar hangs"
+[ "$state" = starting ] || fail "State while registering: $state"
+t0=$(date +%s)
+kill "$agent_pid"
+rc=0; wait "$agent_pid" || rc=$?
+agent_pid=
+[ "$rc" = 0 ] || fail "exit status $rc after SIGTERM during a registration"
+[ $(( $(date +%s) - t0 )) -le 5 ] || fail "SIGTERM took more than 5 s during a registration"
+stop_pid "$REG_PID"; REG_PID=
 
 [ -z "$(tpm2_getcap handles-transient)" ] || fail "transient objects left in the TPM"
 echo PASS

@@ -62,8 +62,13 @@ dbus_start "$work/bus" "$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.
 agent_pid=$!
 dbus_wait_name org.hostattest.Agent1 || { cat run.log run.vg >&2; fail "the agent did not come up"; }
 busctl --system --json=short call org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 GetStatus >/dev/null
-busctl --system get-property org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 State | grep -q registered \
-        || fail "not registered"
+for _ in $(seq 300); do
+        busctl --system get-property org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 State \
+                | grep -q '"registered"' && break
+        sleep 0.1
+done
+busctl --system get-property org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 State \
+        | grep -q '"registered"' || fail "not registered"
 busctl --system call org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 AttestNow >/dev/null 2>&1 || true
 kill "$agent_pid"
 rc=0; wait "$agent_pid" || rc=$?
