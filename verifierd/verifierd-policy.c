@@ -59,19 +59,13 @@ static int tpm_policy_validate(json_object *o) {
 
 int policy_validate(const char *kind, const uint8_t *data, size_t size) {
         _cleanup_json_ json_object *o = NULL;
-        json_tokener *tok;
+        int r;
 
-        if (!policy_kind_is_valid(kind) || size == 0 || size > HTTP_ADMIN_BODY_MAX)
+        if (!policy_kind_is_valid(kind) || size == 0)
                 return -EINVAL;
-        if (memchr(data, 0, size))
-                return -EBADMSG;
-        tok = json_tokener_new_ex((int) JSON_DEPTH_MAX);
-        if (!tok)
-                return -ENOMEM;
-        o = json_tokener_parse_ex(tok, (const char *) data, (int) size);
-        json_tokener_free(tok);
-        if (!o || !json_object_is_type(o, json_type_object))
-                return -EBADMSG;
+        r = json_parse_object_max((const char *) data, size, HTTP_ADMIN_BODY_MAX, &o);
+        if (r < 0)
+                return r;
         if (strcmp(kind, "tpm") == 0)
                 return tpm_policy_validate(o);
         return 0;

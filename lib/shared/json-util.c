@@ -10,12 +10,16 @@
 #include "limits.h"
 
 int json_parse_object(const char *buf, size_t len, json_object **ret) {
+        return json_parse_object_max(buf, len, HTTP_BODY_MAX, ret);
+}
+
+int json_parse_object_max(const char *buf, size_t len, size_t max, json_object **ret) {
         json_tokener *tok;
         json_object *o;
         enum json_tokener_error jerr;
         size_t used;
 
-        if (len > HTTP_BODY_MAX || len > INT32_MAX)
+        if (len > max || len > INT32_MAX)
                 return -E2BIG;
         if (memchr(buf, 0, len))
                 return -EBADMSG;

@@ -15,6 +15,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
  * trailing bytes other than whitespace refused, the top level must be an object.
  * -EBADMSG for bad syntax, -E2BIG for too deep. */
 int json_parse_object(const char *buf, size_t len, json_object **ret);
+/* As json_parse_object for local input of up to max bytes (policies). */
+int json_parse_object_max(const char *buf, size_t len, size_t max, json_object **ret);
 
 /* A string member. Absent or JSON null: -ENOENT (ret untouched). Not a string,
  * empty, longer than max or with an embedded NUL: -EINVAL. */

@@ -122,21 +122,12 @@ static int read_node(sqlite3_stmt *st, Node **ret) {
 }
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret) {
-        sqlite3 *db = sqlite_storage_db(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r, rc;
+        int r;
 
-        r = sqlite_prepare(db, "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st);
+        r = sqlite_query_row(sqlite_storage_db(s), "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st, 1, id);
         if (r < 0)
                 return r;
-        r = sqlite_bind_text(st, 1, id);
-        if (r < 0)
-                return r;
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-                return -ENOENT;
-        if (rc != SQLITE_ROW)
-                return -EIO;
         return read_node(st, ret);
 }
 
@@ -160,22 +151,8 @@ int sqlite_node_put(Storage *s, const Node *n) {
 }
 
 int sqlite_node_delete(Storage *s, const char *id) {
-        sqlite3 *db = sqlite_storage_db(s);
-        sqlite3_stmt *st = NULL;
-        int r;
-
-        r = sqlite_prepare(db, "DELETE FROM nodes WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        r = sqlite_bind_text(st, 1, id);
-        if (r < 0) {
-                sqlite3_finalize(st);
-                return r;
-        }
-        r = sqlite_step_done(db, st);
-        if (r < 0)
-                return r;
-        return sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+        int r = sqlite_exec_text(sqlite_storage_db(s), "DELETE FROM nodes WHERE id = ?", 1, id);
+        return r < 0 ? r : r > 0 ? 0 : -ENOENT;
 }
 
 int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
@@ -231,18 +208,12 @@ int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const ch
 }
 
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret) {
-        sqlite3 *db = sqlite_storage_db(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
-        r = sqlite_prepare(db, "SELECT COUNT(*) FROM events WHERE node_id = ?", &st);
+        r = sqlite_query_row(sqlite_storage_db(s), "SELECT COUNT(*) FROM events WHERE node_id = ?", &st, 1, node_id);
         if (r < 0)
                 return r;
-        r = sqlite_bind_text(st, 1, node_id);
-        if (r < 0)
-                return r;
-        if (sqlite3_step(st) != SQLITE_ROW)
-                return -EIO;
         *ret = (uint64_t) sqlite3_column_int64(st, 0);
         return 0;
 }

@@ -45,25 +45,17 @@ int sqlite_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t 
 }
 
 int sqlite_policy_get(Storage *s, const char *digest, char **ret_kind, uint8_t **ret, size_t *ret_size) {
-        sqlite3 *db = sqlite_storage_db(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         _cleanup_free_ char *kind = NULL;
         const void *d;
         size_t n;
         uint8_t *copy;
-        int r, rc;
+        int r;
 
-        r = sqlite_prepare(db, "SELECT kind, content FROM policy_contents WHERE digest = ?", &st);
+        r = sqlite_query_row(sqlite_storage_db(s), "SELECT kind, content FROM policy_contents WHERE digest = ?",
+                             &st, 1, digest);
         if (r < 0)
                 return r;
-        r = sqlite_bind_text(st, 1, digest);
-        if (r < 0)
-                return r;
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-                return -ENOENT;
-        if (rc != SQLITE_ROW)
-                return -EIO;
         r = sqlite_column_text(st, 0, &kind);
         if (r < 0)
                 return r;
@@ -104,22 +96,13 @@ int sqlite_policy_name_set(Storage *s, const char *kind, const char *name, const
 }
 
 int sqlite_policy_name_get(Storage *s, const char *kind, const char *name, char **ret_digest) {
-        sqlite3 *db = sqlite_storage_db(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r, rc;
+        int r;
 
-        r = sqlite_prepare(db, "SELECT digest FROM policies WHERE kind = ? AND name = ?", &st);
+        r = sqlite_query_row(sqlite_storage_db(s), "SELECT digest FROM policies WHERE kind = ? AND name = ?",
+                             &st, 2, kind, name);
         if (r < 0)
                 return r;
-        r = sqlite_bind_text(st, 1, kind);
-        r = r ?: sqlite_bind_text(st, 2, name);
-        if (r < 0)
-                return r;
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-                return -ENOENT;
-        if (rc != SQLITE_ROW)
-                return -EIO;
         *ret_digest = NULL;
         return sqlite_column_text(st, 0, ret_digest);
 }
@@ -135,20 +118,14 @@ static int policy_name_in_use(sqlite3 *db, const char *kind, const char *name) {
                 sql = "SELECT COUNT(*) FROM nodes WHERE runtime_policy_name = ?";
         else
                 return 0;
-        r = sqlite_prepare(db, sql, &st);
+        r = sqlite_query_row(db, sql, &st, 1, name);
         if (r < 0)
                 return r;
-        r = sqlite_bind_text(st, 1, name);
-        if (r < 0)
-                return r;
-        if (sqlite3_step(st) != SQLITE_ROW)
-                return -EIO;
         return sqlite3_column_int64(st, 0) > 0;
 }
 
 int sqlite_policy_name_delete(Storage *s, const char *kind, const char *name) {
         sqlite3 *db = sqlite_storage_db(s);
-        sqlite3_stmt *st = NULL;
         int r;
 
         r = policy_name_in_use(db, kind, name);
@@ -156,19 +133,8 @@ int sqlite_policy_name_delete(Storage *s, const char *kind, const char *name) {
                 return r;
         if (r > 0)
                 return -EBUSY;
-        r = sqlite_prepare(db, "DELETE FROM policies WHERE kind = ? AND name = ?", &st);
-        if (r < 0)
-                return r;
-        r = sqlite_bind_text(st, 1, kind);
-        r = r ?: sqlite_bind_text(st, 2, name);
-        if (r < 0) {
-                sqlite3_finalize(st);
-                return r;
-        }
-        r = sqlite_step_done(db, st);
-        if (r < 0)
-                return r;
-        return sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+        r = sqlite_exec_text(db, "DELETE FROM policies WHERE kind = ? AND name = ?", 2, kind, name);
+        return r < 0 ? r : r > 0 ? 0 : -ENOENT;
 }
 
 int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n) {

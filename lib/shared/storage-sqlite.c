@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,54 @@ int sqlite_step_done(sqlite3 *db, sqlite3_stmt *st) {
                 log_debug("SQLite step failed: %s", sqlite3_errmsg(db));
         sqlite3_finalize(st);
         return rc == SQLITE_DONE ? 0 : sqlite_errno(rc) ?: -EIO;
+}
+
+static int prepare_textv(sqlite3 *db, const char *sql, sqlite3_stmt **ret, size_t n, va_list ap) {
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sqlite_prepare(db, sql, &st);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sqlite_bind_text(st, (int) i + 1, va_arg(ap, const char *));
+        if (r < 0) {
+                sqlite3_finalize(st);
+                return r;
+        }
+        *ret = st;
+        return 0;
+}
+
+int sqlite_query_row(sqlite3 *db, const char *sql, sqlite3_stmt **ret, size_t n, ...) {
+        sqlite3_stmt *st;
+        va_list ap;
+        int r, rc;
+
+        va_start(ap, n);
+        r = prepare_textv(db, sql, &st, n, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return rc == SQLITE_DONE ? -ENOENT : -EIO;
+        }
+        *ret = st;
+        return 0;
+}
+
+int sqlite_exec_text(sqlite3 *db, const char *sql, size_t n, ...) {
+        sqlite3_stmt *st;
+        va_list ap;
+        int r;
+
+        va_start(ap, n);
+        r = prepare_textv(db, sql, &st, n, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        r = sqlite_step_done(db, st);
+        return r < 0 ? r : sqlite3_changes(db);
 }
 
 static int schema_version(sqlite3 *db, unsigned *ret) {

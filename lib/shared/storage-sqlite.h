@@ -11,6 +11,11 @@ sqlite3 *sqlite_storage_db(Storage *s);
 uint64_t sqlite_now_usec(void);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
 int sqlite_step_done(sqlite3 *db, sqlite3_stmt *st);
+/* Prepares sql with n text parameters (const char *, NULL binds NULL) and steps to the
+ * first row: *ret is positioned on it, -ENOENT when there is none. */
+int sqlite_query_row(sqlite3 *db, const char *sql, sqlite3_stmt **ret, size_t n, ...);
+/* Prepares sql with n text parameters and runs it; returns the number of rows changed. */
+int sqlite_exec_text(sqlite3 *db, const char *sql, size_t n, ...);
 int sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 int sqlite_bind_blob(sqlite3_stmt *st, int i, const void *d, size_t n);
 int sqlite_column_text(sqlite3_stmt *st, int i, char **ret);

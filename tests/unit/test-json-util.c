@@ -30,40 +30,39 @@ static void test_parse_object(void **state) {
         assert_int_equal(json_parse_object("{\"a\":\0}", 7, &o), -EBADMSG);
 }
 
-static void test_parse_depth_limit(void **state) {
-        char buf[2 * 64 + 16];
-        json_object *o = NULL;
+/* {"a": [[…]]} with depth levels of nesting in all. */
+static char *nested(unsigned depth) {
+        char *buf = malloc(2 * depth + 8);
         size_t n = 0;
 
-        /* JSON_DEPTH_MAX levels pass, one more is refused. */
-        n = 0;
-        buf[n++] = '{';
-        buf[n++] = '"';
-        buf[n++] = 'a';
-        buf[n++] = '"';
-        buf[n++] = ':';
-        for (unsigned i = 1; i < JSON_DEPTH_MAX; i++)
+        assert_non_null(buf);
+        n += (size_t) sprintf(buf, "{\"a\":");
+        for (unsigned i = 1; i < depth; i++)
                 buf[n++] = '[';
-        for (unsigned i = 1; i < JSON_DEPTH_MAX; i++)
+        for (unsigned i = 1; i < depth; i++)
                 buf[n++] = ']';
         buf[n++] = '}';
         buf[n] = 0;
-        assert_int_equal(parse(buf, &o), 0);
-        json_object_put(o);
+        return buf;
+}
 
-        n = 0;
-        buf[n++] = '{';
-        buf[n++] = '"';
-        buf[n++] = 'a';
-        buf[n++] = '"';
-        buf[n++] = ':';
-        for (unsigned i = 0; i < JSON_DEPTH_MAX; i++)
-                buf[n++] = '[';
-        for (unsigned i = 0; i < JSON_DEPTH_MAX; i++)
-                buf[n++] = ']';
-        buf[n++] = '}';
-        buf[n] = 0;
-        assert_int_equal(parse(buf, &o), -E2BIG);
+static void test_parse_depth_limit(void **state) {
+        json_object *o = NULL;
+        char *ok = nested(JSON_DEPTH_MAX), *deep = nested(JSON_DEPTH_MAX + 1);
+
+        assert_int_equal(parse(ok, &o), 0);
+        json_object_put(o);
+        assert_int_equal(parse(deep, &o), -E2BIG);
+        free(ok);
+        free(deep);
+}
+
+static void test_parse_size_limit(void **state) {
+        json_object *o = NULL;
+
+        assert_int_equal(json_parse_object_max("{}  ", 4, 4, &o), 0);
+        json_object_put(o);
+        assert_int_equal(json_parse_object_max("{}   ", 5, 4, &o), -E2BIG);
 }
 
 static void test_get_string(void **state) {
@@ -141,6 +140,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_object),
                 cmocka_unit_test(test_parse_depth_limit),
+                cmocka_unit_test(test_parse_size_limit),
                 cmocka_unit_test(test_get_string),
                 cmocka_unit_test(test_get_uint64),
                 cmocka_unit_test(test_get_base64),
