@@ -168,7 +168,7 @@ static int ak_load(Tpm *t, const TpmEk *ek, const char *dir, TpmAk *ret) {
         _cleanup_free_ char *p_pub = NULL, *p_priv = NULL;
         _cleanup_tpm_handle_ TpmHandle session = TPM_HANDLE_NULL(t);
         _cleanup_tpm_handle_ TpmHandle h = TPM_HANDLE_NULL(t);
-        _cleanup_esys_ TPM2B_NAME *name = NULL;
+        TPM2B_NAME name;
         TPM2B_PUBLIC pub;
         TPM2B_PRIVATE priv;
         TSS2_RC rc;
@@ -195,11 +195,11 @@ static int ak_load(Tpm *t, const TpmEk *ek, const char *dir, TpmAk *ret) {
         if (rc != TSS2_RC_SUCCESS)
                 return tpm_rc_to_errno(rc, "Esys_Load(AK)");
 
-        rc = Esys_TR_GetName(t->esys, h.tr, &name);
-        if (rc != TSS2_RC_SUCCESS)
-                return tpm_rc_to_errno(rc, "Esys_TR_GetName");
+        r = tpm_get_name(t, h.tr, &name);
+        if (r < 0)
+                return r;
 
-        *ret = (TpmAk) { .tpm = t, .handle = tpm_handle_take(&h), .public = pub, .name = *name };
+        *ret = (TpmAk) { .tpm = t, .handle = tpm_handle_take(&h), .public = pub, .name = name };
         return 0;
 }
 

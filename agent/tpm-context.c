@@ -138,3 +138,14 @@ int tpm_count_transient(Tpm *t, unsigned *ret) {
         *ret = cap->data.handles.count;
         return 0;
 }
+
+int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret) {
+        _cleanup_esys_ TPM2B_NAME *name = NULL;
+        TSS2_RC rc;
+
+        rc = Esys_TR_GetName(t->esys, handle, &name);
+        if (rc != TSS2_RC_SUCCESS)
+                return tpm_rc_to_errno(rc, "Esys_TR_GetName");
+        *ret = *name;
+        return 0;
+}

@@ -62,5 +62,8 @@ int tpm_start_ek_policy_session(Tpm *t, ESYS_TR *ret_session);
 /* Reads a TPM property (TPM2_CAP_TPM_PROPERTIES); -ENOENT when not reported. */
 int tpm_get_property(Tpm *t, uint32_t property, uint32_t *ret);
 
+/* The TPM name of a loaded object. */
+int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret);
+
 /* Counts loaded transient objects (used by tests and the debug log to spot leaks). */
 int tpm_count_transient(Tpm *t, unsigned *ret);

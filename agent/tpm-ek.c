@@ -69,50 +69,54 @@ int ek_type_from_string(const char *s, EkType *ret) {
         return -EINVAL;
 }
 
+/* What distinguishes the templates; the rest is common to all of them. */
+typedef struct EkTemplate {
+        TPMI_ALG_PUBLIC type;
+        TPMI_ALG_HASH name_alg;
+        TPMA_OBJECT attributes;
+        const uint8_t *policy;
+        size_t policy_size;
+        uint16_t aes_bits;
+        uint16_t key;           /* RSA bits or ECC curve */
+        uint16_t unique_size;   /* zero-filled unique field: RSA modulus or each ECC coordinate */
+} EkTemplate;
+
+static const EkTemplate ek_templates[_EK_TYPE_MAX] = {
+        [EK_RSA2048]  = { TPM2_ALG_RSA, TPM2_ALG_SHA256, EK_ATTRS_A, policy_a_sha256, sizeof(policy_a_sha256),
+                          128, 2048, 256 },
+        [EK_ECC_P256] = { TPM2_ALG_ECC, TPM2_ALG_SHA256, EK_ATTRS_A, policy_a_sha256, sizeof(policy_a_sha256),
+                          128, TPM2_ECC_NIST_P256, 32 },
+        /* High range: empty unique. */
+        [EK_ECC_P384] = { TPM2_ALG_ECC, TPM2_ALG_SHA384, EK_ATTRS_B, policy_b_sha384, sizeof(policy_b_sha384),
+                          256, TPM2_ECC_NIST_P384, 0 },
+};
+
 static void ek_template(EkType type, TPM2B_PUBLIC *ret) {
+        const EkTemplate *e = &ek_templates[type];
         TPMT_PUBLIC *p = &ret->publicArea;
 
+        assert(type >= 0 && type < _EK_TYPE_MAX);
         memset(ret, 0, sizeof(*ret));
+        p->type = e->type;
+        p->nameAlg = e->name_alg;
+        p->objectAttributes = e->attributes;
+        p->authPolicy.size = e->policy_size;
+        memcpy(p->authPolicy.buffer, e->policy, e->policy_size);
+        /* symmetric and scheme sit at the same place for RSA and ECC. */
         p->parameters.asymDetail.symmetric.algorithm = TPM2_ALG_AES;
+        p->parameters.asymDetail.symmetric.keyBits.aes = e->aes_bits;
         p->parameters.asymDetail.symmetric.mode.aes = TPM2_ALG_CFB;
         p->parameters.asymDetail.scheme.scheme = TPM2_ALG_NULL;
 
-        switch (type) {
-        case EK_RSA2048:
-                p->type = TPM2_ALG_RSA;
-                p->nameAlg = TPM2_ALG_SHA256;
-                p->objectAttributes = EK_ATTRS_A;
-                p->authPolicy.size = sizeof(policy_a_sha256);
-                memcpy(p->authPolicy.buffer, policy_a_sha256, sizeof(policy_a_sha256));
-                p->parameters.rsaDetail.symmetric.keyBits.aes = 128;
-                p->parameters.rsaDetail.keyBits = 2048;
+        if (e->type == TPM2_ALG_RSA) {
+                p->parameters.rsaDetail.keyBits = e->key;
                 p->parameters.rsaDetail.exponent = 0;
-                p->unique.rsa.size = 256;   /* zeros */
-                break;
-        case EK_ECC_P256:
-                p->type = TPM2_ALG_ECC;
-                p->nameAlg = TPM2_ALG_SHA256;
-                p->objectAttributes = EK_ATTRS_A;
-                p->authPolicy.size = sizeof(policy_a_sha256);
-                memcpy(p->authPolicy.buffer, policy_a_sha256, sizeof(policy_a_sha256));
-                p->parameters.eccDetail.symmetric.keyBits.aes = 128;
-                p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+                p->unique.rsa.size = e->unique_size;
+        } else {
+                p->parameters.eccDetail.curveID = e->key;
                 p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-                p->unique.ecc.x.size = 32;  /* zeros */
-                p->unique.ecc.y.size = 32;
-                break;
-        case EK_ECC_P384:
-                p->type = TPM2_ALG_ECC;
-                p->nameAlg = TPM2_ALG_SHA384;
-                p->objectAttributes = EK_ATTRS_B;
-                p->authPolicy.size = sizeof(policy_b_sha384);
-                memcpy(p->authPolicy.buffer, policy_b_sha384, sizeof(policy_b_sha384));
-                p->parameters.eccDetail.symmetric.keyBits.aes = 256;
-                p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P384;
-                p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-                break;                      /* high range: empty unique */
-        default:
-                assert(!"unknown EK type");
+                p->unique.ecc.x.size = e->unique_size;
+                p->unique.ecc.y.size = e->unique_size;
         }
 }
 
@@ -122,9 +126,10 @@ static int ek_create_one(Tpm *t, EkType type, TpmEk *ret) {
         const TPML_PCR_SELECTION creation_pcr = {};
         _cleanup_tpm_handle_ TpmHandle h = TPM_HANDLE_NULL(t);
         _cleanup_esys_ TPM2B_PUBLIC *out_public = NULL;
-        _cleanup_esys_ TPM2B_NAME *name = NULL;
         TPM2B_PUBLIC template;
+        TPM2B_NAME name;
         TSS2_RC rc;
+        int r;
 
         ek_template(type, &template);
         rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_ENDORSEMENT,
@@ -134,16 +139,16 @@ static int ek_create_one(Tpm *t, EkType type, TpmEk *ret) {
         if (rc != TSS2_RC_SUCCESS)
                 return tpm_rc_to_errno(rc, "Esys_CreatePrimary(EK)");
 
-        rc = Esys_TR_GetName(t->esys, h.tr, &name);
-        if (rc != TSS2_RC_SUCCESS)
-                return tpm_rc_to_errno(rc, "Esys_TR_GetName");
+        r = tpm_get_name(t, h.tr, &name);
+        if (r < 0)
+                return r;
 
         *ret = (TpmEk) {
                 .tpm = t,
                 .type = type,
                 .handle = tpm_handle_take(&h),
                 .public = *out_public,
-                .name = *name,
+                .name = name,
                 .needs_policy = !(template.publicArea.objectAttributes & TPMA_OBJECT_USERWITHAUTH),
         };
         return 0;

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
-require_tool tpm2_checkquote tpm2_makecredential tpm2_verifysignature tpm2_print openssl xxd
+require_tool tpm2_checkquote tpm2_createek tpm2_makecredential tpm2_verifysignature tpm2_print openssl xxd
 swtpm_start
 
 work=$(mktemp -d)
@@ -92,6 +92,14 @@ for ek in rsa2048 ecc256 ecc384; do
                 fi
                 no_transients "a refused activation"
         done
+done
+
+# The EKs are those of the TCG default templates: tpm2_createek makes the same keys.
+for pair in rsa2048:rsa ecc256:ecc ecc384:ecc384; do
+        ek=${pair%%:*}
+        tpm2_createek -c ek.ctx -G "${pair##*:}" -u "tools-$ek.pub" >/dev/null
+        swtpm_flush
+        cmp -s "id-$ek-rsa/ek.pub" "tools-$ek.pub" || fail "the $ek EK differs from tpm2_createek's"
 done
 
 # The RSA EK found its certificate; the ECC ones have none provisioned.
