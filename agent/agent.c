@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -243,6 +244,9 @@ int main(int argc, char *argv[]) {
 
         log_set_target(LOG_TARGET_AUTO);
         log_parse_environment();
+        /* TPM errors are reported by the agent with context; the TSS's own
+         * stderr lines only when asked for through $TSS2_LOG. */
+        (void) setenv("TSS2_LOG", "all+none", false);
 
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
                 log_error("Failed to initialise libcurl.");
