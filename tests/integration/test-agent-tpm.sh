@@ -84,6 +84,12 @@ for ek in rsa2048 ecc256 ecc384; do
                 cmp -s "out-$id" "secret-$id" || fail "$ek/$ak: activated credential differs"
                 no_transients "activate-credential"
 
+                # ... and of one made by hostattest's own software MakeCredential.
+                "$ATTESTCTL" tpm makecredential --ek "$id/ek.pub" --name "$(xxd -p -c 256 "$id/ak.name")" \
+                        --secret "secret-$id" --output "hblob-$id"
+                a activate-credential "hblob-$id" >"hout-$id"
+                cmp -s "hout-$id" "secret-$id" || fail "$ek/$ak: credential from attestctl differs"
+
                 # A credential made for another key name is refused by the TPM.
                 tpm2_makecredential -T none -e "$id/ek.pub" -s "secret-$id" \
                         -n "000b$(openssl rand -hex 32)" -o "badblob-$id" >/dev/null 2>&1
