@@ -111,3 +111,12 @@
 #define EXEC_VERDICT_SIZE_MAX     (1024u * 1024u)  /* bytes of one verdict */
 #define EXEC_VERDICT_FAILURES_MAX 1000u            /* failures in one verdict */
 #define EXEC_FAILURE_ID_MAX       128u             /* bytes of one failure id */
+
+/* Answers of a registrar to the agent (lib/shared/registrar-answer.c) */
+#define REG_ANSWER_MAX           (64u * 1024u)       /* whole answer body */
+#define REG_VERIFIER_URL_MAX     2048u               /* results.verifier_url */
+#define REG_ANSWER_STATUS_MAX    256u                /* "status" text shown in messages */
+
+/* Response headers the agent's HTTP client keeps (lib/shared/http-client.c) */
+#define HTTP_HEADER_VALUE_MAX    4096u               /* Location */
+#define HTTP_RETRY_AFTER_MAX_SEC (24u * 3600u)       /* a longer Retry-After is ignored */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "tpm-ak.h"
+#include "tpm-ek.h"
+
+#define AGENT_DEFAULT_STATE_DIR LOCALSTATEDIR "/agent"
+
+/* Exit codes, as for every hostattest program. */
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+#define AGENT_DEFAULT_CONFIG SYSCONFDIR "/agent.conf"
+
+/* Settings: agent.conf and its drop-ins, overridden by the command line. */
+typedef struct AgentConfig {
+        const char *tcti;
+        const char *state_dir;
+        EkType ek_type;
+        AkType ak_type;
+        const char *agent_id;
+        const char *registrar_url;
+        const char *verifier_url;
+        const char *ca_file;
+        const char *api_version;
+} AgentConfig;
+
+extern AgentConfig arg_config;
+
+/* Which settings the command line gave (those the files do not override). */
+typedef struct AgentConfigSet {
+        bool tcti, state_dir, ek_type, ak_type, agent_id, registrar_url, verifier_url, ca_file, api_version;
+} AgentConfigSet;
+
+/* Reads path and path.d/ *.conf into c, except for settings in set. */
+int agent_config_load(const char *path, AgentConfig *c, const AgentConfigSet *set);
+void agent_config_done(void);
+
+/* The host's TPM identity: the TPM, its EK, and the AK kept in the state directory. */
+typedef struct AgentIdentity {
+        Tpm *tpm;
+        TpmEk ek;
+        TpmAk ak;
+} AgentIdentity;
+
+int agent_identity_open(const AgentConfig *c, AgentIdentity *ret);
+void agent_identity_done(AgentIdentity *id);
+#define _cleanup_agent_identity_ _cleanup_(agent_identity_done)
+
+/* The agent id: the configured one, else /etc/machine-id. */
+int agent_id_get(const AgentConfig *c, char **ret);
+
+int verb_identity(int argc, char *argv[]);
+int verb_quote(int argc, char *argv[]);
+int verb_certify(int argc, char *argv[]);
+int verb_activate_credential(int argc, char *argv[]);
+int verb_register(int argc, char *argv[]);
+int verb_run(int argc, char *argv[]);

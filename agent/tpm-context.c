@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <tss2/tss2_rc.h>
+
+#include "log.h"
+#include "tpm-context.h"
+
+int tpm_rc_to_errno(TSS2_RC rc, const char *what) {
+        if (rc == TSS2_RC_SUCCESS)
+                return 0;
+        log_debug("%s failed: %s (0x%x)", what, Tss2_RC_Decode(rc), rc);
+        switch (rc & TSS2_RC_LAYER_MASK) {
+        case TSS2_TCTI_RC_LAYER:
+                return -ECONNREFUSED;
+        default:
+                break;
+        }
+        switch (rc & 0xffff) {
+        case TSS2_BASE_RC_MEMORY:
+                return -ENOMEM;
+        case TSS2_BASE_RC_BAD_VALUE:
+        case TSS2_BASE_RC_BAD_REFERENCE:
+                return -EINVAL;
+        case TSS2_BASE_RC_IO_ERROR:
+        case TSS2_BASE_RC_NO_CONNECTION:
+                return -ECONNREFUSED;
+        default:
+                return -EIO;
+        }
+}
+
+int tpm_open(const char *tcti_conf, Tpm **ret) {
+        _cleanup_(tpm_closep) Tpm *t = NULL;
+        TSS2_RC rc;
+
+        assert(ret);
+
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+
+        rc = Tss2_TctiLdr_Initialize(tcti_conf ?: TPM_DEFAULT_TCTI, &t->tcti);
+        if (rc != TSS2_RC_SUCCESS)
+                return log_error_errno(tpm_rc_to_errno(rc, "Tss2_TctiLdr_Initialize"),
+                                       "Failed to open TPM via TCTI '%s': %s",
+                                       tcti_conf ?: TPM_DEFAULT_TCTI, Tss2_RC_Decode(rc));
+
+        rc = Esys_Initialize(&t->esys, t->tcti, NULL);
+        if (rc != TSS2_RC_SUCCESS)
+                return log_error_errno(tpm_rc_to_errno(rc, "Esys_Initialize"),
+                                       "Failed to initialise ESYS: %s", Tss2_RC_Decode(rc));
+
+        /* A TPM that was already started answers TPM2_RC_INITIALIZE: fine. */
+        rc = Esys_Startup(t->esys, TPM2_SU_CLEAR);
+        if (rc != TSS2_RC_SUCCESS && rc != TPM2_RC_INITIALIZE)
+                return log_error_errno(tpm_rc_to_errno(rc, "Esys_Startup"),
+                                       "TPM2_Startup failed: %s", Tss2_RC_Decode(rc));
+
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+Tpm *tpm_close(Tpm *t) {
+        if (!t)
+                return NULL;
+        if (t->esys)
+                Esys_Finalize(&t->esys);
+        if (t->tcti)
+                Tss2_TctiLdr_Finalize(&t->tcti);
+        free(t);
+        return NULL;
+}
+
+void tpm_flush(Tpm *t, ESYS_TR *handle) {
+        TSS2_RC rc;
+
+        if (!t || !handle || *handle == ESYS_TR_NONE || *handle == ESYS_TR_PASSWORD)
+                return;
+        rc = Esys_FlushContext(t->esys, *handle);
+        if (rc != TSS2_RC_SUCCESS)
+                log_warning("Failed to flush TPM handle: %s", Tss2_RC_Decode(rc));
+        *handle = ESYS_TR_NONE;
+}
+
+int tpm_start_ek_policy_session(Tpm *t, ESYS_TR *ret_session) {
+        const TPMT_SYM_DEF sym = {
+                .algorithm = TPM2_ALG_AES,
+                .keyBits.aes = 128,
+                .mode.aes = TPM2_ALG_CFB,
+        };
+        _cleanup_tpm_handle_ TpmHandle session = TPM_HANDLE_NULL(t);
+        TSS2_RC rc;
+
+        rc = Esys_StartAuthSession(t->esys, ESYS_TR_NONE, ESYS_TR_NONE,
+                                   ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                   NULL, TPM2_SE_POLICY, &sym, TPM2_ALG_SHA256, &session.tr);
+        if (rc != TSS2_RC_SUCCESS)
+                return tpm_rc_to_errno(rc, "Esys_StartAuthSession");
+
+        rc = Esys_PolicySecret(t->esys, ESYS_TR_RH_ENDORSEMENT, session.tr,
+                               ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                               NULL, NULL, NULL, 0, NULL, NULL);
+        if (rc != TSS2_RC_SUCCESS)
+                return tpm_rc_to_errno(rc, "Esys_PolicySecret");
+
+        *ret_session = tpm_handle_take(&session);
+        return 0;
+}
+
+int tpm_get_property(Tpm *t, uint32_t property, uint32_t *ret) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        TPMI_YES_NO more;
+        TSS2_RC rc;
+
+        rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                TPM2_CAP_TPM_PROPERTIES, property, 1, &more, &cap);
+        if (rc != TSS2_RC_SUCCESS)
+                return tpm_rc_to_errno(rc, "Esys_GetCapability");
+        if (cap->data.tpmProperties.count < 1 ||
+            cap->data.tpmProperties.tpmProperty[0].property != property)
+                return -ENOENT;
+        *ret = cap->data.tpmProperties.tpmProperty[0].value;
+        return 0;
+}
+
+int tpm_count_transient(Tpm *t, unsigned *ret) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        TPMI_YES_NO more;
+        TSS2_RC rc;
+
+        rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                TPM2_CAP_HANDLES, TPM2_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES,
+                                &more, &cap);
+        if (rc != TSS2_RC_SUCCESS)
+                return tpm_rc_to_errno(rc, "Esys_GetCapability");
+        *ret = cap->data.handles.count;
+        return 0;
+}
+
+int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret) {
+        _cleanup_esys_ TPM2B_NAME *name = NULL;
+        TSS2_RC rc;
+
+        rc = Esys_TR_GetName(t->esys, handle, &name);
+        if (rc != TSS2_RC_SUCCESS)
+                return tpm_rc_to_errno(rc, "Esys_TR_GetName");
+        *ret = *name;
+        return 0;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tctildr.h>
+
+#include "macro.h"
+
+/* One open TPM: the TCTI and the ESYS context on top of it. There is no
+ * resource manager behind a swtpm or a raw device, so every transient
+ * object and session this code creates is flushed by the code that made it. */
+typedef struct Tpm {
+        TSS2_TCTI_CONTEXT *tcti;
+        ESYS_CONTEXT *esys;
+} Tpm;
+
+#define TPM_DEFAULT_TCTI "device:/dev/tpmrm0"
+
+/* Opens the TPM named by a TCTI configuration string ("device:/dev/tpmrm0",
+ * "swtpm:host=127.0.0.1,port=2321"); NULL means the default. */
+int tpm_open(const char *tcti_conf, Tpm **ret);
+Tpm *tpm_close(Tpm *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Tpm *, tpm_close);
+
+/* Maps a TSS2 return code to a negative errno after logging it at debug
+ * with the operation name; TPM-side failures become -EIO. */
+int tpm_rc_to_errno(TSS2_RC rc, const char *what);
+
+/* Flushes a transient object or session; ESYS_TR_NONE is a no-op. */
+void tpm_flush(Tpm *t, ESYS_TR *handle);
+
+/* A transient handle owned by the scope that declared it. */
+typedef struct TpmHandle {
+        Tpm *tpm;
+        ESYS_TR tr;
+} TpmHandle;
+
+#define TPM_HANDLE_NULL(t) ((TpmHandle) { .tpm = (t), .tr = ESYS_TR_NONE })
+
+static inline void tpm_handle_done(TpmHandle *h) {
+        if (h->tpm)
+                tpm_flush(h->tpm, &h->tr);
+}
+#define _cleanup_tpm_handle_ _cleanup_(tpm_handle_done)
+
+static inline ESYS_TR tpm_handle_take(TpmHandle *h) {
+        ESYS_TR tr = h->tr;
+        h->tr = ESYS_TR_NONE;
+        return tr;
+}
+
+/* Frees memory ESYS returned. */
+static inline void esys_freep(void *p) {
+        Esys_Free(*(void **) p);
+}
+#define _cleanup_esys_ _cleanup_(esys_freep)
+
+/* Starts a policy session satisfied by PolicySecret(TPM_RH_ENDORSEMENT),
+ * which is what the TCG default EK templates require for using the EK. */
+int tpm_start_ek_policy_session(Tpm *t, ESYS_TR *ret_session);
+
+/* Reads a TPM property (TPM2_CAP_TPM_PROPERTIES); -ENOENT when not reported. */
+int tpm_get_property(Tpm *t, uint32_t property, uint32_t *ret);
+
+/* The TPM name of a loaded object. */
+int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret);
+
+/* Counts loaded transient objects (used by tests and the debug log to spot leaks). */
+int tpm_count_transient(Tpm *t, unsigned *ret);
