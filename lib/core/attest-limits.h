@@ -85,3 +85,13 @@
 #define REG_SIGNATURE_MAX        TPM2_SIGNATURE_SIZE_MAX             /* decoded iak_sign */
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
+
+/* The tpm engine's policy (tpm-policy.c) */
+#define TPM_POLICY_SIZE_MAX        (1024u * 1024u)  /* bytes of one policy */
+#define TPM_POLICY_VALUES_MAX      256u             /* allowed values of one PCR */
+#define TPM_POLICY_PCR_MAX         23u              /* highest PCR a policy may name */
+
+/* The exec engine's verdict (plugins/exec-verdict.c) */
+#define EXEC_VERDICT_SIZE_MAX     (1024u * 1024u)  /* bytes of one verdict */
+#define EXEC_VERDICT_FAILURES_MAX 1000u            /* failures in one verdict */
+#define EXEC_FAILURE_ID_MAX       128u             /* bytes of one failure id */
