@@ -10,6 +10,7 @@
 #include "http-server.h"
 #include "storage.h"
 #include "verifierd-config.h"
+#include "verifierd-push.h"
 
 enum {
         LISTENER_TCP,    /* nodes; admin callers with a verified client certificate */
@@ -30,6 +31,7 @@ typedef struct Manager {
         bool stopping;
         sd_event_source *drain_timer;
         uint64_t drain_deadline;
+        PushContext push;
 } Manager;
 
 /* One request being answered. */

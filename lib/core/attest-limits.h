@@ -95,3 +95,12 @@
 #define EXEC_VERDICT_SIZE_MAX     (1024u * 1024u)  /* bytes of one verdict */
 #define EXEC_VERDICT_FAILURES_MAX 1000u            /* failures in one verdict */
 #define EXEC_FAILURE_ID_MAX       128u             /* bytes of one failure id */
+
+/* Push attestation requests (lib/shared/push-request.c) */
+#define PUSH_EVIDENCE_ITEMS_MAX   8u                  /* evidence_supported / evidence_collected items */
+#define PUSH_NAMES_MAX            16u                 /* hash_algorithms, signature_schemes */
+#define PUSH_NAME_MAX             32u                 /* bytes of one algorithm, class or type name */
+#define PUSH_BANKS_MAX            TPM2_PCR_SELECTIONS_MAX /* banks of available_subjects */
+#define PUSH_UEFI_LOG_MAX         TCG_EVENTLOG_SIZE_MAX   /* decoded uefi_log entries */
+#define PUSH_IMA_TEXT_MAX         HTTP_BODY_MAX       /* ima_log entries text */
+#define PUSH_TIMESTAMP_MAX        64u                 /* bytes of an RFC 3339 boot_time */

@@ -225,6 +225,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 .body_too_large = st->too_large,
                 .listener_kind = l->kind,
                 .remote_addr = remote,
+                .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
         };
         fill_peer(c, &req, groups);
         req.client_cert_verified = st->client_cert_verified;

@@ -31,6 +31,7 @@ typedef struct HttpRequest {
         size_t n_peer_groups;
         bool client_cert_verified;  /* TLS client certificate checked against the client CA */
         const char *remote_addr;    /* numeric, for logs; "" for Unix sockets */
+        const char *authorization;  /* the Authorization header, or NULL */
 } HttpRequest;
 
 typedef struct HttpResponse {

@@ -58,6 +58,12 @@ static const char *const migrations[] = {
         " node_id TEXT NOT NULL, time_usec INTEGER NOT NULL,"
         " kind TEXT NOT NULL, detail TEXT);"
         "CREATE INDEX events_node ON events(node_id, seq);",
+        /* 2: what the next push of a node is validated against, and the chosen parameters. */
+        "ALTER TABLE attestations ADD COLUMN detail TEXT;"
+        "CREATE TABLE push_state ("
+        " node_id TEXT PRIMARY KEY NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " boot_time INTEGER NOT NULL DEFAULT 0, clock BLOB, enrolment_clock BLOB, ima_state BLOB,"
+        " next_index INTEGER NOT NULL DEFAULT 0, ima_restart INTEGER NOT NULL DEFAULT 0);",
 };
 
 typedef struct SqliteStorage {
@@ -102,7 +108,7 @@ static int sqlite_errno(int rc) {
         }
 }
 
-static int exec_sql(sqlite3 *db, const char *sql) {
+int sqlite_exec(sqlite3 *db, const char *sql) {
         char *err = NULL;
         int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
 
@@ -204,15 +210,15 @@ static int migrate(sqlite3 *db) {
         for (; v < ELEMENTSOF(migrations); v++) {
                 char bump[64];
                 (void) snprintf(bump, sizeof bump, "PRAGMA user_version = %u", v + 1);
-                r = exec_sql(db, "BEGIN IMMEDIATE");
+                r = sqlite_exec(db, "BEGIN IMMEDIATE");
                 if (r >= 0)
-                        r = exec_sql(db, migrations[v]);
+                        r = sqlite_exec(db, migrations[v]);
                 if (r >= 0)
-                        r = exec_sql(db, bump);
+                        r = sqlite_exec(db, bump);
                 if (r >= 0)
-                        r = exec_sql(db, "COMMIT");
+                        r = sqlite_exec(db, "COMMIT");
                 if (r < 0) {
-                        (void) exec_sql(db, "ROLLBACK");
+                        (void) sqlite_exec(db, "ROLLBACK");
                         return log_error_errno(r, "Failed to migrate database schema to version %u: %m", v + 1);
                 }
                 log_debug("Database schema migrated to version %u.", v + 1);
@@ -265,6 +271,13 @@ static const StorageOps sqlite_ops = {
         .policy_list = sqlite_policy_list,
         .event_add = sqlite_event_add,
         .event_count = sqlite_event_count,
+        .session_put = sqlite_session_put,
+        .session_get = sqlite_session_get,
+        .push_state_get = sqlite_push_state_get,
+        .verdict_commit = sqlite_verdict_commit,
+        .attestation_get = sqlite_attestation_get,
+        .attestation_list = sqlite_attestation_list,
+        .node_list_overdue = sqlite_node_list_overdue,
 };
 
 sqlite3 *sqlite_storage_db(Storage *s) {
@@ -292,7 +305,7 @@ int storage_open_sqlite(const char *path, Storage **ret) {
         }
         (void) sqlite3_busy_timeout(q->db, 5000);
         /* WAL with FULL sync: an acknowledged write is on disk before the answer goes out. */
-        r = exec_sql(q->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        r = sqlite_exec(q->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
         if (r >= 0)
                 r = migrate(q->db);
         if (r < 0) {

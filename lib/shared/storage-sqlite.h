@@ -9,6 +9,8 @@
 
 sqlite3 *sqlite_storage_db(Storage *s);
 uint64_t sqlite_now_usec(void);
+/* Runs SQL text (no parameters). */
+int sqlite_exec(sqlite3 *db, const char *sql);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
 int sqlite_step_done(sqlite3 *db, sqlite3_stmt *st);
 /* Prepares sql with n text parameters (const char *, NULL binds NULL) and steps to the
@@ -33,3 +35,10 @@ int sqlite_policy_name_delete(Storage *s, const char *kind, const char *name);
 int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n);
 int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail);
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret);
+int sqlite_session_put(Storage *s, const Session *session);
+int sqlite_session_get(Storage *s, const char *id, Session *ret);
+int sqlite_push_state_get(Storage *s, const char *node_id, PushState *ret);
+int sqlite_verdict_commit(Storage *s, const VerdictCommit *c);
+int sqlite_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
+int sqlite_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
+int sqlite_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);
