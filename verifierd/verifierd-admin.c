@@ -187,6 +187,21 @@ void remove_node(Request *q, const char *id) {
         reply_v2(q, 200, NULL);
 }
 
+/* The node with its latest push attestation (verdict and failures), when there is one. */
+static json_object *node_with_latest(Request *q, const Node *node) {
+        json_object *o = node_to_json(node, true);
+        Attestation *l = NULL;
+        size_t k = 0;
+
+        if (o && storage_attestation_list(q->manager->storage, node->id, 1, &l, &k) >= 0 && k == 1) {
+                json_object *a = attestation_to_json(&l[0]);
+                (void) json_add_int(a, "index", (int64_t) l[0].index);
+                (void) json_object_object_add(o, "latest_attestation", a);
+        }
+        attestation_list_free(l, k);
+        return o;
+}
+
 static bool route_nodes(Request *q) {
         const char *const *s = q->seg + 1;
         size_t n = q->n_seg - 1;
@@ -196,7 +211,7 @@ static bool route_nodes(Request *q) {
         if (n == 1 && is_method(q, "GET")) {
                 _cleanup_(node_freep) Node *node = NULL;
                 if (load_node(q, s[0], &node) >= 0)
-                        reply_v2(q, 200, node_to_json(node, true));
+                        reply_v2(q, 200, node_with_latest(q, node));
                 return true;
         }
         if (n == 1 && is_method(q, "DELETE"))

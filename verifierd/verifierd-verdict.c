@@ -297,9 +297,9 @@ static void log_transition(const Node *n, const char *old_verdict, const Outcome
         const char *first = o->failures.n > 0 ? o->failures.items[0].id : "";
 
         if (!o->pass)
-                log_struct(LOG_WARNING, MESSAGE_VERDICT_FAIL, "Node %s failed attestation: %s (%s%s).", n->id,
+                log_struct(LOG_WARNING, MESSAGE_VERDICT_FAIL, "Node %s failed attestation: %s (%s%s%s).", n->id,
                            o->valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN, first,
-                           o->valid ? "" : o->vf.detail[0] ? ", " : "");
+                           !o->valid && o->vf.detail[0] ? ": " : "", !o->valid ? o->vf.detail : "");
         else if (terminated)
                 log_struct(LOG_INFO, MESSAGE_NODE_TERMINATED, "Node %s passed its %llu attestations and is terminated.",
                            n->id, (unsigned long long) n->attestations_passed);
