@@ -203,6 +203,8 @@ static int check_may_attest(Request *q, const Node *n, NodeRuntime *rt, uint64_t
                 return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", n->id), -1;
         if (n->state != NODE_ENROLLED)
                 return reply_error(q, 403, "not_enrolled", NULL, "Node %s is %s.", n->id, node_state_to_string(n->state)), -1;
+        if (rt->committing)
+                return reply_retry(q, 503, "busy", 1, "The previous verdict is being stored."), -1;
         if (rt->has_pending && rt->pending.expires_usec >= now)
                 return reply_error(q, 409, "conflict", NULL, "An attestation of node %s awaits evidence.", n->id), -1;
         if (m->stopping || m->push.nodes.n_pending >= m->config.max_pending)
@@ -286,13 +288,32 @@ static int check_evidence_target(Request *q, const Node *n, NodeRuntime *rt, uin
         return reply_error(q, 404, "not_found", NULL, "No attestation %llu awaits evidence.", (unsigned long long) index), -1;
 }
 
+/* After the group commit: 202 with the verdict, or 500. */
+static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, void *userdata) {
+        HttpResponse resp = { .content_type = "application/vnd.api+json" };
+        json_object *attrs, *meta;
+        char idx[24];
+
+        if (r < 0) {
+                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
+                                                                   "The verdict could not be stored.", NULL));
+                return http_deferred_complete(userdata, &resp);
+        }
+        attrs = attestation_to_json(a);
+        meta = json_object_new_object();
+        (void) json_add_string(attrs, "stage", "evaluating_evidence");
+        (void) json_add_int(meta, "seconds_to_next_attestation", (int64_t) (n->interval_sec ?: DEFAULT_INTERVAL_SEC));
+        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
+        (void) http_response_set(&resp, 202, json_v3_document("attestation", idx, attrs, meta));
+        http_deferred_complete(userdata, &resp);
+}
+
 static void attestation_evidence(Request *q, const char *id, const char *index_s) {
         _cleanup_json_ json_object *body = NULL;
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_free_ char *session = NULL;
         PendingAttestation p;
         PushEvidence ev = {};
-        Attestation a = {};
         NodeRuntime *rt;
         PushError e = {};
         uint64_t index;
@@ -319,19 +340,15 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
         /* The nonce is used up whatever the outcome. */
         p = rt->pending;
         node_runtime_set_pending(&q->manager->push.nodes, rt, false);
-        r = verdict_run(q->manager, n, &p, &ev, session, &a);
+        HttpDeferred *d = http_request_defer(q->http);
+        r = verdict_queue(q->manager, TAKE_PTR(n), rt, &p, &ev, session, on_verdict, d);
         push_evidence_done(&ev);
-        if (r < 0)
-                return reply_error(q, 500, "verdict", NULL, "The verdict could not be stored: %s.", strerror(-r));
-
-        json_object *attrs = attestation_to_json(&a), *meta = json_object_new_object();
-        char idx[24];
-        (void) json_add_string(attrs, "stage", "evaluating_evidence");
-        (void) json_add_int(meta, "seconds_to_next_attestation", (int64_t) (n->interval_sec ?: DEFAULT_INTERVAL_SEC));
-        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a.index);
-        q->resp->content_type = "application/vnd.api+json";
-        (void) http_response_set(q->resp, 202, json_v3_document("attestation", idx, attrs, meta));
-        attestation_done(&a);
+        if (r < 0) {
+                HttpResponse resp = { .content_type = "application/vnd.api+json" };
+                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
+                                                                   "The evidence could not be evaluated.", NULL));
+                http_deferred_complete(d, &resp);
+        }
 }
 
 static json_object *resource(const Attestation *a) {

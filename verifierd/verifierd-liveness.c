@@ -25,7 +25,7 @@ static void mark_timeout(Manager *m, const char *id) {
         free(n->verdict);
         n->verdict = v;
         if (storage_verdict_commit(m->storage, &(VerdictCommit) {
-                        .node = n, .event_kind = "TIMEOUT", .event_detail = "no attestation for 5 intervals" }) < 0) {
+                        .node = n, .event_kind = "TIMEOUT", .event_detail = "no attestation for 5 intervals" }, 1) < 0) {
                 log_warning("Cannot store the TIMEOUT of node %s.", id);
                 return;
         }

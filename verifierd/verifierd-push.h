@@ -35,6 +35,7 @@ typedef struct PendingAttestation {
 /* What the verifier keeps in memory per node. */
 typedef struct NodeRuntime {
         struct NodeRuntime *next;       /* hash chain */
+        bool committing;                /* a verdict waits for the group commit */
         bool has_pending;
         PendingAttestation pending;
         char id[];
@@ -75,7 +76,12 @@ typedef struct PushContext {
         size_t n_actions;
         ImaReplayer *replayer;
         sd_event_source *liveness;
+        struct VerdictJob **batch;      /* verdicts awaiting the group commit */
+        size_t n_batch, batch_allocated;
+        sd_event_source *flush;
 } PushContext;
+
+#define VERDICT_BATCH_MAX 256u
 
 int push_context_init(Manager *m);
 void push_context_done(Manager *m);
@@ -91,9 +97,15 @@ bool route_attestations(Request *q);
  * NULL when there is none or it is invalid/expired. ret_session gets the session id. */
 int session_authenticate(Request *q, const char *node_id, char **ret_session);
 
-/* Validation, evaluation and the durable verdict of one pushed evidence. */
-int verdict_run(Manager *m, Node *n, const PendingAttestation *p, const PushEvidence *e, const char *session_id,
-                Attestation *ret);
+/* Validation and evaluation of one pushed evidence; the verdict joins the
+ * next group commit and done is called after it (r < 0: not stored) with the
+ * stored attestation and the node's new row. n is taken. */
+typedef struct VerdictJob VerdictJob;
+typedef void (*VerdictDone)(Manager *m, int r, const Attestation *a, const Node *n, void *userdata);
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, const PushEvidence *e,
+                  const char *session_id, VerdictDone done, void *userdata);
+/* Commits the queued verdicts now (also at the end of each event loop turn). */
+void verdict_flush(Manager *m);
 
 /* Encodings of the push state blobs. */
 int push_clock_encode(const Tpm2ClockInfo *c, Blob *ret);

@@ -134,6 +134,8 @@ int push_context_init(Manager *m) {
 void push_context_done(Manager *m) {
         PushContext *c = &m->push;
 
+        verdict_flush(m);
+        c->flush = sd_event_source_disable_unref(c->flush);
         c->liveness = sd_event_source_unref(c->liveness);
         for (size_t i = 0; i < c->n_slots; i++)
                 if (c->slots[i].compiled)

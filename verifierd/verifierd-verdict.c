@@ -337,59 +337,165 @@ static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attes
         return 0;
 }
 
-int verdict_run(Manager *m, Node *n, const PendingAttestation *p, const PushEvidence *e, const char *session_id,
-                Attestation *ret) {
-        _cleanup_(push_state_done) PushState old = {}, next = {};
-        _cleanup_free_ char *old_verdict = NULL;
-        Outcome o = {};
-        Attestation a = {};
-        bool terminated = false;
-        int r;
+struct VerdictJob {
+        Node *node;
+        NodeRuntime *rt;
+        Attestation a;
+        PushState next;
+        char *session_id;
+        char *old_verdict;
+        Outcome o;
+        bool terminated, changed;
+        VerdictDone done;
+        void *userdata;
+};
 
-        r = storage_push_state_get(m->storage, n->id, &old);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        r = validate_and_evaluate(m, n, p, e, &old, &o);
-        if (r >= 0)
-                r = next_push_state(&old, p, &o, &next);
-        if (r >= 0)
-                r = fill_attestation(p, &o, &a);
-        if (r < 0)
-                goto finish;
+static VerdictJob *verdict_job_free(VerdictJob *j) {
+        if (!j)
+                return NULL;
+        node_free(j->node);
+        attestation_done(&j->a);
+        push_state_done(&j->next);
+        free(j->session_id);
+        free(j->old_verdict);
+        failures_done(&j->o.failures);
+        validated_evidence_free(j->o.ev);
+        free(j);
+        return NULL;
+}
 
-        old_verdict = TAKE_PTR(n->verdict);
-        n->verdict = strdup(o.pass ? "PASS" : "FAIL");
-        n->last_attestation_usec = a.updated_usec;
-        if (o.pass) {
+/* The node row after this verdict. */
+static int apply_verdict(VerdictJob *j) {
+        Node *n = j->node;
+
+        j->old_verdict = TAKE_PTR(n->verdict);
+        n->verdict = strdup(j->o.pass ? "PASS" : "FAIL");
+        if (!n->verdict)
+                return -ENOMEM;
+        n->last_attestation_usec = j->a.updated_usec;
+        if (j->o.pass) {
                 n->attestations_passed++;
-                terminated = n->attest_count > 0 && n->attestations_passed >= n->attest_count;
-                if (terminated)
+                j->terminated = n->attest_count > 0 && n->attestations_passed >= n->attest_count;
+                if (j->terminated)
                         n->state = NODE_TERMINATED;
         }
-        bool changed = !old_verdict || strcmp(old_verdict, n->verdict) != 0 || terminated;
-        r = n->verdict ? storage_verdict_commit(m->storage, &(VerdictCommit) {
-                .node = n,
-                .attestation = &a,
-                .push_state = &next,
-                .session_id = o.pass ? session_id : NULL,
-                .session_expires_usec = a.updated_usec + m->config.session_lifetime_sec * 1000000ULL,
+        j->changed = !j->old_verdict || strcmp(j->old_verdict, n->verdict) != 0 || j->terminated;
+        return 0;
+}
+
+static VerdictCommit job_commit(Manager *m, const VerdictJob *j) {
+        return (VerdictCommit) {
+                .node = j->node,
+                .attestation = &j->a,
+                .push_state = &j->next,
+                .session_id = j->o.pass ? j->session_id : NULL,
+                .session_expires_usec = j->a.updated_usec + m->config.session_lifetime_sec * 1000000ULL,
                 .history_retention = m->config.history_retention,
-                .event_kind = changed ? (terminated ? "terminated" : n->verdict) : NULL,
-                .event_detail = o.failures.n > 0 ? o.failures.items[0].id : NULL,
-        }) : -ENOMEM;
-        if (r < 0) {
-                attestation_done(&a);
-                goto finish;
+                .event_kind = j->changed ? (j->terminated ? "terminated" : j->node->verdict) : NULL,
+                .event_detail = j->o.failures.n > 0 ? j->o.failures.items[0].id : NULL,
+        };
+}
+
+/* Writes every queued verdict in one transaction, then answers them. */
+void verdict_flush(Manager *m) {
+        PushContext *c = &m->push;
+        VerdictJob **jobs = c->batch;
+        size_t n = c->n_batch;
+        VerdictCommit *commits;
+        int r;
+
+        if (n == 0)
+                return;
+        c->batch = NULL;
+        c->n_batch = c->batch_allocated = 0;
+        commits = calloc(n, sizeof *commits);
+        for (size_t i = 0; commits && i < n; i++)
+                commits[i] = job_commit(m, jobs[i]);
+        r = commits ? storage_verdict_commit(m->storage, commits, n) : -ENOMEM;
+        free(commits);
+        if (r < 0)
+                log_error_errno(r, "Failed to store %zu verdicts: %m", n);
+        for (size_t i = 0; i < n; i++) {
+                VerdictJob *j = jobs[i];
+
+                j->rt->committing = false;
+                if (r >= 0 && (j->changed || !j->o.pass))
+                        log_transition(j->node, j->old_verdict, &j->o, j->terminated);
+                if (r >= 0 && !j->o.pass)
+                        start_failure_actions(m, j->node, j->o.valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN,
+                                              &j->o.failures);
+                j->done(m, r, &j->a, j->node, j->userdata);
+                verdict_job_free(j);
         }
-        if (changed || !o.pass)
-                log_transition(n, old_verdict, &o, terminated);
-        if (!o.pass)
-                start_failure_actions(m, n, o.valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN,
-                                      &o.failures);
-        *ret = a;
-finish:
-        failures_done(&o.failures);
-        validated_evidence_free(o.ev);
+        free(jobs);
+}
+
+static int on_flush(sd_event_source *s, void *userdata) {
+        verdict_flush(userdata);
+        return 0;
+}
+
+static int batch_add(Manager *m, VerdictJob *j) {
+        PushContext *c = &m->push;
+        int r;
+
+        if (c->n_batch >= c->batch_allocated) {
+                size_t a = c->batch_allocated ? c->batch_allocated * 2 : 16;
+                VerdictJob **b = reallocarray(c->batch, a, sizeof *b);
+                if (!b)
+                        return -ENOMEM;
+                c->batch = b;
+                c->batch_allocated = a;
+        }
+        if (!c->flush) {
+                /* Idle priority: runs once the requests that are ready now have been read. */
+                r = sd_event_add_defer(m->event, &c->flush, on_flush, m);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(c->flush, SD_EVENT_PRIORITY_IDLE);
+                if (r < 0)
+                        return r;
+        }
+        c->batch[c->n_batch++] = j;
+        j->rt->committing = true;
+        if (c->n_batch >= VERDICT_BATCH_MAX)
+                verdict_flush(m);
+        else
+                (void) sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, const PushEvidence *e,
+                  const char *session_id, VerdictDone done, void *userdata) {
+        _cleanup_(push_state_done) PushState old = {};
+        VerdictJob *j = calloc(1, sizeof *j);
+        int r;
+
+        if (!j) {
+                node_free(n);
+                return -ENOMEM;
+        }
+        j->node = n;
+        j->rt = rt;
+        j->done = done;
+        j->userdata = userdata;
+        if (session_id && !(j->session_id = strdup(session_id)))
+                r = -ENOMEM;
+        else
+                r = storage_push_state_get(m->storage, n->id, &old);
+        if (r == -ENOENT)
+                r = 0;
+        if (r >= 0)
+                r = validate_and_evaluate(m, n, p, e, &old, &j->o);
+        if (r >= 0)
+                r = next_push_state(&old, p, &j->o, &j->next);
+        if (r >= 0)
+                r = fill_attestation(p, &j->o, &j->a);
+        if (r >= 0)
+                r = apply_verdict(j);
+        if (r >= 0)
+                r = batch_add(m, j);
+        if (r < 0)
+                verdict_job_free(j);
         return r;
 }
 

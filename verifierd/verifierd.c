@@ -263,6 +263,7 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
 }
 
 static void manager_done(Manager *m) {
+        verdict_flush(m);       /* answers deferred requests while their connections exist */
         http_server_free(m->server);
         push_context_done(m);
         storage_close(m->storage);

@@ -263,14 +263,10 @@ static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uin
         return sqlite_step_done(sqlite_storage_db(s), st);
 }
 
-int sqlite_verdict_commit(Storage *s, const VerdictCommit *c) {
-        sqlite3 *db = sqlite_storage_db(s);
+static int verdict_write(Storage *s, const VerdictCommit *c) {
         const char *id = c->node->id;
         int r;
 
-        r = sqlite_exec(db, "BEGIN IMMEDIATE");
-        if (r < 0)
-                return r;
         r = sqlite_node_put(s, c->node);
         if (r >= 0 && c->attestation)
                 r = attestation_put(s, id, c->attestation);
@@ -282,6 +278,18 @@ int sqlite_verdict_commit(Storage *s, const VerdictCommit *c) {
                 r = session_extend(s, c->session_id, c->session_expires_usec);
         if (r >= 0 && c->event_kind)
                 r = sqlite_event_add(s, id, c->event_kind, c->event_detail);
+        return r;
+}
+
+int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
+        sqlite3 *db = sqlite_storage_db(s);
+        int r;
+
+        r = sqlite_exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = verdict_write(s, &c[i]);
         if (r >= 0)
                 r = sqlite_exec(db, "COMMIT");
         if (r < 0)

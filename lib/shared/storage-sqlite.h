@@ -38,7 +38,7 @@ int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret);
 int sqlite_session_put(Storage *s, const Session *session);
 int sqlite_session_get(Storage *s, const char *id, Session *ret);
 int sqlite_push_state_get(Storage *s, const char *node_id, PushState *ret);
-int sqlite_verdict_commit(Storage *s, const VerdictCommit *c);
+int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n);
 int sqlite_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
 int sqlite_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
 int sqlite_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);

@@ -147,7 +147,7 @@ typedef struct StorageOps {
         int (*session_put)(Storage *s, const Session *session);
         int (*session_get)(Storage *s, const char *id, Session *ret);
         int (*push_state_get)(Storage *s, const char *node_id, PushState *ret);
-        int (*verdict_commit)(Storage *s, const VerdictCommit *c);
+        int (*verdict_commit)(Storage *s, const VerdictCommit *c, size_t n);
         int (*attestation_get)(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
         int (*attestation_list)(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
         int (*node_list_overdue)(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);
@@ -223,10 +223,11 @@ static inline int storage_session_get(Storage *s, const char *id, Session *ret) 
 static inline int storage_push_state_get(Storage *s, const char *node_id, PushState *ret) {
         return s->ops->push_state_get(s, node_id, ret);
 }
-/* Stores a verdict: the attestation, the node row, the push state, the
- * session's new expiry, the history event and the retention cut, atomically. */
-static inline int storage_verdict_commit(Storage *s, const VerdictCommit *c) {
-        return s->ops->verdict_commit(s, c);
+/* Stores n verdicts, each the attestation, the node row, the push state, the
+ * session's new expiry, the history event and the retention cut, in one
+ * transaction (one synchronous commit for all: group commit). All or none. */
+static inline int storage_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
+        return s->ops->verdict_commit(s, c, n);
 }
 /* -ENOENT when there is no such attestation (or it was cut by the retention). */
 static inline int storage_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret) {
