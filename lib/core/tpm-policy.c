@@ -49,15 +49,17 @@ static int parse_value(json_object *o, TpmPolicyValue *ret) {
         return hex_decode_into(s, n, ret->digest, ret->alg->size) < 0 ? -EBADMSG : 0;
 }
 
+/* A list of values, or one value as a string. */
 static int parse_pcr(TpmPolicy *p, unsigned pcr, json_object *list, const char **ret_error) {
         TpmPolicyPcr *e = &p->pcrs[pcr];
+        bool one = json_object_is_type(list, json_type_string);
         size_t n;
 
-        if (!json_object_is_type(list, json_type_array)) {
-                *ret_error = "a PCR's allowed values must be an array";
+        if (!one && !json_object_is_type(list, json_type_array)) {
+                *ret_error = "a PCR's allowed values must be an array or a string";
                 return -EBADMSG;
         }
-        n = json_object_array_length(list);
+        n = one ? 1 : json_object_array_length(list);
         if (n > TPM_POLICY_VALUES_MAX) {
                 *ret_error = "too many allowed values for one PCR";
                 return -E2BIG;
@@ -66,7 +68,7 @@ static int parse_pcr(TpmPolicy *p, unsigned pcr, json_object *list, const char *
         if (!e->values)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if (parse_value(json_object_array_get_idx(list, i), &e->values[i]) < 0) {
+                if (parse_value(one ? list : json_object_array_get_idx(list, i), &e->values[i]) < 0) {
                         *ret_error = "an allowed value is not the hex digest of a known bank";
                         return -EBADMSG;
                 }

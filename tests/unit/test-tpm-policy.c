@@ -42,6 +42,16 @@ static void test_keylime_form(void **state) {
         assert_false(p->has_max_reboots);
 }
 
+/* Keylime also writes one value as a plain string. */
+static void test_single_value(void **state) {
+        _cleanup_(tpm_policy_freep) TpmPolicy *p = parse_ok("{\"15\": \"" H32 "\"}");
+        uint8_t v[32];
+
+        assert_int_equal(p->pcrs[15].n_values, 1);
+        memset(v, 0x15, sizeof(v));
+        assert_int_equal(tpm_policy_check(p, 15, hash_alg_from_name("sha256"), v), 1);
+}
+
 static void test_clock_rules(void **state) {
         _cleanup_(tpm_policy_freep) TpmPolicy *p = parse_ok("{\"max_reboots_since_enrolment\": 0, \"require_clock_safe\": true}");
 
@@ -68,7 +78,8 @@ static void test_malformed(void **state) {
         expect_bad("{\"015\": []}", -EBADMSG);                  /* leading zero */
         expect_bad("{\"-1\": []}", -EBADMSG);                   /* sign */
         expect_bad("{\"pcr15\": []}", -EBADMSG);                /* unknown key */
-        expect_bad("{\"15\": \"" H32 "\"}", -EBADMSG);          /* not an array */
+        expect_bad("{\"15\": 15}", -EBADMSG);                   /* neither an array nor a string */
+        expect_bad("{\"15\": \"ff\"}", -EBADMSG);               /* one value, of no bank */
         expect_bad("{\"15\": [15]}", -EBADMSG);                 /* not a string */
         expect_bad("{\"15\": [\"abc\"]}", -EBADMSG);            /* odd hex */
         expect_bad("{\"15\": [\"0011\"]}", -EBADMSG);           /* no bank of that size */
@@ -110,6 +121,7 @@ static void test_limits(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_keylime_form),
+                cmocka_unit_test(test_single_value),
                 cmocka_unit_test(test_clock_rules),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_limits),
