@@ -67,21 +67,21 @@ static void policy_needs(Manager *m, const Node *n, uint32_t *ret_needs, uint32_
         *ret_mask = mask ?: UINT32_C(1);        /* a quote needs one PCR */
 }
 
-static uint16_t choose_sig_scheme(const Node *n, uint32_t offered) {
-        _cleanup_(tpm2_public_freep) Tpm2Public *ak = NULL;
-        uint16_t want;
+static uint16_t choose_sig_scheme(const Node *n, NodeRuntime *rt, uint32_t offered) {
+        EVP_PKEY *key;
+        uint16_t type, want;
 
-        if (tpm2_public_parse(n->aik_tpm.data, n->aik_tpm.size, &ak) < 0)
+        if (node_runtime_ak(rt, &n->aik_tpm, &key, &type) < 0)
                 return 0;
-        want = ak->area.type == TPM2_ALG_ECC ? TPM2_ALG_ECDSA : TPM2_ALG_RSASSA;
-        if (ak->area.type == TPM2_ALG_RSA && !(offered & TPM2_ALG_BIT(want)) && (offered & TPM2_ALG_BIT(TPM2_ALG_RSAPSS)))
+        want = type == TPM2_ALG_ECC ? TPM2_ALG_ECDSA : TPM2_ALG_RSASSA;
+        if (type == TPM2_ALG_RSA && !(offered & TPM2_ALG_BIT(want)) && (offered & TPM2_ALG_BIT(TPM2_ALG_RSAPSS)))
                 want = TPM2_ALG_RSAPSS;
         return offered & TPM2_ALG_BIT(want) ? want : 0;
 }
 
 /* Picks bank, PCRs, algorithms and logs; 0 or an HTTP status with the reason in *ret_what. */
-static unsigned choose_parameters(Manager *m, const Node *n, const PushCapabilities *c, PendingAttestation *p,
-                                  const char **ret_what) {
+static unsigned choose_parameters(Manager *m, const Node *n, NodeRuntime *rt, const PushCapabilities *c,
+                                  PendingAttestation *p, const char **ret_what) {
         const PushBank *best = NULL;
         uint32_t needs, mask;
 
@@ -101,7 +101,7 @@ static unsigned choose_parameters(Manager *m, const Node *n, const PushCapabilit
                       (c->hash_mask & TPM2_ALG_BIT(best->alg->tpm_alg_id)) ? best->alg->tpm_alg_id : 0;
         if (p->hash_alg == 0)
                 return *ret_what = "no usable hash algorithm offered", 422;
-        p->sig_scheme = choose_sig_scheme(n, c->sig_mask);
+        p->sig_scheme = choose_sig_scheme(n, rt, c->sig_mask);
         if (p->sig_scheme == 0)
                 return *ret_what = "no signature scheme offered that fits the AK", 422;
         p->uefi = needs & ATTEST_NEED_UEFI_LOG;
@@ -239,7 +239,7 @@ static void attestation_create(Request *q, const char *id) {
                 return;
         if (push_capabilities_parse(body, &caps, &e) < 0)
                 return reply_error(q, 400, "invalid_field", e.pointer, "Invalid capabilities: %s.", e.what);
-        status = choose_parameters(q->manager, n, &caps, &p, &what);
+        status = choose_parameters(q->manager, n, rt, &caps, &p, &what);
         if (status)
                 return reply_error(q, status, "unsupported_capabilities", "/data/attributes/evidence_supported", "%s.", what);
         r = storage_push_state_get(q->manager->storage, id, &ps);

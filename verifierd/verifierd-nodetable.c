@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tpm2-public.h"
 #include "verifierd.h"
 #include "verifierd-push.h"
 
@@ -37,6 +38,7 @@ void node_table_done(NodeTable *t) {
         for (size_t i = 0; i < t->n_buckets; i++)
                 for (NodeRuntime *e = t->buckets[i], *next; e; e = next) {
                         next = e->next;
+                        EVP_PKEY_free(e->ak);
                         free(e);
                 }
         free(t->buckets);
@@ -97,4 +99,30 @@ void node_runtime_set_pending(NodeTable *t, NodeRuntime *rt, bool pending) {
                 t->n_pending++;
         else
                 t->n_pending--;
+}
+
+int node_runtime_ak(NodeRuntime *rt, const Blob *aik_tpm, EVP_PKEY **ret_key, uint16_t *ret_type) {
+        _cleanup_(tpm2_public_freep) Tpm2Public *ak = NULL;
+        uint8_t digest[sizeof rt->ak_digest];
+        EVP_PKEY *key = NULL;
+        int r;
+
+        r = hash_alg_digest(hash_alg_from_name("sha256"), aik_tpm->data, aik_tpm->size, digest);
+        if (r < 0)
+                return r;
+        if (!rt->ak || memcmp(digest, rt->ak_digest, sizeof digest) != 0) {
+                r = tpm2_public_parse(aik_tpm->data, aik_tpm->size, &ak);
+                if (r >= 0)
+                        r = tpm2_public_to_evp_pkey(ak, &key);
+                if (r < 0)
+                        return r;
+                EVP_PKEY_free(rt->ak);
+                rt->ak = key;
+                rt->ak_type = ak->area.type;
+                memcpy(rt->ak_digest, digest, sizeof digest);
+        }
+        *ret_key = rt->ak;
+        if (ret_type)
+                *ret_type = rt->ak_type;
+        return 0;
 }

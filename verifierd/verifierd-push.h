@@ -36,6 +36,9 @@ typedef struct PendingAttestation {
 typedef struct NodeRuntime {
         struct NodeRuntime *next;       /* hash chain */
         bool committing;                /* a verdict waits for the group commit */
+        EVP_PKEY *ak;                   /* the registered AK, parsed once */
+        uint16_t ak_type;               /* TPM_ALG_RSA or TPM_ALG_ECC */
+        uint8_t ak_digest[32];          /* SHA-256 of the TPM2B_PUBLIC it was parsed from */
         bool has_pending;
         PendingAttestation pending;
         char id[];
@@ -52,6 +55,8 @@ void node_table_done(NodeTable *t);
 NodeRuntime *node_table_get(NodeTable *t, const char *id);
 int node_table_ensure(NodeTable *t, const char *id, NodeRuntime **ret);
 void node_runtime_set_pending(NodeTable *t, NodeRuntime *rt, bool pending);
+/* The node's AK as a key (owned by rt) and its type, parsed again only when aik_tpm changes. */
+int node_runtime_ak(NodeRuntime *rt, const Blob *aik_tpm, EVP_PKEY **ret_key, uint16_t *ret_type);
 
 /* A compiled policy of one kind, shared by the nodes with the same content. */
 typedef struct PolicySlot {

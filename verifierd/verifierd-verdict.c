@@ -228,9 +228,8 @@ typedef struct Outcome {
         ValidatedEvidence *ev;
 } Outcome;
 
-static int validate_and_evaluate(Manager *m, const Node *n, const PendingAttestation *p, const PushEvidence *e,
-                                 const PushState *ps, Outcome *o) {
-        _cleanup_(tpm2_public_freep) Tpm2Public *ak = NULL;
+static int validate_and_evaluate(Manager *m, const Node *n, NodeRuntime *rt, const PendingAttestation *p,
+                                 const PushEvidence *e, const PushState *ps, Outcome *o) {
         Tpm2ClockInfo prev, enrol;
         ImaReplayState ima;
         bool have_prev, have_enrol, have_ima;
@@ -238,9 +237,7 @@ static int validate_and_evaluate(Manager *m, const Node *n, const PendingAttesta
         bool fail = false;
         int r;
 
-        r = tpm2_public_parse(n->aik_tpm.data, n->aik_tpm.size, &ak);
-        if (r >= 0)
-                r = tpm2_public_to_evp_pkey(ak, &key);
+        r = node_runtime_ak(rt, &n->aik_tpm, &key, NULL);
         if (r < 0)
                 return r;
         have_prev = push_clock_decode(&ps->clock, &prev) >= 0;
@@ -249,7 +246,6 @@ static int validate_and_evaluate(Manager *m, const Node *n, const PendingAttesta
 
         ValidationInput in = validation_input(p, e, key, ps, have_prev ? &prev : NULL, have_ima ? &ima : NULL);
         r = evidence_validate(&in, m->push.replayer, &o->ev, &o->vf);
-        EVP_PKEY_free(key);
         if (r < 0)
                 return r;
         if (r > 0) {
@@ -485,7 +481,7 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
         if (r == -ENOENT)
                 r = 0;
         if (r >= 0)
-                r = validate_and_evaluate(m, n, p, e, &old, &j->o);
+                r = validate_and_evaluate(m, n, rt, p, e, &old, &j->o);
         if (r >= 0)
                 r = next_push_state(&old, p, &j->o, &j->next);
         if (r >= 0)
