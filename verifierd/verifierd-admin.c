@@ -44,7 +44,7 @@ oom:
         reply_error(q, 500, "oom", NULL, "Out of memory.");
 }
 
-static int load_node(Request *q, const char *id, Node **ret) {
+int request_load_node(Request *q, const char *id, Node **ret) {
         int r;
 
         if (!agent_id_is_valid(id)) {
@@ -140,7 +140,7 @@ static void enrol_or_update(Request *q, const char *id, bool update) {
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_json_ json_object *body = NULL;
 
-        if (load_node(q, id, &n) < 0 || request_json(q, &body) < 0)
+        if (request_load_node(q, id, &n) < 0 || request_json(q, &body) < 0)
                 return;
         if (n->state == NODE_REGISTERED)
                 return reply_error(q, 409, "not_activated", NULL, "Node %s has not activated its credential yet.", id);
@@ -158,7 +158,7 @@ static void set_state(Request *q, const char *id, const char *action) {
         _cleanup_(node_freep) Node *n = NULL;
         bool stop = strcmp(action, "stop") == 0;
 
-        if (load_node(q, id, &n) < 0)
+        if (request_load_node(q, id, &n) < 0)
                 return;
         if (stop && n->state != NODE_ENROLLED)
                 return reply_error(q, 409, "not_enrolled", NULL, "Node %s is %s, not ENROLLED.", id, node_state_to_string(n->state));
@@ -210,7 +210,7 @@ static bool route_nodes(Request *q) {
                 return list_nodes(q), true;
         if (n == 1 && is_method(q, "GET")) {
                 _cleanup_(node_freep) Node *node = NULL;
-                if (load_node(q, s[0], &node) >= 0)
+                if (request_load_node(q, s[0], &node) >= 0)
                         reply_v2(q, 200, node_with_latest(q, node));
                 return true;
         }

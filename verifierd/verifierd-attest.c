@@ -40,12 +40,7 @@ static int load_caller_node(Request *q, const char *id, bool allow_admin, char *
                         return r;
                 }
         }
-        r = storage_node_get(q->manager->storage, id, ret);
-        if (r == -ENOENT)
-                reply_error(q, 404, "not_found", NULL, "No node %s.", id);
-        else if (r < 0)
-                reply_error(q, 500, "storage", NULL, "Storage failure.");
-        return r;
+        return request_load_node(q, id, ret);
 }
 
 /* What the node's policies need from an attestation. */

@@ -67,6 +67,9 @@ int enrol_with_defaults(Manager *m, Node *n);
  * digest (stored when read from a file). ret_name gets the name, or NULL for a file. */
 int resolve_policy(Manager *m, const char *kind, const char *spec, char **ret_digest, char **ret_name);
 
+/* The node of a request path; answers 400/404/500 itself and returns < 0 then. */
+int request_load_node(Request *q, const char *id, Node **ret);
+
 /* Node JSON as shown by the admin API and attestctl. */
 json_object *node_to_json(const Node *n, bool detail);
 

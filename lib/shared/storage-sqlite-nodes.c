@@ -155,37 +155,22 @@ int sqlite_node_delete(Storage *s, const char *id) {
         return r < 0 ? r : r > 0 ? 0 : -ENOENT;
 }
 
-int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
-        sqlite3 *db = sqlite_storage_db(s);
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        Node **l = NULL;
-        size_t n = 0;
-        int r, rc;
+static int read_node_row(sqlite3_stmt *st, void *elem) {
+        return read_node(st, elem);
+}
 
-        r = sqlite_prepare(db, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY id", &st);
+static void node_row_done(void *elem) {
+        node_free(*(Node **) elem);
+}
+
+int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sqlite_prepare(sqlite_storage_db(s), "SELECT " NODE_COLUMNS " FROM nodes ORDER BY id", &st);
         if (r < 0)
                 return r;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                Node **m = realloc(l, (n + 1) * sizeof(Node *));
-                if (!m) {
-                        r = -ENOMEM;
-                        break;
-                }
-                l = m;
-                r = read_node(st, &l[n]);
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0 && rc != SQLITE_DONE)
-                r = -EIO;
-        if (r < 0) {
-                node_list_free(l, n);
-                return r;
-        }
-        *ret = l;
-        *ret_n = n;
-        return 0;
+        return sqlite_collect(st, sizeof(Node *), read_node_row, node_row_done, (void **) ret, ret_n);
 }
 
 int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {

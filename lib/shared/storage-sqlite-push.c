@@ -190,11 +190,17 @@ int sqlite_attestation_get(Storage *s, const char *node_id, uint64_t index, Atte
         return read_attestation(st, ret);
 }
 
+static int read_attestation_row(sqlite3_stmt *st, void *elem) {
+        return read_attestation(st, elem);
+}
+
+static void attestation_row_done(void *elem) {
+        attestation_done(elem);
+}
+
 int sqlite_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        Attestation *l = NULL;
-        size_t n = 0;
-        int r, rc;
+        int r;
 
         r = prepare(s, "SELECT " ATTESTATION_COLUMNS " FROM attestations WHERE node_id = ?"
                        " ORDER BY idx DESC LIMIT ?", &st);
@@ -204,27 +210,7 @@ int sqlite_attestation_list(Storage *s, const char *node_id, uint64_t limit, Att
         r = r ?: (sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (sqlite3_int64) limit) == SQLITE_OK ? 0 : -EIO);
         if (r < 0)
                 return r;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                Attestation *m = realloc(l, (n + 1) * sizeof *l);
-                if (!m) {
-                        r = -ENOMEM;
-                        break;
-                }
-                l = m;
-                r = read_attestation(st, &l[n]);
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0 && rc != SQLITE_DONE)
-                r = -EIO;
-        if (r < 0) {
-                attestation_list_free(l, n);
-                return r;
-        }
-        *ret = l;
-        *ret_n = n;
-        return 0;
+        return sqlite_collect(st, sizeof(Attestation), read_attestation_row, attestation_row_done, (void **) ret, ret_n);
 }
 
 static int session_extend(Storage *s, const char *id, uint64_t expires_usec) {
@@ -297,11 +283,19 @@ int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         return r;
 }
 
+static int read_id_row(sqlite3_stmt *st, void *elem) {
+        return sqlite_column_text(st, 0, elem);
+}
+
+static void id_row_done(void *elem) {
+        free(*(char **) elem);
+}
+
 int sqlite_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        char **l = NULL;
+        char **l = NULL, **m;
         size_t n = 0;
-        int r, rc;
+        int r;
 
         r = prepare(s, "SELECT id FROM nodes WHERE state = 'ENROLLED' AND (verdict IS NULL OR verdict != 'TIMEOUT')"
                        " AND MAX(last_attestation_usec, enrolled_usec) + ? * interval_sec * 1000000 < ?", &st);
@@ -309,31 +303,18 @@ int sqlite_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, cha
                 return r;
         r = bind_u64(st, 1, factor);
         r = r ?: bind_u64(st, 2, now_usec);
+        r = r ?: sqlite_collect(st, sizeof(char *), read_id_row, id_row_done, (void **) &l, &n);
         if (r < 0)
                 return r;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                char **m = realloc(l, (n + 2) * sizeof *l);
-                if (!m) {
-                        r = -ENOMEM;
-                        break;
-                }
-                l = m;
-                l[n] = strdup((const char *) sqlite3_column_text(st, 0));
-                if (!l[n]) {
-                        r = -ENOMEM;
-                        break;
-                }
-                l[++n] = NULL;
-        }
-        if (r >= 0 && rc != SQLITE_DONE)
-                r = -EIO;
-        if (r < 0) {
+        m = reallocarray(l, n + 1, sizeof *l);     /* NULL-terminated */
+        if (!m) {
                 for (size_t i = 0; i < n; i++)
                         free(l[i]);
                 free(l);
-                return r;
+                return -ENOMEM;
         }
-        *ret_ids = l;
+        m[n] = NULL;
+        *ret_ids = m;
         *ret_n = n;
         return 0;
 }

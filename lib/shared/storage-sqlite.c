@@ -257,6 +257,38 @@ int sqlite_column_blob(sqlite3_stmt *st, int i, Blob *b) {
         return blob_set(b, d, (size_t) sqlite3_column_bytes(st, i));
 }
 
+int sqlite_collect(sqlite3_stmt *st, size_t elem_size, int (*read_row)(sqlite3_stmt *st, void *elem),
+                   void (*done_row)(void *elem), void **ret, size_t *ret_n) {
+        uint8_t *l = NULL;
+        size_t n = 0;
+        int r = 0, rc;
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                uint8_t *m = reallocarray(l, n + 1, elem_size);
+                if (!m) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l = m;
+                memset(l + n * elem_size, 0, elem_size);
+                r = read_row(st, l + n * elem_size);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        done_row(l + i * elem_size);
+                free(l);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
 static const StorageOps sqlite_ops = {
         .close = sqlite_close,
         .node_get = sqlite_node_get,

@@ -22,6 +22,10 @@ int sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 int sqlite_bind_blob(sqlite3_stmt *st, int i, const void *d, size_t n);
 int sqlite_column_text(sqlite3_stmt *st, int i, char **ret);
 int sqlite_column_blob(sqlite3_stmt *st, int i, Blob *b);
+/* Steps st through its rows, reading each with read_row into a growing array of
+ * elem_size items; on failure the items read so far are given to done_row and freed. */
+int sqlite_collect(sqlite3_stmt *st, size_t elem_size, int (*read_row)(sqlite3_stmt *st, void *elem),
+                   void (*done_row)(void *elem), void **ret, size_t *ret_n);
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret);
 int sqlite_node_put(Storage *s, const Node *n);
