@@ -81,7 +81,8 @@ static void run_help(void) {
         printf("Usage: attestctl runtime-policy-run POLICY LOG [OPTIONS]\n\n"
                "Checks an IMA measurement list against a runtime policy, as the verifier does.\n\n"
                "  --json                      Print the verdict as JSON\n"
-               "  --verification-key PEM      A key for ima-sig signatures besides the policy's\n"
+               "  --verification-key PEM      A key for ima-sig and ima-modsig signatures besides\n"
+               "                              the policy's\n"
                "  --keyring JSON              Keys as {\"pubkeys\": [base64 SPKI…]}\n"
                "  --pcr10 ALG:HEX             The quoted PCR 10: entries past it are not checked\n"
                "\nExit status: 0 pass, 1 policy violated, 2 unusable input.\n");

@@ -6,6 +6,7 @@
 #include "attestctl-quote.h"
 #include "attestctl-tpm.h"
 #include "attestctl-nodes.h"
+#include "attestctl-secret.h"
 
 int verb_eventlog(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
@@ -28,4 +29,6 @@ int verb_runtime_policy_run(int argc, char *argv[]);
         { "remove",     verb_node_action, "Remove a node from the verifier" }, \
         { "stop",       verb_node_action, "Stop attesting a node" }, \
         { "reactivate", verb_node_action, "Resume a stopped or terminated node" }, \
+        { "secret",     verb_secret,      "Store, list and remove the secrets released to a node" }, \
+        { "luks",       verb_luks,        "Enrol a LUKS2 volume for unlocking after attestation" }, \
         /* verbs are added here, one line each: { "name", verb_fn, "summary" }, */

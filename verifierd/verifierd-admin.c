@@ -182,6 +182,7 @@ void remove_node(Request *q, const char *id) {
                 return reply_error(q, 404, "not_found", NULL, "No node %s.", id);
         if (r < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        (void) secret_store_delete_node(q->manager->secrets, id);
         (void) storage_event_add(q->manager->storage, id, "removed", "admin");
         log_struct(LOG_INFO, MESSAGE_NODE_REMOVED, "Node %s removed by the administrator.", id);
         reply_v2(q, 200, NULL);
@@ -216,6 +217,8 @@ static bool route_nodes(Request *q) {
         }
         if (n == 1 && is_method(q, "DELETE"))
                 return remove_node(q, s[0]), true;
+        if (n >= 2 && strcmp(s[1], "secrets") == 0)
+                return route_node_secrets(q, s[0], s + 2, n - 2), true;
         if (n == 2 && is_method(q, "POST")) {
                 if (strcmp(s[1], "enrol") == 0 || strcmp(s[1], "update") == 0)
                         return enrol_or_update(q, s[0], strcmp(s[1], "update") == 0), true;

@@ -28,6 +28,8 @@ static const ConfigItem verifier_items[] = {
         { "Attestation", "challenge_lifetime", config_parse_sec,    offsetof(VerifierConfig, challenge_lifetime_sec) },
         { "Attestation", "session_lifetime",   config_parse_sec,    offsetof(VerifierConfig, session_lifetime_sec) },
         { "Attestation", "max_pending",        config_parse_uint64, offsetof(VerifierConfig, max_pending)        },
+        { "Secrets",   "key_file",          config_parse_path,   offsetof(VerifierConfig, secret_key_file)   },
+        { "Secrets",   "max_age",           config_parse_sec,    offsetof(VerifierConfig, secret_max_age_sec) },
 };
 
 static const ConfigItem tenant_items[] = {
@@ -53,6 +55,7 @@ int verifier_config_load(const char *path, VerifierConfig *ret) {
                 .challenge_lifetime_sec = DEFAULT_CHALLENGE_LIFETIME_SEC,
                 .session_lifetime_sec = DEFAULT_SESSION_LIFETIME_SEC,
                 .max_pending = DEFAULT_MAX_PENDING,
+                .secret_max_age_sec = DEFAULT_SECRET_MAX_AGE_SEC,
         };
         int r;
 
@@ -99,6 +102,7 @@ void verifier_config_done(VerifierConfig *c) {
         free(c->iak_ca_directory);
         free(c->plugin_directory);
         free(c->action_directory);
+        free(c->secret_key_file);
         *c = (VerifierConfig) {};
 }
 

@@ -15,6 +15,7 @@
 #define DEFAULT_CHALLENGE_LIFETIME_SEC 60
 #define DEFAULT_SESSION_LIFETIME_SEC 180
 #define DEFAULT_MAX_PENDING 100000
+#define DEFAULT_SECRET_MAX_AGE_SEC 300
 
 /* verifierd.conf, parsed once at startup. */
 typedef struct VerifierConfig {
@@ -36,6 +37,8 @@ typedef struct VerifierConfig {
         uint64_t challenge_lifetime_sec;
         uint64_t session_lifetime_sec;
         uint64_t max_pending;      /* attestations awaiting evidence before 503 */
+        char *secret_key_file;     /* when the service has no verifierd-secret-key credential */
+        uint64_t secret_max_age_sec; /* a secret goes only to a node that passed this recently */
 } VerifierConfig;
 
 /* tenant.conf: the defaults a node is enrolled with. Policy settings name a

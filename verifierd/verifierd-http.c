@@ -171,6 +171,8 @@ static void dispatch(Request *q, const char **seg, size_t n) {
         q->n_seg = n - 1;
         if (route_registrar(q) || route_sessions(q) || route_attestations(q))
                 return;
+        if (route_secrets(q))
+                return;
         if (q->admin && route_keylime_admin(q))
                 return;
         if (!q->admin && q->major == 2 && q->n_seg >= 1 &&

@@ -17,3 +17,6 @@
 #define MESSAGE_VERDICT_TIMEOUT   "ab49264bf5e64e6fa77817931e368311"  /* no attestation for 5 × interval */
 #define MESSAGE_NODE_TERMINATED   "63f78af0b6654ad184ff9eade787cc6e"  /* attest_count passes reached */
 #define MESSAGE_PLUGIN_PROBLEM    "b256de77623040519477e4c96a5b0f7f"  /* a plugin or policy is unusable */
+#define MESSAGE_SECRET_RELEASED   "5d0c1e7f6a2b4c8e9f3a1b2c4d6e8f01"
+#define MESSAGE_SECRET_REFUSED    "8b3e5a7c9d1f4e2a6c8b0d2f4a6c8e13"
+#define MESSAGE_SECRET_CHANGED    "c41a7e9b2d5f4a8c8e1b3d5f7a9c2e46"  /* added, replaced, removed */

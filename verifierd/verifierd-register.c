@@ -254,7 +254,7 @@ static void handle_activate(Request *q, const char *id, json_object *attrs) {
 }
 
 /* The JSON:API attributes object of a v3 body. */
-static json_object *v3_attributes(Request *q, json_object *body, const char *type) {
+json_object *v3_attributes(Request *q, json_object *body, const char *type) {
         json_object *data, *t, *attrs;
 
         if (!json_object_object_get_ex(body, "data", &data) || !json_object_is_type(data, json_type_object) ||

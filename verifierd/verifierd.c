@@ -151,12 +151,16 @@ static int check_tenant_policies(Manager *m) {
 
 static int open_storage(Manager *m) {
         _cleanup_free_ char *path = NULL;
+        int r;
 
         if (mkdir(m->config.state_directory, 0750) < 0 && errno != EEXIST)
                 return log_error_errno(-errno, "Failed to create %s: %m", m->config.state_directory);
         if (asprintf(&path, "%s/verifier.db", m->config.state_directory) < 0)
                 return log_oom();
-        return storage_open_sqlite(path, &m->storage);
+        r = storage_open_sqlite(path, &m->storage);
+        if (r < 0)
+                return r;
+        return secret_store_open(m->config.state_directory, m->config.secret_key_file, &m->secrets);
 }
 
 static void tls_done(HttpTlsConfig *t) {
@@ -267,6 +271,7 @@ static void manager_done(Manager *m) {
         http_server_free(m->server);
         push_context_done(m);
         storage_close(m->storage);
+        secret_store_free(m->secrets);
         sd_event_source_disable_unref(m->drain_timer);
         sd_event_unref(m->event);
         X509_STORE_free(m->ek_store);

@@ -11,6 +11,7 @@
 #include "storage.h"
 #include "verifierd-config.h"
 #include "verifierd-push.h"
+#include "verifierd-secret-store.h"
 
 enum {
         LISTENER_TCP,    /* nodes; admin callers with a verified client certificate */
@@ -26,6 +27,7 @@ typedef struct Manager {
         HttpServer *server;
         X509_STORE *ek_store;      /* NULL: no EK CA directory configured */
         X509_STORE *iak_store;
+        SecretStore *secrets;      /* disabled without a key */
         gid_t admin_gid;
         bool have_admin_gid;
         bool stopping;
@@ -60,6 +62,12 @@ int request_json(Request *q, json_object **ret);
 bool route_registrar(Request *q);
 bool route_admin(Request *q);
 bool route_keylime_admin(Request *q);
+/* POST /v3.0/agents/{id}/secrets/{name}[/challenge] */
+bool route_secrets(Request *q);
+/* /admin/v1/nodes/{id}/secrets[/{name}] */
+void route_node_secrets(Request *q, const char *id, const char *const *seg, size_t n_seg);
+/* The data/attributes of a JSON:API document of the given type; answers 400 itself. */
+json_object *v3_attributes(Request *q, json_object *body, const char *type);
 
 /* Enrols the node with the tenant.conf defaults (ENROLLED); stores nothing. */
 int enrol_with_defaults(Manager *m, Node *n);

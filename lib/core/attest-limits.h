@@ -59,6 +59,9 @@
 #define IMA_MODSIG_MAX             (16u * 1024u)    /* modsig field (PKCS#7), bytes */
 #define IMA_TEMPLATE_NAME_MAX      32u              /* binary list: template name */
 #define IMA_TEMPLATE_DATA_MAX      (64u * 1024u)    /* binary list: template data; ascii rebuilt */
+#define IMA_MODSIG_SIGNERS_MAX     1u               /* SignerInfos of a modsig: sign-file writes one */
+#define IMA_MODSIG_SIGNATURE_MAX   512u             /* signature of a modsig, bytes (RSA 4096) */
+#define IMA_MODSIG_SKID_MAX        64u              /* subjectKeyIdentifier of a modsig signer, bytes */
 
 /* Runtime policy (Keylime format version 1) */
 #define RUNTIME_POLICY_SIZE_MAX           (2048u * 1024u * 1024u - 1u) /* policy text, bytes */
@@ -85,6 +88,19 @@
 #define REG_SIGNATURE_MAX        TPM2_SIGNATURE_SIZE_MAX             /* decoded iak_sign */
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
+
+/* Secrets released to nodes (lib/core/secret-name.c, lib/core/luks-attest-token.c) */
+#define SECRET_NAME_MAX          64u                 /* [A-Za-z0-9._-], not starting with '.' */
+#define SECRET_SIZE_MAX          4096u               /* bytes of one secret */
+#define LUKS_TOKEN_JSON_MAX      (64u * 1024u)       /* one token's JSON text */
+#define LUKS_TOKEN_KEYSLOTS_MAX  32u                 /* LUKS2 keyslots listed by a token */
+#define LUKS_TOKEN_TIMEOUT_MAX   3600u               /* seconds the token waits for the agent */
+#define SECRET_CHALLENGE_SIZE    32u                 /* bytes of a secret-request challenge */
+#define SECRET_CHALLENGES_MAX    4096u               /* outstanding challenges (one per node and name) */
+#define SECRET_CHALLENGE_TTL_SEC 60u                 /* a challenge is good for this long, once */
+#define SECRETS_PER_NODE_MAX     64u
+#define SECRET_KEY_FILE_MAX      128u                /* 32 raw bytes, or 64 hex digits and a newline */
+#define SECRET_ENCAPSULATED_MAX  512u                /* RSA-4096 ciphertext, or an ECC point */
 
 /* The tpm engine's policy (tpm-policy.c) */
 #define TPM_POLICY_SIZE_MAX        (1024u * 1024u)  /* bytes of one policy */

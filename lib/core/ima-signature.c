@@ -54,37 +54,49 @@ void ima_keyring_done(ImaKeyring *k) {
         k->n_keys = 0;
 }
 
-int ima_key_id(EVP_PKEY *pkey, uint32_t *ret) {
+int ima_key_skid(EVP_PKEY *pkey, uint8_t ret[static IMA_KEY_SKID_SIZE]) {
         X509_PUBKEY *xpk = NULL;
         const unsigned char *pk;
-        uint8_t h[20];
         int pklen, r = -EINVAL;
 
         if (X509_PUBKEY_set(&xpk, pkey) == 1 && X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL, xpk) == 1 &&
-            pklen > 0 && hash_alg_digest(hash_alg_from_name("sha1"), pk, (size_t) pklen, h) >= 0) {
-                *ret = (uint32_t) h[16] << 24 | (uint32_t) h[17] << 16 | (uint32_t) h[18] << 8 | h[19];
+            pklen > 0 && hash_alg_digest(hash_alg_from_name("sha1"), pk, (size_t) pklen, ret) >= 0)
                 r = 0;
-        }
         X509_PUBKEY_free(xpk);
         return r;
 }
 
+static uint32_t skid_to_keyid(const uint8_t h[static IMA_KEY_SKID_SIZE]) {
+        return (uint32_t) h[16] << 24 | (uint32_t) h[17] << 16 | (uint32_t) h[18] << 8 | h[19];
+}
+
+int ima_key_id(EVP_PKEY *pkey, uint32_t *ret) {
+        uint8_t h[IMA_KEY_SKID_SIZE];
+        int r = ima_key_skid(pkey, h);
+
+        if (r < 0)
+                return r;
+        *ret = skid_to_keyid(h);
+        return 0;
+}
+
 int ima_keyring_add_pkey(ImaKeyring *k, EVP_PKEY *pkey) {
-        uint32_t id;
+        ImaKey key = { .pkey = pkey };
         int r;
 
         if (k->n_keys >= RUNTIME_POLICY_KEYS_MAX)
                 return -E2BIG;
-        r = ima_key_id(pkey, &id);
+        r = ima_key_skid(pkey, key.skid);
         if (r < 0)
                 return r;
+        key.keyid = skid_to_keyid(key.skid);
         ImaKey *n = realloc(k->keys, (k->n_keys + 1) * sizeof(ImaKey));
         if (!n)
                 return -ENOMEM;
         k->keys = n;
         if (EVP_PKEY_up_ref(pkey) != 1)
                 return -EIO;
-        k->keys[k->n_keys++] = (ImaKey) { id, pkey };
+        k->keys[k->n_keys++] = key;
         return 0;
 }
 

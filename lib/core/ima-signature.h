@@ -26,8 +26,11 @@ typedef struct ImaSignature {
  * -EPROTONOSUPPORT for another type or version or an unknown hash algorithm. */
 int ima_signature_parse(const uint8_t *data, size_t size, ImaSignature *ret);
 
+#define IMA_KEY_SKID_SIZE 20
+
 typedef struct ImaKey {
         uint32_t keyid;
+        uint8_t skid[IMA_KEY_SKID_SIZE];   /* SHA-1 of the subjectPublicKey: the usual SKID */
         EVP_PKEY *pkey;
 } ImaKey;
 
@@ -41,6 +44,9 @@ void ima_keyring_done(ImaKeyring *k);
 /* The IMA key id: the last four bytes of the SHA-1 of the subjectPublicKey
  * (PKCS#1 for RSA, the point for EC), big-endian. */
 int ima_key_id(EVP_PKEY *pkey, uint32_t *ret);
+/* That SHA-1 whole: the subject key identifier of RFC 5280 §4.2.1.2 (1), as
+ * certificates for module signing keys carry it. */
+int ima_key_skid(EVP_PKEY *pkey, uint8_t ret[static IMA_KEY_SKID_SIZE]);
 
 /* Adds a key (its reference is taken) or a DER SubjectPublicKeyInfo. */
 int ima_keyring_add_pkey(ImaKeyring *k, EVP_PKEY *pkey);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hexdecode.h"
+#include "ima-modsig.h"
 #include "attest-limits.h"
 #include "runtime-policy-eval.h"
 
@@ -92,6 +93,11 @@ static int check_buf(RuntimeEvaluation *ev, uint64_t no, const ImaEntry *e) {
         return check_digest(ev, p->ima_buf, no, e);
 }
 
+static int fail_signature(RuntimeEvaluation *ev, uint64_t no, const ImaEntry *e, const char *detail) {
+        int r = runtime_evaluation_fail(ev, RUNTIME_FAILURE_BAD_SIGNATURE, no, e->name, detail);
+        return r < 0 ? r : 0;
+}
+
 /* 1 valid, 0 failed (recorded), -ENOKEY when no key has its id. */
 static int check_signature(RuntimeEvaluation *ev, uint64_t no, const ImaEntry *e) {
         const ImaKeyring *ring = &ev->policy->keys;
@@ -99,20 +105,35 @@ static int check_signature(RuntimeEvaluation *ev, uint64_t no, const ImaEntry *e
         int r;
 
         r = ima_signature_parse(e->sig, e->sig_size, &s);
-        if (r < 0) {
-                r = runtime_evaluation_fail(ev, RUNTIME_FAILURE_BAD_SIGNATURE, no, e->name,
-                                            r == -EBADMSG ? "malformed signature" : "unsupported signature");
-                return r < 0 ? r : 0;
-        }
+        if (r < 0)
+                return fail_signature(ev, no, e, r == -EBADMSG ? "malformed signature" : "unsupported signature");
         if (!ima_keyring_find(ring, s.keyid))
                 ring = ev->extra_keys;
         r = ima_signature_verify(ring, &s, &e->digest);
         if (r == -ENOKEY)
                 return r;
-        if (r < 0) {
-                r = runtime_evaluation_fail(ev, RUNTIME_FAILURE_BAD_SIGNATURE, no, e->name, "signature does not verify");
-                return r < 0 ? r : 0;
-        }
+        if (r < 0)
+                return fail_signature(ev, no, e, "signature does not verify");
+        ev->n_signed++;
+        return pass(ev);
+}
+
+/* The appended signature over d-modsig: 1 valid, 0 failed (recorded),
+ * -ENOKEY when no key is known to have made it. */
+static int check_modsig(RuntimeEvaluation *ev, uint64_t no, const ImaEntry *e) {
+        const ImaKeyring *rings[] = { &ev->policy->keys, ev->extra_keys };
+        _cleanup_(ima_modsig_done) ImaModsig m = {};
+        int r;
+
+        r = ima_modsig_parse(e->modsig, e->modsig_size, &m);
+        if (r < 0)
+                return fail_signature(ev, no, e,
+                                      r == -EPROTONOSUPPORT ? "unsupported appended signature" : "malformed appended signature");
+        r = ima_modsig_verify(&m, &e->modsig_digest, rings, ELEMENTSOF(rings));
+        if (r == -ENOKEY)
+                return r;
+        if (r < 0)
+                return fail_signature(ev, no, e, "appended signature does not verify");
         ev->n_signed++;
         return pass(ev);
 }
@@ -133,6 +154,11 @@ int runtime_evaluation_check(RuntimeEvaluation *ev, uint64_t no, const ImaEntry 
         }
         if (e->sig) {
                 r = check_signature(ev, no, e);
+                if (r != -ENOKEY)
+                        return r;
+        }
+        if (e->modsig_size > 0) {
+                r = check_modsig(ev, no, e);
                 if (r != -ENOKEY)
                         return r;
         }

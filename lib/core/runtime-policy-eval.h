@@ -8,6 +8,9 @@
  *   sig field present                    malformed → ima.bad_signature; key known → verified,
  *                                        valid passes, invalid → ima.bad_signature;
  *                                        no key for its id → the digest decides
+ *   modsig field present (ima-modsig)    the same for the appended CMS signature over
+ *                                        d-modsig; unparseable → ima.bad_signature;
+ *                                        no key known to have made it → the digest decides
  *   path not in digests                  ima.not_in_policy
  *   digest not listed for the path       ima.digest_mismatch */
 

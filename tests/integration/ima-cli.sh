@@ -51,6 +51,13 @@ expect 0 "keys from a keyring file" "$ATTESTCTL" runtime-policy-run "$scen/runti
         --keyring "$scen/ima_keyring.json"
 expect 1 "bad signature" "$ATTESTCTL" runtime-policy-run --json "$scen/runtime_policy_test.json" "$scen/bad_signatures.ascii"
 [ "$(json 'sorted(f["id"] for f in j["failures"])')" = "['ima.bad_signature', 'ima.pcr_mismatch']" ] || { echo "FAIL bad signature ids"; failed=1; }
+mod=$data/modsig
+cat "$mod/good-rsa.ascii" "$mod/good-ec.ascii" "$mod/signed-attrs.ascii" > "$tmp/modsig-good.ascii"
+expect 0 "appended signatures, policy keys" "$ATTESTCTL" runtime-policy-run "$mod/policy-keys.json" "$tmp/modsig-good.ascii"
+expect 0 "appended signatures, given keys" "$ATTESTCTL" runtime-policy-run "$scen/runtime_policy_test.json" \
+        "$tmp/modsig-good.ascii" --verification-key "$mod/rsa.pub.pem" --verification-key "$mod/ec.pub.pem"
+expect 1 "bad appended signature" "$ATTESTCTL" runtime-policy-run --json "$mod/policy-keys.json" "$mod/tampered-ec.ascii"
+[ "$(json 'j["failures"][0]["id"]')" = ima.bad_signature ] || { echo "FAIL modsig failure id"; failed=1; }
 expect 2 "unusable policy" "$ATTESTCTL" runtime-policy-run "$data/keylime/runtime-policy/sign-runtime-policy/runtime-policy-bogus.json" "$log"
 expect 2 "bad keyring file" "$ATTESTCTL" runtime-policy-run "$scen/runtime_policy_test.json" "$log" --keyring "$scen/ima_bad_keyring.json"
 

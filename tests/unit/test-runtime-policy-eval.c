@@ -8,10 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <openssl/pem.h>
-
 #include "hexdecode.h"
 #include "ima-fixture.h"
+#include "ima-test-keys.h"
 #include "ima-test-replayer.h"
 #include "ima-replay.h"
 #include "macro.h"
@@ -20,7 +19,7 @@
 #define SCENARIO "ima/keylime/ima-sig-scenario/"
 #define EMPTY "{\"meta\":{\"version\":1}}"
 
-static ImaKeyring no_keys, rsa_only, rsa_ec;
+static ImaKeyring no_keys, rsa_only, rsa_ec, modsig_keys;
 
 static RuntimePolicy *policy_text(const char *json) {
         RuntimePolicy *p = NULL;
@@ -41,18 +40,6 @@ static RuntimePolicy *policy(const char *name, bool with_excludes) {
         RuntimePolicy *p = policy_text(json_object_to_json_string(root));
         json_object_put(root);
         return p;
-}
-
-static void add_pem(ImaKeyring *k, const char *name) {
-        size_t size;
-        _cleanup_free_ char *pem = fixture_read(name, &size);
-        BIO *bio = BIO_new_mem_buf(pem, (int) size);
-        EVP_PKEY *pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-
-        assert_non_null(pkey);
-        assert_int_equal(ima_keyring_add_pkey(k, pkey), 0);
-        EVP_PKEY_free(pkey);
-        BIO_free(bio);
 }
 
 /* Lines [first, first+n) of a fixture (n = 0: all). */
@@ -241,6 +228,74 @@ static void test_policy_from_log(void **state) {
         json_object_put(root);
 }
 
+#define MODSIG(c) fixture_read("ima/modsig/" c ".ascii", NULL)
+
+/* One ima-modsig line evaluated alone: its single failure id, or NULL when it passes. */
+static const char *modsig_outcome(RuntimePolicy *p, const ImaKeyring *keys, char *line, uint64_t *ret_signed) {
+        RuntimeEvaluation *ev = evaluate(p, keys, line);
+        const char *id = NULL;
+
+        assert_true(ev->n_failed <= 1);
+        if (ev->n_failed == 1) {
+                assert_int_equal(ev->failures[0].entry, 0);
+                assert_true(strncmp(ev->failures[0].path, "/lib/modules/", 13) == 0);
+                id = ev->failures[0].id;
+        }
+        if (ret_signed)
+                *ret_signed = ev->n_signed;
+        runtime_evaluation_free(ev);
+        free(line);
+        return id;
+}
+
+static void test_modsig(void **state) {
+        RuntimePolicy *p = policy_text(EMPTY);
+        uint64_t n_signed = 0;
+
+        /* A good appended signature passes an entry the policy does not list. */
+        assert_null(modsig_outcome(p, &modsig_keys, MODSIG("good-rsa"), &n_signed));
+        assert_int_equal(n_signed, 1);
+        assert_null(modsig_outcome(p, &modsig_keys, MODSIG("good-ec"), NULL));
+        assert_null(modsig_outcome(p, &modsig_keys, MODSIG("good-rsa-sha512"), NULL));
+        assert_null(modsig_outcome(p, &modsig_keys, MODSIG("signed-attrs"), NULL));
+
+        /* Bad or unparseable: ima.bad_signature. */
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("tampered-ec"), NULL), RUNTIME_FAILURE_BAD_SIGNATURE);
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("truncated"), NULL), RUNTIME_FAILURE_BAD_SIGNATURE);
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("two-signers"), NULL), RUNTIME_FAILURE_BAD_SIGNATURE);
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("alg-mismatch"), NULL), RUNTIME_FAILURE_BAD_SIGNATURE);
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("attrs-other-content"), NULL),
+                            RUNTIME_FAILURE_BAD_SIGNATURE);
+        assert_string_equal(modsig_outcome(p, NULL, MODSIG("truncated"), NULL), RUNTIME_FAILURE_BAD_SIGNATURE);
+
+        /* No key known to have signed: the digest decides. */
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("unknown-key"), NULL), RUNTIME_FAILURE_NOT_IN_POLICY);
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("unknown-issuer"), NULL), RUNTIME_FAILURE_NOT_IN_POLICY);
+        assert_string_equal(modsig_outcome(p, &modsig_keys, MODSIG("tampered"), NULL), RUNTIME_FAILURE_NOT_IN_POLICY);
+        assert_string_equal(modsig_outcome(p, NULL, MODSIG("good-rsa"), NULL), RUNTIME_FAILURE_NOT_IN_POLICY);
+        runtime_policy_free(p);
+
+        _cleanup_free_ char *unknown = MODSIG("unknown-key");
+        ImaEntryBuffer *b = malloc(sizeof *b);
+        ImaEntry e;
+        assert_non_null(b);
+        assert_int_equal(ima_entry_parse_ascii(unknown, strcspn(unknown, "\n"), b, &e), 0);
+        _cleanup_free_ char *hex = hex_encode(e.digest.data, e.digest.size), *json = NULL;
+        assert_true(asprintf(&json, "{\"meta\":{\"version\":1},\"digests\":{\"%s\":[\"%s\"]}}", e.name, hex) > 0);
+        free(b);
+        p = policy_text(json);
+        assert_null(modsig_outcome(p, &modsig_keys, strdup(unknown), &n_signed));
+        assert_int_equal(n_signed, 0);
+        runtime_policy_free(p);
+
+        /* The policy's own verification keys verify appended signatures too. */
+        p = policy("ima/modsig/policy-keys.json", false);
+        assert_null(modsig_outcome(p, NULL, MODSIG("good-rsa"), NULL));
+        assert_null(modsig_outcome(p, NULL, MODSIG("good-ec"), NULL));
+        assert_string_equal(modsig_outcome(p, NULL, MODSIG("tampered-ec"), NULL), RUNTIME_FAILURE_BAD_SIGNATURE);
+        runtime_policy_free(p);
+}
+
 static void test_ima_buf(void **state) {
         _cleanup_free_ char *buf = lines(SCENARIO "keyrings_ima-buf.ascii", 0, 0);
         RuntimeEvaluation *ev;
@@ -302,6 +357,7 @@ int main(void) {
                 cmocka_unit_test(test_failure_ids),
                 cmocka_unit_test(test_signature_does_not_verify),
                 cmocka_unit_test(test_policy_from_log),
+                cmocka_unit_test(test_modsig),
                 cmocka_unit_test(test_ima_buf),
                 cmocka_unit_test(test_violation_skipped),
                 cmocka_unit_test(test_failures_capped),
@@ -311,8 +367,11 @@ int main(void) {
         add_pem(&rsa_only, SCENARIO "rsa2048pub.pem");
         add_pem(&rsa_ec, SCENARIO "rsa2048pub.pem");
         add_pem(&rsa_ec, SCENARIO "secp256k1-pub.pem");
+        add_pem(&modsig_keys, "ima/modsig/rsa.pub.pem");
+        add_pem(&modsig_keys, "ima/modsig/ec.pub.pem");
         r = cmocka_run_group_tests(tests, replayer_setup, replayer_teardown);
         ima_keyring_done(&rsa_only);
         ima_keyring_done(&rsa_ec);
+        ima_keyring_done(&modsig_keys);
         return r;
 }
