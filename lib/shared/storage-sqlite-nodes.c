@@ -122,12 +122,18 @@ static int read_node(sqlite3_stmt *st, Node **ret) {
 }
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r;
+        _release_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
 
-        r = sqlite_query_row(sqlite_storage_db(s), "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st, 1, id);
+        r = sqlite_prepare_cached(s, "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st);
         if (r < 0)
                 return r;
+        r = sqlite_bind_text(st, 1, id);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -ENOENT : -EIO;
         return read_node(st, ret);
 }
 
@@ -137,17 +143,17 @@ int sqlite_node_put(Storage *s, const Node *n) {
         int r;
 
         /* An upsert, not REPLACE: replacing would cascade-delete the node's history. */
-        r = sqlite_prepare(db, "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                           " ON CONFLICT(id) DO UPDATE SET " NODE_UPDATE, &st);
+        r = sqlite_prepare_cached(s, "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
+                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                  " ON CONFLICT(id) DO UPDATE SET " NODE_UPDATE, &st);
         if (r < 0)
                 return r;
         r = bind_node(st, n);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(db, st);
+        return sqlite_step_release(db, st);
 }
 
 int sqlite_node_delete(Storage *s, const char *id) {
@@ -178,7 +184,7 @@ int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const ch
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = sqlite_prepare(db, "INSERT INTO events (node_id, time_usec, kind, detail) VALUES (?, ?, ?, ?)", &st);
+        r = sqlite_prepare_cached(s, "INSERT INTO events (node_id, time_usec, kind, detail) VALUES (?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, 1, node_id);
@@ -186,10 +192,10 @@ int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const ch
         r = r ?: sqlite_bind_text(st, 3, kind);
         r = r ?: sqlite_bind_text(st, 4, detail);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(db, st);
+        return sqlite_step_release(db, st);
 }
 
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret) {

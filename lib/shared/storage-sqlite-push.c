@@ -48,14 +48,31 @@ static bool column_fixed(sqlite3_stmt *st, int i, void *out, size_t size) {
         return true;
 }
 
+/* A cached query with one text parameter, stepped to its first row (-ENOENT: none). */
+static int query_row_cached(Storage *s, const char *sql, const char *param, sqlite3_stmt **ret) {
+        sqlite3_stmt *st;
+        int r, rc;
+
+        r = sqlite_prepare_cached(s, sql, &st);
+        if (r < 0)
+                return r;
+        r = sqlite_bind_text(st, 1, param);
+        rc = r < 0 ? SQLITE_ERROR : sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite_release(st);
+                return r < 0 ? r : rc == SQLITE_DONE ? -ENOENT : -EIO;
+        }
+        *ret = st;
+        return 0;
+}
+
 int sqlite_session_get(Storage *s, const char *id, Session *ret) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _release_stmt_ sqlite3_stmt *st = NULL;
         Session x = {};
         int r;
 
-        r = sqlite_query_row(sqlite_storage_db(s),
-                             "SELECT id, node_id, challenge, token_digest, expires_usec FROM sessions WHERE id = ?",
-                             &st, 1, id);
+        r = query_row_cached(s, "SELECT id, node_id, challenge, token_digest, expires_usec FROM sessions WHERE id = ?",
+                             id, &st);
         if (r < 0)
                 return r;
         r = sqlite_column_text(st, 0, &x.id);
@@ -71,13 +88,12 @@ int sqlite_session_get(Storage *s, const char *id, Session *ret) {
 }
 
 int sqlite_push_state_get(Storage *s, const char *node_id, PushState *ret) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _release_stmt_ sqlite3_stmt *st = NULL;
         PushState p = {};
         int r;
 
-        r = sqlite_query_row(sqlite_storage_db(s),
-                             "SELECT boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart"
-                             " FROM push_state WHERE node_id = ?", &st, 1, node_id);
+        r = query_row_cached(s, "SELECT boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart"
+                                " FROM push_state WHERE node_id = ?", node_id, &st);
         if (r < 0)
                 return r;
         p.boot_time = (uint64_t) sqlite3_column_int64(st, 0);
@@ -98,7 +114,7 @@ static int push_state_put(Storage *s, const char *node_id, const PushState *p) {
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = prepare(s, "INSERT OR REPLACE INTO push_state"
+        r = sqlite_prepare_cached(s, "INSERT OR REPLACE INTO push_state"
                        " (node_id, boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
         if (r < 0)
@@ -111,10 +127,10 @@ static int push_state_put(Storage *s, const char *node_id, const PushState *p) {
         r = r ?: bind_u64(st, 6, p->next_index);
         r = r ?: bind_u64(st, 7, p->ima_restart);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(sqlite_storage_db(s), st);
+        return sqlite_step_release(sqlite_storage_db(s), st);
 }
 
 #define ATTESTATION_COLUMNS \
@@ -125,7 +141,7 @@ static int attestation_put(Storage *s, const char *node_id, const Attestation *a
         sqlite3_stmt *st = NULL;
         int r, i = 1;
 
-        r = prepare(s, "INSERT OR REPLACE INTO attestations (node_id, " ATTESTATION_COLUMNS ")"
+        r = sqlite_prepare_cached(s, "INSERT OR REPLACE INTO attestations (node_id, " ATTESTATION_COLUMNS ")"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
@@ -143,10 +159,10 @@ static int attestation_put(Storage *s, const char *node_id, const Attestation *a
         r = r ?: bind_u64(st, i++, a->created_usec);
         r = r ?: bind_u64(st, i++, a->updated_usec);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(sqlite_storage_db(s), st);
+        return sqlite_step_release(sqlite_storage_db(s), st);
 }
 
 static int read_attestation(sqlite3_stmt *st, Attestation *ret) {
@@ -217,17 +233,17 @@ static int session_extend(Storage *s, const char *id, uint64_t expires_usec) {
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = prepare(s, "UPDATE sessions SET expires_usec = ? WHERE id = ? AND expires_usec < ?", &st);
+        r = sqlite_prepare_cached(s, "UPDATE sessions SET expires_usec = ? WHERE id = ? AND expires_usec < ?", &st);
         if (r < 0)
                 return r;
         r = bind_u64(st, 1, expires_usec);
         r = r ?: sqlite_bind_text(st, 2, id);
         r = r ?: bind_u64(st, 3, expires_usec);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(sqlite_storage_db(s), st);
+        return sqlite_step_release(sqlite_storage_db(s), st);
 }
 
 /* Keeps the node's newest `keep` attestations. */
@@ -237,16 +253,16 @@ static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uin
 
         if (keep == 0 || newest < keep)
                 return 0;
-        r = prepare(s, "DELETE FROM attestations WHERE node_id = ? AND idx <= ?", &st);
+        r = sqlite_prepare_cached(s, "DELETE FROM attestations WHERE node_id = ? AND idx <= ?", &st);
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, 1, node_id);
         r = r ?: bind_u64(st, 2, newest - keep);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(sqlite_storage_db(s), st);
+        return sqlite_step_release(sqlite_storage_db(s), st);
 }
 
 static int verdict_write(Storage *s, const VerdictCommit *c) {

@@ -66,9 +66,16 @@ static const char *const migrations[] = {
         " next_index INTEGER NOT NULL DEFAULT 0, ima_restart INTEGER NOT NULL DEFAULT 0);",
 };
 
+#define STMT_CACHE_MAX 16u
+
 typedef struct SqliteStorage {
         Storage storage;
         sqlite3 *db;
+        struct {
+                const char *sql;        /* a string literal: its address is the key */
+                sqlite3_stmt *st;
+        } cache[STMT_CACHE_MAX];
+        size_t n_cache;
 } SqliteStorage;
 
 static sqlite3 *db_of(Storage *s) {
@@ -226,8 +233,48 @@ static int migrate(sqlite3 *db) {
         return 0;
 }
 
+int sqlite_prepare_cached(Storage *s, const char *sql, sqlite3_stmt **ret) {
+        SqliteStorage *q = (SqliteStorage *) s;
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        for (size_t i = 0; i < q->n_cache; i++)
+                if (q->cache[i].sql == sql) {
+                        *ret = q->cache[i].st;
+                        return 0;
+                }
+        if (q->n_cache >= STMT_CACHE_MAX)
+                return -ENOSPC;
+        rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK) {
+                log_debug("SQLite prepare failed: %s", sqlite3_errmsg(q->db));
+                return sqlite_errno(rc);
+        }
+        q->cache[q->n_cache].sql = sql;
+        q->cache[q->n_cache++].st = st;
+        *ret = st;
+        return 0;
+}
+
+void sqlite_release(sqlite3_stmt *st) {
+        if (st) {
+                (void) sqlite3_reset(st);
+                (void) sqlite3_clear_bindings(st);
+        }
+}
+
+int sqlite_step_release(sqlite3 *db, sqlite3_stmt *st) {
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                log_debug("SQLite step failed: %s", sqlite3_errmsg(db));
+        sqlite_release(st);
+        return rc == SQLITE_DONE ? 0 : sqlite_errno(rc) ?: -EIO;
+}
+
 static Storage *sqlite_close(Storage *s) {
         SqliteStorage *q = (SqliteStorage *) s;
+        for (size_t i = 0; i < q->n_cache; i++)
+                sqlite3_finalize(q->cache[i].st);
         sqlite3_close_v2(q->db);
         free(q);
         return NULL;

@@ -12,6 +12,15 @@ uint64_t sqlite_now_usec(void);
 /* Runs SQL text (no parameters). */
 int sqlite_exec(sqlite3 *db, const char *sql);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
+/* The statements of the hot paths are prepared once per storage and kept:
+ * sql must be a string literal (its address is the key). The statement is not
+ * finalized by the caller but released (reset, bindings cleared) after use. */
+int sqlite_prepare_cached(Storage *s, const char *sql, sqlite3_stmt **ret);
+void sqlite_release(sqlite3_stmt *st);
+/* Runs a cached statement that returns no rows and releases it. */
+int sqlite_step_release(sqlite3 *db, sqlite3_stmt *st);
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite_release);
+#define _release_stmt_ _cleanup_(sqlite_releasep)
 int sqlite_step_done(sqlite3 *db, sqlite3_stmt *st);
 /* Prepares sql with n text parameters (const char *, NULL binds NULL) and steps to the
  * first row: *ret is positioned on it, -ENOENT when there is none. */
