@@ -94,6 +94,31 @@ static void print_policy(const char *label, json_object *n, const char *key) {
                strcmp(str_of(p, "name"), "-") ? str_of(p, "name") : "", strcmp(str_of(p, "name"), "-") ? ")" : "");
 }
 
+/* The latest push attestation: result, reason and each failure. */
+static void print_latest(json_object *n) {
+        json_object *a, *f, *ctx;
+
+        if (!json_object_object_get_ex(n, "latest_attestation", &a)) {
+                printf("%20s: -\n", "Last result");
+                return;
+        }
+        printf("%20s: %s", "Last result", str_of(a, "evaluation"));
+        if (strcmp(str_of(a, "failure_reason"), "-") != 0)
+                printf(" (%s)", str_of(a, "failure_reason"));
+        printf(", attestation %s at %s\n", str_of(a, "index"), str_of(a, "updated_at"));
+        if (json_object_object_get_ex(a, "validation", &ctx))
+                printf("%20s: %s\n", "Detail", str_of(ctx, "detail"));
+        if (!json_object_object_get_ex(a, "failures", &f) || !json_object_is_type(f, json_type_array))
+                return;
+        for (size_t i = 0; i < json_object_array_length(f); i++) {
+                json_object *e = json_object_array_get_idx(f, i);
+                printf("%20s  %s [%s]", i == 0 ? "Failures:" : "", str_of(e, "id"), str_of(e, "severity"));
+                if (json_object_object_get_ex(e, "context", &ctx) && !json_object_is_type(ctx, json_type_null))
+                        printf(" %s", json_object_to_json_string_ext(ctx, JSON_C_TO_STRING_PLAIN));
+                printf("\n");
+        }
+}
+
 int verb_status(int argc, char *argv[]) {
         _cleanup_json_ json_object *n = NULL;
         _cleanup_free_ char *path = NULL;
@@ -127,6 +152,7 @@ int verb_status(int argc, char *argv[]) {
         print_policy("TPM policy", n, "tpm_policy");
         print_policy("Boot policy", n, "boot_policy");
         print_policy("Runtime policy", n, "runtime_policy");
+        print_latest(n);
         return EXIT_PASS;
 }
 

@@ -44,7 +44,7 @@ oom:
         reply_error(q, 500, "oom", NULL, "Out of memory.");
 }
 
-static int load_node(Request *q, const char *id, Node **ret) {
+int request_load_node(Request *q, const char *id, Node **ret) {
         int r;
 
         if (!agent_id_is_valid(id)) {
@@ -140,7 +140,7 @@ static void enrol_or_update(Request *q, const char *id, bool update) {
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_json_ json_object *body = NULL;
 
-        if (load_node(q, id, &n) < 0 || request_json(q, &body) < 0)
+        if (request_load_node(q, id, &n) < 0 || request_json(q, &body) < 0)
                 return;
         if (n->state == NODE_REGISTERED)
                 return reply_error(q, 409, "not_activated", NULL, "Node %s has not activated its credential yet.", id);
@@ -158,7 +158,7 @@ static void set_state(Request *q, const char *id, const char *action) {
         _cleanup_(node_freep) Node *n = NULL;
         bool stop = strcmp(action, "stop") == 0;
 
-        if (load_node(q, id, &n) < 0)
+        if (request_load_node(q, id, &n) < 0)
                 return;
         if (stop && n->state != NODE_ENROLLED)
                 return reply_error(q, 409, "not_enrolled", NULL, "Node %s is %s, not ENROLLED.", id, node_state_to_string(n->state));
@@ -188,6 +188,21 @@ void remove_node(Request *q, const char *id) {
         reply_v2(q, 200, NULL);
 }
 
+/* The node with its latest push attestation (verdict and failures), when there is one. */
+static json_object *node_with_latest(Request *q, const Node *node) {
+        json_object *o = node_to_json(node, true);
+        Attestation *l = NULL;
+        size_t k = 0;
+
+        if (o && storage_attestation_list(q->manager->storage, node->id, 1, &l, &k) >= 0 && k == 1) {
+                json_object *a = attestation_to_json(&l[0]);
+                (void) json_add_int(a, "index", (int64_t) l[0].index);
+                (void) json_object_object_add(o, "latest_attestation", a);
+        }
+        attestation_list_free(l, k);
+        return o;
+}
+
 static bool route_nodes(Request *q) {
         const char *const *s = q->seg + 1;
         size_t n = q->n_seg - 1;
@@ -196,8 +211,8 @@ static bool route_nodes(Request *q) {
                 return list_nodes(q), true;
         if (n == 1 && is_method(q, "GET")) {
                 _cleanup_(node_freep) Node *node = NULL;
-                if (load_node(q, s[0], &node) >= 0)
-                        reply_v2(q, 200, node_to_json(node, true));
+                if (request_load_node(q, s[0], &node) >= 0)
+                        reply_v2(q, 200, node_with_latest(q, node));
                 return true;
         }
         if (n == 1 && is_method(q, "DELETE"))

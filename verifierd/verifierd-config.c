@@ -22,6 +22,12 @@ static const ConfigItem verifier_items[] = {
         { "Registrar", "require_ek_cert",   config_parse_bool,   offsetof(VerifierConfig, require_ek_cert)   },
         { "Registrar", "iak_ca_directory",  config_parse_path,   offsetof(VerifierConfig, iak_ca_directory)  },
         { "Registrar", "require_iak",       config_parse_bool,   offsetof(VerifierConfig, require_iak)       },
+        { "Attestation", "plugin_directory",   config_parse_path,   offsetof(VerifierConfig, plugin_directory)   },
+        { "Attestation", "action_directory",   config_parse_path,   offsetof(VerifierConfig, action_directory)   },
+        { "Attestation", "history_retention",  config_parse_uint64, offsetof(VerifierConfig, history_retention)  },
+        { "Attestation", "challenge_lifetime", config_parse_sec,    offsetof(VerifierConfig, challenge_lifetime_sec) },
+        { "Attestation", "session_lifetime",   config_parse_sec,    offsetof(VerifierConfig, session_lifetime_sec) },
+        { "Attestation", "max_pending",        config_parse_uint64, offsetof(VerifierConfig, max_pending)        },
         { "Secrets",   "key_file",          config_parse_path,   offsetof(VerifierConfig, secret_key_file)   },
         { "Secrets",   "max_age",           config_parse_sec,    offsetof(VerifierConfig, secret_max_age_sec) },
 };
@@ -44,7 +50,13 @@ static int set_default(char **field, const char *value) {
 }
 
 int verifier_config_load(const char *path, VerifierConfig *ret) {
-        VerifierConfig c = { .secret_max_age_sec = DEFAULT_SECRET_MAX_AGE_SEC };
+        VerifierConfig c = {
+                .history_retention = DEFAULT_HISTORY_RETENTION,
+                .challenge_lifetime_sec = DEFAULT_CHALLENGE_LIFETIME_SEC,
+                .session_lifetime_sec = DEFAULT_SESSION_LIFETIME_SEC,
+                .max_pending = DEFAULT_MAX_PENDING,
+                .secret_max_age_sec = DEFAULT_SECRET_MAX_AGE_SEC,
+        };
         int r;
 
         r = config_parse_with_dropins(path, verifier_items, ELEMENTSOF(verifier_items), &c);
@@ -56,9 +68,17 @@ int verifier_config_load(const char *path, VerifierConfig *ret) {
                 r = set_default(&c.state_directory, LOCALSTATEDIR);
         if (r >= 0)
                 r = set_default(&c.tenant_config, TENANT_CONFIG_FILE);
+        if (r >= 0)
+                r = set_default(&c.plugin_directory, PLUGINDIR);
+        if (r >= 0)
+                r = set_default(&c.action_directory, SYSCONFDIR "/actions");
         if (r < 0) {
                 verifier_config_done(&c);
                 return r;
+        }
+        if (c.challenge_lifetime_sec == 0 || c.session_lifetime_sec == 0) {
+                verifier_config_done(&c);
+                return log_error_errno(-EINVAL, "%s: challenge_lifetime and session_lifetime must be at least 1s.", path);
         }
         if (!c.tls_certificate != !c.tls_key) {
                 verifier_config_done(&c);
@@ -80,6 +100,8 @@ void verifier_config_done(VerifierConfig *c) {
         free(c->tenant_config);
         free(c->ek_ca_directory);
         free(c->iak_ca_directory);
+        free(c->plugin_directory);
+        free(c->action_directory);
         free(c->secret_key_file);
         *c = (VerifierConfig) {};
 }

@@ -11,6 +11,10 @@
 #define DEFAULT_ADMIN_SOCKET_PATH "/run/hostattest/verifierd.sock"
 #define DEFAULT_ADMIN_GROUP "attest-admin"
 #define DEFAULT_INTERVAL_SEC 2
+#define DEFAULT_HISTORY_RETENTION 1000
+#define DEFAULT_CHALLENGE_LIFETIME_SEC 60
+#define DEFAULT_SESSION_LIFETIME_SEC 180
+#define DEFAULT_MAX_PENDING 100000
 #define DEFAULT_SECRET_MAX_AGE_SEC 300
 
 /* verifierd.conf, parsed once at startup. */
@@ -26,6 +30,13 @@ typedef struct VerifierConfig {
         bool require_ek_cert;
         char *iak_ca_directory;    /* trust anchors for IAK and IDevID certificates */
         bool require_iak;
+        /* Push attestation */
+        char *plugin_directory;    /* libattest-plugin-*.so */
+        char *action_directory;    /* <action>.json configurations of failure actions */
+        uint64_t history_retention;  /* attestations kept per node; 0 = all */
+        uint64_t challenge_lifetime_sec;
+        uint64_t session_lifetime_sec;
+        uint64_t max_pending;      /* attestations awaiting evidence before 503 */
         char *secret_key_file;     /* when the service has no verifierd-secret-key credential */
         uint64_t secret_max_age_sec; /* a secret goes only to a node that passed this recently */
 } VerifierConfig;

@@ -23,14 +23,17 @@ static const char *status_title(unsigned status) {
         switch (status) {
         case 200: return "OK";
         case 201: return "Created";
+        case 202: return "Accepted";
         case 400: return "Bad Request";
         case 401: return "Unauthorized";
         case 403: return "Forbidden";
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
         case 409: return "Conflict";
+        case 410: return "Gone";
         case 413: return "Payload Too Large";
         case 422: return "Unprocessable Entity";
+        case 429: return "Too Many Requests";
         case 500: return "Internal Server Error";
         case 503: return "Service Unavailable";
         default:  return "Error";
@@ -166,7 +169,7 @@ static void dispatch(Request *q, const char **seg, size_t n) {
         }
         q->seg = seg + 1;
         q->n_seg = n - 1;
-        if (route_registrar(q))
+        if (route_registrar(q) || route_sessions(q) || route_attestations(q))
                 return;
         if (route_secrets(q))
                 return;

@@ -267,7 +267,9 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
 }
 
 static void manager_done(Manager *m) {
+        verdict_flush(m);       /* answers deferred requests while their connections exist */
         http_server_free(m->server);
+        push_context_done(m);
         storage_close(m->storage);
         secret_store_free(m->secrets);
         sd_event_source_disable_unref(m->drain_timer);
@@ -307,6 +309,13 @@ static int run(Manager *m) {
                 r = sd_event_set_watchdog(m->event, true);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up event sources: %m");
+
+        r = push_context_init(m);
+        if (r < 0)
+                return r;
+        r = liveness_start(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the liveness timer: %m");
 
         r = http_server_new(m->event, http_handler, m, &m->server);
         if (r < 0)

@@ -10,6 +10,7 @@
 #include "http-server.h"
 #include "storage.h"
 #include "verifierd-config.h"
+#include "verifierd-push.h"
 #include "verifierd-secret-store.h"
 
 enum {
@@ -32,6 +33,7 @@ typedef struct Manager {
         bool stopping;
         sd_event_source *drain_timer;
         uint64_t drain_deadline;
+        PushContext push;
 } Manager;
 
 /* One request being answered. */
@@ -72,6 +74,9 @@ int enrol_with_defaults(Manager *m, Node *n);
 /* Turns a policy given as an absolute file path or a stored name into a content
  * digest (stored when read from a file). ret_name gets the name, or NULL for a file. */
 int resolve_policy(Manager *m, const char *kind, const char *spec, char **ret_digest, char **ret_name);
+
+/* The node of a request path; answers 400/404/500 itself and returns < 0 then. */
+int request_load_node(Request *q, const char *id, Node **ret);
 
 /* Node JSON as shown by the admin API and attestctl. */
 json_object *node_to_json(const Node *n, bool detail);

@@ -120,3 +120,12 @@
 /* Response headers the agent's HTTP client keeps (lib/shared/http-client.c) */
 #define HTTP_HEADER_VALUE_MAX    4096u               /* Location */
 #define HTTP_RETRY_AFTER_MAX_SEC (24u * 3600u)       /* a longer Retry-After is ignored */
+
+/* Push attestation requests (lib/shared/push-request.c) */
+#define PUSH_EVIDENCE_ITEMS_MAX   8u                  /* evidence_supported / evidence_collected items */
+#define PUSH_NAMES_MAX            16u                 /* hash_algorithms, signature_schemes */
+#define PUSH_NAME_MAX             32u                 /* bytes of one algorithm, class or type name */
+#define PUSH_BANKS_MAX            TPM2_PCR_SELECTIONS_MAX /* banks of available_subjects */
+#define PUSH_UEFI_LOG_MAX         TCG_EVENTLOG_SIZE_MAX   /* decoded uefi_log entries */
+#define PUSH_IMA_TEXT_MAX         HTTP_BODY_MAX       /* ima_log entries text */
+#define PUSH_TIMESTAMP_MAX        64u                 /* bytes of an RFC 3339 boot_time */

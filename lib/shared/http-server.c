@@ -42,6 +42,11 @@ typedef struct RequestState {
         size_t size, allocated, max;
         bool too_large;
         bool client_cert_verified;
+        /* A deferred answer: the connection is suspended until it is ready. */
+        Listener *listener;
+        struct MHD_Connection *connection;
+        bool deferred, ready;
+        HttpResponse answer;
 } RequestState;
 
 #define PEER_GROUPS_MAX 64
@@ -142,6 +147,27 @@ static bool client_cert_ok(struct MHD_Connection *c) {
         return gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0;
 }
 
+HttpDeferred *http_request_defer(const HttpRequest *req) {
+        RequestState *st = req->internal;
+
+        st->deferred = true;
+        return (HttpDeferred *) st;
+}
+
+void http_deferred_complete(HttpDeferred *d, HttpResponse *resp) {
+        RequestState *st = (RequestState *) d;
+        uint64_t now;
+
+        st->answer = *resp;
+        *resp = (HttpResponse) {};
+        st->ready = true;
+        MHD_resume_connection(st->connection);
+        /* MHD answers the resumed connection on its next run: make that now. */
+        if (sd_event_now(st->listener->server->event, CLOCK_MONOTONIC, &now) >= 0 &&
+            sd_event_source_set_time(st->listener->timer, now) >= 0)
+                (void) sd_event_source_set_enabled(st->listener->timer, SD_EVENT_ONESHOT);
+}
+
 static void format_remote(struct MHD_Connection *c, char *buf, size_t size) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         const struct sockaddr *sa = ci ? ci->client_addr : NULL;
@@ -209,6 +235,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 if (!st->too_large)
                         return MHD_YES;
                 /* else answer now */
+        } else if (st->ready) {
+                ret = queue(c, &st->answer);
+                http_response_done(&st->answer);
+                st->deferred = st->ready = false;
+                return ret;
         } else if (*upload_data_size > 0) {
                 if (body_append(st, upload_data, *upload_data_size) < 0)
                         return MHD_NO;
@@ -228,8 +259,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         };
         fill_peer(c, &req, groups);
         req.client_cert_verified = st->client_cert_verified;
+        req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        st->listener = l;
+        st->connection = c;
+        req.internal = st;
 
         l->server->handler(&req, &resp, l->server->userdata);
+        if (st->deferred) {
+                http_response_done(&resp);
+                MHD_suspend_connection(c);
+                return MHD_YES;
+        }
         ret = queue(c, &resp);
         http_response_done(&resp);
         return ret;
@@ -240,6 +280,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 
         if (st) {
                 free(st->body);
+                http_response_done(&st->answer);
                 free(st);
                 *con_cls = NULL;
         }
@@ -290,7 +331,7 @@ HttpServer *http_server_free(HttpServer *s) {
 }
 
 static struct MHD_Daemon *start_daemon(Listener *l, int fd, const HttpTlsConfig *tls) {
-        unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+        unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
         struct MHD_OptionItem opts[8];
         size_t n = 0;
 

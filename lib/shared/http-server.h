@@ -31,6 +31,8 @@ typedef struct HttpRequest {
         size_t n_peer_groups;
         bool client_cert_verified;  /* TLS client certificate checked against the client CA */
         const char *remote_addr;    /* numeric, for logs; "" for Unix sockets */
+        const char *authorization;  /* the Authorization header, or NULL */
+        void *internal;             /* for http_request_defer() */
 } HttpRequest;
 
 typedef struct HttpResponse {
@@ -46,6 +48,15 @@ void http_response_done(HttpResponse *r);
 int http_response_set(HttpResponse *r, unsigned status, char *body);
 
 typedef void (*HttpHandler)(const HttpRequest *req, HttpResponse *resp, void *userdata);
+
+/* A handler that cannot answer yet (a write to be committed with others)
+ * defers: the connection is suspended and whatever the handler put into resp
+ * is dropped. The answer is given later, exactly once, with
+ * http_deferred_complete(), which takes over resp's contents. */
+typedef struct HttpDeferred HttpDeferred;
+
+HttpDeferred *http_request_defer(const HttpRequest *req);
+void http_deferred_complete(HttpDeferred *d, HttpResponse *resp);
 
 typedef struct HttpTlsConfig {
         const char *cert_pem;       /* server certificate chain, PEM text */

@@ -122,12 +122,18 @@ static int read_node(sqlite3_stmt *st, Node **ret) {
 }
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r;
+        _release_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
 
-        r = sqlite_query_row(sqlite_storage_db(s), "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st, 1, id);
+        r = sqlite_prepare_cached(s, "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st);
         if (r < 0)
                 return r;
+        r = sqlite_bind_text(st, 1, id);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -ENOENT : -EIO;
         return read_node(st, ret);
 }
 
@@ -137,17 +143,17 @@ int sqlite_node_put(Storage *s, const Node *n) {
         int r;
 
         /* An upsert, not REPLACE: replacing would cascade-delete the node's history. */
-        r = sqlite_prepare(db, "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                           " ON CONFLICT(id) DO UPDATE SET " NODE_UPDATE, &st);
+        r = sqlite_prepare_cached(s, "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
+                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                  " ON CONFLICT(id) DO UPDATE SET " NODE_UPDATE, &st);
         if (r < 0)
                 return r;
         r = bind_node(st, n);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(db, st);
+        return sqlite_step_release(db, st);
 }
 
 int sqlite_node_delete(Storage *s, const char *id) {
@@ -155,37 +161,22 @@ int sqlite_node_delete(Storage *s, const char *id) {
         return r < 0 ? r : r > 0 ? 0 : -ENOENT;
 }
 
-int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
-        sqlite3 *db = sqlite_storage_db(s);
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        Node **l = NULL;
-        size_t n = 0;
-        int r, rc;
+static int read_node_row(sqlite3_stmt *st, void *elem) {
+        return read_node(st, elem);
+}
 
-        r = sqlite_prepare(db, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY id", &st);
+static void node_row_done(void *elem) {
+        node_free(*(Node **) elem);
+}
+
+int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sqlite_prepare(sqlite_storage_db(s), "SELECT " NODE_COLUMNS " FROM nodes ORDER BY id", &st);
         if (r < 0)
                 return r;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                Node **m = realloc(l, (n + 1) * sizeof(Node *));
-                if (!m) {
-                        r = -ENOMEM;
-                        break;
-                }
-                l = m;
-                r = read_node(st, &l[n]);
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0 && rc != SQLITE_DONE)
-                r = -EIO;
-        if (r < 0) {
-                node_list_free(l, n);
-                return r;
-        }
-        *ret = l;
-        *ret_n = n;
-        return 0;
+        return sqlite_collect(st, sizeof(Node *), read_node_row, node_row_done, (void **) ret, ret_n);
 }
 
 int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {
@@ -193,7 +184,7 @@ int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const ch
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = sqlite_prepare(db, "INSERT INTO events (node_id, time_usec, kind, detail) VALUES (?, ?, ?, ?)", &st);
+        r = sqlite_prepare_cached(s, "INSERT INTO events (node_id, time_usec, kind, detail) VALUES (?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, 1, node_id);
@@ -201,10 +192,10 @@ int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const ch
         r = r ?: sqlite_bind_text(st, 3, kind);
         r = r ?: sqlite_bind_text(st, 4, detail);
         if (r < 0) {
-                sqlite3_finalize(st);
+                sqlite_release(st);
                 return r;
         }
-        return sqlite_step_done(db, st);
+        return sqlite_step_release(db, st);
 }
 
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret) {

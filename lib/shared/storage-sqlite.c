@@ -58,11 +58,24 @@ static const char *const migrations[] = {
         " node_id TEXT NOT NULL, time_usec INTEGER NOT NULL,"
         " kind TEXT NOT NULL, detail TEXT);"
         "CREATE INDEX events_node ON events(node_id, seq);",
+        /* 2: what the next push of a node is validated against, and the chosen parameters. */
+        "ALTER TABLE attestations ADD COLUMN detail TEXT;"
+        "CREATE TABLE push_state ("
+        " node_id TEXT PRIMARY KEY NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " boot_time INTEGER NOT NULL DEFAULT 0, clock BLOB, enrolment_clock BLOB, ima_state BLOB,"
+        " next_index INTEGER NOT NULL DEFAULT 0, ima_restart INTEGER NOT NULL DEFAULT 0);",
 };
+
+#define STMT_CACHE_MAX 16u
 
 typedef struct SqliteStorage {
         Storage storage;
         sqlite3 *db;
+        struct {
+                const char *sql;        /* a string literal: its address is the key */
+                sqlite3_stmt *st;
+        } cache[STMT_CACHE_MAX];
+        size_t n_cache;
 } SqliteStorage;
 
 static sqlite3 *db_of(Storage *s) {
@@ -102,7 +115,7 @@ static int sqlite_errno(int rc) {
         }
 }
 
-static int exec_sql(sqlite3 *db, const char *sql) {
+int sqlite_exec(sqlite3 *db, const char *sql) {
         char *err = NULL;
         int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
 
@@ -204,15 +217,15 @@ static int migrate(sqlite3 *db) {
         for (; v < ELEMENTSOF(migrations); v++) {
                 char bump[64];
                 (void) snprintf(bump, sizeof bump, "PRAGMA user_version = %u", v + 1);
-                r = exec_sql(db, "BEGIN IMMEDIATE");
+                r = sqlite_exec(db, "BEGIN IMMEDIATE");
                 if (r >= 0)
-                        r = exec_sql(db, migrations[v]);
+                        r = sqlite_exec(db, migrations[v]);
                 if (r >= 0)
-                        r = exec_sql(db, bump);
+                        r = sqlite_exec(db, bump);
                 if (r >= 0)
-                        r = exec_sql(db, "COMMIT");
+                        r = sqlite_exec(db, "COMMIT");
                 if (r < 0) {
-                        (void) exec_sql(db, "ROLLBACK");
+                        (void) sqlite_exec(db, "ROLLBACK");
                         return log_error_errno(r, "Failed to migrate database schema to version %u: %m", v + 1);
                 }
                 log_debug("Database schema migrated to version %u.", v + 1);
@@ -220,8 +233,48 @@ static int migrate(sqlite3 *db) {
         return 0;
 }
 
+int sqlite_prepare_cached(Storage *s, const char *sql, sqlite3_stmt **ret) {
+        SqliteStorage *q = (SqliteStorage *) s;
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        for (size_t i = 0; i < q->n_cache; i++)
+                if (q->cache[i].sql == sql) {
+                        *ret = q->cache[i].st;
+                        return 0;
+                }
+        if (q->n_cache >= STMT_CACHE_MAX)
+                return -ENOSPC;
+        rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK) {
+                log_debug("SQLite prepare failed: %s", sqlite3_errmsg(q->db));
+                return sqlite_errno(rc);
+        }
+        q->cache[q->n_cache].sql = sql;
+        q->cache[q->n_cache++].st = st;
+        *ret = st;
+        return 0;
+}
+
+void sqlite_release(sqlite3_stmt *st) {
+        if (st) {
+                (void) sqlite3_reset(st);
+                (void) sqlite3_clear_bindings(st);
+        }
+}
+
+int sqlite_step_release(sqlite3 *db, sqlite3_stmt *st) {
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                log_debug("SQLite step failed: %s", sqlite3_errmsg(db));
+        sqlite_release(st);
+        return rc == SQLITE_DONE ? 0 : sqlite_errno(rc) ?: -EIO;
+}
+
 static Storage *sqlite_close(Storage *s) {
         SqliteStorage *q = (SqliteStorage *) s;
+        for (size_t i = 0; i < q->n_cache; i++)
+                sqlite3_finalize(q->cache[i].st);
         sqlite3_close_v2(q->db);
         free(q);
         return NULL;
@@ -251,6 +304,38 @@ int sqlite_column_blob(sqlite3_stmt *st, int i, Blob *b) {
         return blob_set(b, d, (size_t) sqlite3_column_bytes(st, i));
 }
 
+int sqlite_collect(sqlite3_stmt *st, size_t elem_size, int (*read_row)(sqlite3_stmt *st, void *elem),
+                   void (*done_row)(void *elem), void **ret, size_t *ret_n) {
+        uint8_t *l = NULL;
+        size_t n = 0;
+        int r = 0, rc;
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                uint8_t *m = reallocarray(l, n + 1, elem_size);
+                if (!m) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l = m;
+                memset(l + n * elem_size, 0, elem_size);
+                r = read_row(st, l + n * elem_size);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        done_row(l + i * elem_size);
+                free(l);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
 static const StorageOps sqlite_ops = {
         .close = sqlite_close,
         .node_get = sqlite_node_get,
@@ -265,6 +350,13 @@ static const StorageOps sqlite_ops = {
         .policy_list = sqlite_policy_list,
         .event_add = sqlite_event_add,
         .event_count = sqlite_event_count,
+        .session_put = sqlite_session_put,
+        .session_get = sqlite_session_get,
+        .push_state_get = sqlite_push_state_get,
+        .verdict_commit = sqlite_verdict_commit,
+        .attestation_get = sqlite_attestation_get,
+        .attestation_list = sqlite_attestation_list,
+        .node_list_overdue = sqlite_node_list_overdue,
 };
 
 sqlite3 *sqlite_storage_db(Storage *s) {
@@ -292,7 +384,7 @@ int storage_open_sqlite(const char *path, Storage **ret) {
         }
         (void) sqlite3_busy_timeout(q->db, 5000);
         /* WAL with FULL sync: an acknowledged write is on disk before the answer goes out. */
-        r = exec_sql(q->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        r = sqlite_exec(q->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
         if (r >= 0)
                 r = migrate(q->db);
         if (r < 0) {

@@ -9,7 +9,18 @@
 
 sqlite3 *sqlite_storage_db(Storage *s);
 uint64_t sqlite_now_usec(void);
+/* Runs SQL text (no parameters). */
+int sqlite_exec(sqlite3 *db, const char *sql);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
+/* The statements of the hot paths are prepared once per storage and kept:
+ * sql must be a string literal (its address is the key). The statement is not
+ * finalized by the caller but released (reset, bindings cleared) after use. */
+int sqlite_prepare_cached(Storage *s, const char *sql, sqlite3_stmt **ret);
+void sqlite_release(sqlite3_stmt *st);
+/* Runs a cached statement that returns no rows and releases it. */
+int sqlite_step_release(sqlite3 *db, sqlite3_stmt *st);
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite_release);
+#define _release_stmt_ _cleanup_(sqlite_releasep)
 int sqlite_step_done(sqlite3 *db, sqlite3_stmt *st);
 /* Prepares sql with n text parameters (const char *, NULL binds NULL) and steps to the
  * first row: *ret is positioned on it, -ENOENT when there is none. */
@@ -20,6 +31,10 @@ int sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 int sqlite_bind_blob(sqlite3_stmt *st, int i, const void *d, size_t n);
 int sqlite_column_text(sqlite3_stmt *st, int i, char **ret);
 int sqlite_column_blob(sqlite3_stmt *st, int i, Blob *b);
+/* Steps st through its rows, reading each with read_row into a growing array of
+ * elem_size items; on failure the items read so far are given to done_row and freed. */
+int sqlite_collect(sqlite3_stmt *st, size_t elem_size, int (*read_row)(sqlite3_stmt *st, void *elem),
+                   void (*done_row)(void *elem), void **ret, size_t *ret_n);
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret);
 int sqlite_node_put(Storage *s, const Node *n);
@@ -33,3 +48,10 @@ int sqlite_policy_name_delete(Storage *s, const char *kind, const char *name);
 int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n);
 int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail);
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret);
+int sqlite_session_put(Storage *s, const Session *session);
+int sqlite_session_get(Storage *s, const char *id, Session *ret);
+int sqlite_push_state_get(Storage *s, const char *node_id, PushState *ret);
+int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n);
+int sqlite_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
+int sqlite_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
+int sqlite_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);

@@ -82,3 +82,31 @@ void policy_entry_list_free(PolicyEntry *l, size_t n) {
         }
         free(l);
 }
+
+void session_done(Session *s) {
+        free(s->id);
+        free(s->node_id);
+        *s = (Session) {};
+}
+
+void attestation_done(Attestation *a) {
+        free(a->stage);
+        free(a->evaluation);
+        free(a->failure_reason);
+        free(a->failures);
+        free(a->detail);
+        *a = (Attestation) {};
+}
+
+void attestation_list_free(Attestation *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                attestation_done(&l[i]);
+        free(l);
+}
+
+void push_state_done(PushState *p) {
+        blob_done(&p->clock);
+        blob_done(&p->enrolment_clock);
+        blob_done(&p->ima_state);
+        *p = (PushState) {};
+}

@@ -69,6 +69,65 @@ void policy_entry_list_free(PolicyEntry *l, size_t n);
 
 #define POLICY_DIGEST_HEX_SIZE 65
 
+/* A session of the push protocol: a challenge until the node proves possession
+ * of its AK, then a bearer token (stored as its SHA-256 only). */
+#define SESSION_CHALLENGE_SIZE 16
+#define SESSION_TOKEN_DIGEST_SIZE 32
+
+typedef struct Session {
+        char *id;
+        char *node_id;
+        uint8_t challenge[SESSION_CHALLENGE_SIZE];
+        bool has_token;
+        uint8_t token_digest[SESSION_TOKEN_DIGEST_SIZE];
+        uint64_t expires_usec;      /* the challenge's expiry, then the token's */
+} Session;
+
+void session_done(Session *s);
+
+/* One completed push attestation, indexed per node from 0. */
+typedef struct Attestation {
+        uint64_t index;
+        char *stage;                /* "verification_complete" once stored */
+        char *evaluation;           /* "pass", "fail" */
+        uint8_t nonce[SESSION_CHALLENGE_SIZE];
+        uint64_t boot_time;         /* seconds since the epoch, as reported */
+        uint64_t ima_offset;        /* entries: where the IMA log was asked from */
+        uint64_t ima_count;         /* entries the quote certified */
+        char *failure_reason;       /* "broken_evidence_chain", "policy_violation" or NULL */
+        char *failures;             /* JSON array of {id, severity, context}, or NULL */
+        char *detail;               /* JSON object: the chosen parameters */
+        uint64_t created_usec, updated_usec;
+} Attestation;
+
+void attestation_done(Attestation *a);
+void attestation_list_free(Attestation *l, size_t n);
+
+/* What validation of a node's next push needs from its previous ones; the
+ * blobs are the verifier's own encodings. */
+typedef struct PushState {
+        uint64_t boot_time;         /* of the last validated attestation, seconds */
+        Blob clock;                 /* its TPMS_CLOCK_INFO */
+        Blob enrolment_clock;       /* the first validated attestation's */
+        Blob ima_state;             /* the IMA replay state after it */
+        uint64_t next_index;        /* the next attestation's index */
+        bool ima_restart;           /* the next IMA log must start at entry 0 */
+} PushState;
+
+void push_state_done(PushState *p);
+
+/* Everything one verdict changes, written in one transaction. */
+typedef struct VerdictCommit {
+        const Node *node;           /* the node row with its new verdict and counters */
+        const Attestation *attestation;
+        const PushState *push_state;
+        const char *session_id;     /* extend this session's token, or NULL */
+        uint64_t session_expires_usec;
+        uint64_t history_retention; /* attestations kept per node; 0 = all */
+        const char *event_kind;     /* history event for a verdict change, or NULL */
+        const char *event_detail;
+} VerdictCommit;
+
 typedef struct Storage Storage;
 
 typedef struct StorageOps {
@@ -85,6 +144,13 @@ typedef struct StorageOps {
         int (*policy_list)(Storage *s, PolicyEntry **ret, size_t *ret_n);
         int (*event_add)(Storage *s, const char *node_id, const char *kind, const char *detail);
         int (*event_count)(Storage *s, const char *node_id, uint64_t *ret);
+        int (*session_put)(Storage *s, const Session *session);
+        int (*session_get)(Storage *s, const char *id, Session *ret);
+        int (*push_state_get)(Storage *s, const char *node_id, PushState *ret);
+        int (*verdict_commit)(Storage *s, const VerdictCommit *c, size_t n);
+        int (*attestation_get)(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
+        int (*attestation_list)(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
+        int (*node_list_overdue)(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);
 } StorageOps;
 
 struct Storage {
@@ -143,4 +209,37 @@ static inline int storage_event_add(Storage *s, const char *node_id, const char 
 }
 static inline int storage_event_count(Storage *s, const char *node_id, uint64_t *ret) {
         return s->ops->event_count(s, node_id, ret);
+}
+
+/* Inserts or replaces a session. */
+static inline int storage_session_put(Storage *s, const Session *session) {
+        return s->ops->session_put(s, session);
+}
+/* -ENOENT when there is no such session. */
+static inline int storage_session_get(Storage *s, const char *id, Session *ret) {
+        return s->ops->session_get(s, id, ret);
+}
+/* -ENOENT before the node's first push. */
+static inline int storage_push_state_get(Storage *s, const char *node_id, PushState *ret) {
+        return s->ops->push_state_get(s, node_id, ret);
+}
+/* Stores n verdicts, each the attestation, the node row, the push state, the
+ * session's new expiry, the history event and the retention cut, in one
+ * transaction (one synchronous commit for all: group commit). All or none. */
+static inline int storage_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
+        return s->ops->verdict_commit(s, c, n);
+}
+/* -ENOENT when there is no such attestation (or it was cut by the retention). */
+static inline int storage_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret) {
+        return s->ops->attestation_get(s, node_id, index, ret);
+}
+/* The node's newest attestations first, at most limit (0: all). */
+static inline int storage_attestation_list(Storage *s, const char *node_id, uint64_t limit,
+                                           Attestation **ret, size_t *ret_n) {
+        return s->ops->attestation_list(s, node_id, limit, ret, ret_n);
+}
+/* ENROLLED nodes not yet TIMEOUT whose last attestation (or enrolment) is older
+ * than factor × their interval; ret_ids is a NULL-terminated list. */
+static inline int storage_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n) {
+        return s->ops->node_list_overdue(s, now_usec, factor, ret_ids, ret_n);
 }

@@ -202,6 +202,158 @@ static void test_node_state_strings(void **state) {
         assert_null(node_state_to_string(_NODE_STATE_MAX));
 }
 
+/* An enrolled node for the push tests: interval 2 s, enrolled at 1 µs. */
+static Node *make_push_node(const char *id, uint64_t last_usec) {
+        Node *n = make_node(id);
+        n->state = NODE_ENROLLED;
+        n->interval_sec = 2;
+        n->enrolled_usec = 1;
+        n->last_attestation_usec = last_usec;
+        return n;
+}
+
+static void test_session(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_push_node("n1", 0);
+        Session a = { .id = (char *) "s1", .node_id = (char *) "n1", .expires_usec = 50 }, got = {};
+
+        memset(a.challenge, 7, sizeof a.challenge);
+        assert_int_equal(storage_session_get(s, "s1", &got), -ENOENT);
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_session_put(s, &a), 0);
+        assert_int_equal(storage_session_get(s, "s1", &got), 0);
+        assert_false(got.has_token);
+        assert_int_equal(got.challenge[15], 7);
+        session_done(&got);
+
+        a.has_token = true;
+        memset(a.token_digest, 9, sizeof a.token_digest);
+        a.expires_usec = 100;
+        assert_int_equal(storage_session_put(s, &a), 0);
+        assert_int_equal(storage_session_get(s, "s1", &got), 0);
+        assert_true(got.has_token);
+        assert_int_equal(got.token_digest[31], 9);
+        assert_int_equal(got.expires_usec, 100);
+        session_done(&got);
+}
+
+static Attestation make_attestation(uint64_t index, const char *evaluation) {
+        return (Attestation) {
+                .index = index,
+                .stage = (char *) "verification_complete",
+                .evaluation = (char *) evaluation,
+                .failure_reason = strcmp(evaluation, "fail") == 0 ? (char *) "policy_violation" : NULL,
+                .failures = strcmp(evaluation, "fail") == 0 ? (char *) "[{\"id\":\"ima.not_in_policy\"}]" : NULL,
+                .ima_offset = index * 10,
+                .ima_count = 10,
+                .created_usec = index,
+                .updated_usec = index + 1,
+        };
+}
+
+static void test_verdicts_and_retention(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n1 = make_push_node("n1", 0), *n2 = make_push_node("n2", 0), *got = NULL;
+        Session sess = { .id = (char *) "s1", .node_id = (char *) "n1", .has_token = true, .expires_usec = 100 }, gs = {};
+        PushState ps = { .boot_time = 77, .next_index = 1 }, gps = {};
+        Attestation a[3], *l = NULL, one = {};
+        size_t k = 0;
+
+        assert_int_equal(storage_node_put(s, n1), 0);
+        assert_int_equal(storage_node_put(s, n2), 0);
+        assert_int_equal(storage_session_put(s, &sess), 0);
+        assert_int_equal(blob_set(&ps.ima_state, "state", 5), 0);
+        assert_int_equal(storage_push_state_get(s, "n1", &gps), -ENOENT);
+
+        for (uint64_t i = 0; i < 3; i++) {
+                a[i] = make_attestation(i, i == 2 ? "fail" : "pass");
+                ps.next_index = i + 1;
+                free(n1->verdict);
+                n1->verdict = strdup(i == 2 ? "FAIL" : "PASS");
+                n1->attestations_passed = i < 2 ? i + 1 : 2;
+                /* Two nodes' verdicts in one group commit. */
+                VerdictCommit c[2] = {
+                        { .node = n1, .attestation = &a[i], .push_state = &ps, .session_id = "s1",
+                          .session_expires_usec = i == 1 ? 50 : 200 + i, .history_retention = 2,
+                          .event_kind = n1->verdict },
+                        { .node = n2 },
+                };
+                assert_int_equal(storage_verdict_commit(s, c, 2), 0);
+        }
+        push_state_done(&ps);
+
+        assert_int_equal(storage_attestation_list(s, "n1", 0, &l, &k), 0);
+        assert_int_equal(k, 2);
+        assert_int_equal(l[0].index, 2);
+        assert_string_equal(l[0].evaluation, "fail");
+        assert_string_equal(l[0].failure_reason, "policy_violation");
+        assert_non_null(strstr(l[0].failures, "ima.not_in_policy"));
+        assert_int_equal(l[1].index, 1);
+        assert_int_equal(l[1].ima_offset, 10);
+        attestation_list_free(l, k);
+        assert_int_equal(storage_attestation_get(s, "n1", 0, &one), -ENOENT);   /* cut by the retention */
+        assert_int_equal(storage_attestation_get(s, "n1", 1, &one), 0);
+        assert_string_equal(one.evaluation, "pass");
+        attestation_done(&one);
+
+        assert_int_equal(storage_push_state_get(s, "n1", &gps), 0);
+        assert_int_equal(gps.boot_time, 77);
+        assert_int_equal(gps.next_index, 3);
+        assert_int_equal(gps.ima_state.size, 5);
+        push_state_done(&gps);
+
+        /* The token is only ever extended. */
+        assert_int_equal(storage_session_get(s, "s1", &gs), 0);
+        assert_int_equal(gs.expires_usec, 202);
+        session_done(&gs);
+        uint64_t events = 0;
+        assert_int_equal(storage_event_count(s, "n1", &events), 0);
+        assert_int_equal(events, 3);
+        assert_int_equal(storage_node_get(s, "n1", &got), 0);
+        assert_string_equal(got->verdict, "FAIL");
+}
+
+static void test_group_all_or_nothing(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n1 = make_push_node("n1", 0);
+        Attestation a = make_attestation(0, "pass"), got = {};
+        PushState ps = {};
+        /* The second verdict is for a node that does not exist: the first is not stored either. */
+        _cleanup_(node_freep) Node *ghost = make_push_node("ghost", 0);
+        VerdictCommit c[2] = {
+                { .node = n1, .attestation = &a, .push_state = &ps },
+                { .node = ghost, .attestation = &a, .push_state = &ps, .session_id = "none" },
+        };
+
+        assert_int_equal(storage_node_put(s, n1), 0);
+        free(ghost->id);
+        ghost->id = NULL;        /* NOT NULL constraint */
+        assert_true(storage_verdict_commit(s, c, 2) < 0);
+        assert_int_equal(storage_attestation_get(s, "n1", 0, &got), -ENOENT);
+}
+
+static void test_overdue(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *fresh = make_push_node("fresh", 95000000), *old = make_push_node("old", 80000000),
+                                   *gone = make_push_node("timed-out", 1000), *stopped = make_push_node("stopped", 1000);
+        char **ids = NULL;
+        size_t n = 0;
+
+        gone->verdict = strdup("TIMEOUT");
+        stopped->state = NODE_STOPPED;
+        assert_int_equal(storage_node_put(s, fresh), 0);
+        assert_int_equal(storage_node_put(s, old), 0);
+        assert_int_equal(storage_node_put(s, gone), 0);
+        assert_int_equal(storage_node_put(s, stopped), 0);
+        /* now = 100 s, 5 × 2 s: only "old" is overdue */
+        assert_int_equal(storage_node_list_overdue(s, 100000000, 5, &ids, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(ids[0], "old");
+        assert_null(ids[1]);
+        free(ids[0]);
+        free(ids);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_node_roundtrip, setup, teardown),
@@ -212,6 +364,10 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
                 cmocka_unit_test(test_node_state_strings),
+                cmocka_unit_test_setup_teardown(test_session, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verdicts_and_retention, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_group_all_or_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
         };
         char cmd[300];
         int r;

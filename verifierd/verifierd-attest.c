@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* POST/PATCH/GET /v3.0/agents/{id}/attestations: parameters chosen from the
+ * node's capabilities and policies, then evidence to a durable verdict. */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "attest-verdict.h"
+#include "hexdecode.h"
+#include "json-util.h"
+#include "log.h"
+#include "parse-util.h"
+#include "registration-request.h"
+#include "tpm2-public.h"
+#include "verifierd.h"
+#include "verifierd-push.h"
+
+#define ATTESTATIONS_LIST_MAX 100u
+
+static void reply_retry(Request *q, unsigned status, const char *code, uint64_t seconds, const char *what) {
+        reply_error(q, status, code, NULL, "%s Retry after %llu s.", what, (unsigned long long) seconds);
+        q->resp->retry_after = (unsigned) (seconds < 1 ? 1 : seconds > 86400 ? 86400 : seconds);
+}
+
+/* The node of the path, for a node with a valid bearer token or an admin. */
+static int load_caller_node(Request *q, const char *id, bool allow_admin, char **ret_session, Node **ret) {
+        int r;
+
+        if (!agent_id_is_valid(id)) {
+                reply_error(q, 400, "invalid_agent_id", NULL, "Invalid node id.");
+                return -EINVAL;
+        }
+        if (!(allow_admin && q->admin)) {
+                r = session_authenticate(q, id, ret_session);
+                if (r < 0) {
+                        reply_error(q, r == -EACCES ? 401 : 500, r == -EACCES ? "unauthorized" : "storage", NULL,
+                                    r == -EACCES ? "Missing, invalid or expired bearer token." : "Storage failure.");
+                        return r;
+                }
+        }
+        return request_load_node(q, id, ret);
+}
+
+/* What the node's policies need from an attestation. */
+static void policy_needs(Manager *m, const Node *n, uint32_t *ret_needs, uint32_t *ret_mask) {
+        const char *kinds[] = { "tpm", "boot", "runtime" };
+        const char *digests[] = { n->tpm_policy, n->boot_policy, n->runtime_policy };
+        uint32_t needs = ATTEST_NEED_QUOTE, mask = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                const PolicySlot *s = digests[i] ? push_policy(m, kinds[i], digests[i]) : NULL;
+                if (!s || !s->compiled)
+                        continue;
+                needs |= s->compiled->requirements.needs;
+                mask |= s->compiled->requirements.pcr_mask;
+        }
+        if (needs & ATTEST_NEED_IMA_LOG)
+                mask |= UINT32_C(1) << IMA_PCR_INDEX;
+        *ret_needs = needs;
+        *ret_mask = mask ?: UINT32_C(1);        /* a quote needs one PCR */
+}
+
+static uint16_t choose_sig_scheme(const Node *n, NodeRuntime *rt, uint32_t offered) {
+        EVP_PKEY *key;
+        uint16_t type, want;
+
+        if (node_runtime_ak(rt, &n->aik_tpm, &key, &type) < 0)
+                return 0;
+        want = type == TPM2_ALG_ECC ? TPM2_ALG_ECDSA : TPM2_ALG_RSASSA;
+        if (type == TPM2_ALG_RSA && !(offered & TPM2_ALG_BIT(want)) && (offered & TPM2_ALG_BIT(TPM2_ALG_RSAPSS)))
+                want = TPM2_ALG_RSAPSS;
+        return offered & TPM2_ALG_BIT(want) ? want : 0;
+}
+
+/* Picks bank, PCRs, algorithms and logs; 0 or an HTTP status with the reason in *ret_what. */
+static unsigned choose_parameters(Manager *m, const Node *n, NodeRuntime *rt, const PushCapabilities *c,
+                                  PendingAttestation *p, const char **ret_what) {
+        const PushBank *best = NULL;
+        uint32_t needs, mask;
+
+        policy_needs(m, n, &needs, &mask);
+        for (size_t i = 0; i < c->n_banks; i++) {
+                const PushBank *b = &c->banks[i];
+                if ((b->pcr_mask & mask) != mask)
+                        continue;
+                if (!best || b->alg->tpm_alg_id == TPM2_ALG_SHA256)
+                        best = b;
+        }
+        if (!best)
+                return *ret_what = "no offered bank holds the PCRs the policies need", 422;
+        p->bank = best->alg;
+        p->pcr_mask = mask;
+        p->hash_alg = (c->hash_mask & TPM2_ALG_BIT(TPM2_ALG_SHA256)) ? TPM2_ALG_SHA256 :
+                      (c->hash_mask & TPM2_ALG_BIT(best->alg->tpm_alg_id)) ? best->alg->tpm_alg_id : 0;
+        if (p->hash_alg == 0)
+                return *ret_what = "no usable hash algorithm offered", 422;
+        p->sig_scheme = choose_sig_scheme(n, rt, c->sig_mask);
+        if (p->sig_scheme == 0)
+                return *ret_what = "no signature scheme offered that fits the AK", 422;
+        p->uefi = needs & ATTEST_NEED_UEFI_LOG;
+        p->ima = needs & ATTEST_NEED_IMA_LOG;
+        if ((p->uefi && !c->uefi_log) || (p->ima && !c->ima_log))
+                return *ret_what = "the policies need a log the node does not offer", 422;
+        return 0;
+}
+
+/* IMA starting_offset: 0 on the first attestation of a boot, else where the
+ * last validated attestation's certified entries ended. */
+static void choose_ima_offset(const PushState *ps, bool have_state, uint64_t boot_time, PendingAttestation *p) {
+        ImaReplayState s;
+
+        p->ima_fresh = !have_state || ps->ima_restart || boot_time > ps->boot_time ||
+                       push_ima_state_decode(&ps->ima_state, &s) < 0;
+        p->ima_offset = p->ima_fresh ? 0 : s.n_entries;
+}
+
+static json_object *quote_parameters(const PendingAttestation *p, const PushCapabilities *c) {
+        json_object *o = json_object_new_object(), *subjects = json_object_new_object(), *list = json_object_new_array();
+        _cleanup_free_ char *nonce = base64_encode(p->nonce, sizeof p->nonce);
+        const HashAlg *h = hash_alg_from_tpm_id(p->hash_alg);
+
+        if (!o || !subjects || !list || !nonce) {
+                json_object_put(o);
+                json_object_put(subjects);
+                json_object_put(list);
+                return NULL;
+        }
+        for (unsigned i = 0; i < TPM2_PCRS_PER_BANK_MAX; i++)
+                if (p->pcr_mask & (UINT32_C(1) << i))
+                        (void) json_object_array_add(list, json_object_new_int((int) i));
+        for (size_t i = 0; i < c->n_banks; i++)
+                (void) json_object_object_add(subjects, c->banks[i].alg->name,
+                                              c->banks[i].alg == p->bank ? json_object_get(list) : NULL);
+        json_object_put(list);
+        (void) json_add_string(o, "challenge", nonce);
+        (void) json_add_string(o, "hash_algorithm", h ? h->name : "sha256");
+        (void) json_add_string(o, "signature_scheme", push_sig_scheme_to_name(p->sig_scheme));
+        (void) json_object_object_add(o, "selected_subjects", subjects);
+        return o;
+}
+
+static json_object *evidence_item(const char *cls, const char *type, json_object *params) {
+        json_object *o = json_object_new_object();
+
+        if (!o || !params) {
+                json_object_put(o);
+                json_object_put(params);
+                return NULL;
+        }
+        (void) json_add_string(o, "evidence_class", cls);
+        (void) json_add_string(o, "evidence_type", type);
+        (void) json_object_object_add(o, "chosen_parameters", params);
+        return o;
+}
+
+static json_object *log_parameters(const char *format, bool ima, uint64_t offset) {
+        json_object *o = json_object_new_object();
+
+        if (o) {
+                (void) json_add_string(o, "format", format);
+                if (ima)
+                        (void) json_add_int(o, "starting_offset", (int64_t) offset);
+        }
+        return o;
+}
+
+/* The attributes of a new attestation, or NULL on allocation failure. */
+static json_object *pending_attributes(const PendingAttestation *p, const PushCapabilities *c) {
+        json_object *a = json_object_new_object(), *l = json_object_new_array();
+        char when[64];
+
+        if (!a || !l) {
+                json_object_put(a);
+                json_object_put(l);
+                return NULL;
+        }
+        (void) json_object_array_add(l, evidence_item("certification", "tpm_quote", quote_parameters(p, c)));
+        if (p->uefi)
+                (void) json_object_array_add(l, evidence_item("log", "uefi_log",
+                                                              log_parameters("application/octet-stream", false, 0)));
+        if (p->ima)
+                (void) json_object_array_add(l, evidence_item("log", "ima_log", log_parameters("text/plain", true, p->ima_offset)));
+        (void) json_add_string(a, "stage", "awaiting_evidence");
+        (void) json_object_object_add(a, "evidence_requested", l);
+        (void) format_timestamp_iso(p->expires_usec, when, sizeof when);
+        (void) json_add_string(a, "challenges_expire_at", when);
+        return a;
+}
+
+/* 0 when the node may start an attestation now; else the answer was given. */
+static int check_may_attest(Request *q, const Node *n, NodeRuntime *rt, uint64_t now) {
+        Manager *m = q->manager;
+        uint64_t interval = (n->interval_sec ?: DEFAULT_INTERVAL_SEC) * 1000000ULL;
+
+        if (n->state == NODE_TERMINATED)
+                return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", n->id), -1;
+        if (n->state != NODE_ENROLLED)
+                return reply_error(q, 403, "not_enrolled", NULL, "Node %s is %s.", n->id, node_state_to_string(n->state)), -1;
+        if (rt->committing)
+                return reply_retry(q, 503, "busy", 1, "The previous verdict is being stored."), -1;
+        if (rt->has_pending && rt->pending.expires_usec >= now)
+                return reply_error(q, 409, "conflict", NULL, "An attestation of node %s awaits evidence.", n->id), -1;
+        if (m->stopping || m->push.nodes.n_pending >= m->config.max_pending)
+                return reply_retry(q, 503, "busy", 1, "The verifier is busy."), -1;
+        if (n->last_attestation_usec > 0 && now < n->last_attestation_usec + interval)
+                return reply_retry(q, 429, "too_early", (n->last_attestation_usec + interval - now + 999999) / 1000000,
+                                   "Too early for the next attestation."), -1;
+        return 0;
+}
+
+static void attestation_create(Request *q, const char *id) {
+        _cleanup_json_ json_object *body = NULL;
+        _cleanup_(node_freep) Node *n = NULL;
+        _cleanup_(push_state_done) PushState ps = {};
+        PushCapabilities caps = {};
+        PendingAttestation p = {};
+        NodeRuntime *rt;
+        PushError e = {};
+        const char *what = NULL;
+        char location[512];
+        unsigned status;
+        uint64_t now = now_realtime_usec();
+        int r;
+
+        if (load_caller_node(q, id, false, NULL, &n) < 0)
+                return;
+        if (node_table_ensure(&q->manager->push.nodes, id, &rt) < 0)
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        if (check_may_attest(q, n, rt, now) < 0)
+                return;
+        if (request_json(q, &body) < 0)
+                return;
+        if (push_capabilities_parse(body, &caps, &e) < 0)
+                return reply_error(q, 400, "invalid_field", e.pointer, "Invalid capabilities: %s.", e.what);
+        status = choose_parameters(q->manager, n, rt, &caps, &p, &what);
+        if (status)
+                return reply_error(q, status, "unsupported_capabilities", "/data/attributes/evidence_supported", "%s.", what);
+        r = storage_push_state_get(q->manager->storage, id, &ps);
+        if (r < 0 && r != -ENOENT)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        choose_ima_offset(&ps, r >= 0, caps.boot_time, &p);
+        p.index = r >= 0 ? ps.next_index : 0;
+        p.boot_time = caps.boot_time;
+        p.created_usec = now;
+        p.expires_usec = now + q->manager->config.challenge_lifetime_sec * 1000000ULL;
+        if (RAND_bytes(p.nonce, sizeof p.nonce) != 1)
+                return reply_error(q, 500, "random", NULL, "No randomness.");
+
+        (void) snprintf(location, sizeof location, "/v3.0/agents/%s/attestations/%llu", id, (unsigned long long) p.index);
+        char idx[24];
+        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) p.index);
+        q->resp->content_type = "application/vnd.api+json";
+        if (http_response_set(q->resp, 201, json_v3_document("attestation", idx, pending_attributes(&p, &caps), NULL)) < 0)
+                return;
+        q->resp->location = strdup(location);
+        rt->pending = p;
+        node_runtime_set_pending(&q->manager->push.nodes, rt, true);
+}
+
+/* 0 when index names the pending attestation; else the answer was given. */
+static int check_evidence_target(Request *q, const Node *n, NodeRuntime *rt, uint64_t index) {
+        Attestation a = {};
+        int r;
+
+        if (rt && rt->has_pending && rt->pending.index == index) {
+                if (rt->pending.expires_usec >= now_realtime_usec())
+                        return 0;
+                node_runtime_set_pending(&q->manager->push.nodes, rt, false);
+                return reply_error(q, 403, "challenges_expired", NULL, "The attestation's challenge has expired."), -1;
+        }
+        r = storage_attestation_get(q->manager->storage, n->id, index, &a);
+        attestation_done(&a);
+        if (r >= 0)
+                return reply_error(q, 403, "evidence_immutable", NULL, "Attestation %llu already has its evidence.",
+                                   (unsigned long long) index), -1;
+        if (r != -ENOENT)
+                return reply_error(q, 500, "storage", NULL, "Storage failure."), -1;
+        if (rt && rt->has_pending && index < rt->pending.index)
+                return reply_error(q, 403, "old_attestation", NULL, "Attestation %llu is not the current one.",
+                                   (unsigned long long) index), -1;
+        return reply_error(q, 404, "not_found", NULL, "No attestation %llu awaits evidence.", (unsigned long long) index), -1;
+}
+
+/* After the group commit: 202 with the verdict, or 500. */
+static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, void *userdata) {
+        HttpResponse resp = { .content_type = "application/vnd.api+json" };
+        json_object *attrs, *meta;
+        char idx[24];
+
+        if (r < 0) {
+                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
+                                                                   "The verdict could not be stored.", NULL));
+                return http_deferred_complete(userdata, &resp);
+        }
+        attrs = attestation_to_json(a);
+        meta = json_object_new_object();
+        (void) json_add_string(attrs, "stage", "evaluating_evidence");
+        (void) json_add_int(meta, "seconds_to_next_attestation", (int64_t) (n->interval_sec ?: DEFAULT_INTERVAL_SEC));
+        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
+        (void) http_response_set(&resp, 202, json_v3_document("attestation", idx, attrs, meta));
+        http_deferred_complete(userdata, &resp);
+}
+
+static void attestation_evidence(Request *q, const char *id, const char *index_s) {
+        _cleanup_json_ json_object *body = NULL;
+        _cleanup_(node_freep) Node *n = NULL;
+        _cleanup_free_ char *session = NULL;
+        PendingAttestation p;
+        PushEvidence ev = {};
+        NodeRuntime *rt;
+        PushError e = {};
+        uint64_t index;
+        int r;
+
+        if (safe_atou64(index_s, &index) < 0)
+                return reply_error(q, 404, "not_found", NULL, "No such attestation.");
+        if (load_caller_node(q, id, false, &session, &n) < 0)
+                return;
+        if (n->state == NODE_TERMINATED)
+                return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", id);
+        rt = node_table_get(&q->manager->push.nodes, id);
+        if (check_evidence_target(q, n, rt, index) < 0)
+                return;
+        if (request_json(q, &body) < 0)
+                return;
+        if (push_evidence_parse(body, &ev, &e) < 0)
+                return reply_error(q, 400, "invalid_evidence", e.pointer, "Invalid evidence: %s.", e.what);
+        if ((rt->pending.uefi && !ev.has_uefi) || (rt->pending.ima && !ev.has_ima)) {
+                push_evidence_done(&ev);
+                return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected",
+                                   "Evidence misses a requested log.");
+        }
+        /* The nonce is used up whatever the outcome. */
+        p = rt->pending;
+        node_runtime_set_pending(&q->manager->push.nodes, rt, false);
+        HttpDeferred *d = http_request_defer(q->http);
+        r = verdict_queue(q->manager, TAKE_PTR(n), rt, &p, &ev, session, on_verdict, d);
+        push_evidence_done(&ev);
+        if (r < 0) {
+                HttpResponse resp = { .content_type = "application/vnd.api+json" };
+                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
+                                                                   "The evidence could not be evaluated.", NULL));
+                http_deferred_complete(d, &resp);
+        }
+}
+
+static json_object *resource(const Attestation *a) {
+        json_object *o = json_object_new_object();
+        char idx[24];
+
+        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
+        (void) json_add_string(o, "type", "attestation");
+        (void) json_add_string(o, "id", idx);
+        (void) json_object_object_add(o, "attributes", attestation_to_json(a));
+        return o;
+}
+
+static void attestation_show(Request *q, const char *id, const char *which) {
+        _cleanup_(node_freep) Node *n = NULL;
+        Attestation *l = NULL;
+        size_t k = 0;
+        uint64_t index = 0;
+        int r;
+
+        if (load_caller_node(q, id, true, NULL, &n) < 0)
+                return;
+        if (which && strcmp(which, "latest") != 0 && safe_atou64(which, &index) < 0)
+                return reply_error(q, 404, "not_found", NULL, "No such attestation.");
+        if (which && strcmp(which, "latest") != 0) {
+                l = calloc(1, sizeof *l);
+                r = l ? storage_attestation_get(q->manager->storage, id, index, l) : -ENOMEM;
+                k = r >= 0;
+        } else
+                r = storage_attestation_list(q->manager->storage, id, which ? 1 : ATTESTATIONS_LIST_MAX, &l, &k);
+        if (r == -ENOENT || (r >= 0 && which && k == 0)) {
+                attestation_list_free(l, 0);
+                return reply_error(q, 404, "not_found", NULL, "No such attestation.");
+        }
+        if (r < 0) {
+                attestation_list_free(l, 0);
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        }
+        json_object *doc = json_object_new_object(), *data;
+        if (which)
+                data = resource(&l[0]);
+        else {
+                data = json_object_new_array();
+                for (size_t i = 0; i < k; i++)
+                        (void) json_object_array_add(data, resource(&l[i]));
+        }
+        attestation_list_free(l, k);
+        (void) json_object_object_add(doc, "data", data);
+        q->resp->content_type = "application/vnd.api+json";
+        (void) http_response_set(q->resp, 200, strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN)));
+        json_object_put(doc);
+}
+
+bool route_attestations(Request *q) {
+        const char *m = q->http->method;
+
+        if (q->major != 3 || q->n_seg < 3 || q->n_seg > 4 || strcmp(q->seg[0], "agents") != 0 ||
+            strcmp(q->seg[2], "attestations") != 0)
+                return false;
+        if (q->n_seg == 3 && strcmp(m, "POST") == 0)
+                return attestation_create(q, q->seg[1]), true;
+        if (q->n_seg == 4 && strcmp(m, "PATCH") == 0)
+                return attestation_evidence(q, q->seg[1], q->seg[3]), true;
+        if (strcmp(m, "GET") == 0)
+                return attestation_show(q, q->seg[1], q->n_seg == 4 ? q->seg[3] : NULL), true;
+        reply_error(q, 405, "method_not_allowed", NULL, "Use POST, PATCH or GET.");
+        return true;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The push side of the verifier (KEYLIME-WIRE.md, API v3.0): sessions,
+ * attestations, verdicts and liveness. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hash-alg.h"
+#include "ima-replay.h"
+#include "plugin-loader.h"
+#include "push-request.h"
+#include "storage.h"
+#include "tpm2-attest.h"
+
+typedef struct Manager Manager;
+typedef struct Request Request;
+
+/* An attestation awaiting its evidence; kept in memory only: a lost one is
+ * asked for again, nothing was acknowledged for it. */
+typedef struct PendingAttestation {
+        uint64_t index;
+        uint8_t nonce[SESSION_CHALLENGE_SIZE];
+        uint64_t created_usec, expires_usec;
+        uint64_t boot_time;             /* reported, seconds */
+        const HashAlg *bank;
+        uint32_t pcr_mask;
+        uint16_t hash_alg, sig_scheme;  /* TPM_ALG_IDs */
+        bool uefi, ima;
+        uint64_t ima_offset;            /* entries */
+        bool ima_fresh;                 /* replay IMA from entry 0 with a new state */
+} PendingAttestation;
+
+/* What the verifier keeps in memory per node. */
+typedef struct NodeRuntime {
+        struct NodeRuntime *next;       /* hash chain */
+        bool committing;                /* a verdict waits for the group commit */
+        EVP_PKEY *ak;                   /* the registered AK, parsed once */
+        uint16_t ak_type;               /* TPM_ALG_RSA or TPM_ALG_ECC */
+        uint8_t ak_digest[32];          /* SHA-256 of the TPM2B_PUBLIC it was parsed from */
+        bool has_pending;
+        PendingAttestation pending;
+        char id[];
+} NodeRuntime;
+
+typedef struct NodeTable {
+        NodeRuntime **buckets;
+        size_t n_buckets, n_entries;
+        size_t n_pending;
+} NodeTable;
+
+int node_table_init(NodeTable *t);
+void node_table_done(NodeTable *t);
+NodeRuntime *node_table_get(NodeTable *t, const char *id);
+int node_table_ensure(NodeTable *t, const char *id, NodeRuntime **ret);
+void node_runtime_set_pending(NodeTable *t, NodeRuntime *rt, bool pending);
+/* The node's AK as a key (owned by rt) and its type, parsed again only when aik_tpm changes. */
+int node_runtime_ak(NodeRuntime *rt, const Blob *aik_tpm, EVP_PKEY **ret_key, uint16_t *ret_type);
+
+/* A compiled policy of one kind, shared by the nodes with the same content. */
+typedef struct PolicySlot {
+        char kind[16];
+        char digest[POLICY_DIGEST_HEX_SIZE];
+        CompiledPolicy *compiled;       /* NULL: the engine is missing or refused the policy */
+        char error[256];
+} PolicySlot;
+
+typedef struct FailureActions {
+        const Plugin *plugin;
+        void *instance;
+} FailureActions;
+
+typedef struct PushContext {
+        NodeTable nodes;
+        PluginSet *plugins;
+        PolicyCache *cache;
+        PolicySlot *slots;
+        size_t n_slots;
+        FailureActions *actions;
+        size_t n_actions;
+        ImaReplayer *replayer;
+        sd_event_source *liveness;
+        struct VerdictJob **batch;      /* verdicts awaiting the group commit */
+        size_t n_batch, batch_allocated;
+        sd_event_source *flush;
+} PushContext;
+
+#define VERDICT_BATCH_MAX 256u
+
+int push_context_init(Manager *m);
+void push_context_done(Manager *m);
+
+/* The compiled policy for a node's policy of kind ("tpm", "boot", "runtime"),
+ * compiled on first use; NULL with *ret_error when unusable. */
+const PolicySlot *push_policy(Manager *m, const char *kind, const char *digest);
+
+bool route_sessions(Request *q);
+bool route_attestations(Request *q);
+
+/* The node id the request's bearer token was issued to, after checking it;
+ * NULL when there is none or it is invalid/expired. ret_session gets the session id. */
+int session_authenticate(Request *q, const char *node_id, char **ret_session);
+
+/* Validation and evaluation of one pushed evidence; the verdict joins the
+ * next group commit and done is called after it (r < 0: not stored) with the
+ * stored attestation and the node's new row. n is taken. */
+typedef struct VerdictJob VerdictJob;
+typedef void (*VerdictDone)(Manager *m, int r, const Attestation *a, const Node *n, void *userdata);
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, const PushEvidence *e,
+                  const char *session_id, VerdictDone done, void *userdata);
+/* Commits the queued verdicts now (also at the end of each event loop turn). */
+void verdict_flush(Manager *m);
+
+/* Encodings of the push state blobs. */
+int push_clock_encode(const Tpm2ClockInfo *c, Blob *ret);
+int push_clock_decode(const Blob *b, Tpm2ClockInfo *ret);
+int push_ima_state_encode(const ImaReplayState *s, Blob *ret);
+int push_ima_state_decode(const Blob *b, ImaReplayState *ret);
+
+/* The liveness timer: nodes without an attestation for 5 × interval become TIMEOUT. */
+int liveness_start(Manager *m);
+
+/* JSON of an attestation as the v3 API shows it. */
+json_object *attestation_to_json(const Attestation *a);
+
+uint64_t now_realtime_usec(void);

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One pushed evidence to a durable verdict: validation (lib/core), then the
+ * node's policy engines over the validated evidence, then one transaction
+ * with the attestation, the node row, the push state and the session. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "failure-event.h"
+#include "json-util.h"
+#include "log.h"
+#include "tpm2-public.h"
+#include "validate.h"
+#include "verifierd.h"
+#include "verifierd-messages.h"
+#include "verifierd-push.h"
+
+typedef struct Failures {
+        PolicyFailure *items;
+        size_t n;
+} Failures;
+
+static void failures_done(Failures *f) {
+        for (size_t i = 0; i < f->n; i++) {
+                free(f->items[i].id);
+                free(f->items[i].context);
+        }
+        free(f->items);
+        *f = (Failures) {};
+}
+
+static int failures_add(Failures *f, const char *id, AttestSeverity sev, const char *context) {
+        PolicyFailure *m;
+
+        if (f->n >= POLICY_FAILURES_MAX)
+                return 0;
+        m = reallocarray(f->items, f->n + 1, sizeof *m);
+        if (!m)
+                return -ENOMEM;
+        f->items = m;
+        m[f->n] = (PolicyFailure) { .id = strdup(id), .severity = sev, .context = context ? strdup(context) : NULL };
+        if (!m[f->n].id || (context && !m[f->n].context)) {
+                free(m[f->n].id);
+                free(m[f->n].context);
+                return -ENOMEM;
+        }
+        f->n++;
+        return 0;
+}
+
+/* Moves an engine's failures over. */
+static int failures_take(Failures *f, PolicyOutcome *o) {
+        for (size_t i = 0; i < o->n_failures; i++) {
+                int r = failures_add(f, o->failures[i].id, o->failures[i].severity, o->failures[i].context);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static char *failures_to_json(const Failures *f) {
+        json_object *a = json_object_new_array();
+        char *s;
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < f->n; i++) {
+                json_object *o = json_object_new_object(), *ctx = NULL;
+                (void) json_add_string(o, "id", f->items[i].id);
+                (void) json_add_string(o, "severity", attest_severity_to_string(f->items[i].severity));
+                if (f->items[i].context && json_parse_object(f->items[i].context, strlen(f->items[i].context), &ctx) < 0)
+                        ctx = json_object_new_string(f->items[i].context);
+                (void) json_object_object_add(o, "context", ctx);
+                (void) json_object_array_add(a, o);
+        }
+        s = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+        json_object_put(a);
+        return s;
+}
+
+/* The node's policy engines over validated evidence; failures appended. */
+static int evaluate(Manager *m, const Node *n, const ValidatedEvidence *ev, const Tpm2ClockInfo *enrolment,
+                    Failures *f, bool *ret_fail) {
+        const char *kinds[] = { "tpm", "boot", "runtime" };
+        const char *digests[] = { n->tpm_policy, n->boot_policy, n->runtime_policy };
+        EvidenceAbi abi;
+        int r;
+
+        validated_evidence_to_abi(ev, n->id, enrolment, &abi);
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                const PolicySlot *s;
+                PolicyOutcome o = {};
+                char id[64];
+
+                if (!digests[i])
+                        continue;
+                s = push_policy(m, kinds[i], digests[i]);
+                if (!s || !s->compiled) {
+                        /* An unusable engine or policy never passes. */
+                        (void) snprintf(id, sizeof id, "%s.engine_unavailable", kinds[i]);
+                        r = failures_add(f, id, ATTEST_SEVERITY_CRITICAL, NULL);
+                        if (r < 0)
+                                return r;
+                        *ret_fail = true;
+                        continue;
+                }
+                r = policy_evaluate(s->compiled, &abi.ev, NULL, &o);
+                if (r < 0)
+                        return r;
+                r = failures_take(f, &o);
+                if (r >= 0 && !o.pass && o.n_failures == 0) {
+                        (void) snprintf(id, sizeof id, "%s.failed", kinds[i]);
+                        r = failures_add(f, id, ATTEST_SEVERITY_ERROR, NULL);
+                }
+                if (!o.pass)
+                        *ret_fail = true;
+                policy_outcome_done(&o);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+typedef struct ActionJob {
+        Manager *m;
+        char *event;
+        char *node_id;
+        char *names;            /* the node's actions, space separated */
+} ActionJob;
+
+static pthread_mutex_t actions_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool word_in(const char *list, const char *word) {
+        size_t n = strlen(word);
+
+        for (const char *p = list; p && *p; p += strcspn(p, " "), p += strspn(p, " "))
+                if (strncmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+                        return true;
+        return false;
+}
+
+static void action_job_free(ActionJob *j) {
+        if (!j)
+                return;
+        free(j->names);
+        free(j->event);
+        free(j->node_id);
+        free(j);
+}
+
+static void *run_actions(void *userdata) {
+        ActionJob *j = userdata;
+        PushContext *c = &j->m->push;
+
+        for (size_t i = 0; i < c->n_actions; i++) {
+                const char *name = c->actions[i].plugin->name;
+                int r;
+
+                if (strcmp(name, "journal") != 0 && !word_in(j->names, name))
+                        continue;
+                /* Instances are not promised to be reentrant. */
+                pthread_mutex_lock(&actions_lock);
+                r = c->actions[i].plugin->action->run(c->actions[i].instance, j->event, strlen(j->event));
+                pthread_mutex_unlock(&actions_lock);
+                if (r < 0)
+                        log_warning("Failure action %s for node %s failed: %s", name, j->node_id, strerror(-r));
+        }
+        action_job_free(j);
+        return NULL;
+}
+
+/* Failure actions may block (retries, children): they run on a detached thread. */
+static void start_failure_actions(Manager *m, const Node *n, const char *kind, const Failures *f) {
+        ActionJob *j = calloc(1, sizeof *j);
+        pthread_t t;
+        pthread_attr_t attr;
+
+        if (!j || failure_event_build(n->id, kind, now_realtime_usec(), f->items, f->n, &j->event) < 0 ||
+            !(j->node_id = strdup(n->id)) || (n->failure_actions && !(j->names = strdup(n->failure_actions)))) {
+                action_job_free(j);
+                log_oom();
+                return;
+        }
+        j->m = m;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, run_actions, j) != 0) {
+                log_warning("Cannot start failure actions for node %s.", n->id);
+                action_job_free(j);
+        }
+        pthread_attr_destroy(&attr);
+}
+
+/* Validation input of the pending attestation and its evidence. */
+static ValidationInput validation_input(const PendingAttestation *p, const PushEvidence *e, EVP_PKEY *ak,
+                                        const PushState *ps, const Tpm2ClockInfo *prev_clock,
+                                        const ImaReplayState *ima) {
+        return (ValidationInput) {
+                .ak = ak,
+                .nonce = p->nonce,
+                .nonce_size = sizeof p->nonce,
+                .attest = e->attest,
+                .attest_size = e->attest_size,
+                .sig = e->sig,
+                .sig_size = e->sig_size,
+                .pcr_blob = e->pcr_blob,
+                .pcr_blob_size = e->pcr_blob_size,
+                .previous_clock = prev_clock,
+                .previous_boot_time = ps->boot_time,
+                .boot_time = p->boot_time,
+                .uefi_log = p->uefi ? e->uefi : NULL,
+                .uefi_log_size = p->uefi ? e->uefi_size : 0,
+                .uefi_pcr_mask = p->pcr_mask & TCG_UEFI_PCR_MASK,
+                .has_ima = p->ima,
+                .ima_format = IMA_LOG_ASCII,
+                .ima_log = p->ima ? (const uint8_t *) e->ima : NULL,
+                .ima_log_size = p->ima ? e->ima_size : 0,
+                .ima_state = ima,
+                .required_pcr_mask = p->pcr_mask,
+        };
+}
+
+typedef struct Outcome {
+        bool valid, pass;
+        Failures failures;
+        ValidationFailure vf;
+        ValidatedEvidence *ev;
+} Outcome;
+
+static int validate_and_evaluate(Manager *m, const Node *n, NodeRuntime *rt, const PendingAttestation *p,
+                                 const PushEvidence *e, const PushState *ps, Outcome *o) {
+        Tpm2ClockInfo prev, enrol;
+        ImaReplayState ima;
+        bool have_prev, have_enrol, have_ima;
+        EVP_PKEY *key = NULL;
+        bool fail = false;
+        int r;
+
+        r = node_runtime_ak(rt, &n->aik_tpm, &key, NULL);
+        if (r < 0)
+                return r;
+        have_prev = push_clock_decode(&ps->clock, &prev) >= 0;
+        have_enrol = push_clock_decode(&ps->enrolment_clock, &enrol) >= 0;
+        have_ima = !p->ima_fresh && push_ima_state_decode(&ps->ima_state, &ima) >= 0;
+
+        ValidationInput in = validation_input(p, e, key, ps, have_prev ? &prev : NULL, have_ima ? &ima : NULL);
+        r = evidence_validate(&in, m->push.replayer, &o->ev, &o->vf);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                o->valid = o->pass = false;
+                return failures_add(&o->failures, validation_reason_to_string(o->vf.reason) ?: "validation.unknown",
+                                    ATTEST_SEVERITY_CRITICAL, NULL);
+        }
+        o->valid = true;
+        r = evaluate(m, n, o->ev, have_enrol ? &enrol : &o->ev->clock_info, &o->failures, &fail);
+        o->pass = r >= 0 && !fail;
+        return r;
+}
+
+/* The push state after this attestation. */
+static int next_push_state(const PushState *old, const PendingAttestation *p, const Outcome *o, PushState *ret) {
+        PushState s = { .boot_time = old->boot_time, .next_index = p->index + 1 };
+        int r = 0;
+
+        if (!o->valid) {
+                /* Nothing of a broken chain is trusted: keep what was known. */
+                r = r ?: blob_set(&s.clock, old->clock.data, old->clock.size);
+                r = r ?: blob_set(&s.ima_state, old->ima_state.data, old->ima_state.size);
+                s.ima_restart = old->ima_restart || o->vf.ima_restart;
+        } else {
+                s.boot_time = p->boot_time ?: old->boot_time;
+                r = r ?: push_clock_encode(&o->ev->clock_info, &s.clock);
+                if (o->ev->has_ima)
+                        r = r ?: push_ima_state_encode(&o->ev->ima_state, &s.ima_state);
+                else
+                        r = r ?: blob_set(&s.ima_state, old->ima_state.data, old->ima_state.size);
+        }
+        if (old->enrolment_clock.size > 0)
+                r = r ?: blob_set(&s.enrolment_clock, old->enrolment_clock.data, old->enrolment_clock.size);
+        else if (o->valid)
+                r = r ?: push_clock_encode(&o->ev->clock_info, &s.enrolment_clock);
+        if (r < 0) {
+                push_state_done(&s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+static void log_transition(const Node *n, const char *old_verdict, const Outcome *o, bool terminated) {
+        const char *first = o->failures.n > 0 ? o->failures.items[0].id : "";
+
+        if (!o->pass)
+                log_struct(LOG_WARNING, MESSAGE_VERDICT_FAIL, "Node %s failed attestation: %s (%s%s%s).", n->id,
+                           o->valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN, first,
+                           !o->valid && o->vf.detail[0] ? ": " : "", !o->valid ? o->vf.detail : "");
+        else if (terminated)
+                log_struct(LOG_INFO, MESSAGE_NODE_TERMINATED, "Node %s passed its %llu attestations and is terminated.",
+                           n->id, (unsigned long long) n->attestations_passed);
+        else if (!old_verdict || strcmp(old_verdict, "PASS") != 0)
+                log_struct(LOG_INFO, MESSAGE_VERDICT_PASS, "Node %s passes attestation (was %s).", n->id,
+                           old_verdict ?: "PENDING");
+}
+
+static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attestation *a) {
+        uint64_t now = now_realtime_usec();
+
+        *a = (Attestation) {
+                .index = p->index,
+                .boot_time = p->boot_time,
+                .ima_offset = p->ima_offset,
+                .ima_count = o->valid && o->ev->has_ima ? validated_evidence_ima_count(o->ev) : 0,
+                .created_usec = p->created_usec,
+                .updated_usec = now,
+        };
+        memcpy(a->nonce, p->nonce, sizeof a->nonce);
+        a->stage = strdup("verification_complete");
+        a->evaluation = strdup(o->pass ? "pass" : "fail");
+        a->failure_reason = o->pass ? NULL : strdup(o->valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN);
+        a->failures = o->failures.n > 0 ? failures_to_json(&o->failures) : NULL;
+        if (!o->valid && o->vf.detail[0]) {
+                json_object *d = json_object_new_object();
+                (void) json_add_string(d, "detail", o->vf.detail);
+                a->detail = strdup(json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+                json_object_put(d);
+        }
+        if (!a->stage || !a->evaluation || (!o->pass && !a->failure_reason) || (o->failures.n > 0 && !a->failures)) {
+                attestation_done(a);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+struct VerdictJob {
+        Node *node;
+        NodeRuntime *rt;
+        Attestation a;
+        PushState next;
+        char *session_id;
+        char *old_verdict;
+        Outcome o;
+        bool terminated, changed;
+        VerdictDone done;
+        void *userdata;
+};
+
+static VerdictJob *verdict_job_free(VerdictJob *j) {
+        if (!j)
+                return NULL;
+        node_free(j->node);
+        attestation_done(&j->a);
+        push_state_done(&j->next);
+        free(j->session_id);
+        free(j->old_verdict);
+        failures_done(&j->o.failures);
+        validated_evidence_free(j->o.ev);
+        free(j);
+        return NULL;
+}
+
+/* The node row after this verdict. */
+static int apply_verdict(VerdictJob *j) {
+        Node *n = j->node;
+
+        j->old_verdict = TAKE_PTR(n->verdict);
+        n->verdict = strdup(j->o.pass ? "PASS" : "FAIL");
+        if (!n->verdict)
+                return -ENOMEM;
+        n->last_attestation_usec = j->a.updated_usec;
+        if (j->o.pass) {
+                n->attestations_passed++;
+                j->terminated = n->attest_count > 0 && n->attestations_passed >= n->attest_count;
+                if (j->terminated)
+                        n->state = NODE_TERMINATED;
+        }
+        j->changed = !j->old_verdict || strcmp(j->old_verdict, n->verdict) != 0 || j->terminated;
+        return 0;
+}
+
+static VerdictCommit job_commit(Manager *m, const VerdictJob *j) {
+        return (VerdictCommit) {
+                .node = j->node,
+                .attestation = &j->a,
+                .push_state = &j->next,
+                .session_id = j->o.pass ? j->session_id : NULL,
+                .session_expires_usec = j->a.updated_usec + m->config.session_lifetime_sec * 1000000ULL,
+                .history_retention = m->config.history_retention,
+                .event_kind = j->changed ? (j->terminated ? "terminated" : j->node->verdict) : NULL,
+                .event_detail = j->o.failures.n > 0 ? j->o.failures.items[0].id : NULL,
+        };
+}
+
+/* Writes every queued verdict in one transaction, then answers them. */
+void verdict_flush(Manager *m) {
+        PushContext *c = &m->push;
+        VerdictJob **jobs = c->batch;
+        size_t n = c->n_batch;
+        VerdictCommit *commits;
+        int r;
+
+        if (n == 0)
+                return;
+        c->batch = NULL;
+        c->n_batch = c->batch_allocated = 0;
+        commits = calloc(n, sizeof *commits);
+        for (size_t i = 0; commits && i < n; i++)
+                commits[i] = job_commit(m, jobs[i]);
+        r = commits ? storage_verdict_commit(m->storage, commits, n) : -ENOMEM;
+        free(commits);
+        if (r < 0)
+                log_error_errno(r, "Failed to store %zu verdicts: %m", n);
+        for (size_t i = 0; i < n; i++) {
+                VerdictJob *j = jobs[i];
+
+                j->rt->committing = false;
+                if (r >= 0 && (j->changed || !j->o.pass))
+                        log_transition(j->node, j->old_verdict, &j->o, j->terminated);
+                if (r >= 0 && !j->o.pass)
+                        start_failure_actions(m, j->node, j->o.valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN,
+                                              &j->o.failures);
+                j->done(m, r, &j->a, j->node, j->userdata);
+                verdict_job_free(j);
+        }
+        free(jobs);
+}
+
+static int on_flush(sd_event_source *s, void *userdata) {
+        verdict_flush(userdata);
+        return 0;
+}
+
+static int batch_add(Manager *m, VerdictJob *j) {
+        PushContext *c = &m->push;
+        int r;
+
+        if (c->n_batch >= c->batch_allocated) {
+                size_t a = c->batch_allocated ? c->batch_allocated * 2 : 16;
+                VerdictJob **b = reallocarray(c->batch, a, sizeof *b);
+                if (!b)
+                        return -ENOMEM;
+                c->batch = b;
+                c->batch_allocated = a;
+        }
+        if (!c->flush) {
+                /* Idle priority: runs once the requests that are ready now have been read. */
+                r = sd_event_add_defer(m->event, &c->flush, on_flush, m);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(c->flush, SD_EVENT_PRIORITY_IDLE);
+                if (r < 0)
+                        return r;
+        }
+        c->batch[c->n_batch++] = j;
+        j->rt->committing = true;
+        if (c->n_batch >= VERDICT_BATCH_MAX)
+                verdict_flush(m);
+        else
+                (void) sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, const PushEvidence *e,
+                  const char *session_id, VerdictDone done, void *userdata) {
+        _cleanup_(push_state_done) PushState old = {};
+        VerdictJob *j = calloc(1, sizeof *j);
+        int r;
+
+        if (!j) {
+                node_free(n);
+                return -ENOMEM;
+        }
+        j->node = n;
+        j->rt = rt;
+        j->done = done;
+        j->userdata = userdata;
+        if (session_id && !(j->session_id = strdup(session_id)))
+                r = -ENOMEM;
+        else
+                r = storage_push_state_get(m->storage, n->id, &old);
+        if (r == -ENOENT)
+                r = 0;
+        if (r >= 0)
+                r = validate_and_evaluate(m, n, rt, p, e, &old, &j->o);
+        if (r >= 0)
+                r = next_push_state(&old, p, &j->o, &j->next);
+        if (r >= 0)
+                r = fill_attestation(p, &j->o, &j->a);
+        if (r >= 0)
+                r = apply_verdict(j);
+        if (r >= 0)
+                r = batch_add(m, j);
+        if (r < 0)
+                verdict_job_free(j);
+        return r;
+}
+
+json_object *attestation_to_json(const Attestation *a) {
+        json_object *o = json_object_new_object(), *f = NULL, *d = NULL;
+        char when[64];
+
+        if (!o)
+                return NULL;
+        (void) json_add_string(o, "stage", a->stage);
+        (void) json_add_string(o, "evaluation", a->evaluation);
+        (void) json_add_string(o, "failure_reason", a->failure_reason);
+        /* Our own stored JSON, not input. */
+        if (a->failures)
+                f = json_tokener_parse(a->failures);
+        (void) json_object_object_add(o, "failures", f);
+        if (a->detail)
+                d = json_tokener_parse(a->detail);
+        if (d)
+                (void) json_object_object_add(o, "validation", d);
+        (void) json_add_int(o, "ima_starting_offset", (int64_t) a->ima_offset);
+        (void) json_add_int(o, "ima_entry_count", (int64_t) a->ima_count);
+        (void) format_timestamp_iso(a->created_usec, when, sizeof when);
+        (void) json_add_string(o, "created_at", when);
+        (void) format_timestamp_iso(a->updated_usec, when, sizeof when);
+        (void) json_add_string(o, "updated_at", when);
+        return o;
+}
