@@ -45,17 +45,16 @@ oom:
 
 /* Stores the content and names it; a name is never silently repointed. */
 int policy_add(Request *q, const char *kind, const char *name, const uint8_t *data, size_t size, bool replace) {
-        char digest[POLICY_DIGEST_HEX_SIZE];
+        char digest[POLICY_DIGEST_HEX_SIZE], error[POLICY_ERROR_MAX];
         int r;
 
         if (q->http->body_too_large) {
                 reply_error(q, 413, "body_too_large", NULL, "Policy too large.");
                 return -E2BIG;
         }
-        if (policy_validate(kind, data, size) < 0) {
-                reply_error(q, 400, "invalid_policy", NULL, "Not a valid %s policy.", kind);
-                return -EBADMSG;
-        }
+        r = policy_validate(q->manager, kind, data, size, error, sizeof error);
+        if (r < 0)
+                return policy_reply_invalid(q, kind, r, error);
         r = storage_policy_put(q->manager->storage, kind, data, size, digest);
         if (r >= 0)
                 r = storage_policy_name_set(q->manager->storage, kind, name, digest, replace);

@@ -70,7 +70,7 @@ static void save_node(Request *q, Node *n, const char *event, const char *messag
 /* One policy override of an enrol/update body: "<kind>_policy" is the content,
  * "<kind>_policy_name" a stored policy's name. Returns 1 when one was given. */
 static int apply_policy(Request *q, json_object *body, const char *kind, char **digest, char **name) {
-        char key[32], key_name[40], d[POLICY_DIGEST_HEX_SIZE];
+        char key[32], key_name[40], d[POLICY_DIGEST_HEX_SIZE], error[POLICY_ERROR_MAX];
         const char *content, *nm;
         char *dd, *nn = NULL;
         int r;
@@ -78,11 +78,9 @@ static int apply_policy(Request *q, json_object *body, const char *kind, char **
         (void) snprintf(key, sizeof key, "%s_policy", kind);
         (void) snprintf(key_name, sizeof key_name, "%s_policy_name", kind);
         if (json_get_string(body, key, HTTP_ADMIN_BODY_MAX, &content) >= 0) {
-                r = policy_validate(kind, (const uint8_t *) content, strlen(content));
-                if (r < 0) {
-                        reply_error(q, 400, "invalid_policy", NULL, "The %s policy is not valid.", kind);
-                        return r;
-                }
+                r = policy_validate(q->manager, kind, (const uint8_t *) content, strlen(content), error, sizeof error);
+                if (r < 0)
+                        return policy_reply_invalid(q, kind, r, error);
                 r = storage_policy_put(q->manager->storage, kind, (const uint8_t *) content, strlen(content), d);
                 if (r < 0 || !(dd = strdup(d))) {
                         reply_error(q, 500, "storage", NULL, "Storage failure.");

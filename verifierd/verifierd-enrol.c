@@ -10,6 +10,7 @@
 #include "attest-limits.h"
 #include "log.h"
 #include "verifierd.h"
+#include "verifierd-messages.h"
 #include "verifierd-policy.h"
 
 static uint64_t now_usec(void) {
@@ -18,55 +19,84 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
-int resolve_policy(Manager *m, const char *kind, const char *spec, char **ret_digest, char **ret_name) {
-        char digest[POLICY_DIGEST_HEX_SIZE];
+static const char *const default_kinds[DEFAULT_POLICIES] = { "tpm", "boot", "runtime" };
+
+static const char *default_spec(Manager *m, size_t i) {
+        const char *specs[DEFAULT_POLICIES] = { m->tenant.tpm_policy, m->tenant.boot_policy, m->tenant.runtime_policy };
+        return specs[i];
+}
+
+/* A policy file is read, compiled by its engine and stored here once; enrolments
+ * reference its digest, and the compiled form stays in the cache for evaluation. */
+static int load_default_file(Manager *m, DefaultPolicy *d, const char *kind, const char *path) {
+        char error[POLICY_ERROR_MAX] = "";
         _cleanup_free_ uint8_t *buf = NULL;
-        _cleanup_free_ char *name = NULL;
-        char *d;
         size_t size;
         int r;
 
-        if (spec[0] != '/') {
-                if (!policy_name_is_valid(spec))
-                        return -EINVAL;
-                r = storage_policy_name_get(m->storage, kind, spec, &d);
-                if (r < 0)
-                        return r;
-                name = strdup(spec);
-                if (!name) {
-                        free(d);
-                        return -ENOMEM;
-                }
-                *ret_digest = d;
-                *ret_name = TAKE_PTR(name);
-                return 0;
-        }
-        r = read_full_file(spec, HTTP_ADMIN_BODY_MAX, &buf, &size);
+        r = read_full_file(path, HTTP_ADMIN_BODY_MAX, &buf, &size);
         if (r < 0)
-                return r;
-        r = policy_validate(kind, buf, size);
+                return log_error_errno(r, "Failed to read default %s policy %s: %m", kind, path);
+        r = policy_compile(m, kind, buf, size, &d->compiled, error, sizeof error);
+        /* A missing plugin does not take the daemon down: its nodes fail at evaluation, saying so. */
+        if (r == -ENOPKG)
+                log_struct(LOG_ERR, MESSAGE_PLUGIN_PROBLEM, "Default %s policy %s cannot be checked: %s; nodes using it fail.",
+                           kind, path, error);
+        else if (r < 0)
+                return log_error_errno(r, "Default %s policy %s is refused: %s", kind, path, error);
+        r = storage_policy_put(m->storage, kind, buf, size, d->digest);
         if (r < 0)
-                return r;
-        r = storage_policy_put(m->storage, kind, buf, size, digest);
-        if (r < 0)
-                return r;
-        d = strdup(digest);
-        if (!d)
-                return -ENOMEM;
-        *ret_digest = d;
-        *ret_name = NULL;
+                return log_error_errno(r, "Failed to store default %s policy %s: %m", kind, path);
+        log_info("Default %s policy %s loaded (sha256 %s).", kind, path, d->digest);
         return 0;
 }
 
-static int set_policy(Manager *m, const char *kind, const char *spec, char **digest, char **name) {
+int tenant_policies_load(Manager *m) {
+        for (size_t i = 0; i < DEFAULT_POLICIES; i++) {
+                const char *spec = default_spec(m, i);
+                _cleanup_free_ char *digest = NULL;
+                int r;
+
+                if (!spec)
+                        continue;
+                if (spec[0] == '/')
+                        r = load_default_file(m, &m->defaults[i], default_kinds[i], spec);
+                else if (!policy_name_is_valid(spec))
+                        r = log_error_errno(-EINVAL, "Default %s policy '%s' is neither an absolute path nor a policy name.",
+                                            default_kinds[i], spec);
+                else if ((r = storage_policy_name_get(m->storage, default_kinds[i], spec, &digest)) < 0)
+                        log_error_errno(r, "Default %s policy '%s' is not stored: %m", default_kinds[i], spec);
+                if (r < 0)
+                        return log_error_errno(r, "%s: Default %s policy '%s' cannot be used.", m->config.tenant_config,
+                                               default_kinds[i], spec);
+        }
+        return 0;
+}
+
+void tenant_policies_done(Manager *m) {
+        for (size_t i = 0; i < DEFAULT_POLICIES; i++)
+                if (m->defaults[i].compiled)
+                        m->defaults[i].compiled = policy_cache_release(m->push.cache, m->defaults[i].compiled);
+}
+
+/* A stored name is looked up at each enrolment (it may have been replaced); a file's digest was fixed at startup. */
+static int set_policy(Manager *m, size_t i, char **digest, char **name) {
+        const char *spec = default_spec(m, i);
         _cleanup_free_ char *d = NULL, *nm = NULL;
         int r;
 
-        if (spec) {
-                r = resolve_policy(m, kind, spec, &d, &nm);
+        if (spec && spec[0] == '/')
+                d = strdup(m->defaults[i].digest);
+        else if (spec) {
+                r = storage_policy_name_get(m->storage, default_kinds[i], spec, &d);
                 if (r < 0)
-                        return log_error_errno(r, "Default %s policy '%s' cannot be used: %m", kind, spec);
+                        return log_error_errno(r, "Default %s policy '%s' cannot be used: %m", default_kinds[i], spec);
+                nm = strdup(spec);
+                if (!nm)
+                        return -ENOMEM;
         }
+        if (spec && !d)
+                return -ENOMEM;
         free(*digest);
         *digest = TAKE_PTR(d);
         if (name) {
@@ -98,11 +128,11 @@ int enrol_with_defaults(Manager *m, Node *n) {
         char *fa;
         int r;
 
-        r = set_policy(m, "tpm", t->tpm_policy, &n->tpm_policy, NULL);
+        r = set_policy(m, 0, &n->tpm_policy, NULL);
         if (r >= 0)
-                r = set_policy(m, "boot", t->boot_policy, &n->boot_policy, &n->boot_policy_name);
+                r = set_policy(m, 1, &n->boot_policy, &n->boot_policy_name);
         if (r >= 0)
-                r = set_policy(m, "runtime", t->runtime_policy, &n->runtime_policy, &n->runtime_policy_name);
+                r = set_policy(m, 2, &n->runtime_policy, &n->runtime_policy_name);
         if (r < 0)
                 return r;
         fa = strv_join(t->failure_actions);

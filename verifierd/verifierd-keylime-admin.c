@@ -31,16 +31,20 @@ static int policy_text(const char *s, uint8_t **ret, size_t *ret_size) {
 /* Stores an inline policy of a tenant request and points the node at it. */
 static int inline_policy(Request *q, json_object *body, const char *key, const char *kind, char **digest, char **name) {
         _cleanup_free_ uint8_t *data = NULL;
-        char d[POLICY_DIGEST_HEX_SIZE];
+        char d[POLICY_DIGEST_HEX_SIZE], error[POLICY_ERROR_MAX];
         const char *s;
         size_t size;
+        int r;
 
         if (json_get_string(body, key, HTTP_ADMIN_BODY_MAX, &s) < 0)
                 return 0;
-        if (policy_text(s, &data, &size) < 0 || policy_validate(kind, data, size) < 0) {
+        if (policy_text(s, &data, &size) < 0) {
                 reply_error(q, 400, "invalid_policy", NULL, "Field '%s' is not a valid policy.", key);
                 return -EINVAL;
         }
+        r = policy_validate(q->manager, kind, data, size, error, sizeof error);
+        if (r < 0)
+                return policy_reply_invalid(q, kind, r, error);
         if (storage_policy_put(q->manager->storage, kind, data, size, d) < 0 || !(s = strdup(d))) {
                 reply_error(q, 500, "storage", NULL, "Storage failure.");
                 return -EIO;

@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Policy kinds and names, and the one check of policy content: the engine's
+ * own compile step, as the verifier runs it when it evaluates. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "json-util.h"
-#include "attest-limits.h"
-#include "parse-util.h"
+#include "verifierd.h"
 #include "verifierd-policy.h"
 
 #define POLICY_NAME_MAX 64u
-#define TPM_POLICY_PCR_MAX 23u
 
 bool policy_kind_is_valid(const char *kind) {
-        return strcmp(kind, "tpm") == 0 || strcmp(kind, "boot") == 0 || strcmp(kind, "runtime") == 0;
+        return policy_kind_engine(kind) != NULL;
+}
+
+const char *policy_kind_engine(const char *kind) {
+        if (strcmp(kind, "tpm") == 0)
+                return "tpm";
+        if (strcmp(kind, "boot") == 0)
+                return "mb";
+        if (strcmp(kind, "runtime") == 0)
+                return "ima";
+        return NULL;
 }
 
 bool policy_name_is_valid(const char *name) {
@@ -20,53 +30,38 @@ bool policy_name_is_valid(const char *name) {
                strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
-static bool is_hex_digest(json_object *v) {
-        const char *s;
-        size_t n;
+int policy_compile(Manager *m, const char *kind, const uint8_t *data, size_t size, CompiledPolicy **ret,
+                   char *error, size_t error_size) {
+        const char *engine = policy_kind_engine(kind);
+        const Plugin *p;
 
-        if (!json_object_is_type(v, json_type_string))
-                return false;
-        s = json_object_get_string(v);
-        n = strlen(s);
-        if (strncmp(s, "0x", 2) == 0) {
-                s += 2;
-                n -= 2;
+        if (!engine) {
+                (void) snprintf(error, error_size, "unknown policy kind '%s'", kind);
+                return -EINVAL;
         }
-        return n > 0 && n <= 128 && n % 2 == 0 && strspn(s, "0123456789abcdefABCDEF") == n;
+        p = m->push.plugins ? plugin_set_find(m->push.plugins, engine, ATTEST_PLUGIN_POLICY_ENGINE) : NULL;
+        if (!p) {
+                (void) snprintf(error, error_size, "no policy engine plugin '%s'", engine);
+                return -ENOPKG;
+        }
+        return policy_cache_get(m->push.cache, p, data, size, ret, error, error_size);
 }
 
-/* {"<pcr>": ["<hex>", …] | "<hex>", "mask": "0x…"} */
-static int tpm_policy_validate(json_object *o) {
-        json_object_object_foreach(o, key, v) {
-                uint32_t pcr;
-                if (strcmp(key, "mask") == 0) {
-                        if (!json_object_is_type(v, json_type_string))
-                                return -EBADMSG;
-                        continue;
-                }
-                if (safe_atou32(key, &pcr) < 0 || pcr > TPM_POLICY_PCR_MAX)
-                        return -EBADMSG;
-                if (json_object_is_type(v, json_type_array)) {
-                        size_t n = json_object_array_length(v);
-                        for (size_t i = 0; i < n; i++)
-                                if (!is_hex_digest(json_object_array_get_idx(v, i)))
-                                        return -EBADMSG;
-                } else if (!is_hex_digest(v))
-                        return -EBADMSG;
-        }
-        return 0;
-}
-
-int policy_validate(const char *kind, const uint8_t *data, size_t size) {
-        _cleanup_json_ json_object *o = NULL;
+int policy_validate(Manager *m, const char *kind, const uint8_t *data, size_t size, char *error, size_t error_size) {
+        CompiledPolicy *cp = NULL;
         int r;
 
-        if (!policy_kind_is_valid(kind) || size == 0)
-                return -EINVAL;
-        r = json_parse_object_max((const char *) data, size, HTTP_ADMIN_BODY_MAX, &o);
+        r = policy_compile(m, kind, data, size, &cp, error, error_size);
         if (r < 0)
                 return r;
-        if (strcmp(kind, "tpm") == 0)
-                return tpm_policy_validate(o);
+        policy_cache_release(m->push.cache, cp);
         return 0;
+}
+
+int policy_reply_invalid(Request *q, const char *kind, int r, const char *error) {
+        if (r == -ENOMEM)
+                reply_error(q, 500, "oom", NULL, "Out of memory.");
+        else
+                reply_error(q, 400, "invalid_policy", NULL, "Not a valid %s policy: %s", kind, error);
+        return r;
 }

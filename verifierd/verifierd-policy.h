@@ -5,15 +5,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plugin-loader.h"
 #include "storage.h"
+
+typedef struct Manager Manager;
+typedef struct Request Request;
+
+#define POLICY_ERROR_MAX 256u
 
 /* Policy kinds the verifier stores: "tpm", "boot" (measured boot), "runtime" (IMA). */
 bool policy_kind_is_valid(const char *kind);
+/* The engine plugin that evaluates a kind: tpm → "tpm", boot → "mb", runtime → "ima"; NULL for no kind. */
+const char *policy_kind_engine(const char *kind);
 /* Names: 1–64 characters of [A-Za-z0-9._-], not starting with '.' or '/'. */
 bool policy_name_is_valid(const char *name);
-/* Checks that content is a JSON object of the kind's shape (a TPM policy maps PCR
- * numbers to hex digests). -EBADMSG when it is not. */
-int policy_validate(const char *kind, const uint8_t *data, size_t size);
+
+/* Compiles content with the kind's engine through the daemon's policy cache, a
+ * reference taken. The engine's errno and message (in error) when it refuses;
+ * -ENOPKG when its plugin is not loaded, -EINVAL for an unknown kind. */
+int policy_compile(Manager *m, const char *kind, const uint8_t *data, size_t size, CompiledPolicy **ret,
+                   char *error, size_t error_size);
+/* Whether the engine accepts content: exactly what policy_compile() says, nothing kept. */
+int policy_validate(Manager *m, const char *kind, const uint8_t *data, size_t size, char *error, size_t error_size);
+/* Answers a refused policy (400 with the engine's message; 500 when out of memory); returns r. */
+int policy_reply_invalid(Request *q, const char *kind, int r, const char *error);
 
 /* Sets state ENROLLED with the given limits, verdict PENDING. */
 void node_mark_enrolled(Node *n, uint64_t attest_count, uint64_t interval_sec);

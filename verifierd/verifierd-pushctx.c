@@ -10,40 +10,24 @@
 #include "log.h"
 #include "verifierd.h"
 #include "verifierd-messages.h"
+#include "verifierd-policy.h"
 #include "verifierd-push.h"
 
 #define ACTION_CONFIG_MAX (64u * 1024u)
 #define POLICY_SLOTS_MAX 4096u
 
-/* Policy kind → engine plugin. */
-static const char *engine_of(const char *kind) {
-        if (strcmp(kind, "tpm") == 0)
-                return "tpm";
-        if (strcmp(kind, "boot") == 0)
-                return "mb";
-        if (strcmp(kind, "runtime") == 0)
-                return "ima";
-        return NULL;
-}
-
 static void slot_compile(Manager *m, PolicySlot *s) {
-        const char *engine = engine_of(s->kind);
-        const Plugin *p = engine ? plugin_set_find(m->push.plugins, engine, ATTEST_PLUGIN_POLICY_ENGINE) : NULL;
         _cleanup_free_ uint8_t *data = NULL;
         _cleanup_free_ char *kind = NULL;
         size_t size;
         int r;
 
-        if (!p) {
-                (void) snprintf(s->error, sizeof s->error, "no policy engine plugin '%s'", engine ?: "?");
-                goto fail;
-        }
         r = storage_policy_get(m->storage, s->digest, &kind, &data, &size);
         if (r < 0) {
                 (void) snprintf(s->error, sizeof s->error, "policy content unavailable: %s", strerror(-r));
                 goto fail;
         }
-        r = policy_cache_get(m->push.cache, p, data, size, &s->compiled, s->error, sizeof s->error);
+        r = policy_compile(m, s->kind, data, size, &s->compiled, s->error, sizeof s->error);
         if (r >= 0)
                 return;
 fail:

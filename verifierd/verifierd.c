@@ -132,23 +132,6 @@ static int load_config(Manager *m) {
         return 0;
 }
 
-/* The tenant.conf policies must resolve at startup, not at a node's activation. */
-static int check_tenant_policies(Manager *m) {
-        const char *kinds[] = { "tpm", "boot", "runtime" };
-        const char *specs[] = { m->tenant.tpm_policy, m->tenant.boot_policy, m->tenant.runtime_policy };
-
-        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-                _cleanup_free_ char *digest = NULL, *name = NULL;
-                if (!specs[i])
-                        continue;
-                int r = resolve_policy(m, kinds[i], specs[i], &digest, &name);
-                if (r < 0)
-                        return log_error_errno(r, "%s: Default %s policy '%s' cannot be used: %m",
-                                               m->config.tenant_config, kinds[i], specs[i]);
-        }
-        return 0;
-}
-
 static int open_storage(Manager *m) {
         _cleanup_free_ char *path = NULL;
         int r;
@@ -269,6 +252,7 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
 static void manager_done(Manager *m) {
         verdict_flush(m);       /* answers deferred requests while their connections exist */
         http_server_free(m->server);
+        tenant_policies_done(m);
         push_context_done(m);
         storage_close(m->storage);
         secret_store_free(m->secrets);
@@ -290,9 +274,6 @@ static int run(Manager *m) {
         r = open_storage(m);
         if (r < 0)
                 return r;
-        r = check_tenant_policies(m);
-        if (r < 0)
-                return r;
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -311,6 +292,9 @@ static int run(Manager *m) {
                 return log_error_errno(r, "Failed to set up event sources: %m");
 
         r = push_context_init(m);
+        if (r < 0)
+                return r;
+        r = tenant_policies_load(m);
         if (r < 0)
                 return r;
         r = liveness_start(m);

@@ -18,6 +18,15 @@ enum {
         LISTENER_UNIX,   /* admin callers allowed by peer credentials */
 };
 
+/* A tenant.conf default policy given as a file: read, compiled and stored once at
+ * startup (a changed file takes effect at the next start). A stored name is
+ * instead resolved at each enrolment. Index: tpm, boot, runtime. */
+#define DEFAULT_POLICIES 3u
+typedef struct DefaultPolicy {
+        char digest[POLICY_DIGEST_HEX_SIZE];
+        CompiledPolicy *compiled;       /* a reference held in the push cache */
+} DefaultPolicy;
+
 typedef struct Manager {
         sd_event *event;
         VerifierConfig config;
@@ -34,6 +43,7 @@ typedef struct Manager {
         sd_event_source *drain_timer;
         uint64_t drain_deadline;
         PushContext push;
+        DefaultPolicy defaults[DEFAULT_POLICIES];
 } Manager;
 
 /* One request being answered. */
@@ -71,9 +81,11 @@ json_object *v3_attributes(Request *q, json_object *body, const char *type);
 
 /* Enrols the node with the tenant.conf defaults (ENROLLED); stores nothing. */
 int enrol_with_defaults(Manager *m, Node *n);
-/* Turns a policy given as an absolute file path or a stored name into a content
- * digest (stored when read from a file). ret_name gets the name, or NULL for a file. */
-int resolve_policy(Manager *m, const char *kind, const char *spec, char **ret_digest, char **ret_name);
+/* Loads the tenant.conf default policies (after push_context_init(): they are
+ * compiled by their engines); fails when one cannot be used. */
+int tenant_policies_load(Manager *m);
+/* Drops the compiled defaults (before push_context_done()). */
+void tenant_policies_done(Manager *m);
 
 /* The node of a request path; answers 400/404/500 itself and returns < 0 then. */
 int request_load_node(Request *q, const char *id, Node **ret);

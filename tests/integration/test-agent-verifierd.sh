@@ -34,6 +34,8 @@ tls_certificate = $work/server.pem
 tls_key = $work/server.key
 [Registrar]
 require_ek_cert = no
+[Attestation]
+plugin_directory = $ATTEST_PLUGIN_DIR
 CONF
 
 port=$(free_port_pair)

@@ -70,7 +70,7 @@ issue_cert ek.pem ek-ca/ca.pem ca.key unknown-critical.der unknown.ext
 { cat ekcert.der; printf 'junk'; } > trailing.der
 
 # --- Configuration.
-echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"], "7": "ff"}' > tpm-policy.json
+echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"], "7": "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}' > tpm-policy.json
 cat > tenant.conf <<CONF
 [Enrolment]
 auto_enrol = yes
@@ -87,6 +87,8 @@ verifier_url = http://127.0.0.1:9/
 [Registrar]
 ek_ca_directory = $work/ek-ca
 require_ek_cert = yes
+[Attestation]
+plugin_directory = $ATTEST_PLUGIN_DIR
 CONF
 
 port=$(free_port_pair)
@@ -235,9 +237,10 @@ ctl status node-4 --json | grep -q '"ENROLLED"' || fail "node-4 not enrolled"
 echo "ok: v3 registration and activation"
 
 # --- Administration.
-ctl policy add runtime prod tpm-policy.json >/dev/null
+printf '{"meta": {"version": 1}, "digests": {"/usr/bin/true": ["%064d"]}}' 0 > runtime.json
+ctl policy add runtime prod runtime.json >/dev/null
 ctl policy list | grep -q '^runtime *prod' || fail "policy list"
-ctl policy show runtime prod | grep -q '"7"' || fail "policy show"
+ctl policy show runtime prod | grep -q '/usr/bin/true' || fail "policy show"
 ctl update node-4 --runtime-policy prod --attest-count 0 --interval 60 >/dev/null
 ctl status node-4 --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["runtime_policy"]["name"]=="prod" and s["attest_count"]==0 and s["interval"]==60, s' \
         || fail "update did not apply"
@@ -258,6 +261,28 @@ rc=0; ctl status node-4 2>/dev/null || rc=$?
 ctl policy remove runtime prod >/dev/null
 echo "ok: admin verbs"
 
+# --- Policies are checked by the engine that will evaluate them, at add time.
+admin() {   # method, path[, body file]
+        local data=()
+        [ $# -ge 3 ] && data=(--data-binary "@$3")
+        curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X "$1" "${data[@]}" "http://localhost$2"
+}
+echo '{"7": "ff"}' > short-digest.json
+expect_refused "a digest of no bank" 400 "$(admin PUT /admin/v1/policies/tpm/short short-digest.json)"
+grep -q 'tpm policy: an allowed value is not the hex digest of a known bank' answer.json \
+        || fail "the engine's message is not in the answer: $(cat answer.json)"
+rc=0; ctl policy add tpm short short-digest.json 2>err || rc=$?
+[ "$rc" != 0 ] && grep -q 'known bank' err || fail "attestctl policy add of a refused policy: exit $rc, $(cat err)"
+expect_refused "a boot policy the mb engine refuses" 400 "$(admin PUT /admin/v1/policies/boot/bad tpm-policy.json)"
+grep -q 'boot policy: ' answer.json || fail "the mb engine's message is not in the answer: $(cat answer.json)"
+ctl policy list | grep -q 'short\|bad' && fail "a refused policy was stored"
+rc=0; ctl enrol "$id" --tpm-policy short-digest.json 2>err || rc=$?
+[ "$rc" != 0 ] && grep -q 'known bank' err || fail "enrol --tpm-policy with a refused policy: exit $rc, $(cat err)"
+printf '{"15": ["%064d"], "max_reboots_since_enrolment": 2, "require_clock_safe": true}' 0 > clock.json
+[ "$(admin PUT /admin/v1/policies/tpm/clock clock.json)" = 201 ] || fail "clock rules refused: $(cat answer.json)"
+ctl policy remove tpm clock >/dev/null || fail "removing the clock policy"
+echo "ok: policies checked by their engines"
+
 # --- EK certificate quirks tolerated, and only those.
 [ "$(http /v2.1/agents/node-7 "$(reg_body ek.pub ak2.pub tcg.der)")" = 200 ] || fail "TCG critical extensions: $(cat answer.json)"
 [ "$(http /v2.1/agents/node-8 "$(reg_body ek.pub ak2.pub padded.der)")" = 200 ] || fail "NV padding: $(cat answer.json)"
@@ -274,14 +299,15 @@ kl() {   # method, path[, body]
         curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X "$1" \
                 -H 'Content-Type: application/json' "${data[@]}" "http://localhost$2"
 }
-printf '{"meta": {"version": 1}, "digests": {"/usr/bin/true": ["%064d"]}}' 0 > runtime.json
 rt=$(python3 -c 'import json,base64,sys; print(json.dumps({"runtime_policy": base64.b64encode(open(sys.argv[1],"rb").read()).decode()}))' runtime.json)
 [ "$(kl POST /v2.1/allowlists/fleet "$rt")" = 201 ] || fail "allowlist add: $(cat answer.json)"
 [ "$(kl GET /v2.1/allowlists/fleet)" = 200 ] || fail "allowlist get"
 python3 -c 'import json,base64,sys; assert base64.b64decode(json.load(open("answer.json"))["results"]["runtime_policy"]) == open(sys.argv[1],"rb").read()' runtime.json \
         || fail "allowlist content: $(cat answer.json)"
-[ "$(kl POST /v2.1/mbpolicies/boot1 '{"mb_policy": "{\"refstate\": {}}"}')" = 201 ] || fail "mbpolicy add: $(cat answer.json)"
-[ "$(kl POST /v2.1/mbpolicies/boot1 '{"mb_policy": "{}"}')" = 409 ] || fail "mbpolicy name reused"
+[ "$(kl POST /v2.1/mbpolicies/boot1 '{"mb_policy": "{\"version\": 1, \"hash_alg\": \"sha256\"}"}')" = 201 ] || fail "mbpolicy add: $(cat answer.json)"
+[ "$(kl POST /v2.1/mbpolicies/boot1 '{"mb_policy": "{\"version\": 1, \"hash_alg\": \"sha384\"}"}')" = 409 ] || fail "mbpolicy name reused"
+expect_refused "an mbpolicy the engine refuses" 400 "$(kl POST /v2.1/mbpolicies/boot2 '{"mb_policy": "{\"refstate\": {}}"}')"
+grep -q 'unknown key at the top level' answer.json || fail "the mb engine's message is not in the answer: $(cat answer.json)"
 code=$(kl POST /v2.1/agents/$id '{"cloudagent_ip": "127.0.0.1", "runtime_policy_name": "fleet", "mb_policy_name": "boot1", "tpm_policy": "{\"15\": [\"0000000000000000000000000000000000000000000000000000000000000000\"]}"}')
 [ "$code" = 200 ] || fail "keylime_tenant add: $code $(cat answer.json)"
 ctl status $id --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["state"]=="ENROLLED" and s["runtime_policy"]["name"]=="fleet" and s["boot_policy"]["name"]=="boot1", s' \
@@ -349,4 +375,13 @@ wait "$slow" || true
 grep -q "aik_tpm\|ek_tpm" slow.out || fail "request in flight answered: $(cat slow.out)"
 wait "$VERIFIERD_PID" || fail "verifier exited non-zero on SIGTERM"
 VERIFIERD_PID=
+
+# --- A tenant.conf default the engine refuses stops the start, saying why.
+sed "s|^tpm_policy = .*|tpm_policy = $work/short-digest.json|" tenant.conf > tenant-bad.conf
+sed "s|^tenant_config = .*|tenant_config = $work/tenant-bad.conf|" verifierd.conf > verifierd-bad.conf
+rc=0; timeout 20 "$ATTEST_VERIFIERD" --config "$work/verifierd-bad.conf" --state-directory "$work/state" \
+        --listen "127.0.0.1:$port" --admin-socket "$work/bad.sock" 2>bad-start.log || rc=$?
+[ "$rc" = 1 ] || fail "start with a refused default policy: exit $rc"
+grep -q 'short-digest.json is refused: tpm policy: an allowed value is not the hex digest' bad-start.log \
+        || fail "the refused default policy was not named: $(cat bad-start.log)"
 echo "PASS"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The verifier's own checks: policy shapes and names, and EK certificate checking
+/* The verifier's own checks: policies (through the built engines) and names, and EK certificate checking
  * with the quirks it tolerates (certificates are made here with OpenSSL). */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,31 +17,67 @@
 #include "verifierd.h"
 #include "verifierd-policy.h"
 
-static int validate(const char *kind, const char *text) {
-        return policy_validate(kind, (const uint8_t *) text, strlen(text));
+/* A manager with only what policy validation uses: the built plugins and a policy cache. */
+static Manager manager;
+
+static int setup_manager(void) {
+        const char *root = getenv("ATTEST_BUILD_ROOT");
+        char dir[4096];
+
+        assert_non_null(root);
+        assert_true((size_t) snprintf(dir, sizeof dir, "%s/plugins", root) < sizeof dir);
+        assert_int_equal(plugin_set_load(dir, &manager.push.plugins), 0);
+        assert_int_equal(policy_cache_new(&manager.push.cache), 0);
+        return 0;
 }
 
+static char error[POLICY_ERROR_MAX];
+
+static int validate(const char *kind, const char *text) {
+        error[0] = 0;
+        return policy_validate(&manager, kind, (const uint8_t *) text, strlen(text), error, sizeof error);
+}
+
+#define ZERO32 "\"0000000000000000000000000000000000000000000000000000000000000000\""
+
+/* What the tpm engine accepts, and its message when it does not. */
 static void test_tpm_policy(void **state) {
-        assert_int_equal(validate("tpm", "{\"0\": [\"00ff\"], \"7\": \"0xAB\", \"mask\": \"0x81\"}"), 0);
+        assert_int_equal(validate("tpm", "{\"0\": [" ZERO32 "], \"7\": " ZERO32 ", \"mask\": \"0x81\"}"), 0);
         assert_int_equal(validate("tpm", "{}"), 0);
-        assert_int_equal(validate("tpm", "{\"24\": [\"00\"]}"), -EBADMSG);      /* no such PCR */
-        assert_int_equal(validate("tpm", "{\"x\": [\"00\"]}"), -EBADMSG);       /* not a PCR number */
-        assert_int_equal(validate("tpm", "{\"01\": [\"00\"]}"), 0);             /* leading zero is still PCR 1 */
-        assert_int_equal(validate("tpm", "{\"0\": [\"0g\"]}"), -EBADMSG);       /* not hex */
-        assert_int_equal(validate("tpm", "{\"0\": [\"abc\"]}"), -EBADMSG);      /* odd length */
+        assert_int_equal(validate("tpm", "{\"01\": [" ZERO32 "]}"), -EBADMSG);   /* PCR keys have no leading zero */
+        assert_int_equal(validate("tpm", "{\"15\": [" ZERO32 "], \"max_reboots_since_enrolment\": 2, "
+                                         "\"require_clock_safe\": true}"), 0); /* the clock rules */
+        assert_int_equal(validate("tpm", "{\"7\": \"ff\"}"), -EBADMSG);         /* no bank has 1-byte digests */
+        assert_non_null(strstr(error, "tpm policy: an allowed value is not the hex digest of a known bank"));
+        assert_int_equal(validate("tpm", "{\"24\": [" ZERO32 "]}"), -EBADMSG);  /* no such PCR */
+        assert_non_null(strstr(error, "PCR numbers are 0-23"));
+        assert_int_equal(validate("tpm", "{\"x\": [" ZERO32 "]}"), -EBADMSG);   /* not a PCR number */
         assert_int_equal(validate("tpm", "{\"0\": [1]}"), -EBADMSG);            /* not a string */
         assert_int_equal(validate("tpm", "{\"0\": {}}"), -EBADMSG);
         assert_int_equal(validate("tpm", "{\"mask\": 5}"), -EBADMSG);
+        assert_int_equal(validate("tpm", "{\"require_clock_safe\": 1}"), -EBADMSG);
+        assert_int_equal(validate("tpm", "{\"max_reboots_since_enrolment\": -1}"), -EBADMSG);
+        assert_int_equal(validate("tpm", "[]"), -EBADMSG);
+        assert_int_equal(policy_cache_size(manager.push.cache), 0);             /* validation keeps nothing */
 }
 
 static void test_other_policies(void **state) {
-        assert_int_equal(validate("runtime", "{\"meta\": {\"version\": 1}}"), 0);
-        assert_int_equal(validate("boot", "{}"), 0);
-        assert_int_equal(validate("runtime", "[]"), -EBADMSG);
         assert_int_equal(validate("runtime", "{\"a\": 1} trailing"), -EBADMSG);
-        assert_int_equal(validate("boot", "{"), -EBADMSG);
+        assert_non_null(strstr(error, "runtime policy: "));
+        assert_true(validate("runtime", "[]") < 0);
+        assert_true(validate("boot", "{") < 0);
+        assert_non_null(strstr(error, "boot policy: "));
         assert_int_equal(validate("other", "{}"), -EINVAL);
-        assert_int_equal(policy_validate("boot", (const uint8_t *) "", 0), -EINVAL);
+        assert_int_equal(policy_validate(&manager, "boot", (const uint8_t *) "", 0, error, sizeof error) < 0, 1);
+}
+
+static void test_missing_engine(void **state) {
+        PluginSet *plugins = manager.push.plugins;
+
+        manager.push.plugins = NULL;
+        assert_int_equal(validate("tpm", "{}"), -ENOPKG);
+        assert_string_equal(error, "no policy engine plugin 'tpm'");
+        manager.push.plugins = plugins;
 }
 
 static void test_policy_names(void **state) {
@@ -49,6 +85,9 @@ static void test_policy_names(void **state) {
 
         assert_true(policy_kind_is_valid("tpm") && policy_kind_is_valid("boot") && policy_kind_is_valid("runtime"));
         assert_false(policy_kind_is_valid("ima"));
+        assert_string_equal(policy_kind_engine("tpm"), "tpm");
+        assert_string_equal(policy_kind_engine("boot"), "mb");
+        assert_string_equal(policy_kind_engine("runtime"), "ima");
         assert_true(policy_name_is_valid("fleet-2024.1_a"));
         assert_false(policy_name_is_valid(""));
         assert_false(policy_name_is_valid(".x"));
@@ -121,6 +160,7 @@ static int setup_certs(void **state) {
         static const char *const ca_exts[] = { "basicConstraints", "critical,CA:TRUE", "keyUsage", "critical,keyCertSign" };
         size_t n;
 
+        setup_manager();
         ca_key = new_key();
         ek_key = new_key();
         other_key = new_key();
@@ -132,6 +172,8 @@ static int setup_certs(void **state) {
 }
 
 static int teardown_certs(void **state) {
+        policy_cache_free(manager.push.cache);
+        plugin_set_free(manager.push.plugins);
         X509_STORE_free(store);
         X509_free(ca_cert);
         EVP_PKEY_free(ca_key);
@@ -210,6 +252,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tpm_policy),
                 cmocka_unit_test(test_other_policies),
+                cmocka_unit_test(test_missing_engine),
                 cmocka_unit_test(test_policy_names),
                 cmocka_unit_test(test_ek_cert_plain),
                 cmocka_unit_test(test_ek_cert_untrusted),
