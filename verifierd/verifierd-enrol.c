@@ -79,7 +79,7 @@ void tenant_policies_done(Manager *m) {
                         m->defaults[i].compiled = policy_cache_release(m->push.cache, m->defaults[i].compiled);
 }
 
-/* A stored name is looked up at each enrolment (it may have been replaced); a file's digest was fixed at startup. */
+/* A stored name is looked up at each enrolment (it may be removed and added anew); a file's digest is fixed at startup. */
 static int set_policy(Manager *m, size_t i, char **digest, char **name) {
         const char *spec = default_spec(m, i);
         _cleanup_free_ char *d = NULL, *nm = NULL;
