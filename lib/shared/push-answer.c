@@ -102,18 +102,31 @@ int push_session_answer_parse(const char *body, size_t size, char **ret_session_
         return 0;
 }
 
+/* The document's data.attributes and its "evaluation". */
+static int parse_evaluation(const char *body, size_t size, json_object **ret_doc, json_object **ret_attrs,
+                            const char **ret_evaluation) {
+        _cleanup_json_ json_object *doc = NULL;
+        int r;
+
+        r = parse_doc(body, size, &doc);
+        if (r < 0)
+                return r;
+        *ret_attrs = attributes(doc);
+        if (json_get_string(*ret_attrs, "evaluation", 32, ret_evaluation) < 0)
+                return -EBADMSG;
+        *ret_doc = TAKE_PTR(doc);
+        return 0;
+}
+
 int push_session_token_parse(const char *body, size_t size, char **ret_token) {
         _cleanup_json_ json_object *doc = NULL;
         json_object *attrs;
         const char *evaluation;
         int r;
 
-        r = parse_doc(body, size, &doc);
+        r = parse_evaluation(body, size, &doc, &attrs, &evaluation);
         if (r < 0)
                 return r;
-        attrs = attributes(doc);
-        if (json_get_string(attrs, "evaluation", 32, &evaluation) < 0)
-                return -EBADMSG;
         if (strcmp(evaluation, "pass") != 0)
                 return -EACCES;
         r = dup_clean(attrs, "token", PUSH_TOKEN_MAX, ret_token);
@@ -363,12 +376,9 @@ int push_verdict_parse(const char *body, size_t size, PushVerdict *ret) {
         size_t n = 0;
         int r;
 
-        r = parse_doc(body, size, &doc);
+        r = parse_evaluation(body, size, &doc, &attrs, &evaluation);
         if (r < 0)
                 return r;
-        attrs = attributes(doc);
-        if (json_get_string(attrs, "evaluation", 32, &evaluation) < 0)
-                return -EBADMSG;
         if (strcmp(evaluation, "pass") == 0)
                 v.evaluation = PUSH_EVALUATION_PASS;
         else if (strcmp(evaluation, "fail") == 0)
