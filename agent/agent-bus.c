@@ -10,7 +10,8 @@
 #include "log.h"
 
 #define ERROR_NO_VERIFIER "org.hostattest.Agent1.Error.NoVerifier"
-#define ERROR_NOT_SUPPORTED "org.hostattest.Agent1.Error.NotSupported"
+#define ERROR_TERMINATED "org.hostattest.Agent1.Error.Terminated"
+#define ERROR_NOT_REGISTERED "org.hostattest.Agent1.Error.NotRegistered"
 
 static int check_root(sd_bus_message *m, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
@@ -124,11 +125,16 @@ static int method_attest_now(sd_bus_message *m, void *userdata, sd_bus_error *er
 
         if (!a->verifier_url)
                 return sd_bus_error_set(error, ERROR_NO_VERIFIER,
-                                        "No verifier is configured, and the verifier push cycle is not built "
-                                        "yet: there is no verdict to report.");
-        return sd_bus_error_setf(error, ERROR_NOT_SUPPORTED,
-                                 "The verifier push cycle is not built yet; %s was not asked for a verdict.",
-                                 a->verifier_url);
+                                        "No verifier is configured: there is no verdict to report.");
+        if (a->state == AGENT_STATE_TERMINATED)
+                return sd_bus_error_set(error, ERROR_TERMINATED, "The verifier ended attestation of this node.");
+        if (a->state != AGENT_STATE_REGISTERED && a->config->registrar_url)
+                return sd_bus_error_setf(error, ERROR_NOT_REGISTERED, "The node is %s, not registered yet.",
+                                         agent_state_to_string(a->state));
+        r = agent_attest_now(a, m);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to start an attestation: %m");
+        return 1;   /* answered when the cycle ends */
 }
 
 static const sd_bus_vtable agent_vtable[] = {

@@ -19,6 +19,8 @@ typedef struct AgentConfigFile {
         char *verifier_url;
         char *ca_file;
         char *api_version;
+        char *uefi_log;
+        char *ima_log;
 } AgentConfigFile;
 
 static const ConfigItem agent_config_items[] = {
@@ -31,6 +33,8 @@ static const ConfigItem agent_config_items[] = {
         { "Registrar", "URL",            config_parse_string, offsetof(AgentConfigFile, registrar_url) },
         { "Registrar", "APIVersion",     config_parse_string, offsetof(AgentConfigFile, api_version)   },
         { "Verifier",  "URL",            config_parse_string, offsetof(AgentConfigFile, verifier_url)  },
+        { "Evidence",  "UEFILog",        config_parse_path,   offsetof(AgentConfigFile, uefi_log)      },
+        { "Evidence",  "IMALog",         config_parse_path,   offsetof(AgentConfigFile, ima_log)       },
 };
 
 /* The file values outlive main(): the config struct points into them. */
@@ -40,7 +44,7 @@ static void file_config_free(void) {
         char **fields[] = {
                 &file_config.tcti, &file_config.state_dir, &file_config.ek_type, &file_config.ak_type,
                 &file_config.agent_id, &file_config.registrar_url, &file_config.verifier_url,
-                &file_config.ca_file, &file_config.api_version,
+                &file_config.ca_file, &file_config.api_version, &file_config.uefi_log, &file_config.ima_log,
         };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 *fields[i] = mfree(*fields[i]);
@@ -69,6 +73,8 @@ int agent_config_load(const char *path, AgentConfig *c, const AgentConfigSet *se
         fill(&c->verifier_url, set->verifier_url, file_config.verifier_url);
         fill(&c->ca_file, set->ca_file, file_config.ca_file);
         fill(&c->api_version, set->api_version, file_config.api_version);
+        fill(&c->uefi_log_path, set->uefi_log_path, file_config.uefi_log);
+        fill(&c->ima_log_path, set->ima_log_path, file_config.ima_log);
 
         if (!set->ek_type && file_config.ek_type && ek_type_from_string(file_config.ek_type, &c->ek_type) < 0)
                 return log_error_errno(-EINVAL, "%s: unknown EKType=%s.", path, file_config.ek_type);

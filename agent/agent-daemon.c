@@ -43,6 +43,7 @@ void agent_set_state(Agent *a, AgentState s) {
 
 static void agent_done(Agent *a) {
         agent_registration_stop(a);
+        agent_push_stop(a);
         a->retry_source = sd_event_source_disable_unref(a->retry_source);
         a->vtable_slot = sd_bus_slot_unref(a->vtable_slot);
         a->bus = sd_bus_flush_close_unref(a->bus);
@@ -118,8 +119,12 @@ int verb_run(int argc, char *argv[]) {
                 if (agent_registration_start(&a) < 0)
                         return EXIT_FAILED;
         } else {
-                log_notice("No registrar configured: serving the local state only.");
+                log_notice("No registrar configured: %s.",
+                           a.verifier_url ? "pushing to the verifier with the identity registered before"
+                                          : "serving the local state only");
                 agent_set_state(&a, AGENT_STATE_UNREGISTERED);
+                if (a.verifier_url && agent_push_start(&a) < 0)
+                        return EXIT_FAILED;
         }
 
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", agent_state_to_string(a.state));

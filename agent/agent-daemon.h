@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "agent.h"
+#include "push-cycle.h"
 
 typedef enum AgentState {
         AGENT_STATE_STARTING,
@@ -45,6 +46,17 @@ typedef struct Agent {
         uint64_t last_attestation_usec;
         char **failure_reasons;    /* NULL-terminated */
         char *verifier_url;
+
+        /* The push loop (agent-push.c): one cycle at a time in a worker thread. */
+        struct PushJob *push_job;
+        pthread_t push_thread;
+        sd_event_source *push_job_source;
+        sd_event_source *push_timer;
+        PushSessionState push_state;      /* token and IMA log marks, between cycles */
+        unsigned push_failures;
+        sd_bus_message **attest_waiters;   /* AttestNow() calls waiting for a cycle */
+        size_t n_attest_waiters;
+        bool attest_requested;     /* AttestNow() during a cycle: run a fresh one after it */
 } Agent;
 
 void agent_set_state(Agent *a, AgentState s);
@@ -53,6 +65,14 @@ void agent_set_state(Agent *a, AgentState s);
 int agent_registration_start(Agent *a);
 /* Waits for a running worker and drops its result; for shutdown. */
 void agent_registration_stop(Agent *a);
+/* Exponential backoff with jitter for the attempt'th retry, in µs. */
+uint64_t agent_retry_delay(unsigned attempt);
+
+/* Push loop (agent-push.c): starts a cycle now unless one runs. */
+int agent_push_start(Agent *a);
+/* AttestNow(): m is answered with the verdict of a cycle started after the call. */
+int agent_attest_now(Agent *a, sd_bus_message *m);
+void agent_push_stop(Agent *a);
 
 /* D-Bus side (agent-bus.c). */
 #define AGENT_BUS_NAME "org.hostattest.Agent1"

@@ -41,7 +41,7 @@ static RegistrationJob *job_free(RegistrationJob *j) {
 }
 
 /* Exponential backoff with ±25% jitter, so that a fleet does not come back in step. */
-static uint64_t retry_delay(unsigned attempt) {
+uint64_t agent_retry_delay(unsigned attempt) {
         uint64_t d = RETRY_FIRST_USEC;
         uint32_t rnd = 0;
 
@@ -100,7 +100,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int schedule_retry(Agent *a) {
-        uint64_t now, delay = retry_delay(a->retry_count++);
+        uint64_t now, delay = agent_retry_delay(a->retry_count++);
         int r;
 
         r = sd_event_now(a->event, CLOCK_MONOTONIC, &now);
@@ -120,6 +120,8 @@ static void job_apply(Agent *a, RegistrationJob *j) {
                         agent_bus_properties_changed(a, "VerifierURL", NULL);
                 }
                 agent_set_state(a, AGENT_STATE_REGISTERED);
+                if (a->verifier_url && agent_push_start(a) < 0)
+                        agent_set_state(a, AGENT_STATE_FAILED);
                 return;
         }
         if (!error_is_transient(j->result)) {

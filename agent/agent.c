@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@ AgentConfig arg_config = {
         .ek_type = EK_AUTO,
         .ak_type = AK_RSA2048,
         .api_version = "2.1",
+        .uefi_log_path = AGENT_DEFAULT_UEFI_LOG,
+        .ima_log_path = AGENT_DEFAULT_IMA_LOG,
 };
 
 typedef struct Verb {
@@ -54,8 +57,11 @@ static void help(FILE *f) {
                 "     --verifier URL       Verifier base URL\n"
                 "     --ca FILE            CA certificate(s) the servers' TLS certificates must chain to\n"
                 "     --api-version V      Registrar API version (default 2.1)\n"
+                "     --uefi-log FILE      UEFI event log pushed (default %s)\n"
+                "     --ima-log FILE       IMA ascii log pushed (default %s)\n"
                 "\nSee attest-agent(8).\n",
-                AGENT_DEFAULT_CONFIG, TPM_DEFAULT_TCTI, AGENT_DEFAULT_STATE_DIR);
+                AGENT_DEFAULT_CONFIG, TPM_DEFAULT_TCTI, AGENT_DEFAULT_STATE_DIR,
+                AGENT_DEFAULT_UEFI_LOG, AGENT_DEFAULT_IMA_LOG);
 }
 
 static const char *arg_config_path = AGENT_DEFAULT_CONFIG;
@@ -63,7 +69,7 @@ static AgentConfigSet arg_set;
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG, ARG_TCTI, ARG_STATE_DIR, ARG_EK_TYPE, ARG_AK_TYPE,
-               ARG_AGENT_ID, ARG_REGISTRAR, ARG_VERIFIER, ARG_CA, ARG_API_VERSION };
+               ARG_AGENT_ID, ARG_REGISTRAR, ARG_VERIFIER, ARG_CA, ARG_API_VERSION, ARG_UEFI_LOG, ARG_IMA_LOG };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h'             },
                 { "version",     no_argument,       NULL, ARG_VERSION     },
@@ -77,6 +83,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "verifier",    required_argument, NULL, ARG_VERIFIER    },
                 { "ca",          required_argument, NULL, ARG_CA          },
                 { "api-version", required_argument, NULL, ARG_API_VERSION },
+                { "uefi-log",    required_argument, NULL, ARG_UEFI_LOG    },
+                { "ima-log",     required_argument, NULL, ARG_IMA_LOG     },
                 {}
         };
         int c;
@@ -130,18 +138,36 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_config.api_version = optarg;
                         arg_set.api_version = true;
                         break;
+                case ARG_UEFI_LOG:
+                        arg_config.uefi_log_path = optarg;
+                        arg_set.uefi_log_path = true;
+                        break;
+                case ARG_IMA_LOG:
+                        arg_config.ima_log_path = optarg;
+                        arg_set.ima_log_path = true;
+                        break;
                 default:
                         return -EINVAL;
                 }
         return 1;
 }
 
+static pthread_mutex_t tpm_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void tpm_unlockp(bool *locked) {
+        if (*locked)
+                (void) pthread_mutex_unlock(&tpm_lock);
+}
+
 int agent_identity_open(const AgentConfig *c, AgentIdentity *ret) {
+        _cleanup_(tpm_unlockp) bool locked = false;
         _cleanup_(tpm_closep) Tpm *t = NULL;
         _cleanup_tpm_ek_ TpmEk ek = {};
         TpmAk ak = {};
         int r;
 
+        (void) pthread_mutex_lock(&tpm_lock);
+        locked = true;
         r = tpm_open(c->tcti, &t);
         if (r < 0)
                 return r;
@@ -152,7 +178,8 @@ int agent_identity_open(const AgentConfig *c, AgentIdentity *ret) {
         if (r < 0)
                 return r;
 
-        *ret = (AgentIdentity) { .tpm = TAKE_PTR(t), .ek = ek, .ak = ak };
+        *ret = (AgentIdentity) { .locked = true, .tpm = TAKE_PTR(t), .ek = ek, .ak = ak };
+        locked = false;   /* now the identity's */
         ek = (TpmEk) {};
         return 0;
 }
@@ -163,6 +190,8 @@ void agent_identity_done(AgentIdentity *id) {
         tpm_ak_done(&id->ak);
         tpm_ek_done(&id->ek);
         id->tpm = tpm_close(id->tpm);
+        tpm_unlockp(&id->locked);
+        id->locked = false;
 }
 
 int agent_id_get(const AgentConfig *c, char **ret) {

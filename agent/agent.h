@@ -14,6 +14,8 @@
 #define EXIT_USAGE 2
 
 #define AGENT_DEFAULT_CONFIG SYSCONFDIR "/agent.conf"
+#define AGENT_DEFAULT_UEFI_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
+#define AGENT_DEFAULT_IMA_LOG "/sys/kernel/security/ima/ascii_runtime_measurements"
 
 /* Settings: agent.conf and its drop-ins, overridden by the command line. */
 typedef struct AgentConfig {
@@ -26,6 +28,8 @@ typedef struct AgentConfig {
         const char *verifier_url;
         const char *ca_file;
         const char *api_version;
+        const char *uefi_log_path;
+        const char *ima_log_path;
 } AgentConfig;
 
 extern AgentConfig arg_config;
@@ -33,6 +37,7 @@ extern AgentConfig arg_config;
 /* Which settings the command line gave (those the files do not override). */
 typedef struct AgentConfigSet {
         bool tcti, state_dir, ek_type, ak_type, agent_id, registrar_url, verifier_url, ca_file, api_version;
+        bool uefi_log_path, ima_log_path;
 } AgentConfigSet;
 
 /* Reads path and path.d/ *.conf into c, except for settings in set. */
@@ -41,11 +46,14 @@ void agent_config_done(void);
 
 /* The host's TPM identity: the TPM, its EK, and the AK kept in the state directory. */
 typedef struct AgentIdentity {
+        bool locked;   /* holds the process-wide TPM lock: one TPM user at a time */
         Tpm *tpm;
         TpmEk ek;
         TpmAk ak;
 } AgentIdentity;
 
+/* Takes the TPM lock until agent_identity_done(): the TPM (a swtpm or a raw
+ * device) serves one client, and the agent's threads take turns. */
 int agent_identity_open(const AgentConfig *c, AgentIdentity *ret);
 void agent_identity_done(AgentIdentity *id);
 #define _cleanup_agent_identity_ _cleanup_(agent_identity_done)

@@ -129,3 +129,18 @@
 #define PUSH_UEFI_LOG_MAX         TCG_EVENTLOG_SIZE_MAX   /* decoded uefi_log entries */
 #define PUSH_IMA_TEXT_MAX         HTTP_BODY_MAX       /* ima_log entries text */
 #define PUSH_TIMESTAMP_MAX        64u                 /* bytes of an RFC 3339 boot_time */
+
+/* The verifier's answers to a pushing agent (lib/shared/push-answer.c) */
+#define PUSH_ANSWER_MAX          (16u * 1024u * 1024u) /* whole answer; the latest attestation may echo the logs */
+#define PUSH_SESSION_ID_MAX      128u                /* data.id of a session */
+#define PUSH_TOKEN_MAX           512u                /* the bearer token */
+#define PUSH_PCR_INDEX_MAX       24                  /* PCRs the agent offers: 0..23 */
+#define PUSH_IMA_OFFSET_MAX      (UINT64_C(1) << 40) /* starting_offset, in IMA entries */
+#define PUSH_INTERVAL_MAX_SEC    (7u * 24u * 3600u)  /* seconds_to_next_attestation */
+#define PUSH_FAILURES_MAX        64u                 /* failure ids kept from one verdict */
+#define PUSH_FAILURE_ID_MAX      256u                /* one failure id or reason */
+#define PUSH_ERROR_DETAIL_MAX    512u                /* error detail shown in messages */
+
+/* Evidence the agent reads from the host (agent/push-evidence.c) */
+#define PUSH_IMA_CHUNK_MAX       (HTTP_BODY_MAX / 2u)  /* IMA lines sent in one push */
+#define PUSH_IMA_LINE_MAX        (64u * 1024u)         /* one IMA ascii line */

@@ -184,7 +184,9 @@ int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
         c = curl_easy_init();
         if (!c)
                 return -ENOMEM;
-        if (asprintf(&ctype, "Content-Type: %s", req->content_type ?: "application/json") < 0)
+        /* Without a body there is no content to type: some servers then try to parse one. */
+        if (asprintf(&ctype, "%s: %s", req->body ? "Content-Type" : "Accept",
+                     req->content_type ?: "application/json") < 0)
                 return -ENOMEM;
         headers = curl_slist_append(NULL, ctype);
         if (!headers)

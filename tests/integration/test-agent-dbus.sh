@@ -100,7 +100,7 @@ if nobody dbus-send --system --print-reply --dest=$NAME $OBJ $NAME.AttestNow >ou
 fi
 grep -q "org.freedesktop.DBus.Error.AccessDenied: Only root may call AttestNow" err || fail "refusal did not come from the agent: $(cat err)"
 busctl --system call $NAME $OBJ $NAME AttestNow >out 2>err && fail "AttestNow returned a verdict"
-grep -q "push cycle is not built yet" err || fail "AttestNow with a verifier: $(cat err)"
+grep -q "Verifier https://verifier.example:8881 unreachable" err || fail "AttestNow with an unreachable verifier: $(cat err)"
 [ "$(prop VerifierURL | json 'd["data"]')" = https://verifier.example:8881 ] || fail "VerifierURL from --verifier"
 stop_pid "$agent_pid"; agent_pid=
 

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The push loop on the verifier's schedule: each cycle runs in a worker
+ * thread (TPM and HTTP block) while the event loop keeps serving D-Bus; the
+ * main thread applies the outcome, schedules the next cycle and answers the
+ * AttestNow() callers that waited for it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent-daemon.h"
+#include "log.h"
+#include "push-cycle.h"
+
+#define ERROR_TERMINATED "org.hostattest.Agent1.Error.Terminated"
+#define ERROR_ATTESTATION "org.hostattest.Agent1.Error.AttestationFailed"
+
+typedef struct PushJob {
+        /* In: copies, owned by the job. */
+        AgentConfig config;
+        char *node_id;
+        char *verifier_url;
+        PushSessionState state;   /* moved in from the Agent and back */
+        /* Out. */
+        int result;
+        PushOutcome outcome;
+        int fd;
+        atomic_bool cancel;
+} PushJob;
+
+static PushJob *push_job_free(PushJob *j) {
+        if (!j)
+                return NULL;
+        free(j->node_id);
+        free(j->verifier_url);
+        push_session_state_done(&j->state);
+        push_outcome_done(&j->outcome);
+        if (j->fd >= 0)
+                close(j->fd);
+        free(j);
+        return NULL;
+}
+
+static void *push_job_run(void *p) {
+        PushJob *j = p;
+        const PushContext ctx = {
+                .config = &j->config,
+                .node_id = j->node_id,
+                .verifier_url = j->verifier_url,
+                .cancel = &j->cancel,
+        };
+        uint64_t one = 1;
+
+        j->result = push_cycle_run(&ctx, &j->state, &j->outcome);
+        if (write(j->fd, &one, sizeof(one)) != sizeof(one))
+                log_error_errno(-errno, "Failed to signal the end of the push cycle: %m");
+        return NULL;
+}
+
+static int on_push_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Agent *a = userdata;
+
+        if (agent_push_start(a) < 0)
+                agent_set_state(a, AGENT_STATE_FAILED);
+        return 0;
+}
+
+static int schedule_push(Agent *a, uint64_t delay) {
+        uint64_t now;
+        int r;
+
+        r = sd_event_now(a->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        a->push_timer = sd_event_source_disable_unref(a->push_timer);
+        return sd_event_add_time(a->event, &a->push_timer, CLOCK_MONOTONIC, now + delay, 0, on_push_timer, a);
+}
+
+static bool strv_equal(char **a, char **b) {
+        for (; a && *a && b && *b; a++, b++)
+                if (strcmp(*a, *b) != 0)
+                        return false;
+        return !(a && *a) && !(b && *b);
+}
+
+static void apply_verdict(Agent *a, PushOutcome *o) {
+        const char *verdict = push_evaluation_to_string(o->evaluation);
+        bool changed = !a->verdict || strcmp(a->verdict, verdict) != 0 || !strv_equal(a->failure_reasons, o->failures);
+        struct timespec ts;
+        char *v = strdup(verdict);
+
+        if (!v) {
+                log_oom();
+                return;
+        }
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        a->last_attestation_usec = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+        free(a->verdict);
+        a->verdict = v;
+        for (char **p = a->failure_reasons; p && *p; p++)
+                free(*p);
+        free(a->failure_reasons);
+        a->failure_reasons = TAKE_PTR(o->failures);
+        if (changed) {
+                log_info("Verdict of %s: %s%s%s.", a->verifier_url, verdict,
+                         a->failure_reasons && a->failure_reasons[0] ? ", first reason " : "",
+                         a->failure_reasons && a->failure_reasons[0] ? a->failure_reasons[0] : "");
+                agent_bus_verdict_changed(a);
+        } else
+                agent_bus_properties_changed(a, "LastAttestation", NULL);
+}
+
+static void reply_waiters(Agent *a, const PushJob *j) {
+        for (size_t i = 0; i < a->n_attest_waiters; i++) {
+                sd_bus_message *m = a->attest_waiters[i];
+                int r;
+
+                if (j->outcome.terminated)
+                        r = sd_bus_reply_method_errorf(m, ERROR_TERMINATED, "%s",
+                                                       j->outcome.error ?: "The verifier ended attestation of this node.");
+                else if (j->result >= 0 && j->outcome.have_verdict)
+                        r = sd_bus_reply_method_return(m, "s", a->verdict);
+                else
+                        r = sd_bus_reply_method_errorf(m, ERROR_ATTESTATION, "%s",
+                                                       j->outcome.error ?: "The attestation did not complete.");
+                if (r < 0)
+                        log_debug_errno(r, "Failed to answer AttestNow(): %m");
+                sd_bus_message_unref(m);
+        }
+        a->attest_waiters = mfree(a->attest_waiters);
+        a->n_attest_waiters = 0;
+}
+
+static void push_job_apply(Agent *a, PushJob *j) {
+        uint64_t delay;
+
+        a->push_state = j->state;
+        j->state = (PushSessionState) {};
+        if (j->outcome.have_verdict)
+                apply_verdict(a, &j->outcome);
+        reply_waiters(a, j);
+
+        if (j->outcome.terminated) {
+                log_notice("%s", j->outcome.error ?: "Attestation ended by the verifier.");
+                agent_set_state(a, AGENT_STATE_TERMINATED);
+                return;
+        }
+        if (j->result >= 0) {
+                a->push_failures = 0;
+                delay = MAX(j->outcome.next_sec, 1u) * 1000000ULL;
+        } else if (j->result == -EAGAIN && j->outcome.retry_after_sec > 0) {
+                delay = j->outcome.retry_after_sec * 1000000ULL;
+        } else
+                delay = agent_retry_delay(a->push_failures++);
+
+        if (a->attest_requested) {
+                a->attest_requested = false;
+                delay = 0;
+        }
+        log_debug("Next push in %llu ms.", (unsigned long long) (delay / 1000));
+        if (schedule_push(a, delay) < 0)
+                agent_set_state(a, AGENT_STATE_FAILED);
+}
+
+static int on_push_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Agent *a = userdata;
+        PushJob *j;
+        uint64_t n;
+
+        if (read(fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+                return 0;
+        j = TAKE_PTR(a->push_job);
+        (void) pthread_join(a->push_thread, NULL);
+        a->push_job_source = sd_event_source_disable_unref(a->push_job_source);
+        push_job_apply(a, j);
+        push_job_free(j);
+        return 0;
+}
+
+int agent_push_start(Agent *a) {
+        PushJob *j;
+        int r;
+
+        if (a->push_job || a->state == AGENT_STATE_TERMINATED)
+                return 0;
+        if (!a->verifier_url)
+                return log_error_errno(-ENXIO, "No verifier to push to: set [Verifier] URL= or have the registrar name one.");
+
+        a->push_timer = sd_event_source_disable_unref(a->push_timer);
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return log_oom();
+        j->config = *a->config;
+        j->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        j->node_id = strdup(a->node_id);
+        j->verifier_url = strdup(a->verifier_url);
+        if (j->fd < 0 || !j->node_id || !j->verifier_url) {
+                r = j->fd < 0 ? -errno : -ENOMEM;
+                push_job_free(j);
+                return log_error_errno(r, "Failed to prepare the push cycle: %m");
+        }
+        j->state = a->push_state;
+        a->push_state = (PushSessionState) {};
+
+        r = sd_event_add_io(a->event, &a->push_job_source, j->fd, EPOLLIN, on_push_done, a);
+        if (r >= 0)
+                r = -pthread_create(&a->push_thread, NULL, push_job_run, j);
+        if (r < 0) {
+                a->push_job_source = sd_event_source_disable_unref(a->push_job_source);
+                a->push_state = j->state;
+                j->state = (PushSessionState) {};
+                push_job_free(j);
+                return log_error_errno(r, "Failed to start the push cycle: %m");
+        }
+        a->push_job = j;
+        return 0;
+}
+
+int agent_attest_now(Agent *a, sd_bus_message *m) {
+        sd_bus_message **w;
+        int r;
+
+        w = reallocarray(a->attest_waiters, a->n_attest_waiters + 1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        a->attest_waiters = w;
+        if (a->push_job)
+                /* The running cycle may have quoted before the call: a fresh one follows. */
+                a->attest_requested = true;
+        else {
+                r = agent_push_start(a);
+                if (r < 0)
+                        return r;
+        }
+        a->attest_waiters[a->n_attest_waiters++] = sd_bus_message_ref(m);
+        return 0;
+}
+
+void agent_push_stop(Agent *a) {
+        a->push_timer = sd_event_source_disable_unref(a->push_timer);
+        if (a->push_job) {
+                atomic_store(&a->push_job->cancel, true);
+                log_debug("Waiting for the push cycle to end.");
+                (void) pthread_join(a->push_thread, NULL);
+                a->push_job_source = sd_event_source_disable_unref(a->push_job_source);
+                a->push_job = push_job_free(a->push_job);
+        }
+        for (size_t i = 0; i < a->n_attest_waiters; i++)
+                sd_bus_message_unref(a->attest_waiters[i]);
+        a->attest_waiters = mfree(a->attest_waiters);
+        a->n_attest_waiters = 0;
+        push_session_state_done(&a->push_state);
+}

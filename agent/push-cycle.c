@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One push cycle against a Keylime v3.0 verifier: session (TPM2_Certify
+ * proof of possession) when needed, capabilities, evidence, verdict. Runs in
+ * a worker thread: it touches only its arguments. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdarg.h>
+
+#include <tss2/tss2_mu.h>
+
+#include "fileio.h"
+#include "hash-alg.h"
+#include "hexdecode.h"
+#include "http-client.h"
+#include "attest-limits.h"
+#include "log.h"
+#include "push-cycle.h"
+#include "tpm-quote.h"
+
+#define CONTENT_TYPE_JSON_API "application/vnd.api+json"
+#define VERDICT_WAIT_MSEC 15000
+#define VERDICT_POLL_MSEC 250
+
+void push_session_state_done(PushSessionState *s) {
+        if (s)
+                s->token = mfree(s->token);
+}
+
+void push_outcome_done(PushOutcome *o) {
+        if (!o)
+                return;
+        for (char **p = o->failures; p && *p; p++)
+                free(*p);
+        o->failures = mfree(o->failures);
+        o->error = mfree(o->error);
+}
+
+static int fail(PushOutcome *o, int r, const char *fmt, ...) _printf_(3, 4);
+static int fail(PushOutcome *o, int r, const char *fmt, ...) {
+        va_list ap;
+
+        free(o->error);
+        va_start(ap, fmt);
+        if (vasprintf(&o->error, fmt, ap) < 0)
+                o->error = NULL;
+        va_end(ap);
+        log_warning("%s", o->error ?: "Push cycle failed.");
+        return r;
+}
+
+/* base URL + path; an absolute URL must point at the same verifier, so that
+ * the bearer token goes nowhere else. */
+static int make_url(const char *base, const char *path, char **ret) {
+        size_t n = strlen(base);
+
+        while (n > 0 && base[n - 1] == '/')
+                n--;
+        if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
+                if (strncmp(path, base, n) != 0 || path[n] != '/')
+                        return -EBADMSG;
+                path += n;
+        }
+        if (path[0] != '/')
+                return -EBADMSG;
+        return asprintf(ret, "%.*s%s", (int) n, base, path) < 0 ? -ENOMEM : 0;
+}
+
+static int request(const PushContext *ctx, const PushSessionState *s, const char *method, const char *path,
+                   const char *body, HttpClientResponse *ret) {
+        _cleanup_free_ char *url = NULL;
+        int r;
+
+        r = make_url(ctx->verifier_url, path, &url);
+        if (r < 0)
+                return r;
+        r = http_client_request(&(HttpClientRequest) {
+                        .url = url,
+                        .method = method,
+                        .ca_file = ctx->config->ca_file,
+                        .content_type = CONTENT_TYPE_JSON_API,
+                        .bearer_token = s ? s->token : NULL,
+                        .body = body,
+                        .body_size = body ? strlen(body) : 0,
+                        .cancel = ctx->cancel,
+                }, ret);
+        log_debug("%s %s → %ld", method, url, r < 0 ? (long) r : ret->status);
+        return r;
+}
+
+static int refused(PushOutcome *o, const char *what, const HttpClientResponse *resp) {
+        _cleanup_free_ char *detail = push_answer_error(resp->body, resp->body_size);
+
+        switch (resp->status) {
+        case 410:
+                o->terminated = true;
+                return fail(o, -ESHUTDOWN, "The verifier ended attestation of this node (%s).", detail ?: "410 Gone");
+        case 429:
+        case 503:
+                o->retry_after_sec = resp->retry_after_sec;
+                return fail(o, -EAGAIN, "%s: the verifier asks to wait %llu s (%ld, %s).", what,
+                            (unsigned long long) resp->retry_after_sec, resp->status, detail ?: "no detail");
+        case 404:
+                return fail(o, -ENOENT, "%s: the verifier does not know this node (%s).", what, detail ?: "404");
+        default:
+                return fail(o, -EPROTO, "%s refused with HTTP %ld (%s).", what, resp->status, detail ?: "no detail");
+        }
+}
+
+static int authenticate(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, PushOutcome *o) {
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {}, proof = {};
+        _cleanup_free_ char *body = NULL, *sid = NULL, *path = NULL, *proof_body = NULL;
+        _cleanup_free_ uint8_t *challenge = NULL;
+        _cleanup_tpm_evidence_ TpmEvidence e = {};
+        size_t challenge_size;
+        int r;
+
+        s->token = mfree(s->token);
+        body = push_session_request_body(ctx->node_id);
+        if (!body)
+                return log_oom();
+        r = request(ctx, NULL, "POST", "/v" PUSH_API_VERSION "/sessions", body, &resp);
+        if (r < 0)
+                return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+        if (resp.status != 200 && resp.status != 201)
+                return refused(o, "Session", &resp);
+        r = push_session_answer_parse(resp.body, resp.body_size, &sid, &challenge, &challenge_size);
+        if (r < 0)
+                return fail(o, r, "Unusable session answer: %s", strerror(-r));
+
+        r = tpm_certify_ak(id->tpm, &id->ak, challenge, challenge_size, &e);
+        if (r < 0)
+                return fail(o, r, "TPM2_Certify of the AK failed: %s", strerror(-r));
+        proof_body = push_session_proof_body(ctx->node_id, sid, e.attest, e.attest_size, e.signature, e.signature_size);
+        if (!proof_body || asprintf(&path, "/v" PUSH_API_VERSION "/sessions/%s", sid) < 0)
+                return log_oom();
+        r = request(ctx, NULL, "PATCH", path, proof_body, &proof);
+        if (r < 0)
+                return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+        if (proof.status != 200)
+                return proof.status == 401 ? fail(o, -EACCES, "The verifier refused the proof of possession of the AK.")
+                                           : refused(o, "Session proof", &proof);
+        r = push_session_token_parse(proof.body, proof.body_size, &s->token);
+        if (r < 0)
+                return fail(o, r == -EACCES ? r : -EBADMSG, "The verifier refused the proof of possession of the AK.");
+        log_debug("Authenticated to %s (session %s).", ctx->verifier_url, sid);
+        return 0;
+}
+
+static int pcr_banks(Tpm *t, uint16_t *banks, size_t max, size_t *ret_n) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        size_t n = 0;
+        TSS2_RC rc;
+
+        rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS, 0, 1, NULL, &cap);
+        if (rc != TSS2_RC_SUCCESS)
+                return tpm_rc_to_errno(rc, "GetCapability(PCRS)");
+        for (uint32_t i = 0; i < cap->data.assignedPCR.count && n < max; i++) {
+                const TPMS_PCR_SELECTION *sel = &cap->data.assignedPCR.pcrSelections[i];
+
+                /* Only banks with all 24 PCRs: a partial bank cannot be replayed. */
+                if (sel->sizeofSelect >= 3 && sel->pcrSelect[0] == 0xff && sel->pcrSelect[1] == 0xff &&
+                    sel->pcrSelect[2] == 0xff && hash_alg_from_tpm_id(sel->hash))
+                        banks[n++] = sel->hash;
+        }
+        *ret_n = n;
+        return n > 0 ? 0 : -ENODEV;
+}
+
+static int capabilities_body(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, char **ret) {
+        const TPMT_PUBLIC *pub = &id->ak.public.publicArea;
+        _cleanup_free_ char *name = hex_encode(id->ak.name.name, id->ak.name.size);
+        uint8_t buf[sizeof(TPMT_PUBLIC)];
+        uint16_t banks[8];
+        size_t off = 0, n_banks = 0;
+        PushCapabilities c = {};
+        int r;
+
+        if (!name)
+                return -ENOMEM;
+        r = pcr_banks(id->tpm, banks, ELEMENTSOF(banks), &n_banks);
+        if (r < 0)
+                return r;
+        if (Tss2_MU_TPMT_PUBLIC_Marshal(pub, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
+                return -EINVAL;
+        c = (PushCapabilities) {
+                .banks = banks,
+                .n_banks = n_banks,
+                .signature_scheme = pub->type == TPM2_ALG_RSA ? "rsassa" : "ecdsa",
+                .key_algorithm = pub->type == TPM2_ALG_RSA ? "rsa" : "ecc",
+                .key_size = pub->type == TPM2_ALG_RSA ? pub->parameters.rsaDetail.keyBits : 256,
+                .ak_hash = hash_alg_from_tpm_id(tpm_ak_hash(&id->ak)) ? hash_alg_from_tpm_id(tpm_ak_hash(&id->ak))->name : NULL,
+                .ak_name_hex = name,
+                .ak_public = buf,
+                .ak_public_size = off,
+                .uefi_log = access(ctx->config->uefi_log_path, R_OK) == 0,
+        };
+        r = boot_time_usec("/proc/stat", &c.boot_time_usec);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the boot time from /proc/stat: %m");
+        if (ima_log_count(ctx->config->ima_log_path, &s->ima, &c.ima_entry_count) >= 0)
+                c.ima_log = true;
+        *ret = push_capabilities_body(&c);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* POST the capabilities; on 401 authenticate once more and repeat. */
+static int send_capabilities(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, PushRequest *ret_req,
+                             char **ret_location, PushOutcome *o) {
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
+        _cleanup_free_ char *body = NULL, *path = NULL;
+        int r;
+
+        r = capabilities_body(ctx, s, id, &body);
+        if (r < 0)
+                return fail(o, r, "Failed to describe the evidence this node offers: %s", strerror(-r));
+        if (asprintf(&path, "/v" PUSH_API_VERSION "/agents/%s/attestations", ctx->node_id) < 0)
+                return log_oom();
+        for (int attempt = 0; attempt < 2; attempt++) {
+                if (!s->token) {
+                        r = authenticate(ctx, s, id, o);
+                        if (r < 0)
+                                return r;
+                }
+                http_client_response_done(&resp);
+                r = request(ctx, s, "POST", path, body, &resp);
+                if (r < 0)
+                        return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                if (resp.status != 401)
+                        break;
+                s->token = mfree(s->token);
+        }
+        if (resp.status != 201 && resp.status != 200)
+                return refused(o, "Capabilities", &resp);
+        r = push_capabilities_answer_parse(resp.body, resp.body_size, ret_req);
+        if (r < 0) {
+                log_debug("Capabilities answer: %.*s", (int) MIN(resp.body_size, 4096u), resp.body);
+                return fail(o, r, "Unusable answer to the capabilities: %s", strerror(-r));
+        }
+        if (resp.location)
+                *ret_location = TAKE_PTR(resp.location);
+        else if (push_answer_self_link(resp.body, resp.body_size, ret_location) < 0)
+                return fail(o, -EBADMSG, "The verifier gave no Location for the attestation.");
+        return 0;
+}
+
+typedef struct Collected {
+        TpmEvidence quote;
+        uint8_t *uefi;
+        size_t uefi_size;
+        char *ima;
+        size_t ima_size;
+        uint64_t ima_count;
+} Collected;
+
+static void collected_done(Collected *c) {
+        tpm_evidence_done(&c->quote);
+        c->uefi = mfree(c->uefi);
+        c->ima = mfree(c->ima);
+}
+
+static bool requested(const PushRequest *req, PushEvidenceKind k) {
+        for (size_t i = 0; i < req->n_items; i++)
+                if (req->order[i] == k)
+                        return true;
+        return false;
+}
+
+/* The quote first, the logs after: the logs then cover at least what the quote does. */
+static int collect(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, const PushRequest *req, Collected *c,
+                   PushOutcome *o) {
+        const char *want = id->ak.public.publicArea.type == TPM2_ALG_RSA ? "rsassa" : "ecdsa";
+        int r;
+
+        if (strcmp(req->signature_scheme, want) != 0)
+                return fail(o, -EOPNOTSUPP, "The verifier chose signature scheme %s, the AK signs with %s.",
+                            req->signature_scheme, want);
+        if (req->pcr_mask == 0)
+                return fail(o, -EOPNOTSUPP, "The verifier asked for a quote of no PCR.");
+        r = tpm_quote(id->tpm, &id->ak, req->pcr_bank, req->pcr_mask, req->hash_alg, req->challenge,
+                      req->challenge_size, &c->quote);
+        if (r < 0)
+                return fail(o, r, "TPM2_Quote failed: %s", strerror(-r));
+
+        if (requested(req, PUSH_EVIDENCE_UEFI_LOG)) {
+                r = read_full_file(ctx->config->uefi_log_path, PUSH_UEFI_LOG_MAX, &c->uefi, &c->uefi_size);
+                if (r < 0)
+                        return fail(o, r, "Failed to read %s: %s", ctx->config->uefi_log_path, strerror(-r));
+        }
+        if (requested(req, PUSH_EVIDENCE_IMA_LOG)) {
+                r = ima_log_read_from(ctx->config->ima_log_path, &s->ima, req->ima_starting_offset,
+                                      &c->ima, &c->ima_size, &c->ima_count);
+                if (r < 0)
+                        return fail(o, r, "Failed to read %s from entry %llu: %s", ctx->config->ima_log_path,
+                                    (unsigned long long) req->ima_starting_offset, strerror(-r));
+        }
+        return 0;
+}
+
+static int send_evidence(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, const PushRequest *req,
+                         const char *location, const Collected *c, PushOutcome *o) {
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
+        _cleanup_free_ char *body = NULL;
+        int r;
+
+        body = push_evidence_body(&(PushEvidence) {
+                        .request = req,
+                        .quote_attest = c->quote.attest, .quote_attest_size = c->quote.attest_size,
+                        .quote_signature = c->quote.signature, .quote_signature_size = c->quote.signature_size,
+                        .pcr_blob = c->quote.pcr_blob, .pcr_blob_size = c->quote.pcr_blob_size,
+                        .uefi_log = c->uefi, .uefi_log_size = c->uefi_size,
+                        .ima_entries = c->ima, .ima_entries_size = c->ima_size, .ima_entry_count = c->ima_count,
+                });
+        if (!body)
+                return log_oom();
+        for (int attempt = 0; attempt < 2; attempt++) {
+                http_client_response_done(&resp);
+                r = request(ctx, s, "PATCH", location, body, &resp);
+                if (r < 0)
+                        return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                if (resp.status != 401 || attempt > 0)
+                        break;
+                r = authenticate(ctx, s, id, o);
+                if (r < 0)
+                        return r;
+        }
+        if (resp.status != 202 && resp.status != 200)
+                return refused(o, "Evidence", &resp);
+        r = push_evidence_answer_parse(resp.body, resp.body_size, &o->next_sec);
+        if (r < 0)
+                return fail(o, r, "Unusable answer to the evidence: %s", strerror(-r));
+        return 0;
+}
+
+static void sleep_msec(unsigned ms, const atomic_bool *cancel) {
+        for (unsigned done = 0; done < ms && !(cancel && atomic_load(cancel)); done += 50)
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000000L }, NULL);
+}
+
+/* The verdict is the verifier's: poll …/attestations/latest until it is
+ * decided; where the verifier shows attestations to admins only (Keylime
+ * 7.14: 403), the node's own record says it. */
+static int fetch_verdict(const PushContext *ctx, PushSessionState *s, PushOutcome *o) {
+        _cleanup_free_ char *path = NULL, *record = NULL;
+        bool use_record = false;
+        int r;
+
+        if (asprintf(&path, "/v" PUSH_API_VERSION "/agents/%s/attestations/latest", ctx->node_id) < 0 ||
+            asprintf(&record, "/v" PUSH_AGENT_STATUS_API_VERSION "/agents/%s", ctx->node_id) < 0)
+                return log_oom();
+        for (unsigned waited = 0;; waited += VERDICT_POLL_MSEC) {
+                _cleanup_(http_client_response_done) HttpClientResponse resp = {};
+                _cleanup_(push_verdict_done) PushVerdict v = {};
+
+                r = request(ctx, s, "GET", use_record ? record : path, NULL, &resp);
+                if (r < 0)
+                        return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                if (resp.status == 403 && !use_record) {
+                        log_debug("Attestations are for admins at %s; reading the node's record.", ctx->verifier_url);
+                        use_record = true;
+                        continue;
+                }
+                if (resp.status != 200)
+                        return refused(o, "Verdict", &resp);
+                r = use_record ? push_agent_status_parse(resp.body, resp.body_size, ctx->node_id, &v)
+                               : push_verdict_parse(resp.body, resp.body_size, &v);
+                if (r < 0)
+                        return fail(o, r, "Unusable verdict: %s", strerror(-r));
+                if (v.complete || v.evaluation != PUSH_EVALUATION_PENDING || waited >= VERDICT_WAIT_MSEC ||
+                    (ctx->cancel && atomic_load(ctx->cancel))) {
+                        o->have_verdict = true;
+                        o->evaluation = v.evaluation;
+                        o->failures = TAKE_PTR(v.failures);
+                        return 0;
+                }
+                sleep_msec(VERDICT_POLL_MSEC, ctx->cancel);
+        }
+}
+
+int push_cycle_run(const PushContext *ctx, PushSessionState *s, PushOutcome *o) {
+        _cleanup_(collected_done) Collected c = {};
+        _cleanup_free_ char *location = NULL;
+        PushRequest req = {};
+        int r;
+
+        {
+                /* The TPM is one client's at a time: held for this block only. */
+                _cleanup_agent_identity_ AgentIdentity id = {};
+
+                r = agent_identity_open(ctx->config, &id);
+                if (r < 0)
+                        return fail(o, r, "Failed to open the TPM identity: %s", strerror(-r));
+                r = send_capabilities(ctx, s, &id, &req, &location, o);
+                if (r < 0)
+                        return r;
+                r = collect(ctx, s, &id, &req, &c, o);
+                if (r < 0)
+                        return r;
+                r = send_evidence(ctx, s, &id, &req, location, &c, o);
+                if (r < 0)
+                        return r;
+        }
+        log_debug("Evidence accepted; next attestation in %llu s.", (unsigned long long) o->next_sec);
+        return fetch_verdict(ctx, s, o);
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Interoperability with Keylime's own server: keylime 7.14 from PyPI in a
+# virtual environment under the build directory, its registrar and its
+# verifier in push mode on loopback (SQLite, configuration generated from
+# keylime's own templates), the node enrolled with
+# `keylime_tenant -c add --push-model`; attest-agent registers with Keylime's
+# registrar and passes attestation at Keylime's verifier.
+set -euo pipefail
+
+. "$ATTEST_INTEGRATION_DIR/swtpm.sh"
+. "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
+. "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
+require_tool python3 openssl busctl dbus-daemon tpm2_pcrread tpm2_pcrextend
+
+KEYLIME_VERSION='7.14.*'
+venv=${ATTEST_BUILD_ROOT:-$PWD}/keylime-venv
+# keylime declares no dependencies in its wheel: these are its requirements.
+keylime_deps="alembic cryptography jinja2 jsonschema lark packaging psutil pyasn1 pyasn1-modules pyyaml requests sqlalchemy tornado typing-extensions"
+
+skip() { echo "SKIP: $*"; exit 77; }
+# Minutes of pip and Keylime start-up: run on request (CI sets it).
+[ -n "${ATTEST_TEST_KEYLIME:-}" ] || skip "set ATTEST_TEST_KEYLIME=1 to run the interop test against Keylime 7.14 from PyPI"
+
+if [ ! -x "$venv/bin/keylime_verifier" ] || [ ! -d "$venv/keylime-templates" ] || ! "$venv/bin/python3" -c 'import gpg' 2>/dev/null; then
+        # Debian's python3 with its python3-gpg: keylime imports gpg, which pip cannot build.
+        /usr/bin/python3 -c 'import gpg' 2>/dev/null || skip "python3-gpg is not installed (keylime imports gpg)"
+        rm -rf "$venv"
+        /usr/bin/python3 -m venv --system-site-packages "$venv" 2>/dev/null ||
+                skip "python3 cannot create a virtual environment (python3-venv missing)"
+        if ! "$venv/bin/pip" install -q --disable-pip-version-check "keylime==$KEYLIME_VERSION" $keylime_deps >"$venv/pip.log" 2>&1; then
+                tail -3 "$venv/pip.log"
+                skip "PyPI cannot be reached from here: pip install keylime==$KEYLIME_VERSION failed (see $venv/pip.log)"
+        fi
+        # The configuration templates ship only in the source distribution.
+        rm -rf "$venv/sdist" && mkdir -p "$venv/sdist"
+        "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+                "keylime==$KEYLIME_VERSION" -d "$venv/sdist" >>"$venv/pip.log" 2>&1 ||
+                skip "PyPI cannot be reached from here: the keylime source distribution could not be downloaded"
+        tar -xzf "$venv"/sdist/keylime-*.tar.gz -C "$venv/sdist"
+        rm -rf "$venv/keylime-templates"
+        mv "$venv"/sdist/keylime-*/templates "$venv/keylime-templates"
+fi
+
+swtpm_start
+agent_test_setup
+fail() {
+        [ -n "${KEEP_LOGS:-}" ] && cp -r "$work" "$KEEP_LOGS" 2>/dev/null
+        echo "FAIL: $*" >&2
+        for f in verifier.log registrar.log tenant.log agent.log; do
+                [ -f "$f" ] && { echo "--- $f" >&2; tail -40 "$f" >&2; }
+        done
+        exit 1
+}
+keylime_pids=
+cleanup_keylime() { for p in $keylime_pids; do stop_pid "$p"; done; agent_test_cleanup; }
+trap cleanup_keylime EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+reg_port=$(port) reg_tls_port=$(port) ver_port=$(port)
+
+export KEYLIME_DIR=$work/keylime
+mkdir -p "$KEYLIME_DIR" conf
+"$venv/bin/keylime_upgrade_config" --defaults --templates "$venv/keylime-templates" --out conf >conf.log 2>&1 ||
+        fail "keylime_upgrade_config could not write the default configuration"
+
+# set FILE KEY VALUE: every "KEY = …" line of FILE.
+set_conf() { sed -i -E "s|^$2 *=.*|$2 = $3|" "conf/$1"; }
+set_conf verifier.conf mode push
+set_conf verifier.conf port "$ver_port"
+set_conf verifier.conf registrar_port "$reg_tls_port"
+set_conf verifier.conf quote_interval 2
+set_conf verifier.conf database_url sqlite
+set_conf registrar.conf port "$reg_port"
+set_conf registrar.conf tls_port "$reg_tls_port"
+set_conf registrar.conf database_url sqlite
+set_conf tenant.conf registrar_port "$reg_tls_port"
+set_conf tenant.conf verifier_port "$ver_port"
+set_conf tenant.conf require_ek_cert False
+for c in verifier registrar tenant ca logging; do
+        export "KEYLIME_$(echo $c | tr a-z A-Z)_CONFIG=$work/conf/$c.conf"
+done
+
+"$venv/bin/keylime_verifier" >verifier.log 2>&1 &
+keylime_pids="$keylime_pids $!"
+for _ in $(seq 300); do
+        [ -f "$KEYLIME_DIR/cv_ca/cacert.crt" ] && grep -q "$ver_port" verifier.log 2>/dev/null && break
+        sleep 0.1
+done
+[ -f "$KEYLIME_DIR/cv_ca/cacert.crt" ] || fail "Keylime's verifier did not generate its CA"
+"$venv/bin/keylime_registrar" >registrar.log 2>&1 &
+keylime_pids="$keylime_pids $!"
+for _ in $(seq 300); do
+        python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$reg_port),1)" 2>/dev/null && break
+        sleep 0.1
+done
+
+node=d432fbb3-d2f1-4a97-9ef7-75bd81c00000
+ima=$work/ima.log
+: >"$ima"
+"$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir st --agent-id "$node" \
+        --registrar "http://127.0.0.1:$reg_port" --api-version 2.1 \
+        --verifier "https://127.0.0.1:$ver_port" --ca "$KEYLIME_DIR/cv_ca/cacert.crt" \
+        --uefi-log "$work/no-uefi-log" --ima-log "$ima" register >register.out 2>agent.log ||
+        fail "attest-agent could not register with Keylime's registrar"
+grep -q '^registration: new$' register.out || fail "no new registration at Keylime's registrar"
+
+# The node's PCR 15 as its TPM policy: the quote must carry it.
+tpm2_pcrextend 15:sha256=$(printf 'hostattest' | sha256sum | cut -d' ' -f1)
+pcr15=$(tpm2_pcrread sha256:15 | sed -n 's/.*15 *: *0x//p' | tr A-F a-f)
+echo "{\"15\": [\"$pcr15\"]}" >tpm-policy.json
+"$venv/bin/keylime_tenant" -c add --push-model -u "$node" -v 127.0.0.1 -vp "$ver_port" \
+        --tpm_policy "$(cat tpm-policy.json)" >tenant.log 2>&1 || fail "keylime_tenant could not enrol the node"
+echo "enrolled $node at Keylime's verifier"
+
+NAME=org.hostattest.Agent1
+OBJ=/org/hostattest/Agent1
+prop() { busctl --system --json=short get-property $NAME $OBJ $NAME "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(" ".join(d) if isinstance(d, list) else d)'; }
+# wait_prop NAME VALUE SECONDS
+wait_prop() {
+        for _ in $(seq $(($3 * 10))); do
+                [ "$(prop "$1")" = "$2" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+dbus_start "$work/bus" "$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.conf"
+"$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir st --agent-id "$node" \
+        --registrar "http://127.0.0.1:$reg_port" --api-version 2.1 \
+        --verifier "https://127.0.0.1:$ver_port" --ca "$KEYLIME_DIR/cv_ca/cacert.crt" \
+        --uefi-log "$work/no-uefi-log" --ima-log "$ima" run >>agent.log 2>&1 &
+agent_pid=$!
+dbus_wait_name $NAME || fail "the agent did not take its bus name"
+
+wait_prop Verdict PASS 60 || fail "no PASS from Keylime's verifier (Verdict $(prop Verdict))"
+grep -q "Verdict of https://127.0.0.1:$ver_port: PASS" agent.log || fail "the agent did not log the verdict"
+first=$(prop LastAttestation)
+# Keylime's schedule (quote_interval 2 s) drives the next pushes.
+for _ in $(seq 100); do
+        [ "$(prop LastAttestation)" != "$first" ] && break
+        sleep 0.1
+done
+[ "$(prop LastAttestation)" != "$first" ] || fail "the agent did not push again on Keylime's schedule"
+n=$(grep -c "PATCH /v3.0/agents/$node/attestations/" verifier.log || true)
+[ "$n" -ge 2 ] || fail "Keylime's verifier saw $n evidence pushes"
+
+# PCR 15 changed: Keylime's verifier says FAIL, and the agent reports it.
+tpm2_pcrextend 15:sha256=$(printf 'tampered' | sha256sum | cut -d' ' -f1)
+wait_prop Verdict FAIL 60 || fail "no FAIL after PCR 15 changed (Verdict $(prop Verdict))"
+reasons=$(prop FailureReasons)
+# Keylime 7.14 shows a pushing node no reason (last_event_id stays null).
+echo "Keylime's verdict after tampering: FAIL (${reasons:-no reason given by Keylime})"
+echo "attest-agent registered with Keylime's registrar and passed attestation at Keylime's verifier"
