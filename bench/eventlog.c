@@ -14,6 +14,7 @@
 #include "attest-limits.h"
 #include "boot-policy-json.h"
 #include "fileio.h"
+#include "parse-util.h"
 #include "tcg-replay.h"
 
 static double now(void) {
@@ -82,13 +83,17 @@ static double time_tpm2_eventlog(const char *path, unsigned n) {
 
 int main(int argc, char *argv[]) {
         const char *path = argc > 1 ? argv[1] : BENCH_DEFAULT_LOG;
-        unsigned iterations = argc > 2 ? (unsigned) atoi(argv[2]) : 2000;
+        uint32_t iterations = 2000;
         _cleanup_(boot_policy_freep) BootPolicy *policy = NULL;
         _cleanup_free_ uint8_t *data = NULL;
         double t0, ours, theirs;
         size_t size;
         int r;
 
+        if (argc > 2 && (safe_atou32(argv[2], &iterations) < 0 || iterations == 0)) {
+                fprintf(stderr, "Bad iteration count: %s\n", argv[2]);
+                return EXIT_FAILURE;
+        }
         r = read_full_file(path, TCG_EVENTLOG_SIZE_MAX, &data, &size);
         if (r < 0) {
                 fprintf(stderr, "%s: %s\n", path, strerror(-r));

@@ -121,7 +121,7 @@ typedef struct VerdictCommit {
         const Node *node;           /* the node row with its new verdict and counters */
         const Attestation *attestation;
         const PushState *push_state;
-        const char *session_id;     /* extend this session's token, or NULL */
+        const char *session_id;     /* the session whose token a pass extends, or NULL */
         uint64_t session_expires_usec;
         uint64_t history_retention; /* attestations kept per node; 0 = all */
         const char *event_kind;     /* history event for a verdict change, or NULL */
