@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# End to end: attest-agent on swtpm registers with attest-verifierd (socket
+# activated, plain HTTP on loopback), is auto-enrolled with a TPM policy and
+# pushes evidence; the node reaches PASS in attestctl and on the agent's bus
+# object; extending the policy's PCR makes it FAIL with the tpm engine's
+# reason.
+set -euo pipefail
+[ -n "${TEST_TRACE:-}" ] && set -x
+
+. "$ATTEST_INTEGRATION_DIR/swtpm.sh"
+. "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
+. "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
+require_tool systemd-socket-activate curl python3 busctl dbus-daemon tpm2_pcrextend
+: "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${ATTEST_AGENT:?}" "${ATTEST_PLUGIN_DIR:?}"
+policy=$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.conf
+swtpm_start
+
+agent_test_setup
+fail() {
+        echo "FAIL: $*" >&2
+        for f in verifierd.log agent.log; do [ -f $f ] && { echo "--- $f" >&2; tail -n 30 $f >&2; }; done
+        exit 1
+}
+
+NAME=org.hostattest.Agent1
+OBJ=/org/hostattest/Agent1
+prop() { busctl --system --json=short get-property $NAME $OBJ $NAME "$1" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"])'; }
+ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
+node_json() { ctl status node-e2e --json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# wait_for SECONDS CMD…: polls CMD every 0.2 s.
+wait_for() {
+        local n=$(( $1 * 5 )); shift
+        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.2; done
+        return 1
+}
+
+zero=0000000000000000000000000000000000000000000000000000000000000000
+tpm2_pcrread sha256:15 | grep -qiE "^ *15 *: *0x$zero\$" \
+        || fail "PCR 15 of a fresh swtpm is not zero"
+echo "{\"15\": [\"$zero\"]}" >tpm-policy.json
+write_tenant() {   # attest_count
+        cat >tenant.conf <<CONF
+[Enrolment]
+auto_enrol = yes
+tpm_policy = $work/tpm-policy.json
+attest_count = $1
+interval = 2s
+failure_actions = journal
+CONF
+}
+write_tenant 0
+
+port=$(free_port_pair)
+sock=$work/verifierd.sock
+base=http://127.0.0.1:$port
+cat >verifierd.conf <<CONF
+[Server]
+tenant_config = $work/tenant.conf
+admin_group = adm
+verifier_url = $base/
+[Registrar]
+require_ek_cert = no
+[Attestation]
+plugin_directory = $ATTEST_PLUGIN_DIR
+CONF
+
+start_verifierd() {
+        rm -f "$sock"
+        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
+                "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
+                >>verifierd.log 2>&1 &
+        verifierd_pid=$!
+        wait_for 5 curl -sf "$base/version" -o /dev/null || fail "verifier does not answer"
+}
+start_agent() {
+        "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id node-e2e \
+                --registrar "$base" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run \
+                >>agent.log 2>&1 &
+        agent_pid=$!
+        dbus_wait_name $NAME || fail "the agent did not take its bus name"
+}
+is_verdict() { [ "$(node_json 'd["verdict"]')" = "$1" ] && [ "$(prop Verdict)" = "$1" ]; }
+
+mkdir -p state
+dbus_start "$work/bus" "$policy"
+start_verifierd
+start_agent
+
+# --- Registered, enrolled, PASS on both sides.
+wait_for 30 is_verdict PASS || fail "no PASS: $(ctl status node-e2e; prop Verdict)"
+[ "$(prop State)" = attesting ] || [ "$(prop State)" = registered ] || fail "agent State $(prop State)"
+
+# --- The measured PCR changes: FAIL with the tpm engine's reason.
+tpm2_pcrextend "15:sha256=$(printf e2e | sha256sum | cut -d' ' -f1)"
+wait_for 30 is_verdict FAIL || fail "no FAIL after extending PCR 15: $(ctl status node-e2e; prop Verdict)"
+ctl status node-e2e --json >status.json
+grep -q '"tpm.pcr_15"' status.json || fail "no tpm.pcr_15 failure in the status: $(cat status.json)"
+ctl status node-e2e | grep -q 'tpm.pcr_15' || fail "no tpm.pcr_15 in the human status"
+prop FailureReasons >reasons
+[ -s reasons ] && [ "$(cat reasons)" != "[]" ] || fail "no FailureReasons on the bus"
+
+echo PASS
