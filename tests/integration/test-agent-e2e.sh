@@ -41,39 +41,8 @@ zero=0000000000000000000000000000000000000000000000000000000000000000
 tpm2_pcrread sha256:15 | grep -qiE "^ *15 *: *0x$zero\$" \
         || fail "PCR 15 of a fresh swtpm is not zero"
 echo "{\"15\": [\"$zero\"]}" >tpm-policy.json
-write_tenant() {
-        cat >tenant.conf <<CONF
-[Enrolment]
-auto_enrol = yes
-tpm_policy = $work/tpm-policy.json
-interval = 2s
-failure_actions = journal
-CONF
-}
-write_tenant
-
-port=$(free_port_pair)
-sock=$work/verifierd.sock
-base=http://127.0.0.1:$port
-cat >verifierd.conf <<CONF
-[Server]
-tenant_config = $work/tenant.conf
-admin_group = adm
-verifier_url = $base/
-[Registrar]
-require_ek_cert = no
-[Attestation]
-plugin_directory = $ATTEST_PLUGIN_DIR
-CONF
-
-start_verifierd() {
-        rm -f "$sock"
-        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
-                "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
-                >>verifierd.log 2>&1 &
-        verifierd_pid=$!
-        wait_for 5 curl -sf "$base/version" -o /dev/null || fail "verifier does not answer"
-}
+verifierd_plain_setup "$ATTEST_PLUGIN_DIR"
+start_verifierd() { verifierd_plain_start "$ATTEST_VERIFIERD" || fail "verifier does not answer"; }
 start_agent() {
         "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id node-e2e \
                 --registrar "$base" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run \
@@ -83,7 +52,6 @@ start_agent() {
 }
 is_verdict() { [ "$(node_json 'd["verdict"]')" = "$1" ] && [ "$(prop Verdict)" = "$1" ]; }
 
-mkdir -p state
 dbus_start "$work/bus" "$policy"
 start_verifierd
 start_agent
