@@ -49,3 +49,33 @@ agent_test_cleanup() {
         cd /
         rm -rf "$work"
 }
+
+# verifierd_plain_setup PLUGIN_DIR: in $work, tenant.conf (auto enrolment with
+# $work/tpm-policy.json, every 2 s) and verifierd.conf (plain HTTP on a free
+# loopback port, no EK certificate required); sets port, sock and base.
+verifierd_plain_setup() {
+        port=$(free_port_pair)
+        sock=$work/verifierd.sock
+        base=http://127.0.0.1:$port
+        printf '%s\n' "[Enrolment]" "auto_enrol = yes" "tpm_policy = $work/tpm-policy.json" \
+                "interval = 2s" "failure_actions = journal" >"$work/tenant.conf"
+        printf '%s\n' "[Server]" "tenant_config = $work/tenant.conf" "admin_group = adm" \
+                "verifier_url = $base/" "[Registrar]" "require_ek_cert = no" \
+                "[Attestation]" "plugin_directory = $1" >"$work/verifierd.conf"
+        mkdir -p "$work/state"
+}
+
+# verifierd_plain_start VERIFIERD: socket activated on $port and $sock, logging
+# to $work/verifierd.log; sets verifierd_pid; fails if it does not answer.
+verifierd_plain_start() {
+        rm -f "$sock"
+        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
+                "$1" --config "$work/verifierd.conf" --state-directory "$work/state" \
+                >>"$work/verifierd.log" 2>&1 &
+        verifierd_pid=$!
+        for _ in $(seq 50); do
+                curl -sf "$base/version" -o /dev/null && return 0
+                sleep 0.1
+        done
+        return 1
+}
