@@ -4,7 +4,8 @@
 # activated, plain HTTP on loopback), is auto-enrolled with a TPM policy and
 # pushes evidence; the node reaches PASS in attestctl and on the agent's bus
 # object; extending the policy's PCR makes it FAIL with the tpm engine's
-# reason. A restarted agent keeps its AK and registration; attest_count = 1
+# reason. A restarted agent keeps its AK and registration; a verifier killed
+# and restarted finds the agent pushing again by itself; attest_count = 1
 # ends in TERMINATED on both sides.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
@@ -74,6 +75,15 @@ wait_for 20 grep -q "Already registered as node-e2e" agent.log || fail "no regis
 [ "$(node_json 'd["regcount"]')" = 1 ] || fail "regcount $(node_json 'd["regcount"]') after a restart"
 wait_for 20 eval '[ "$(node_json "d[\"last_attestation\"]")" != "$seen" ]' || fail "no attestation after the restart"
 is_verdict PASS || fail "not PASS after the restart"
+
+# --- The verifier killed (SIGKILL) and restarted: the agent comes back by itself.
+kill -9 "$verifierd_pid"; wait "$verifierd_pid" 2>/dev/null || true; verifierd_pid=
+wait_for 20 grep -q "unreachable" agent.log || fail "the agent did not notice the verifier going away"
+start_verifierd
+seen=$(node_json 'd["last_attestation"]')
+wait_for 60 eval '[ "$(node_json "d[\"last_attestation\"]")" != "$seen" ]' || fail "no attestation after the verifier restart"
+is_verdict PASS || fail "not PASS after the verifier restart"
+[ "$(ak_name)" = "$ak" ] || fail "the AK changed over a verifier restart"
 
 # --- The measured PCR changes: FAIL with the tpm engine's reason.
 tpm2_pcrextend "15:sha256=$(printf e2e | sha256sum | cut -d' ' -f1)"
