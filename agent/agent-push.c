@@ -13,6 +13,7 @@
 #include "agent-daemon.h"
 #include "log.h"
 #include "push-cycle.h"
+#include "registrar-client.h"
 
 #define ERROR_TERMINATED "org.hostattest.Agent1.Error.Terminated"
 #define ERROR_ATTESTATION "org.hostattest.Agent1.Error.AttestationFailed"
@@ -133,6 +134,21 @@ static void reply_waiters(Agent *a, const PushJob *j) {
         a->n_attest_waiters = 0;
 }
 
+/* Removed at the verifier (attestctl remove): the saved registration is stale,
+ * so register the same AK again, which enrols the node anew. */
+static void reregister(Agent *a) {
+        int r;
+
+        log_notice("The verifier does not know %s any more: registering again with the same AK.", a->node_id);
+        r = registrar_forget(a->config->state_dir);
+        if (r < 0)
+                log_warning_errno(r, "Failed to drop the registration record in %s: %m", a->config->state_dir);
+        push_session_state_done(&a->push_state);
+        agent_set_state(a, AGENT_STATE_UNREGISTERED);
+        if (agent_registration_start(a) < 0)
+                agent_set_state(a, AGENT_STATE_FAILED);
+}
+
 static void push_job_apply(Agent *a, PushJob *j) {
         uint64_t delay;
 
@@ -145,6 +161,11 @@ static void push_job_apply(Agent *a, PushJob *j) {
         if (j->outcome.terminated) {
                 log_notice("%s", j->outcome.error ?: "Attestation ended by the verifier.");
                 agent_set_state(a, AGENT_STATE_TERMINATED);
+                return;
+        }
+        if (j->outcome.unknown_node && a->config->registrar_url) {
+                a->attest_requested = false;
+                reregister(a);
                 return;
         }
         if (j->result >= 0) {

@@ -104,6 +104,7 @@ static int refused(PushOutcome *o, const char *what, const HttpClientResponse *r
                 return fail(o, -EAGAIN, "%s: the verifier asks to wait %llu s (%ld, %s).", what,
                             (unsigned long long) resp->retry_after_sec, resp->status, detail ?: "no detail");
         case 404:
+                o->unknown_node = true;
                 return fail(o, -ENOENT, "%s: the verifier does not know this node (%s).", what, detail ?: "404");
         default:
                 return fail(o, -EPROTO, "%s refused with HTTP %ld (%s).", what, resp->status, detail ?: "no detail");

@@ -51,6 +51,7 @@ void push_session_state_done(PushSessionState *s);
 /* What one cycle came to. */
 typedef struct PushOutcome {
         bool terminated;             /* 410: the verifier ended attestation of this node */
+        bool unknown_node;           /* 404: the verifier no longer knows this node */
         bool have_verdict;
         PushEvaluation evaluation;
         char **failures;             /* NULL-terminated, may be NULL */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth-tag.h"
 #include "fileio.h"
@@ -157,6 +158,17 @@ static int record_write(const char *state_dir, const char *record, const char *v
             asprintf(&text, "%s%s%s", record, verifier_url ?: "", verifier_url ? "\n" : "") < 0)
                 return -ENOMEM;
         return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+int registrar_forget(const char *state_dir) {
+        _cleanup_free_ char *path = NULL;
+
+        assert(state_dir);
+        if (asprintf(&path, "%s/" REGISTRATION_FILE, state_dir) < 0)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
 }
 
 int registrar_register(const RegistrarClient *c, const char *state_dir, const char *agent_id,

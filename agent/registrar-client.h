@@ -28,3 +28,7 @@ void registration_done(Registration *r);
  * (registration) so that a restart with the same AK does not register again. */
 int registrar_register(const RegistrarClient *c, const char *state_dir, const char *agent_id,
                        AgentIdentity *id, Registration *ret);
+
+/* Drops the registration record, so that the next registrar_register()
+ * registers the same AK again (the verifier no longer knows the node). */
+int registrar_forget(const char *state_dir);

@@ -5,8 +5,9 @@
 # pushes evidence; the node reaches PASS in attestctl and on the agent's bus
 # object; extending the policy's PCR makes it FAIL with the tpm engine's
 # reason. A restarted agent keeps its AK and registration; a verifier killed
-# and restarted finds the agent pushing again by itself; attest_count = 1
-# ends in TERMINATED on both sides.
+# and restarted finds the agent pushing again by itself; a node removed at the
+# verifier registers again with the same AK; attest_count = 1 ends in
+# TERMINATED on both sides.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
@@ -84,6 +85,17 @@ seen=$(node_json 'd["last_attestation"]')
 wait_for 60 eval '[ "$(node_json "d[\"last_attestation\"]")" != "$seen" ]' || fail "no attestation after the verifier restart"
 is_verdict PASS || fail "not PASS after the verifier restart"
 [ "$(ak_name)" = "$ak" ] || fail "the AK changed over a verifier restart"
+
+# --- The node removed at the verifier: the agent drops its stale record and
+# registers again with the same AK, then passes again.
+# The agent is down meanwhile, so that it comes back trusting its saved record.
+stop_pid "$agent_pid"; agent_pid=
+ctl remove node-e2e >/dev/null || fail "attestctl remove"
+start_agent
+wait_for 60 grep -q "registering again with the same AK" agent.log || fail "the agent did not register again after removal"
+wait_for 30 eval '[ "$(grep -c "Registered and activated as node-e2e" agent.log)" = 2 ]' || fail "no second registration"
+wait_for 30 is_verdict PASS || fail "no PASS after re-registration: $(ctl status node-e2e; prop Verdict)"
+[ "$(ak_name)" = "$ak" ] || fail "the AK changed over a re-registration"
 
 # --- The measured PCR changes: FAIL with the tpm engine's reason.
 tpm2_pcrextend "15:sha256=$(printf e2e | sha256sum | cut -d' ' -f1)"
