@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The agent under valgrind against swtpm: every TPM verb, a registration over
-# HTTPS, and the service on a private bus until SIGTERM. Any invalid access
-# or definite leak fails the run.
+# HTTPS, the service on a private bus until SIGTERM, and the push loop
+# against attest-verifierd until the node has passed a few attestations. Any
+# invalid access or definite leak fails the run.
 set -euo pipefail
 
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
-require_tool valgrind tpm2_makecredential busctl dbus-daemon python3 openssl xxd
+require_tool valgrind tpm2_makecredential busctl dbus-daemon python3 openssl xxd systemd-socket-activate curl
+: "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${ATTEST_PLUGIN_DIR:?}"
 swtpm_start
 
 agent_test_setup
@@ -75,6 +77,32 @@ rc=0; wait "$agent_pid" || rc=$?
 agent_pid=
 [ "$rc" = 0 ] || { cat run.log >&2; check $rc run.vg; fail "run exit $rc"; }
 check $rc run.vg
+
+# The push loop: registration with attest-verifierd (auto enrolment on a
+# PCR 15 policy), then evidence cycles until three attestations passed.
+stop_pid "$REG_PID"; REG_PID=
+pcr15=$(tpm2_pcrread sha256:15 | sed -n 's/^ *15 *: *0x\([0-9A-Fa-f]*\)$/\1/p' | tr A-F a-f)
+echo "{\"15\": [\"$pcr15\"]}" >tpm-policy.json
+verifierd_plain_setup "$ATTEST_PLUGIN_DIR"
+verifierd_plain_start "$ATTEST_VERIFIERD" || fail "the verifier does not answer"
+passed() {
+        "$ATTESTCTL" --admin-socket "$sock" status vg-node --json 2>/dev/null | python3 -c \
+                'import json,sys; d=json.load(sys.stdin); sys.exit(not (d["verdict"] == "PASS" and int(d["attestations_passed"]) >= 3))'
+}
+(exec valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite --log-file=push.vg \
+        "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id vg-node \
+        --registrar "$base" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run) >push.log 2>&1 &
+agent_pid=$!
+for _ in $(seq 600); do passed && break; sleep 0.2; done
+passed || { tail -n 40 push.log verifierd.log >&2; fail "no three passed attestations under valgrind"; }
+busctl --system get-property org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 Verdict \
+        | grep -q '"PASS"' || fail "the agent's Verdict is not PASS"
+kill "$agent_pid"
+rc=0; wait "$agent_pid" || rc=$?
+agent_pid=
+[ "$rc" = 0 ] || { cat push.log >&2; check $rc push.vg; fail "push run exit $rc"; }
+check $rc push.vg
 
 [ -z "$(tpm2_getcap handles-transient)" ] || fail "transient objects left in the TPM"
 echo PASS
