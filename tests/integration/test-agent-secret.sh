@@ -16,11 +16,7 @@ require_tool systemd-socket-activate curl python3 busctl dbus-daemon dbus-send s
 swtpm_start
 
 agent_test_setup
-fail() {
-        echo "FAIL: $*" >&2
-        for f in verifierd.log agent.log; do [ -f $f ] && { echo "--- $f" >&2; tail -n 60 $f >&2; }; done
-        exit 1
-}
+fail() { fail_with_logs "$@"; }
 ok() { echo "ok - $*"; }
 
 NAME=org.hostattest.Agent1
@@ -48,14 +44,7 @@ printf '%s\n' "[Secrets]" "key_file = $work/secret.key" "max_age = 60s" >>verifi
 verifierd_plain_start "$ATTEST_VERIFIERD" || fail "verifier does not answer"
 
 # A bus that lets anyone call the agent: refusals must come from the agent.
-cat >open.conf <<'CONF'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <policy user="root"><allow own="org.hostattest.Agent1"/></policy>
-  <policy context="default"><allow send_destination="org.hostattest.Agent1"/></policy>
-</busconfig>
-CONF
+write_open_bus_conf open.conf
 dbus_start "$work/bus" open.conf
 "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id node-sec \
         --registrar "$base" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run >>agent.log 2>&1 &
