@@ -23,7 +23,7 @@ NAME=org.hostattest.Agent1
 OBJ=/org/hostattest/Agent1
 ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-verdict() { ctl status node-sec --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])'; }
+verdict() { ctl status node-sec --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])' 2>/dev/null; }
 wait_for() {
         local n=$(( $1 * 5 )); shift
         for _ in $(seq "$n"); do "$@" && return 0; sleep 0.2; done
