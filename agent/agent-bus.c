@@ -13,7 +13,7 @@
 #define ERROR_TERMINATED "org.hostattest.Agent1.Error.Terminated"
 #define ERROR_NOT_REGISTERED "org.hostattest.Agent1.Error.NotRegistered"
 
-static int check_root(sd_bus_message *m, sd_bus_error *error) {
+int agent_bus_check_root(sd_bus_message *m, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
         int r;
@@ -119,7 +119,7 @@ static int method_attest_now(sd_bus_message *m, void *userdata, sd_bus_error *er
         Agent *a = userdata;
         int r;
 
-        r = check_root(m, error);
+        r = agent_bus_check_root(m, error);
         if (r != 0)
                 return r;
 
@@ -149,6 +149,8 @@ static const sd_bus_vtable agent_vtable[] = {
                                  method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AttestNow", "", , "s", SD_BUS_PARAM(verdict),
                                  method_attest_now, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("RequestSecret", "s", SD_BUS_PARAM(name), "ay", SD_BUS_PARAM(secret),
+                                 method_request_secret, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
         SD_BUS_SIGNAL_WITH_NAMES("VerdictChanged", "sast",
                                  SD_BUS_PARAM(verdict) SD_BUS_PARAM(failure_reasons) SD_BUS_PARAM(timestamp), 0),
         SD_BUS_VTABLE_END

@@ -57,6 +57,8 @@ typedef struct Agent {
         sd_bus_message **attest_waiters;   /* AttestNow() calls waiting for a cycle */
         size_t n_attest_waiters;
         bool attest_requested;     /* AttestNow() during a cycle: run a fresh one after it */
+        struct SecretWaiter *secret_waiters;   /* RequestSecret() calls waiting for a cycle */
+        size_t n_secret_waiters;
 } Agent;
 
 void agent_set_state(Agent *a, AgentState s);
@@ -72,6 +74,8 @@ uint64_t agent_retry_delay(unsigned attempt);
 int agent_push_start(Agent *a);
 /* AttestNow(): m is answered with the verdict of a cycle started after the call. */
 int agent_attest_now(Agent *a, sd_bus_message *m);
+/* Starts a cycle now, or a fresh one after the running one. */
+int agent_push_request(Agent *a);
 void agent_push_stop(Agent *a);
 
 /* D-Bus side (agent-bus.c). */
@@ -80,6 +84,14 @@ void agent_push_stop(Agent *a);
 #define AGENT_BUS_INTERFACE "org.hostattest.Agent1"
 
 int agent_bus_setup(Agent *a);
+/* 0 when the caller of m is root, else an AccessDenied error in error. */
+int agent_bus_check_root(sd_bus_message *m, sd_bus_error *error);
+
+/* RequestSecret() (agent-secret.c). */
+int method_request_secret(sd_bus_message *m, void *userdata, sd_bus_error *error);
+/* Answers the RequestSecret() callers after a cycle. */
+void agent_secret_cycle_done(Agent *a, int result, const PushOutcome *o);
+void agent_secret_waiters_drop(Agent *a);
 /* Emits PropertiesChanged for the listed properties (NULL-terminated names). */
 void agent_bus_properties_changed(Agent *a, const char *property, ...);
 /* Emits VerdictChanged and the property change after a.verdict changed. */

@@ -157,6 +157,7 @@ static void push_job_apply(Agent *a, PushJob *j) {
         if (j->outcome.have_verdict)
                 apply_verdict(a, &j->outcome);
         reply_waiters(a, j);
+        agent_secret_cycle_done(a, j->result, &j->outcome);
 
         if (j->outcome.terminated) {
                 log_notice("%s", j->outcome.error ?: "Attestation ended by the verifier.");
@@ -239,6 +240,15 @@ int agent_push_start(Agent *a) {
         return 0;
 }
 
+int agent_push_request(Agent *a) {
+        if (a->push_job) {
+                /* The running cycle may have quoted before the call: a fresh one follows. */
+                a->attest_requested = true;
+                return 0;
+        }
+        return agent_push_start(a);
+}
+
 int agent_attest_now(Agent *a, sd_bus_message *m) {
         sd_bus_message **w;
         int r;
@@ -247,14 +257,9 @@ int agent_attest_now(Agent *a, sd_bus_message *m) {
         if (!w)
                 return -ENOMEM;
         a->attest_waiters = w;
-        if (a->push_job)
-                /* The running cycle may have quoted before the call: a fresh one follows. */
-                a->attest_requested = true;
-        else {
-                r = agent_push_start(a);
-                if (r < 0)
-                        return r;
-        }
+        r = agent_push_request(a);
+        if (r < 0)
+                return r;
         a->attest_waiters[a->n_attest_waiters++] = sd_bus_message_ref(m);
         return 0;
 }
@@ -272,5 +277,6 @@ void agent_push_stop(Agent *a) {
                 sd_bus_message_unref(a->attest_waiters[i]);
         a->attest_waiters = mfree(a->attest_waiters);
         a->n_attest_waiters = 0;
+        agent_secret_waiters_drop(a);
         push_session_state_done(&a->push_state);
 }

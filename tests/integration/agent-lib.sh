@@ -79,3 +79,24 @@ verifierd_plain_start() {
         done
         return 1
 }
+
+# fail_with_logs MESSAGE…: the message and the tails of the daemons' logs in
+# the current directory, then exit 1.
+fail_with_logs() {
+        echo "FAIL: $*" >&2
+        for f in verifierd.log agent.log; do [ -f $f ] && { echo "--- $f" >&2; tail -n 60 $f >&2; }; done
+        exit 1
+}
+
+# write_open_bus_conf FILE: a bus policy that lets everyone call the agent,
+# so that refusals can only come from the agent itself.
+write_open_bus_conf() {
+        cat >"$1" <<'CONF'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <policy user="root"><allow own="org.hostattest.Agent1"/></policy>
+  <policy context="default"><allow send_destination="org.hostattest.Agent1"/></policy>
+</busconfig>
+CONF
+}

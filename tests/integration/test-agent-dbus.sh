@@ -85,14 +85,7 @@ agent_pid=
 dbus_stop
 
 # A bus whose policy lets everyone call everything: the agent refuses on its own.
-cat >open.conf <<'CONF'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <policy user="root"><allow own="org.hostattest.Agent1"/></policy>
-  <policy context="default"><allow send_destination="org.hostattest.Agent1"/></policy>
-</busconfig>
-CONF
+write_open_bus_conf open.conf
 dbus_start "$work/openbus" open.conf
 start_agent --verifier https://verifier.example:8881
 if nobody dbus-send --system --print-reply --dest=$NAME $OBJ $NAME.AttestNow >out 2>err; then

@@ -20,11 +20,7 @@ policy=$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.conf
 swtpm_start
 
 agent_test_setup
-fail() {
-        echo "FAIL: $*" >&2
-        for f in verifierd.log agent.log; do [ -f $f ] && { echo "--- $f" >&2; tail -n 60 $f >&2; }; done
-        exit 1
-}
+fail() { fail_with_logs "$@"; }
 
 NAME=org.hostattest.Agent1
 OBJ=/org/hostattest/Agent1

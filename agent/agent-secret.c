@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* RequestSecret(): a fresh attestation, then the secret fetched with the
+ * TPM (tpm-secret.c) and returned to the caller. The fetch runs in the event
+ * loop once the cycle is over: the TPM is free then, and a secret request
+ * is rare (boot, unlock). The secret is never logged and is wiped from
+ * every buffer that held it: the reply is marked sensitive. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-daemon.h"
+#include "log.h"
+#include "push-protocol.h"
+#include "secret-name.h"
+#include "tpm-secret.h"
+
+#define ERROR_NO_VERIFIER "org.hostattest.Agent1.Error.NoVerifier"
+#define ERROR_NOT_REGISTERED "org.hostattest.Agent1.Error.NotRegistered"
+#define ERROR_ATTESTATION "org.hostattest.Agent1.Error.AttestationFailed"
+#define ERROR_REFUSED "org.hostattest.Agent1.Error.SecretRefused"
+
+typedef struct SecretWaiter {
+        sd_bus_message *m;
+        char *name;
+} SecretWaiter;
+
+static int reply_secret(Agent *a, sd_bus_message *m, const char *name) {
+        _cleanup_(agent_identity_done) AgentIdentity id = {};
+        _cleanup_secret_buffer_ SecretBuffer secret = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *refusal = NULL;
+        int r;
+
+        r = agent_identity_open(a->config, &id);
+        if (r < 0)
+                return sd_bus_reply_method_errnof(m, r, "The TPM identity is not available: %m");
+        r = tpm_secret_fetch(id.tpm, id.ak.handle, &(SecretRequest) {
+                        .verifier_url = a->verifier_url, .ca_file = a->config->ca_file,
+                        .node_id = a->node_id, .name = name,
+                }, &secret, &refusal);
+        agent_identity_done(&id);
+        if (r == -EACCES) {
+                log_notice("The verifier refused the secret %s: %s", name, refusal ?: "no reason");
+                return sd_bus_reply_method_errorf(m, ERROR_REFUSED, "The verifier refused the secret %s: %s",
+                                                  name, refusal ?: "no reason");
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Fetching the secret %s failed: %m", name);
+                return sd_bus_reply_method_errnof(m, r, "Fetching the secret %s failed: %m", name);
+        }
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_sensitive(reply);
+        if (r >= 0)
+                r = sd_bus_message_append_array(reply, 'y', secret.data, secret.size);
+        if (r < 0)
+                return sd_bus_reply_method_errnof(m, r, "Failed to build the reply: %m");
+        log_info("Released the secret %s to a local caller.", name);
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int reply_not_attesting(Agent *a, sd_bus_message *m, PushEvaluation e) {
+        _cleanup_free_ char *reasons = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&reasons, &size);
+
+        if (!f)
+                return -ENOMEM;
+        for (char **p = a->failure_reasons; p && *p; p++)
+                fprintf(f, "%s%s", p == a->failure_reasons ? ": " : ", ", *p);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return sd_bus_reply_method_errorf(m, ERROR_ATTESTATION, "The host does not attest (%s%s).",
+                                          push_evaluation_to_string(e), reasons);
+}
+
+/* After a cycle: a failed attestation refuses with its reasons; a pass (or
+ * a node the verifier just ended, which may fetch for a while) fetches.
+ * When the verifier asked to wait, the callers wait for the next cycle:
+ * the secret follows a fresh attestation, not the previous one. */
+void agent_secret_cycle_done(Agent *a, int result, const PushOutcome *o) {
+        if (result == -EAGAIN && !o->terminated)
+                return;
+        for (size_t i = 0; i < a->n_secret_waiters; i++) {
+                SecretWaiter *w = &a->secret_waiters[i];
+                int r;
+
+                if (o->terminated || (result >= 0 && o->have_verdict && o->evaluation == PUSH_EVALUATION_PASS))
+                        r = reply_secret(a, w->m, w->name);
+                else if (result >= 0 && o->have_verdict)
+                        r = reply_not_attesting(a, w->m, o->evaluation);
+                else
+                        r = sd_bus_reply_method_errorf(w->m, ERROR_ATTESTATION, "%s",
+                                                       o->error ?: "The attestation did not complete.");
+                if (r < 0)
+                        log_debug_errno(r, "Failed to answer RequestSecret(): %m");
+        }
+        agent_secret_waiters_drop(a);
+}
+
+void agent_secret_waiters_drop(Agent *a) {
+        for (size_t i = 0; i < a->n_secret_waiters; i++) {
+                sd_bus_message_unref(a->secret_waiters[i].m);
+                free(a->secret_waiters[i].name);
+        }
+        a->secret_waiters = mfree(a->secret_waiters);
+        a->n_secret_waiters = 0;
+}
+
+static int queue_waiter(Agent *a, sd_bus_message *m, const char *name) {
+        SecretWaiter *w;
+        char *n;
+        int r;
+
+        w = reallocarray(a->secret_waiters, a->n_secret_waiters + 1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        a->secret_waiters = w;
+        n = strdup(name);
+        if (!n)
+                return -ENOMEM;
+        r = agent_push_request(a);
+        if (r < 0) {
+                free(n);
+                return r;
+        }
+        a->secret_waiters[a->n_secret_waiters++] = (SecretWaiter) { .m = sd_bus_message_ref(m), .name = n };
+        return 0;
+}
+
+int method_request_secret(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Agent *a = userdata;
+        const char *name;
+        int r;
+
+        r = agent_bus_check_root(m, error);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        if (!secret_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid secret name.");
+        if (!a->verifier_url || !a->node_id)
+                return sd_bus_error_set(error, ERROR_NO_VERIFIER, "No verifier is configured: no secret to fetch.");
+        if (a->state == AGENT_STATE_TERMINATED) {
+                /* Attested for the last time (attest_count): the verifier still
+                 * releases secrets within its window after that pass. */
+                (void) reply_secret(a, m, name);
+                return 1;
+        }
+        if (a->state != AGENT_STATE_REGISTERED && a->config->registrar_url)
+                return sd_bus_error_setf(error, ERROR_NOT_REGISTERED, "The node is %s, not registered yet.",
+                                         agent_state_to_string(a->state));
+        r = queue_waiter(a, m, name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to start an attestation: %m");
+        return 1;   /* answered when the cycle ends */
+}
