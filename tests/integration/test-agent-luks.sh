@@ -14,20 +14,18 @@ if [ -z "${ATTEST_IN_MOUNT_NS:-}" ]; then
         ATTEST_IN_MOUNT_NS=1 exec unshare -m --propagation private "$0" "$@"
 fi
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
+. "$ATTEST_INTEGRATION_DIR/luks-token.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 require_tool systemd-socket-activate curl python3 busctl dbus-daemon tpm2_pcrextend
 : "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${ATTEST_AGENT:?}" "${ATTEST_PLUGIN_DIR:?}" "${TOKEN_ATTEST_MODULE:?}"
-tokendir=$(cryptsetup --help | sed -n 's/^LUKS2 external token plugin path: \(.*\)\.$/\1/p')
-[ -d "$tokendir" ] || { echo "SKIP: no external token path"; exit 77; }
+token_dir_find
 swtpm_start
 
 agent_test_setup
 fail() { fail_with_logs "$@"; }
 ok() { echo "ok - $*"; }
-mkdir tokens
-cp "$TOKEN_ATTEST_MODULE" tokens/libcryptsetup-token-attest.so
-mount --bind "$work/tokens" "$tokendir"
+token_plugin_mount "$work/tokens"
 
 NAME=org.hostattest.Agent1
 ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }

@@ -15,14 +15,12 @@ if [ -z "${ATTEST_IN_MOUNT_NS:-}" ]; then
 fi
 
 . "$(dirname "$0")/dbus.sh"
+. "$(dirname "$0")/luks-token.sh"
 
 work=$(mktemp -d)
 trap 'dbus_stop; umount "$tokendir" 2>/dev/null || true; rm -rf "$work"' EXIT
-tokendir=$(cryptsetup --help | sed -n 's/^LUKS2 external token plugin path: \(.*\)\.$/\1/p')
-[ -d "$tokendir" ] || { echo "SKIP: no external token path"; exit 77; }
-mkdir "$work/tokens"
-cp "$TOKEN_ATTEST_MODULE" "$work/tokens/libcryptsetup-token-attest.so"
-mount --bind "$work/tokens" "$tokendir"
+token_dir_find
+token_plugin_mount "$work/tokens"
 
 dbus_start
 trap 'dbus_stop; umount "$tokendir" 2>/dev/null || true; rm -rf "$work"' EXIT
