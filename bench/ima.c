@@ -3,6 +3,7 @@
  * be read as ratios: full replay (parse, two banks, template hash check)
  * beside the raw SHA-256 rate of this machine; loading, size and lookup rate
  * of a generated one-million-digest policy. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,22 +115,38 @@ static void bench_replay(void) {
 }
 
 /* A policy text of n digests, one per path. */
+static void append(char *s, size_t cap, size_t *size, const char *format, ...) _printf_(4, 5);
+static void append(char *s, size_t cap, size_t *size, const char *format, ...) {
+        va_list ap;
+        int k;
+
+        va_start(ap, format);
+        k = vsnprintf(s + *size, cap - *size, format, ap);
+        va_end(ap);
+        if (k < 0 || (size_t) k >= cap - *size)
+                abort();   /* the generator's size estimate is wrong */
+        *size += (size_t) k;
+}
+
+/* A policy text of n digests, one per path. */
 static char *make_policy(size_t n, size_t *ret_size) {
-        size_t cap = n * 140 + 256, size = 0;
+        size_t cap = n * 160 + 256, size = 0;
         char *s = malloc(cap), path[128];
         uint8_t d[32];
 
-        size += (size_t) sprintf(s, "{\"meta\":{\"version\":1,\"generator\":3},\"release\":0,\"digests\":{");
+        if (!s)
+                abort();
+        append(s, cap, &size, "{\"meta\":{\"version\":1,\"generator\":3},\"release\":0,\"digests\":{");
         for (size_t i = 0; i < n; i++) {
                 for (size_t k = 0; k < 32; k++)
                         d[k] = (uint8_t) (i * 7 + k * 13);
                 _cleanup_free_ char *hex = hex_encode(d, 32);
                 path_of(path, sizeof path, i);
-                size += (size_t) sprintf(s + size, "%s\"%s\":[\"%s\"]", i ? "," : "", path, hex);
+                append(s, cap, &size, "%s\"%s\":[\"%s\"]", i ? "," : "", path, hex);
         }
-        size += (size_t) sprintf(s + size, "},\"excludes\":[\"/tmp/.*\"],\"keyrings\":{},\"ima\":{\"ignored_keyrings\":[],"
-                                           "\"log_hash_alg\":\"sha1\",\"dm_policy\":null},\"ima-buf\":{},"
-                                           "\"verification-keys\":\"\"}");
+        append(s, cap, &size, "},\"excludes\":[\"/tmp/.*\"],\"keyrings\":{},\"ima\":{\"ignored_keyrings\":[],"
+                              "\"log_hash_alg\":\"sha1\",\"dm_policy\":null},\"ima-buf\":{},"
+                              "\"verification-keys\":\"\"}");
         *ret_size = size;
         return s;
 }
