@@ -38,7 +38,7 @@ static int agents_url(const RegistrarClient *c, const char *agent_id, char **ret
 /* Sends body as JSON; the answer is returned whatever its status. */
 static int send_json(const RegistrarClient *c, const char *method, const char *url, json_object *body,
                      HttpClientResponse *ret) {
-        const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+        const char *text = json_object_to_json_string_ext(body, JSON_TEXT_PLAIN);
         int r;
 
         r = http_client_request(&(HttpClientRequest) {

@@ -7,11 +7,12 @@
 
 #include <json-c/json.h>
 
-#include "attest-limits.h"
 #include "attestctl-eventlog.h"
+#include "attest-limits.h"
 #include "attestctl-util.h"
 #include "attestctl.h"
 #include "hexdecode.h"
+#include "json-util.h"
 #include "log.h"
 #include "tcg-eventlog-json.h"
 #include "tcg-replay.h"
@@ -132,7 +133,7 @@ static void print_event_human(json_object *e) {
         json_object_object_foreach(digests, bank, d)
                 printf("      %-8s %s\n", bank, json_object_get_string(d));
         printf("      %s\n", json_object_to_json_string_ext(json_object_object_get(e, "data"),
-                                                             JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                             JSON_TEXT_PLAIN));
 }
 
 static int verb_dump(int argc, char *argv[]) {
@@ -152,7 +153,7 @@ static int verb_dump(int argc, char *argv[]) {
         else {
                 json_object *events = json_object_object_get(o, "events");
                 printf("%s log, banks %s, %zu events\n", json_object_get_string(json_object_object_get(o, "format")),
-                       json_object_to_json_string_ext(json_object_object_get(o, "banks"), JSON_C_TO_STRING_PLAIN),
+                       json_object_to_json_string_ext(json_object_object_get(o, "banks"), JSON_TEXT_PLAIN),
                        log->n_events);
                 for (size_t k = 0; k < json_object_array_length(events); k++)
                         print_event_human(json_object_array_get_idx(events, k));

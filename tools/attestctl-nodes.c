@@ -114,7 +114,7 @@ static void print_latest(json_object *n) {
                 json_object *e = json_object_array_get_idx(f, i);
                 printf("%20s  %s [%s]", i == 0 ? "Failures:" : "", str_of(e, "id"), str_of(e, "severity"));
                 if (json_object_object_get_ex(e, "context", &ctx) && !json_object_is_type(ctx, json_type_null))
-                        printf(" %s", json_object_to_json_string_ext(ctx, JSON_C_TO_STRING_PLAIN));
+                        printf(" %s", json_object_to_json_string_ext(ctx, JSON_TEXT_PLAIN));
                 printf("\n");
         }
 }
@@ -235,7 +235,7 @@ int verb_enrol(int argc, char *argv[]) {
         r = node_path(id, update ? "/update" : "/enrol", &path);
         if (r != 0)
                 return r;
-        text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+        text = json_object_to_json_string_ext(body, JSON_TEXT_PLAIN);
         r = admin_call("POST", path, text, strlen(text), &n);
         if (r != EXIT_PASS)
                 return r;

@@ -12,10 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attestctl.h"
 #include "attestctl-ima.h"
 #include "attestctl-runtime-policy.h"
+#include "attestctl.h"
 #include "hexdecode.h"
+#include "json-util.h"
 #include "log.h"
 
 #define CREATE_THREADS_MAX 64
@@ -286,7 +287,7 @@ int verb_policy_create_runtime(int argc, char *argv[]) {
         for (size_t i = 0; r >= 0 && i < n_dirs; i++)
                 r = add_dir(&m, dirs[i], alg);
         if (r >= 0)
-                puts(json_object_to_json_string_ext(policy, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                puts(json_object_to_json_string_ext(policy, JSON_TEXT_PLAIN));
         json_object_put(policy);
         return r < 0 ? EXIT_UNUSABLE : EXIT_PASS;
 }

@@ -7,11 +7,12 @@
 
 #include <openssl/pem.h>
 
-#include "attestctl.h"
-#include "attestctl-ima.h"
 #include "attestctl-runtime-policy.h"
+#include "attestctl-ima.h"
+#include "attestctl.h"
 #include "fileio.h"
 #include "hexdecode.h"
+#include "json-util.h"
 #include "log.h"
 #include "runtime-policy-eval.h"
 
@@ -196,7 +197,7 @@ static void print_json(const RuntimeEvaluation *ev, const ImaReplayState *s) {
                 json_object_array_add(fails, f);
         }
         json_object_object_add(o, "failures", fails);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        puts(json_object_to_json_string_ext(o, JSON_TEXT_PLAIN));
         json_object_put(o);
 }
 

@@ -44,7 +44,7 @@ int secret_put_remote(const char *node, const char *name, const uint8_t *value, 
         if (!b64 || !body || json_add_string(body, "secret", b64) < 0 || json_add_bool(body, "replace", replace) < 0)
                 return log_oom(), EXIT_UNUSABLE;
         erase_memory(b64, strlen(b64));
-        text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+        text = json_object_to_json_string_ext(body, JSON_TEXT_PLAIN);
         r = admin_call("POST", path, text, strlen(text), NULL);
         erase_memory((char *) text, strlen(text));
         return r;

@@ -393,7 +393,7 @@ static void attestation_show(Request *q, const char *id, const char *which) {
         attestation_list_free(l, k);
         (void) json_object_object_add(doc, "data", data);
         q->resp->content_type = "application/vnd.api+json";
-        (void) http_response_set(q->resp, 200, strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN)));
+        (void) http_response_set(q->resp, 200, strdup(json_object_to_json_string_ext(doc, JSON_TEXT_PLAIN)));
         json_object_put(doc);
 }
 

@@ -74,7 +74,7 @@ static char *failures_to_json(const Failures *f) {
                 (void) json_object_object_add(o, "context", ctx);
                 (void) json_object_array_add(a, o);
         }
-        s = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+        s = strdup(json_object_to_json_string_ext(a, JSON_TEXT_PLAIN));
         json_object_put(a);
         return s;
 }
@@ -323,7 +323,7 @@ static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attes
         if (!o->valid && o->vf.detail[0]) {
                 json_object *d = json_object_new_object();
                 (void) json_add_string(d, "detail", o->vf.detail);
-                a->detail = strdup(json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+                a->detail = strdup(json_object_to_json_string_ext(d, JSON_TEXT_PLAIN));
                 json_object_put(d);
         }
         if (!a->stage || !a->evaluation || (!o->pass && !a->failure_reason) || (o->failures.n > 0 && !a->failures)) {

@@ -8,6 +8,7 @@
 
 #include "failure-event.h"
 #include "json-parse.h"
+#include "json-util.h"
 
 const char *attest_severity_to_string(AttestSeverity s) {
         switch (s) {
@@ -83,8 +84,7 @@ int failure_event_build(const char *node_id, const char *kind, uint64_t time_use
                 r = f && json_object_array_add(list, f) == 0 ? 0 : -ENOMEM;
         }
         json_object_object_add(root, "failures", list);
-        text = r == 0 ? strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                                                    JSON_C_TO_STRING_NOSLASHESCAPE)) : NULL;
+        text = r == 0 ? strdup(json_object_to_json_string_ext(root, JSON_TEXT_PLAIN)) : NULL;
         json_object_put(root);
         if (!text)
                 return -ENOMEM;

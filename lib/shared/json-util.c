@@ -144,7 +144,7 @@ int json_add_bool(json_object *o, const char *key, bool value) {
 }
 
 static char *serialise(json_object *o) {
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *s = json_object_to_json_string_ext(o, JSON_TEXT_PLAIN);
         return s ? strdup(s) : NULL;
 }
 

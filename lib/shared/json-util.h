@@ -9,6 +9,8 @@
 #include "macro.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+/* Compact output that leaves "/" alone: paths read as paths. */
+#define JSON_TEXT_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
 /* Parses exactly len bytes of untrusted JSON: depth limited to JSON_DEPTH_MAX,

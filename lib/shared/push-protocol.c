@@ -61,7 +61,7 @@ static char *document(const char *type, const char *id, json_object *attributes)
                 return NULL;
         if (add(data, "attributes", TAKE_PTR(attrs)) < 0)
                 return NULL;
-        s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        s = json_object_to_json_string_ext(doc, JSON_TEXT_PLAIN);
         return s ? strdup(s) : NULL;
 }
 
