@@ -4,13 +4,16 @@
 # virtual environment under the build directory, its registrar and its
 # verifier in push mode on loopback (SQLite, configuration generated from
 # keylime's own templates), the node enrolled with
-# `keylime_tenant -c add --push-model`; attest-agent registers with Keylime's
-# registrar and passes attestation at Keylime's verifier.
+# `keylime_tenant -c add --push-model` with a measured-boot and a runtime
+# policy; attest-agent, on a swtpm holding a real UEFI event log and
+# IMA log, registers with Keylime's registrar, passes attestation at Keylime's
+# verifier, and fails there once a file outside the runtime policy runs.
 set -euo pipefail
 
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
+. "$ATTEST_INTEGRATION_DIR/measure.sh"
 require_tool python3 openssl busctl dbus-daemon tpm2_pcrread tpm2_pcrextend
 
 KEYLIME_VERSION='7.14.*'
@@ -102,22 +105,28 @@ for _ in $(seq 300); do
         sleep 0.1
 done
 
+# A measured boot: a real UEFI event log and IMA log in the TPM's PCRs.
 node=d432fbb3-d2f1-4a97-9ef7-75bd81c00000
+uefi_log=$ATTEST_TEST_DATA/eventlog/go-tpm-tools/arch-linux-workstation.bin
 ima=$work/ima.log
-: >"$ima"
+cp "$ATTEST_TEST_DATA/ima/rust-keylime/ascii_runtime_measurements" "$ima"
+measure_boot "$uefi_log" "$ima" || fail "the logs could not be measured into the TPM"
 "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir st --agent-id "$node" \
         --registrar "http://127.0.0.1:$reg_port" --api-version 2.1 \
         --verifier "https://127.0.0.1:$ver_port" --ca "$KEYLIME_DIR/cv_ca/cacert.crt" \
-        --uefi-log "$work/no-uefi-log" --ima-log "$ima" register >register.out 2>agent.log ||
+        --uefi-log "$uefi_log" --ima-log "$ima" register >register.out 2>agent.log ||
         fail "attest-agent could not register with Keylime's registrar"
 grep -q '^registration: new$' register.out || fail "no new registration at Keylime's registrar"
 
-# The node's PCR 15 as its TPM policy: the quote must carry it.
-tpm2_pcrextend 15:sha256=$(printf 'hostattest' | sha256sum | cut -d' ' -f1)
-pcr15=$(tpm2_pcrread sha256:15 | sed -n 's/.*15 *: *0x//p' | tr A-F a-f)
-echo "{\"15\": [\"$pcr15\"]}" >tpm-policy.json
+# Keylime's measured-boot policy from its own tool; the runtime policy is
+# attestctl's, in Keylime's format.
+"$venv/bin/keylime-policy" create measured-boot --without-secureboot -e "$uefi_log" -o mb-policy.json \
+        >policy.log 2>&1 || fail "keylime-policy could not create a measured-boot policy"
+"$ATTESTCTL" policy create-runtime --from-ima-log "$ima" >runtime-policy.json ||
+        fail "attestctl could not create the runtime policy"
 "$venv/bin/keylime_tenant" -c add --push-model -u "$node" -v 127.0.0.1 -vp "$ver_port" \
-        --tpm_policy "$(cat tpm-policy.json)" >tenant.log 2>&1 || fail "keylime_tenant could not enrol the node"
+        --mb-policy mb-policy.json \
+        --runtime-policy runtime-policy.json >tenant.log 2>&1 || fail "keylime_tenant could not enrol the node"
 echo "enrolled $node at Keylime's verifier"
 
 NAME=org.hostattest.Agent1
@@ -136,12 +145,14 @@ dbus_start "$work/bus" "$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.
 "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir st --agent-id "$node" \
         --registrar "http://127.0.0.1:$reg_port" --api-version 2.1 \
         --verifier "https://127.0.0.1:$ver_port" --ca "$KEYLIME_DIR/cv_ca/cacert.crt" \
-        --uefi-log "$work/no-uefi-log" --ima-log "$ima" run >>agent.log 2>&1 &
+        --uefi-log "$uefi_log" --ima-log "$ima" run >>agent.log 2>&1 &
 agent_pid=$!
 dbus_wait_name $NAME || fail "the agent did not take its bus name"
 
 wait_prop Verdict PASS 60 || fail "no PASS from Keylime's verifier (Verdict $(prop Verdict))"
 grep -q "Verdict of https://127.0.0.1:$ver_port: PASS" agent.log || fail "the agent did not log the verdict"
+grep -q 'Checking measured boot log against policy' verifier.log || fail "Keylime did not check the UEFI log"
+grep -q 'Checking IMA measurement list' verifier.log || fail "Keylime did not check the IMA log"
 first=$(prop LastAttestation)
 # Keylime's schedule (quote_interval 2 s) drives the next pushes.
 for _ in $(seq 100); do
@@ -152,10 +163,12 @@ done
 n=$(grep -c "PATCH /v3.0/agents/$node/attestations/" verifier.log || true)
 [ "$n" -ge 2 ] || fail "Keylime's verifier saw $n evidence pushes"
 
-# PCR 15 changed: Keylime's verifier says FAIL, and the agent reports it.
-tpm2_pcrextend 15:sha256=$(printf 'tampered' | sha256sum | cut -d' ' -f1)
-wait_prop Verdict FAIL 60 || fail "no FAIL after PCR 15 changed (Verdict $(prop Verdict))"
+# A file outside the runtime policy runs: the agent sends the new IMA entry
+# from the offset Keylime asks for, Keylime's verifier says FAIL naming it.
+measure_exec "$ima" /usr/local/bin/not-in-policy >/dev/null || fail "the execution could not be measured"
+wait_prop Verdict FAIL 60 || fail "no FAIL after an unlisted file ran (Verdict $(prop Verdict))"
+grep -q '/usr/local/bin/not-in-policy' verifier.log || fail "Keylime's verifier did not name the unlisted file"
 reasons=$(prop FailureReasons)
 # Keylime 7.14 shows a pushing node no reason (last_event_id stays null).
-echo "Keylime's verdict after tampering: FAIL (${reasons:-no reason given by Keylime})"
+echo "Keylime's verdict after an unlisted file ran: FAIL (${reasons:-no reason given by Keylime})"
 echo "attest-agent registered with Keylime's registrar and passed attestation at Keylime's verifier"
