@@ -51,6 +51,22 @@ static int parse_key(const uint8_t *data, size_t size, uint8_t key[SECRET_WRAP_K
         return hex_decode_into((const char *) data, size, key, SECRET_WRAP_KEY_SIZE) < 0 ? -EINVAL : 0;
 }
 
+/* Absent, or the unit's SetCredential= default "none": no key from systemd. */
+static bool credential_says_none(const char *path) {
+        uint8_t *data = NULL;
+        size_t size, n;
+        bool none;
+        int r;
+
+        r = read_full_file(path, SECRET_KEY_FILE_MAX, &data, &size);
+        if (r < 0)
+                return r == -ENOENT;   /* other errors: load_key() reports them */
+        n = size > 0 && data[size - 1] == '\n' ? size - 1 : size;
+        none = n == 0 || (n == 4 && memcmp(data, "none", 4) == 0);
+        erase_and_free_size(data, size);
+        return none;
+}
+
 static int load_key(SecretStore *s, const char *key_file) {
         _cleanup_free_ char *cred = NULL;
         const char *creds = getenv("CREDENTIALS_DIRECTORY");
@@ -61,7 +77,7 @@ static int load_key(SecretStore *s, const char *key_file) {
         if (creds) {
                 if (asprintf(&cred, "%s/%s", creds, SECRET_KEY_CREDENTIAL) < 0)
                         return -ENOMEM;
-                if (access(cred, F_OK) == 0)
+                if (!credential_says_none(cred))
                         key_file = cred;
         }
         if (!key_file) {
@@ -77,6 +93,7 @@ static int load_key(SecretStore *s, const char *key_file) {
         if (r < 0)
                 return log_error_errno(r, "%s: a secret key is 32 bytes, or 64 hex digits.", key_file);
         s->have_key = true;
+        log_info("Secrets are sealed with the key from %s.", key_file == cred ? "the credential " SECRET_KEY_CREDENTIAL : key_file);
         return 0;
 }
 

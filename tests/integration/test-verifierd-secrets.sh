@@ -185,4 +185,31 @@ printf 'v' | ctl secret add $node other >/dev/null
 ctl remove $node >/dev/null
 [ -e state/secrets/$node ] && fail "removing the node kept its secrets" || ok "node removal drops its secrets"
 
+# --- The key from systemd's credential, or the unit's default "none" (no key).
+kill "$VERIFIERD_PID" 2>/dev/null; wait "$VERIFIERD_PID" 2>/dev/null || true
+key_source() {   # CREDENTIAL_CONTENT (- for none) CONFIG: the daemon's log line about the key
+        rm -rf creds cstate && mkdir creds cstate
+        [ "$1" = - ] || printf '%s' "$1" >creds/verifierd-secret-key
+        local p=$(free_port_pair)
+        systemd-socket-activate -E CREDENTIALS_DIRECTORY="$work/creds" -l "127.0.0.1:$p" -l "$work/c.sock" \
+                "$ATTEST_VERIFIERD" --config "$2" --state-directory "$work/cstate" >c.log 2>&1 &
+        local pid=$!
+        for _ in $(seq 50); do curl -sf "http://127.0.0.1:$p/version" >/dev/null && break; sleep 0.1; done
+        kill $pid 2>/dev/null || true
+        wait $pid 2>/dev/null || true
+        grep -E 'ecrets' c.log || echo "no secrets line"
+}
+printf '[Server]\ntenant_config = %s/tenant.conf\n' "$work" >nokey.conf
+key_source "$(head -c 32 /dev/urandom | xxd -p -c 64)" nokey.conf | grep -q 'key from the credential verifierd-secret-key' \
+        && ok "key from the credential" || fail "credential key not used: $(cat c.log)"
+key_source none nokey.conf | grep -q 'secrets are disabled' \
+        && ok "credential \"none\": secrets disabled" || fail "credential none: $(cat c.log)"
+key_source none verifierd.conf | grep -q "key from $work/secret.key" \
+        && ok "credential \"none\": key_file used" || fail "credential none with key_file: $(cat c.log)"
+key_source - nokey.conf | grep -q 'secrets are disabled' \
+        && ok "no credential: secrets disabled" || fail "no credential: $(cat c.log)"
+key_source short nokey.conf >/dev/null
+grep -q 'a secret key is 32 bytes' c.log \
+        && ok "a malformed credential is refused" || fail "malformed credential: $(cat c.log)"
+
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; tail -n 20 verifierd.log; exit 1; }
