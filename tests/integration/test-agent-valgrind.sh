@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The agent under valgrind against swtpm: every TPM verb, a registration over
 # HTTPS, the service on a private bus until SIGTERM, and the push loop
-# against attest-verifierd until the node has passed a few attestations. Any
-# invalid access or definite leak fails the run.
+# against attest-verifierd on a measured boot until the node has passed a few
+# attestations and then failed for an unlisted file. Any invalid access or
+# definite leak fails the run.
 set -euo pipefail
 
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
+. "$ATTEST_INTEGRATION_DIR/measure.sh"
 require_tool valgrind tpm2_makecredential busctl dbus-daemon python3 openssl xxd systemd-socket-activate curl
 : "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${ATTEST_PLUGIN_DIR:?}"
 swtpm_start
@@ -78,12 +80,20 @@ agent_pid=
 [ "$rc" = 0 ] || { cat run.log >&2; check $rc run.vg; fail "run exit $rc"; }
 check $rc run.vg
 
-# The push loop: registration with attest-verifierd (auto enrolment on a
-# PCR 15 policy), then evidence cycles until three attestations passed.
+# The push loop on a measured boot (a real UEFI event log and IMA log in the
+# TPM): registration with attest-verifierd (auto enrolment on boot and runtime
+# policies made from those logs), evidence cycles until three attestations
+# passed, then an unlisted file runs and the agent reads the new IMA entry.
 stop_pid "$REG_PID"; REG_PID=
-pcr15=$(tpm2_pcrread sha256:15 | sed -n 's/^ *15 *: *0x\([0-9A-Fa-f]*\)$/\1/p' | tr A-F a-f)
-echo "{\"15\": [\"$pcr15\"]}" >tpm-policy.json
+uefi_log=$ATTEST_TEST_DATA/eventlog/go-tpm-tools/arch-linux-workstation.bin
+ima_log=$work/ima.log
+cp "$ATTEST_TEST_DATA/ima/rust-keylime/ascii_runtime_measurements" "$ima_log"
+measure_boot "$uefi_log" "$ima_log" || fail "the logs could not be measured into the TPM"
+"$ATTESTCTL" policy create-mb "$uefi_log" >boot-policy.json
+"$ATTESTCTL" policy create-runtime --from-ima-log "$ima_log" >runtime-policy.json
 verifierd_plain_setup "$ATTEST_PLUGIN_DIR"
+printf '%s\n' "[Enrolment]" "auto_enrol = yes" "boot_policy = $work/boot-policy.json" \
+        "runtime_policy = $work/runtime-policy.json" "interval = 2s" >tenant.conf
 verifierd_plain_start "$ATTEST_VERIFIERD" || fail "the verifier does not answer"
 passed() {
         "$ATTESTCTL" --admin-socket "$sock" status vg-node --json 2>/dev/null | python3 -c \
@@ -92,12 +102,20 @@ passed() {
 (exec valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
         --show-leak-kinds=definite --log-file=push.vg \
         "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id vg-node \
-        --registrar "$base" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run) >push.log 2>&1 &
+        --registrar "$base" --uefi-log "$uefi_log" --ima-log "$ima_log" run) >push.log 2>&1 &
 agent_pid=$!
 for _ in $(seq 600); do passed && break; sleep 0.2; done
 passed || { tail -n 40 push.log verifierd.log >&2; fail "no three passed attestations under valgrind"; }
 busctl --system get-property org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 Verdict \
         | grep -q '"PASS"' || fail "the agent's Verdict is not PASS"
+measure_exec "$ima_log" /usr/local/bin/not-in-policy >/dev/null || fail "the execution could not be measured"
+for _ in $(seq 300); do
+        busctl --system get-property org.hostattest.Agent1 /org/hostattest/Agent1 org.hostattest.Agent1 Verdict \
+                | grep -q '"FAIL"' && break
+        sleep 0.2
+done
+"$ATTESTCTL" --admin-socket "$sock" status vg-node | grep -q 'ima.not_in_policy' ||
+        { tail -n 40 push.log verifierd.log >&2; fail "no FAIL for the unlisted file"; }
 kill "$agent_pid"
 rc=0; wait "$agent_pid" || rc=$?
 agent_pid=
