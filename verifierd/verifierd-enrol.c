@@ -135,6 +135,9 @@ int enrol_with_defaults(Manager *m, Node *n) {
                 r = set_policy(m, 2, &n->runtime_policy, &n->runtime_policy_name);
         if (r < 0)
                 return r;
+        /* Engine policies come only from the enrol body (tenant.conf has no defaults for them). */
+        while (n->n_policies > 0)
+                (void) node_policy_remove(n, n->policies[0].engine);
         fa = strv_join(t->failure_actions);
         if (!fa)
                 return -ENOMEM;
@@ -199,6 +202,7 @@ json_object *node_to_json(const Node *n, bool detail) {
                 r = r ?: add_policy(o, "tpm_policy", n->tpm_policy, NULL);
                 r = r ?: add_policy(o, "boot_policy", n->boot_policy, n->boot_policy_name);
                 r = r ?: add_policy(o, "runtime_policy", n->runtime_policy, n->runtime_policy_name);
+                r = r ?: node_policies_to_json(n, o);
                 r = r ?: json_add_string(o, "failure_actions", n->failure_actions);
                 r = r ?: json_add_int(o, "regcount", n->regcount);
                 r = r ?: json_add_bool(o, "ek_certificate", n->ekcert.data != NULL);

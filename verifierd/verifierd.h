@@ -92,6 +92,12 @@ int request_load_node(Request *q, const char *id, Node **ret);
 
 /* Node JSON as shown by the admin API and attestctl. */
 json_object *node_to_json(const Node *n, bool detail);
+/* The "policies" member of an enrol/update body: engine name → {"content": POLICY},
+ * {"name": NAME} or null (detach). Each policy is compiled by its engine first;
+ * answers 4xx/5xx itself and returns < 0 then. */
+int apply_engine_policies(Request *q, json_object *body, Node *n);
+/* Adds "policies": {engine: {"digest", "name"}} to a node's JSON. */
+int node_policies_to_json(const Node *n, json_object *o);
 
 /* Loads all certificates of a directory (PEM or DER) as trust anchors. */
 int trust_store_load(const char *dir, X509_STORE **ret);

@@ -64,6 +64,14 @@ static const char *const migrations[] = {
         " node_id TEXT PRIMARY KEY NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
         " boot_time INTEGER NOT NULL DEFAULT 0, clock BLOB, enrolment_clock BLOB, ima_state BLOB,"
         " next_index INTEGER NOT NULL DEFAULT 0, ima_restart INTEGER NOT NULL DEFAULT 0);",
+        /* 3: policies for engines beyond tpm/boot/runtime, one per node and engine. */
+        "CREATE TABLE node_policies ("
+        " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " engine TEXT NOT NULL,"
+        " digest TEXT NOT NULL REFERENCES policy_contents(digest),"
+        " name TEXT,"
+        " PRIMARY KEY (node_id, engine)) WITHOUT ROWID;"
+        "CREATE INDEX node_policies_name ON node_policies(engine, name);",
 };
 
 #define STMT_CACHE_MAX 16u
@@ -340,6 +348,7 @@ static const StorageOps sqlite_ops = {
         .close = sqlite_close,
         .node_get = sqlite_node_get,
         .node_put = sqlite_node_put,
+        .node_put_policies = sqlite_node_put_policies,
         .node_delete = sqlite_node_delete,
         .node_list = sqlite_node_list,
         .policy_put = sqlite_policy_put,
