@@ -192,6 +192,41 @@ static void hook(const char *what) {
         CHECK(system(cmd) == 0, "hook %s", what);
 }
 
+/* The test attaches an exec policy through the hook before each attestation:
+ * a program that passes, one that denies with its own failure id, one that
+ * crashes, one that hangs past its timeout_ms. */
+static void scenario_exec(SimClient *c, SimAgent *a) {
+        SimAttestation r;
+
+        hook("pass");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_pass(&r, "exec program passes");
+        hook("deny");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_fail(&r, "policy_violation", "site.kernel_not_allowed", "exec program denies");
+        hook("crash");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_fail(&r, "policy_violation", "exec.crashed", "exec program crashes");
+        hook("hang");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_fail(&r, "policy_violation", "exec.timeout", "exec program hangs");
+        hook("detach");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_pass(&r, "exec policy detached");
+}
+
+/* A node whose stored exec policy outlived the exec engine. */
+static void scenario_exec_missing(SimClient *c, SimAgent *a) {
+        SimAttestation r;
+
+        hook("attach");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_pass(&r, "exec program passes");
+        hook("restart-without-exec");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_fail(&r, "policy_violation", "verifier.engine_missing", "exec engine missing");
+}
+
 static void scenario_timeout(SimClient *c, SimAgent *a) {
         SimAttestation r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
 
@@ -240,6 +275,10 @@ int main(int argc, char *argv[]) {
                 scenario_engine_missing(c, &a);
         else if (strcmp(argv[3], "timeout") == 0)
                 scenario_timeout(c, &a);
+        else if (strcmp(argv[3], "exec") == 0)
+                scenario_exec(c, &a);
+        else if (strcmp(argv[3], "exec-missing") == 0)
+                scenario_exec_missing(c, &a);
         else
                 return 2;
         sim_node_free(a.node);
