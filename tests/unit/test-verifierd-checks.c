@@ -67,8 +67,20 @@ static void test_other_policies(void **state) {
         assert_true(validate("runtime", "[]") < 0);
         assert_true(validate("boot", "{") < 0);
         assert_non_null(strstr(error, "boot policy: "));
-        assert_int_equal(validate("other", "{}"), -EINVAL);
+        assert_int_equal(validate("Other!", "{}"), -EINVAL);              /* not a kind */
+        assert_int_equal(validate("other", "{}"), -ENOPKG);               /* an engine kind, not loaded */
+        assert_string_equal(error, "no policy engine plugin 'other'");
+        assert_int_equal(validate("mb", "{}"), -EINVAL);                  /* mb policies are the boot kind */
         assert_int_equal(policy_validate(&manager, "boot", (const uint8_t *) "", 0, error, sizeof error) < 0, 1);
+}
+
+/* Any loaded engine's policies, compiled by that engine: here the built exec engine. */
+static void test_engine_policies(void **state) {
+        assert_int_equal(validate("exec", "{\"command\": [\"/bin/true\"], \"needs\": [\"ima_log\"]}"), 0);
+        assert_true(validate("exec", "{}") < 0);
+        assert_non_null(strstr(error, "command"));
+        assert_true(validate("exec", "{\"command\": [\"relative\"]}") < 0);
+        assert_int_equal(policy_cache_size(manager.push.cache), 0);
 }
 
 static void test_missing_engine(void **state) {
@@ -85,6 +97,15 @@ static void test_policy_names(void **state) {
 
         assert_true(policy_kind_is_valid("tpm") && policy_kind_is_valid("boot") && policy_kind_is_valid("runtime"));
         assert_false(policy_kind_is_valid("ima"));
+        assert_false(policy_kind_is_valid("mb"));
+        assert_true(policy_kind_is_valid("exec") && policy_kind_is_valid("opa-v2") && policy_kind_is_valid("x_1"));
+        assert_false(policy_kind_is_valid("Exec") || policy_kind_is_valid("1x") || policy_kind_is_valid("") ||
+                     policy_kind_is_valid("a.b") || policy_kind_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert_true(policy_kind_is_engine("exec"));
+        assert_false(policy_kind_is_engine("tpm") || policy_kind_is_engine("boot") || policy_kind_is_engine("runtime") ||
+                     policy_kind_is_engine("mb") || policy_kind_is_engine("ima"));
+        assert_string_equal(policy_kind_engine("exec"), "exec");
+        assert_null(policy_kind_engine("ima"));
         assert_string_equal(policy_kind_engine("tpm"), "tpm");
         assert_string_equal(policy_kind_engine("boot"), "mb");
         assert_string_equal(policy_kind_engine("runtime"), "ima");
@@ -252,6 +273,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tpm_policy),
                 cmocka_unit_test(test_other_policies),
+                cmocka_unit_test(test_engine_policies),
                 cmocka_unit_test(test_missing_engine),
                 cmocka_unit_test(test_policy_names),
                 cmocka_unit_test(test_ek_cert_plain),

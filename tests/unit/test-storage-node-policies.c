@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Per-node policies for engines beyond tpm/boot/runtime: the schema migration
+ * from version 2, round trips, the one-transaction write and removal with the node. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "attest-limits.h"
+#include "log.h"
+#include "storage.h"
+
+static char dir[] = "/tmp/test-storage-np-XXXXXX";
+static char db_path[256];
+
+static Node *make_node(const char *id) {
+        Node *n = calloc(1, sizeof *n);
+        assert_non_null(n);
+        n->id = strdup(id);
+        n->state = NODE_ENROLLED;
+        assert_int_equal(blob_set(&n->ek_tpm, "ek-bytes", 8), 0);
+        assert_int_equal(blob_set(&n->aik_tpm, "ak-bytes", 8), 0);
+        n->verdict = strdup("PENDING");
+        return n;
+}
+
+static int setup(void **state) {
+        Storage *s;
+
+        (void) snprintf(db_path, sizeof db_path, "%s/verifier.db", dir);
+        unlink(db_path);
+        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
+        *state = s;
+        return 0;
+}
+
+static int teardown(void **state) {
+        storage_close(*state);
+        return 0;
+}
+
+/* Runs SQL on the database file directly; returns the first column of the first row, or -1. */
+static long long raw(const char *sql) {
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        long long v = -1;
+
+        assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+static void put_content(Storage *s, const char *kind, const char *text, char d[POLICY_DIGEST_HEX_SIZE]) {
+        assert_int_equal(storage_policy_put(s, kind, (const uint8_t *) text, strlen(text), d), 0);
+}
+
+static void test_helpers(void **state) {
+        _cleanup_(node_freep) Node *n = make_node("h");
+        char engine[16];
+
+        assert_int_equal(node_policy_set(n, "zeta", "d1", NULL), 0);
+        assert_int_equal(node_policy_set(n, "exec", "d2", "site"), 0);
+        assert_string_equal(n->policies[0].engine, "exec");     /* kept sorted */
+        assert_int_equal(node_policy_set(n, "exec", "d3", NULL), 0);   /* replaced, not added */
+        assert_int_equal(n->n_policies, 2);
+        assert_string_equal(node_policy_find(n, "exec")->digest, "d3");
+        assert_null(node_policy_find(n, "exec")->name);
+        assert_int_equal(node_policy_remove(n, "exec"), 0);
+        assert_int_equal(node_policy_remove(n, "exec"), -ENOENT);
+        assert_null(node_policy_find(n, "exec"));
+        for (unsigned i = 1; i < NODE_ENGINE_POLICIES_MAX; i++) {
+                (void) snprintf(engine, sizeof engine, "e%u", i);
+                assert_int_equal(node_policy_set(n, engine, "d", NULL), 0);
+        }
+        assert_int_equal(n->n_policies, NODE_ENGINE_POLICIES_MAX);
+        assert_int_equal(node_policy_set(n, "one-more", "d", NULL), -E2BIG);    /* NODE_ENGINE_POLICIES_MAX */
+        assert_int_equal(node_policy_set(n, "zeta", "d4", NULL), 0);            /* replacing is fine at the limit */
+}
+
+static void test_round_trip(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("node-1"), *got = NULL;
+        char d1[POLICY_DIGEST_HEX_SIZE], d2[POLICY_DIGEST_HEX_SIZE];
+        Node **l = NULL;
+        size_t k = 0;
+
+        put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d1);
+        put_content(s, "opa", "{\"bundle\": 1}", d2);
+        assert_int_equal(node_policy_set(n, "opa", d2, "fleet"), 0);
+        assert_int_equal(node_policy_set(n, "exec", d1, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+
+        assert_int_equal(storage_node_get(s, "node-1", &got), 0);
+        assert_int_equal(got->n_policies, 2);
+        assert_string_equal(got->policies[0].engine, "exec");
+        assert_string_equal(got->policies[0].digest, d1);
+        assert_null(got->policies[0].name);
+        assert_string_equal(got->policies[1].engine, "opa");
+        assert_string_equal(got->policies[1].name, "fleet");
+        got = node_free(got);
+
+        assert_int_equal(storage_node_list(s, &l, &k), 0);
+        assert_int_equal(k, 1);
+        assert_int_equal(l[0]->n_policies, 2);
+        node_list_free(l, k);
+
+        /* A plain row write (as every verdict does) leaves the engine policies alone. */
+        free(n->verdict);
+        n->verdict = strdup("PASS");
+        node_policy_remove(n, "opa");
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_node_get(s, "node-1", &got), 0);
+        assert_string_equal(got->verdict, "PASS");
+        assert_int_equal(got->n_policies, 2);
+        got = node_free(got);
+
+        /* node_put_policies replaces the set. */
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(storage_node_get(s, "node-1", &got), 0);
+        assert_int_equal(got->n_policies, 1);
+        assert_string_equal(got->policies[0].engine, "exec");
+}
+
+/* A policy that references no stored content fails the write: neither the row nor the policies change. */
+static void test_failed_put_changes_nothing(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("node-2"), *got = NULL;
+        char d[POLICY_DIGEST_HEX_SIZE];
+
+        put_content(s, "exec", "{\"command\": [\"/bin/false\"]}", d);
+        assert_int_equal(node_policy_set(n, "exec", d, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+
+        free(n->verdict);
+        n->verdict = strdup("FAIL");
+        assert_int_equal(node_policy_set(n, "other", "0000000000000000000000000000000000000000000000000000000000000000", NULL), 0);
+        assert_int_equal(node_policy_remove(n, "exec"), 0);
+        assert_true(storage_node_put_policies(s, n) < 0);
+
+        assert_int_equal(storage_node_get(s, "node-2", &got), 0);
+        assert_string_equal(got->verdict, "PENDING");
+        assert_int_equal(got->n_policies, 1);
+        assert_string_equal(got->policies[0].engine, "exec");
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies"), 1);
+
+        /* A new node whose policies fail is not created at all. */
+        got = node_free(got);
+        free(n->id);
+        n->id = strdup("node-new");
+        assert_true(storage_node_put_policies(s, n) < 0);
+        assert_int_equal(storage_node_get(s, "node-new", &got), -ENOENT);
+}
+
+static void test_removed_with_node(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *a = make_node("a"), *b = make_node("b");
+        char d[POLICY_DIGEST_HEX_SIZE];
+
+        put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d);
+        assert_int_equal(node_policy_set(a, "exec", d, NULL), 0);
+        assert_int_equal(node_policy_set(b, "exec", d, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, a), 0);
+        assert_int_equal(storage_node_put_policies(s, b), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies"), 2);
+        assert_int_equal(storage_node_delete(s, "a"), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies WHERE node_id = 'a'"), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies WHERE node_id = 'b'"), 1);
+}
+
+/* A named engine policy is in use while a node refers to it, and counted in the listing. */
+static void test_named_in_use(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("user");
+        char d[POLICY_DIGEST_HEX_SIZE];
+        PolicyEntry *l = NULL;
+        size_t k = 0;
+
+        put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d);
+        assert_int_equal(storage_policy_name_set(s, "exec", "site", d, false), 0);
+        assert_int_equal(node_policy_set(n, "exec", d, "site"), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(storage_policy_list(s, &l, &k), 0);
+        assert_int_equal(k, 1);
+        assert_string_equal(l[0].kind, "exec");
+        assert_int_equal(l[0].n_nodes, 1);
+        policy_entry_list_free(l, k);
+        assert_int_equal(storage_policy_name_delete(s, "exec", "site"), -EBUSY);
+        assert_int_equal(storage_policy_name_delete(s, "opa", "site"), -ENOENT);
+        assert_int_equal(storage_node_delete(s, "user"), 0);
+        assert_int_equal(storage_policy_name_delete(s, "exec", "site"), 0);
+}
+
+/* A version-2 database (before node_policies) migrates on open and keeps its nodes. */
+static void test_migration_from_v2(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("old-node"), *got = NULL;
+        char d[POLICY_DIGEST_HEX_SIZE];
+
+        assert_int_equal(storage_sqlite_schema_version(), 3u);
+        n->runtime_policy_name = strdup("fleet");
+        assert_int_equal(storage_node_put(s, n), 0);
+        storage_close(s);
+        *state = NULL;
+        assert_int_equal(raw("DROP TABLE node_policies"), -1);
+        assert_int_equal(raw("PRAGMA user_version = 2"), -1);
+        assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'node_policies'"), 0);
+
+        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
+        *state = s;
+        assert_int_equal(raw("PRAGMA user_version"), 3);
+        assert_int_equal(storage_node_get(s, "old-node", &got), 0);
+        assert_string_equal(got->runtime_policy_name, "fleet");
+        assert_int_equal(got->n_policies, 0);
+        put_content(s, "exec", "{}", d);
+        assert_int_equal(node_policy_set(got, "exec", d, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, got), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies WHERE node_id = 'old-node'"), 1);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_helpers),
+                cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failed_put_changes_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_removed_with_node, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_named_in_use, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_migration_from_v2, setup, teardown),
+        };
+        char cmd[300];
+        int r;
+
+        log_set_max_level(LOG_CRIT);
+        assert_non_null(mkdtemp(dir));
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        (void) snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                r = 1;
+        return r;
+}
