@@ -27,6 +27,13 @@ typedef struct DefaultPolicy {
         CompiledPolicy *compiled;       /* a reference held in the push cache */
 } DefaultPolicy;
 
+/* A tenant.conf policy.ENGINE= default. */
+typedef struct EngineDefault {
+        char engine[ATTEST_PLUGIN_NAME_MAX + 1];
+        const char *spec;               /* FILE or NAME, inside the tenant config */
+        DefaultPolicy policy;           /* for a FILE */
+} EngineDefault;
+
 typedef struct Manager {
         sd_event *event;
         VerifierConfig config;
@@ -44,6 +51,8 @@ typedef struct Manager {
         uint64_t drain_deadline;
         PushContext push;
         DefaultPolicy defaults[DEFAULT_POLICIES];
+        EngineDefault *engine_defaults;
+        size_t n_engine_defaults;
 } Manager;
 
 /* One request being answered. */

@@ -4,9 +4,9 @@
 # simulated node (push-client): an exec policy whose program passes, then
 # denies with its own failure id, crashes (exec.crashed), hangs
 # (exec.timeout, the daemon serves on) and is detached; a policy for an engine
-# that is not loaded is refused with 422 and nothing is stored; a stored exec
-# policy whose engine is gone at startup fails its node with
-# verifier.engine_missing.
+# that is not loaded is refused with 422 and nothing is stored; tenant.conf's
+# policy.exec= enrols new nodes with it; a stored exec policy whose engine is
+# gone at startup fails its node with verifier.engine_missing.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
@@ -53,7 +53,7 @@ program() {   # name, body
         printf '{"command": ["%s/%s.sh"], "timeout_ms": 1000, "needs": ["ima_log"], "pcrs": [10], "policy": {"site": "lab"}}\n' \
                 "$work" "$1" > "$1.json"
 }
-program pass "echo '{\"pass\": true}'"
+program pass "touch $work/pass-ran; echo '{\"pass\": true}'"
 program deny "echo '{\"pass\": false, \"failures\": [{\"id\": \"site.kernel_not_allowed\", \"context\": {\"kernel\": \"6.1.0-17\"}}]}'"
 program crash 'kill -SEGV $$'
 program hang 'exec sleep 30'
@@ -141,6 +141,19 @@ db = sqlite3.connect(sys.argv[1])
 assert db.execute("SELECT COUNT(*) FROM policy_contents WHERE kind = 'nosuch'").fetchone()[0] == 0
 assert db.execute("SELECT COUNT(*) FROM node_policies").fetchone()[0] == 0
 PY
+
+# --- tenant.conf policy.exec = FILE: every node enrolled from now on gets it.
+stop_verifierd
+echo "policy.exec = $work/pass.json" >> tenant.conf
+start_verifierd || fail "verifier does not answer with policy.exec"
+rm -f pass-ran
+"$PUSH_CLIENT" run "$base" pass node-default || fail "pass scenario with the default exec policy"
+[ -f pass-ran ] || fail "the default exec policy's program did not run"
+ctl status node-default | grep -q "Policy (exec): [0-9a-f]\{64\}" || fail "status of node-default: $(ctl status node-default)"
+ctl status node-exec | grep -q "Policy (exec)" && fail "a restart attached the default to an enrolled node"
+ctl status --json node-default | python3 -c 'import json,sys; p=json.load(sys.stdin)["policies"]; assert list(p) == ["exec"], p' \
+        || fail "JSON status of node-default"
+ctl update node-default --no-policy exec >/dev/null || fail "detach the default"
 
 # --- A stored exec policy whose engine is gone after a restart.
 PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" exec-missing node-gone || fail "exec-missing scenario"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/evp.h>
@@ -15,6 +16,8 @@
 #include <openssl/x509v3.h>
 
 #include "verifierd.h"
+#include "conf-parser.h"
+#include "verifierd-config.h"
 #include "verifierd-policy.h"
 
 /* A manager with only what policy validation uses: the built plugins and a policy cache. */
@@ -81,6 +84,31 @@ static void test_engine_policies(void **state) {
         assert_non_null(strstr(error, "command"));
         assert_true(validate("exec", "{\"command\": [\"relative\"]}") < 0);
         assert_int_equal(policy_cache_size(manager.push.cache), 0);
+}
+
+/* tenant.conf policy.ENGINE= settings: one per engine, the last wins, empty drops it. */
+static void test_tenant_engine_policies(void **state) {
+        char path[] = "/tmp/test-tenant-XXXXXX";
+        TenantConfig t = {};
+        int fd = mkstemp(path);
+        char **l = NULL;
+
+        assert_true(fd >= 0);
+        assert_true(dprintf(fd, "[Enrolment]\nruntime_policy = fleet\npolicy.exec = /etc/hostattest/exec.json\n"
+                               "policy.opa = site\npolicy.exec = /etc/hostattest/exec2.json\npolicy.old = x\n"
+                               "policy.old =\n") > 0);
+        close(fd);
+        assert_int_equal(tenant_config_load(path, &t), 0);
+        assert_string_equal(t.runtime_policy, "fleet");
+        assert_int_equal(strv_length(t.engine_policies), 2);
+        assert_string_equal(t.engine_policies[0], "opa=site");
+        assert_string_equal(t.engine_policies[1], "exec=/etc/hostattest/exec2.json");
+        tenant_config_done(&t);
+        assert_int_equal(unlink(path), 0);
+
+        assert_int_equal(config_parse_engine_policy("=x", &l), -EINVAL);
+        assert_int_equal(config_parse_engine_policy("novalue", &l), -EINVAL);
+        assert_null(l);
 }
 
 static void test_missing_engine(void **state) {
@@ -274,6 +302,7 @@ int main(void) {
                 cmocka_unit_test(test_tpm_policy),
                 cmocka_unit_test(test_other_policies),
                 cmocka_unit_test(test_engine_policies),
+                cmocka_unit_test(test_tenant_engine_policies),
                 cmocka_unit_test(test_missing_engine),
                 cmocka_unit_test(test_policy_names),
                 cmocka_unit_test(test_ek_cert_plain),
