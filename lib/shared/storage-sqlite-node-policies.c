@@ -70,11 +70,8 @@ int sqlite_node_put_policies(Storage *s, const Node *n) {
         r = sqlite_node_put(s, n);
         if (r >= 0)
                 r = insert_policies(s, n);
-        if (r >= 0)
-                r = sqlite_exec(db, "COMMIT");
-        if (r < 0) {
-                (void) sqlite_exec(db, "ROLLBACK");
+        r = sqlite_end_transaction(db, r);
+        if (r < 0)
                 log_debug("Node %s and its engine policies not stored: %s", n->id, strerror(-r));
-        }
         return r;
 }

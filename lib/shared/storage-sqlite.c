@@ -134,6 +134,14 @@ int sqlite_exec(sqlite3 *db, const char *sql) {
         return sqlite_errno(rc);
 }
 
+int sqlite_end_transaction(sqlite3 *db, int r) {
+        if (r >= 0)
+                r = sqlite_exec(db, "COMMIT");
+        if (r < 0)
+                (void) sqlite_exec(db, "ROLLBACK");
+        return r;
+}
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
 #define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
 

@@ -11,6 +11,8 @@ sqlite3 *sqlite_storage_db(Storage *s);
 uint64_t sqlite_now_usec(void);
 /* Runs SQL text (no parameters). */
 int sqlite_exec(sqlite3 *db, const char *sql);
+/* Ends the open transaction: COMMIT when r >= 0, else ROLLBACK; returns r or the COMMIT's error. */
+int sqlite_end_transaction(sqlite3 *db, int r);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
 /* The statements of the hot paths are prepared once per storage and kept:
  * sql must be a string literal (its address is the key). The statement is not

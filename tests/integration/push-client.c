@@ -195,36 +195,43 @@ static void hook(const char *what) {
 /* The test attaches an exec policy through the hook before each attestation:
  * a program that passes, one that denies with its own failure id, one that
  * crashes, one that hangs past its timeout_ms. */
-static void scenario_exec(SimClient *c, SimAgent *a) {
-        SimAttestation r;
+typedef struct HookStep {
+        const char *hook;
+        const char *failure_id;         /* NULL: the attestation passes */
+} HookStep;
 
-        hook("pass");
-        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
-        expect_pass(&r, "exec program passes");
-        hook("deny");
-        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
-        expect_fail(&r, "policy_violation", "site.kernel_not_allowed", "exec program denies");
-        hook("crash");
-        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
-        expect_fail(&r, "policy_violation", "exec.crashed", "exec program crashes");
-        hook("hang");
-        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
-        expect_fail(&r, "policy_violation", "exec.timeout", "exec program hangs");
-        hook("detach");
-        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
-        expect_pass(&r, "exec policy detached");
+/* Runs the hook with each step's name, then attests and checks the outcome. */
+static void run_steps(SimClient *c, SimAgent *a, const HookStep *steps, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                SimAttestation r;
+
+                hook(steps[i].hook);
+                r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+                if (steps[i].failure_id)
+                        expect_fail(&r, "policy_violation", steps[i].failure_id, steps[i].hook);
+                else
+                        expect_pass(&r, steps[i].hook);
+        }
+}
+
+static void scenario_exec(SimClient *c, SimAgent *a) {
+        static const HookStep steps[] = {
+                { "pass", NULL },
+                { "deny", "site.kernel_not_allowed" },
+                { "crash", "exec.crashed" },
+                { "hang", "exec.timeout" },
+                { "detach", NULL },
+        };
+        run_steps(c, a, steps, sizeof steps / sizeof steps[0]);
 }
 
 /* A node whose stored exec policy outlived the exec engine. */
 static void scenario_exec_missing(SimClient *c, SimAgent *a) {
-        SimAttestation r;
-
-        hook("attach");
-        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
-        expect_pass(&r, "exec program passes");
-        hook("restart-without-exec");
-        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
-        expect_fail(&r, "policy_violation", "verifier.engine_missing", "exec engine missing");
+        static const HookStep steps[] = {
+                { "attach", NULL },
+                { "restart-without-exec", "verifier.engine_missing" },
+        };
+        run_steps(c, a, steps, sizeof steps / sizeof steps[0]);
 }
 
 static void scenario_timeout(SimClient *c, SimAgent *a) {

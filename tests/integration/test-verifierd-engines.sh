@@ -10,8 +10,7 @@
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
-. "$(dirname "$0")/swtpm.sh"
-require_tool systemd-socket-activate curl python3
+. "$(dirname "$0")/sim-verifierd.sh"
 
 : "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${PUSH_CLIENT:?}" "${ATTEST_PLUGIN_DIR:?}" "${SIM_UEFI_LOG:?}"
 work=$(mktemp -d)
@@ -22,11 +21,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; [ -f verifierd.log ] && tail -n 40 verifierd.log >&2; exit 1; }
-
-"$PUSH_CLIENT" ima-log /usr/lib/hostattest-test 200 > ima.log
-"$ATTESTCTL" policy create-runtime --from-ima-log ima.log > runtime-policy.json
-"$ATTESTCTL" policy create-mb "$SIM_UEFI_LOG" > boot-policy.json
+sim_policies
 mkdir plugins
 cp "$ATTEST_PLUGIN_DIR"/libattest-plugin-*.so plugins/
 
@@ -37,14 +32,7 @@ boot_policy = $work/boot-policy.json
 runtime_policy = $work/runtime-policy.json
 interval = 1s
 CONF
-cat > verifierd.conf <<CONF
-[Server]
-tenant_config = $work/tenant.conf
-admin_group = adm
-[Attestation]
-plugin_directory = $work/plugins
-challenge_lifetime = 2s
-CONF
+sim_verifierd_conf
 
 # --- The exec programs and their policies.
 program() {   # name, body

@@ -13,36 +13,13 @@
 #include <sqlite3.h>
 
 #include "attest-limits.h"
-#include "log.h"
-#include "storage.h"
+#include "storage-test.h"
 
-static char dir[] = "/tmp/test-storage-np-XXXXXX";
-static char db_path[256];
-
-static Node *make_node(const char *id) {
-        Node *n = calloc(1, sizeof *n);
-        assert_non_null(n);
-        n->id = strdup(id);
+static Node *make_enrolled(const char *id) {
+        Node *n = make_node(id);
         n->state = NODE_ENROLLED;
-        assert_int_equal(blob_set(&n->ek_tpm, "ek-bytes", 8), 0);
-        assert_int_equal(blob_set(&n->aik_tpm, "ak-bytes", 8), 0);
         n->verdict = strdup("PENDING");
         return n;
-}
-
-static int setup(void **state) {
-        Storage *s;
-
-        (void) snprintf(db_path, sizeof db_path, "%s/verifier.db", dir);
-        unlink(db_path);
-        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
-        *state = s;
-        return 0;
-}
-
-static int teardown(void **state) {
-        storage_close(*state);
-        return 0;
 }
 
 /* Runs SQL on the database file directly; returns the first column of the first row, or -1. */
@@ -65,7 +42,7 @@ static void put_content(Storage *s, const char *kind, const char *text, char d[P
 }
 
 static void test_helpers(void **state) {
-        _cleanup_(node_freep) Node *n = make_node("h");
+        _cleanup_(node_freep) Node *n = make_enrolled("h");
         char engine[16];
 
         assert_int_equal(node_policy_set(n, "zeta", "d1", NULL), 0);
@@ -89,7 +66,7 @@ static void test_helpers(void **state) {
 
 static void test_round_trip(void **state) {
         Storage *s = *state;
-        _cleanup_(node_freep) Node *n = make_node("node-1"), *got = NULL;
+        _cleanup_(node_freep) Node *n = make_enrolled("node-1"), *got = NULL;
         char d1[POLICY_DIGEST_HEX_SIZE], d2[POLICY_DIGEST_HEX_SIZE];
         Node **l = NULL;
         size_t k = 0;
@@ -134,7 +111,7 @@ static void test_round_trip(void **state) {
 /* A policy that references no stored content fails the write: neither the row nor the policies change. */
 static void test_failed_put_changes_nothing(void **state) {
         Storage *s = *state;
-        _cleanup_(node_freep) Node *n = make_node("node-2"), *got = NULL;
+        _cleanup_(node_freep) Node *n = make_enrolled("node-2"), *got = NULL;
         char d[POLICY_DIGEST_HEX_SIZE];
 
         put_content(s, "exec", "{\"command\": [\"/bin/false\"]}", d);
@@ -163,7 +140,7 @@ static void test_failed_put_changes_nothing(void **state) {
 
 static void test_removed_with_node(void **state) {
         Storage *s = *state;
-        _cleanup_(node_freep) Node *a = make_node("a"), *b = make_node("b");
+        _cleanup_(node_freep) Node *a = make_enrolled("a"), *b = make_enrolled("b");
         char d[POLICY_DIGEST_HEX_SIZE];
 
         put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d);
@@ -180,7 +157,7 @@ static void test_removed_with_node(void **state) {
 /* A named engine policy is in use while a node refers to it, and counted in the listing. */
 static void test_named_in_use(void **state) {
         Storage *s = *state;
-        _cleanup_(node_freep) Node *n = make_node("user");
+        _cleanup_(node_freep) Node *n = make_enrolled("user");
         char d[POLICY_DIGEST_HEX_SIZE];
         PolicyEntry *l = NULL;
         size_t k = 0;
@@ -203,7 +180,7 @@ static void test_named_in_use(void **state) {
 /* A version-2 database (before node_policies) migrates on open and keeps its nodes. */
 static void test_migration_from_v2(void **state) {
         Storage *s = *state;
-        _cleanup_(node_freep) Node *n = make_node("old-node"), *got = NULL;
+        _cleanup_(node_freep) Node *n = make_enrolled("old-node"), *got = NULL;
         char d[POLICY_DIGEST_HEX_SIZE];
 
         assert_int_equal(storage_sqlite_schema_version(), 3u);
@@ -227,23 +204,13 @@ static void test_migration_from_v2(void **state) {
         assert_int_equal(raw("SELECT COUNT(*) FROM node_policies WHERE node_id = 'old-node'"), 1);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_helpers),
-                cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_failed_put_changes_nothing, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_removed_with_node, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_named_in_use, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_migration_from_v2, setup, teardown),
-        };
-        char cmd[300];
-        int r;
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_helpers),
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_put_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_with_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_in_use, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_v2, setup, teardown),
+};
 
-        log_set_max_level(LOG_CRIT);
-        assert_non_null(mkdtemp(dir));
-        r = cmocka_run_group_tests(tests, NULL, NULL);
-        (void) snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                r = 1;
-        return r;
-}
+STORAGE_TEST_MAIN(tests)
