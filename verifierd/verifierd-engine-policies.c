@@ -11,7 +11,8 @@
 #include "verifierd-policy.h"
 
 /* {"content": "<policy>"} or {"name": "<stored name>"}: compiled by the engine
- * (so an engine that is not loaded is refused), then attached. */
+ * (so an engine that is not loaded is refused), then attached. New content is
+ * stored only with the node, in its transaction. */
 static int attach(Request *q, Node *n, const char *engine, json_object *spec) {
         char d[POLICY_DIGEST_HEX_SIZE], error[POLICY_ERROR_MAX] = "";
         _cleanup_free_ char *digest = NULL;
@@ -46,15 +47,15 @@ static int attach(Request *q, Node *n, const char *engine, json_object *spec) {
         if (r < 0)
                 return policy_reply_invalid(q, engine, r, error);
         if (!name) {
-                r = storage_policy_put(q->manager->storage, engine, (const uint8_t *) text, size, d);
-                if (r >= 0 && !(digest = strdup(d)))
-                        r = -ENOMEM;
+                r = policy_digest_hex((const uint8_t *) text, size, d);
                 if (r < 0) {
-                        reply_error(q, 500, "storage", NULL, "Storage failure.");
+                        reply_error(q, 500, "oom", NULL, "Out of memory.");
                         return r;
                 }
         }
-        r = node_policy_set(n, engine, digest, name);
+        r = node_policy_set(n, engine, name ? digest : d, name);
+        if (r >= 0 && !name)
+                r = node_policy_set_content(n, engine, (const uint8_t *) text, size);
         if (r == -E2BIG)
                 reply_error(q, 400, "too_many_policies", NULL, "A node has at most %u engine policies.",
                             NODE_ENGINE_POLICIES_MAX);

@@ -49,11 +49,26 @@ int sqlite_node_policies_load(Storage *s, Node *n) {
         return 0;
 }
 
+/* Content that came with the node goes into the policy store first, under the digest it was attached by. */
+static int store_content(Storage *s, const NodePolicy *p) {
+        char d[POLICY_DIGEST_HEX_SIZE];
+        int r;
+
+        if (!p->content.data)
+                return 0;
+        r = sqlite_policy_put(s, p->engine, p->content.data, p->content.size, d);
+        if (r >= 0 && strcmp(d, p->digest) != 0)
+                r = -EBADMSG;
+        return r;
+}
+
 static int insert_policies(Storage *s, const Node *n) {
         sqlite3 *db = sqlite_storage_db(s);
         int r;
 
         r = sqlite_exec_text(db, "DELETE FROM node_policies WHERE node_id = ?", 1, n->id);
+        for (size_t i = 0; r >= 0 && i < n->n_policies; i++)
+                r = store_content(s, &n->policies[i]);
         for (size_t i = 0; r >= 0 && i < n->n_policies; i++)
                 r = sqlite_exec_text(db, "INSERT INTO node_policies (node_id, engine, digest, name) VALUES (?, ?, ?, ?)",
                                      4, n->id, n->policies[i].engine, n->policies[i].digest, n->policies[i].name);

@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash-alg.h"
-#include "hexdecode.h"
 #include "storage-sqlite.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
@@ -13,17 +11,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
 int sqlite_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size,
                       char ret_digest[POLICY_DIGEST_HEX_SIZE]) {
         sqlite3 *db = sqlite_storage_db(s);
-        uint8_t md[32];
-        _cleanup_free_ char *hex = NULL;
+        char hex[POLICY_DIGEST_HEX_SIZE];
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = hash_alg_digest(hash_alg_from_tpm_id(TPM2_ALG_ID_SHA256), data, size, md);
+        r = policy_digest_hex(data, size, hex);
         if (r < 0)
                 return r;
-        hex = hex_encode(md, sizeof md);
-        if (!hex)
-                return -ENOMEM;
         /* Content-addressed: identical content is stored once, whoever adds it. */
         r = sqlite_prepare(db, "INSERT OR IGNORE INTO policy_contents (digest, kind, content, created_usec)"
                            " VALUES (?, ?, ?, ?)", &st);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "attest-limits.h"
+#include "hash-alg.h"
+#include "hexdecode.h"
 #include "storage.h"
 
 static const char *const node_state_table[_NODE_STATE_MAX] = {
@@ -49,7 +51,28 @@ static void node_policy_done(NodePolicy *p) {
         free(p->engine);
         free(p->digest);
         free(p->name);
+        blob_done(&p->content);
         *p = (NodePolicy) {};
+}
+
+int policy_digest_hex(const uint8_t *data, size_t size, char ret[POLICY_DIGEST_HEX_SIZE]) {
+        uint8_t md[32];
+        _cleanup_free_ char *hex = NULL;
+        int r;
+
+        r = hash_alg_digest(hash_alg_from_tpm_id(TPM2_ALG_ID_SHA256), data ?: (const uint8_t *) "", size, md);
+        if (r < 0)
+                return r;
+        hex = hex_encode(md, sizeof md);
+        if (!hex)
+                return -ENOMEM;
+        memcpy(ret, hex, POLICY_DIGEST_HEX_SIZE);
+        return 0;
+}
+
+int node_policy_set_content(Node *n, const char *engine, const uint8_t *data, size_t size) {
+        NodePolicy *p = (NodePolicy *) node_policy_find(n, engine);
+        return p ? blob_set(&p->content, data, size) : -ENOENT;
 }
 
 const NodePolicy *node_policy_find(const Node *n, const char *engine) {

@@ -36,6 +36,8 @@ typedef struct NodePolicy {
         char *engine;
         char *digest;               /* hex SHA-256 of the content in the policy store */
         char *name;                 /* the stored policy's name, NULL when given as content */
+        Blob content;               /* content not yet in the policy store; node_put_policies
+                                     * stores it in the node's transaction */
 } NodePolicy;
 
 typedef struct Node {
@@ -70,6 +72,8 @@ int blob_set(Blob *b, const void *data, size_t size);
 const NodePolicy *node_policy_find(const Node *n, const char *engine);
 /* Attaches (or replaces) the policy for engine; -E2BIG beyond NODE_ENGINE_POLICIES_MAX engines. */
 int node_policy_set(Node *n, const char *engine, const char *digest, const char *name);
+/* Attaches content for engine, to be stored with the node by node_put_policies. */
+int node_policy_set_content(Node *n, const char *engine, const uint8_t *data, size_t size);
 /* Detaches the policy for engine; -ENOENT when there is none. */
 int node_policy_remove(Node *n, const char *engine);
 void blob_done(Blob *b);
@@ -86,6 +90,9 @@ typedef struct PolicyEntry {
 void policy_entry_list_free(PolicyEntry *l, size_t n);
 
 #define POLICY_DIGEST_HEX_SIZE 65
+
+/* The policy store's key of content: its SHA-256 in lowercase hex. */
+int policy_digest_hex(const uint8_t *data, size_t size, char ret[POLICY_DIGEST_HEX_SIZE]);
 
 /* A session of the push protocol: a challenge until the node proves possession
  * of its AK, then a bearer token (stored as its SHA-256 only). */

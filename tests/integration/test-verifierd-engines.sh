@@ -120,6 +120,11 @@ code=$(curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X POST \
         -d '{"policies": {"nosuch": {"content": "{}"}}}' "http://l/admin/v1/nodes/node-exec/update")
 [ "$code" = 422 ] && grep -q "No policy engine for nosuch" answer.json || fail "unknown engine: HTTP $code $(cat answer.json)"
 ctl policy add nosuch one nosuch.json 2>/dev/null && fail "a policy for an unknown engine was stored"
+# A good exec policy in the same refused request is not stored either.
+code=$(curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X POST \
+        -d '{"policies": {"exec": {"content": "{\"command\": [\"/bin/true\"], \"policy\": \"unstored\"}"}, "nosuch": {"content": "{}"}}}' \
+        "http://l/admin/v1/nodes/node-exec/update")
+[ "$code" = 422 ] || fail "exec and unknown engine: HTTP $code $(cat answer.json)"
 code=$(curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X POST \
         -d '{"policies": {"mb": {"content": "{}"}}}' "http://l/admin/v1/nodes/node-exec/update")
 [ "$code" = 400 ] || fail "mb as an engine policy: HTTP $code"
@@ -128,6 +133,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 assert db.execute("SELECT COUNT(*) FROM policy_contents WHERE kind = 'nosuch'").fetchone()[0] == 0
 assert db.execute("SELECT COUNT(*) FROM node_policies").fetchone()[0] == 0
+assert db.execute("SELECT COUNT(*) FROM policy_contents WHERE CAST(content AS TEXT) LIKE '%unstored%'").fetchone()[0] == 0
 PY
 
 # --- tenant.conf policy.exec = FILE: every node enrolled from now on gets it.

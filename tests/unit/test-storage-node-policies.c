@@ -177,6 +177,43 @@ static void test_named_in_use(void **state) {
         assert_int_equal(storage_policy_name_delete(s, "exec", "site"), 0);
 }
 
+/* Content attached with the node is stored in the node's transaction, or not at all. */
+static void test_content_with_node(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_enrolled("node-c"), *got = NULL;
+        static const char text[] = "{\"command\": [\"/usr/bin/site-check\"]}";
+        char d[POLICY_DIGEST_HEX_SIZE];
+        _cleanup_free_ uint8_t *back = NULL;
+        _cleanup_free_ char *kind = NULL;
+        size_t size;
+
+        assert_int_equal(policy_digest_hex((const uint8_t *) text, strlen(text), d), 0);
+        assert_int_equal(node_policy_set(n, "exec", d, NULL), 0);
+        assert_int_equal(node_policy_set_content(n, "exec", (const uint8_t *) text, strlen(text)), 0);
+        assert_int_equal(node_policy_set_content(n, "none", (const uint8_t *) text, 1), -ENOENT);
+
+        /* A second policy that fails: neither the node nor the first content is stored. */
+        assert_int_equal(node_policy_set(n, "other", "0000000000000000000000000000000000000000000000000000000000000000", NULL), 0);
+        assert_true(storage_node_put_policies(s, n) < 0);
+        assert_int_equal(storage_policy_get(s, d, NULL, &back, &size), -ENOENT);
+        assert_int_equal(storage_node_get(s, "node-c", &got), -ENOENT);
+
+        /* Content that does not hash to its digest is refused. */
+        assert_int_equal(node_policy_remove(n, "other"), 0);
+        assert_int_equal(node_policy_set_content(n, "exec", (const uint8_t *) "{}", 2), 0);
+        assert_int_equal(storage_node_put_policies(s, n), -EBADMSG);
+        assert_int_equal(storage_policy_get(s, d, NULL, &back, &size), -ENOENT);
+
+        assert_int_equal(node_policy_set_content(n, "exec", (const uint8_t *) text, strlen(text)), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(storage_policy_get(s, d, &kind, &back, &size), 0);
+        assert_string_equal(kind, "exec");
+        assert_memory_equal(back, text, strlen(text));
+        assert_int_equal(storage_node_get(s, "node-c", &got), 0);
+        assert_int_equal(got->n_policies, 1);
+        assert_null(got->policies[0].content.data);     /* read back by digest only */
+}
+
 /* A version-2 database (before node_policies) migrates on open and keeps its nodes. */
 static void test_migration_from_v2(void **state) {
         Storage *s = *state;
@@ -209,6 +246,7 @@ static const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_put_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_with_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_content_with_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_in_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v2, setup, teardown),
 };
