@@ -84,7 +84,9 @@ pass)   ctl update node-exec --policy exec=$work/pass.json >/dev/null
         ctl status node-exec | grep -q "Policy (exec): [0-9a-f]\{64\}" ;;
 deny)   ctl policy add exec site-deny $work/deny.json >/dev/null
         ctl update node-exec --policy exec=site-deny >/dev/null
-        ctl status node-exec | grep -q "Policy (exec): [0-9a-f]\{64\} (site-deny)" ;;
+        ctl status node-exec | grep -q "Policy (exec): [0-9a-f]\{64\} (site-deny)"
+        ctl policy list | grep -q "^exec  *site-deny  *[0-9]*  *1 "
+        ! ctl policy remove exec site-deny 2>/dev/null ;;
 crash)  ctl update node-exec --policy exec=$work/crash.json >/dev/null ;;
 hang)   ctl update node-exec --policy exec=$work/hang.json >/dev/null ;;
 detach) curl -sf "\$base/version" >/dev/null
