@@ -130,6 +130,15 @@ code=$(curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X POST \
 code=$(curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X POST \
         -d '{"policies": {"mb": {"content": "{}"}}}' "http://l/admin/v1/nodes/node-exec/update")
 [ "$code" = 400 ] || fail "mb as an engine policy: HTTP $code"
+# Malformed "policies" members: 400 each, nothing changed.
+for body in '{"policies": []}' '{"policies": {"exec": 5}}' '{"policies": {"exec": {}}}' \
+            '{"policies": {"exec": {"content": "{}", "name": "x"}}}' '{"policies": {"exec": {"name": "no-such"}}}' \
+            '{"policies": {"exec": {"name": "../x"}}}' '{"policies": {"Exec": null}}' '{"policies": {"tpm": null}}' \
+            '{"policies": {"exec": {"content": "{\"command\": [\"relative\"]}"}}}'; do
+        code=$(curl -s -o answer.json -w '%{http_code}' --unix-socket "$sock" -X POST -d "$body" \
+                "http://l/admin/v1/nodes/node-exec/update")
+        [ "$code" = 400 ] || fail "$body: HTTP $code $(cat answer.json)"
+done
 python3 - "$work/state/verifier.db" <<'PY' || fail "a refused policy left rows behind"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
