@@ -45,6 +45,9 @@ static int teardown(void **state) {
         return 0;
 }
 
+/* A test on a fresh database. */
+#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 /* Runs the group in the private directory, then removes it. */
 #define STORAGE_TEST_MAIN(tests)                                                \
         int main(void) {                                                        \

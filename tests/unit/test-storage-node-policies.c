@@ -243,12 +243,12 @@ static void test_migration_from_v2(void **state) {
 
 static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_helpers),
-        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_put_changes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_removed_with_node, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_content_with_node, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_named_in_use, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_from_v2, setup, teardown),
+        DB_TEST(test_round_trip),
+        DB_TEST(test_failed_put_changes_nothing),
+        DB_TEST(test_removed_with_node),
+        DB_TEST(test_content_with_node),
+        DB_TEST(test_named_in_use),
+        DB_TEST(test_migration_from_v2),
 };
 
 STORAGE_TEST_MAIN(tests)

@@ -321,18 +321,18 @@ static void test_overdue(void **state) {
 }
 
 static const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_node_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_node_update_and_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_policy_content_addressed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_policy_in_use, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+        DB_TEST(test_node_roundtrip),
+        DB_TEST(test_node_update_and_list),
+        DB_TEST(test_policy_content_addressed),
+        DB_TEST(test_policy_in_use),
+        DB_TEST(test_events),
+        DB_TEST(test_reopen),
+        DB_TEST(test_newer_schema),
         cmocka_unit_test(test_node_state_strings),
-        cmocka_unit_test_setup_teardown(test_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_verdicts_and_retention, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_all_or_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
+        DB_TEST(test_session),
+        DB_TEST(test_verdicts_and_retention),
+        DB_TEST(test_group_all_or_nothing),
+        DB_TEST(test_overdue),
 };
 
 STORAGE_TEST_MAIN(tests)
