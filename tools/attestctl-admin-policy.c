@@ -11,15 +11,22 @@
 #include "json-util.h"
 #include "log.h"
 
-/* Policies stored in the verifier: KIND is tpm, boot or runtime. */
+/* Policies stored in the verifier: KIND is tpm, boot, runtime or the name of
+ * another policy engine (e.g. exec); the verifier says whether it is loaded. */
 
 static bool kind_is_valid(const char *kind) {
-        return strcmp(kind, "tpm") == 0 || strcmp(kind, "boot") == 0 || strcmp(kind, "runtime") == 0;
+        size_t n = strlen(kind);
+
+        if (strcmp(kind, "mb") == 0 || strcmp(kind, "ima") == 0)
+                return false;           /* their policies are the boot and runtime kinds */
+        return n > 0 && n <= 32 && kind[0] >= 'a' && kind[0] <= 'z' &&
+               strspn(kind, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
 static int policy_path(const char *kind, const char *name, char **ret) {
         if (!kind_is_valid(kind)) {
-                log_error("Unknown policy kind '%s' (tpm, boot or runtime).", kind);
+                log_error("Unknown policy kind '%s' (tpm, boot, runtime or an engine name; mb and ima are boot and runtime).",
+                          kind);
                 return EXIT_UNUSABLE;
         }
         if (strchr(name, '/') || strchr(name, '?') || strchr(name, '%') || !*name) {

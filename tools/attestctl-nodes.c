@@ -84,14 +84,32 @@ static int node_path(const char *id, const char *suffix, char **ret) {
         return 0;
 }
 
-static void print_policy(const char *label, json_object *n, const char *key) {
-        json_object *p;
-        if (!json_object_object_get_ex(n, key, &p) || !json_object_is_type(p, json_type_object)) {
+static void print_policy_object(const char *label, json_object *p) {
+        if (!p || !json_object_is_type(p, json_type_object)) {
                 printf("%20s: -\n", label);
                 return;
         }
         printf("%20s: %s%s%s%s\n", label, str_of(p, "digest"), strcmp(str_of(p, "name"), "-") ? " (" : "",
                strcmp(str_of(p, "name"), "-") ? str_of(p, "name") : "", strcmp(str_of(p, "name"), "-") ? ")" : "");
+}
+
+static void print_policy(const char *label, json_object *n, const char *key) {
+        json_object *p = NULL;
+        (void) json_object_object_get_ex(n, key, &p);
+        print_policy_object(label, p);
+}
+
+/* Policies for other engines, one line each: "Policy (exec): <digest> (name)". */
+static void print_engine_policies(json_object *n) {
+        json_object *all;
+        char label[64];
+
+        if (!json_object_object_get_ex(n, "policies", &all) || !json_object_is_type(all, json_type_object))
+                return;
+        json_object_object_foreach(all, engine, p) {
+                (void) snprintf(label, sizeof label, "Policy (%s)", engine);
+                print_policy_object(label, p);
+        }
 }
 
 /* The latest push attestation: result, reason and each failure. */
@@ -152,6 +170,7 @@ int verb_status(int argc, char *argv[]) {
         print_policy("TPM policy", n, "tpm_policy");
         print_policy("Boot policy", n, "boot_policy");
         print_policy("Runtime policy", n, "runtime_policy");
+        print_engine_policies(n);
         print_latest(n);
         return EXIT_PASS;
 }
@@ -173,8 +192,40 @@ static int add_policy_arg(json_object *body, const char *kind, const char *arg, 
         return json_add_string(body, key, arg);
 }
 
+/* --policy ENGINE=FILE|NAME and --no-policy ENGINE: body.policies.ENGINE. */
+static int add_engine_policy(json_object *body, const char *arg, bool remove) {
+        _cleanup_free_ char *engine = NULL;
+        const char *eq = remove ? NULL : strchr(arg, '=');
+        json_object *policies, *spec;
+        struct stat st;
+
+        if (!remove && (!eq || eq == arg || !eq[1]))
+                return log_error_errno(-EINVAL, "--policy takes ENGINE=FILE or ENGINE=NAME, not '%s'.", arg);
+        engine = eq ? strndup(arg, (size_t) (eq - arg)) : strdup(arg);
+        if (!engine)
+                return log_oom();
+        if (!json_object_object_get_ex(body, "policies", &policies)) {
+                policies = json_object_new_object();
+                if (!policies || json_object_object_add(body, "policies", policies) < 0)
+                        return log_oom();
+        }
+        if (remove)
+                return json_object_object_add(policies, engine, NULL) < 0 ? log_oom() : 0;
+        spec = json_object_new_object();
+        if (!spec || json_object_object_add(policies, engine, spec) < 0)
+                return log_oom();
+        if (strchr(eq + 1, '/') || stat(eq + 1, &st) == 0) {
+                _cleanup_free_ char *content = NULL;
+                size_t size;
+                if (attestctl_read_file(eq + 1, HTTP_ADMIN_BODY_MAX, "policy", (uint8_t **) &content, &size) < 0)
+                        return -EINVAL;
+                return json_add_string(spec, "content", content);
+        }
+        return json_add_string(spec, "name", eq + 1);
+}
+
 static int parse_enrol_args(int argc, char *argv[], json_object *body, const char **ret_id) {
-        enum { ARG_TPM = 0x100, ARG_BOOT, ARG_RUNTIME, ARG_COUNT, ARG_INTERVAL };
+        enum { ARG_TPM = 0x100, ARG_BOOT, ARG_RUNTIME, ARG_COUNT, ARG_INTERVAL, ARG_POLICY, ARG_NO_POLICY };
         static const struct option options[] = {
                 { "help",           no_argument,       NULL, 'h'         },
                 { "tpm-policy",     required_argument, NULL, ARG_TPM     },
@@ -182,6 +233,8 @@ static int parse_enrol_args(int argc, char *argv[], json_object *body, const cha
                 { "runtime-policy", required_argument, NULL, ARG_RUNTIME },
                 { "attest-count",   required_argument, NULL, ARG_COUNT   },
                 { "interval",       required_argument, NULL, ARG_INTERVAL },
+                { "policy",         required_argument, NULL, ARG_POLICY  },
+                { "no-policy",      required_argument, NULL, ARG_NO_POLICY },
                 {}
         };
         uint64_t v;
@@ -191,7 +244,8 @@ static int parse_enrol_args(int argc, char *argv[], json_object *body, const cha
                 switch (c) {
                 case 'h':
                         printf("Usage: attestctl %s NODE [--tpm-policy FILE] [--boot-policy FILE|NAME]\n"
-                               "       [--runtime-policy FILE|NAME] [--attest-count N] [--interval SEC]\n", argv[0]);
+                               "       [--runtime-policy FILE|NAME] [--policy ENGINE=FILE|NAME]… [--no-policy ENGINE]…\n"
+                               "       [--attest-count N] [--interval SEC]\n", argv[0]);
                         return -EALREADY;
                 case ARG_TPM:
                         r = add_policy_arg(body, "tpm", optarg, true);
@@ -201,6 +255,10 @@ static int parse_enrol_args(int argc, char *argv[], json_object *body, const cha
                         break;
                 case ARG_RUNTIME:
                         r = add_policy_arg(body, "runtime", optarg, false);
+                        break;
+                case ARG_POLICY:
+                case ARG_NO_POLICY:
+                        r = add_engine_policy(body, optarg, c == ARG_NO_POLICY);
                         break;
                 case ARG_COUNT:
                 case ARG_INTERVAL:

@@ -60,7 +60,7 @@ int request_load_node(Request *q, const char *id, Node **ret) {
 }
 
 static void save_node(Request *q, Node *n, const char *event, const char *message_id, const char *what) {
-        if (storage_node_put(q->manager->storage, n) < 0)
+        if (storage_node_put_policies(q->manager->storage, n) < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         (void) storage_event_add(q->manager->storage, n->id, event, "admin");
         log_struct(LOG_INFO, message_id, "Node %s %s by the administrator.", n->id, what);
@@ -116,7 +116,8 @@ static int apply_overrides(Request *q, json_object *body, Node *n) {
 
         if (apply_policy(q, body, "tpm", &n->tpm_policy, NULL) < 0 ||
             apply_policy(q, body, "boot", &n->boot_policy, &n->boot_policy_name) < 0 ||
-            apply_policy(q, body, "runtime", &n->runtime_policy, &n->runtime_policy_name) < 0)
+            apply_policy(q, body, "runtime", &n->runtime_policy, &n->runtime_policy_name) < 0 ||
+            apply_engine_policies(q, body, n) < 0)
                 return -EINVAL;
         r = json_get_uint64(body, "attest_count", &v);
         if (r >= 0)

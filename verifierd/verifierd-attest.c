@@ -45,12 +45,13 @@ static int load_caller_node(Request *q, const char *id, bool allow_admin, char *
 
 /* What the node's policies need from an attestation. */
 static void policy_needs(Manager *m, const Node *n, uint32_t *ret_needs, uint32_t *ret_mask) {
-        const char *kinds[] = { "tpm", "boot", "runtime" };
-        const char *digests[] = { n->tpm_policy, n->boot_policy, n->runtime_policy };
+        PolicyRef refs[NODE_POLICY_REFS_MAX];
+        size_t k = node_policy_refs(n, refs);
         uint32_t needs = ATTEST_NEED_QUOTE, mask = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-                const PolicySlot *s = digests[i] ? push_policy(m, kinds[i], digests[i]) : NULL;
+        /* Each engine declares what its compiled policy needs (AttestRequirements). */
+        for (size_t i = 0; i < k; i++) {
+                const PolicySlot *s = push_policy(m, refs[i].kind, refs[i].digest);
                 if (!s || !s->compiled)
                         continue;
                 needs |= s->compiled->requirements.needs;

@@ -40,7 +40,29 @@ static const ConfigItem tenant_items[] = {
         { "Enrolment", "attest_count",      config_parse_uint64, offsetof(TenantConfig, attest_count)        },
         { "Enrolment", "interval",          config_parse_sec,    offsetof(TenantConfig, interval_sec)        },
         { "Enrolment", "failure_actions",   config_parse_strv,   offsetof(TenantConfig, failure_actions)     },
+        { "Enrolment", "policy.*",          config_parse_engine_policy, offsetof(TenantConfig, engine_policies) },
 };
+
+/* "ENGINE=FILE|NAME" from policy.ENGINE: a later one for the same engine
+ * replaces the earlier, an empty value drops it (as in a drop-in). */
+int config_parse_engine_policy(const char *rvalue, void *data) {
+        char ***l = data;
+        const char *eq = strchr(rvalue, '=');
+        size_t k = eq ? (size_t) (eq - rvalue) + 1 : 0;
+        size_t j = 0;
+
+        if (!eq || k == 1)
+                return -EINVAL;
+        for (size_t i = 0; *l && (*l)[i]; i++) {
+                if (strncmp((*l)[i], rvalue, k) == 0)
+                        free((*l)[i]);
+                else
+                        (*l)[j++] = (*l)[i];
+        }
+        if (*l)
+                (*l)[j] = NULL;
+        return eq[1] ? strv_extend(l, rvalue) : 0;
+}
 
 static int set_default(char **field, const char *value) {
         if (*field)
@@ -128,5 +150,6 @@ void tenant_config_done(TenantConfig *c) {
         free(c->boot_policy);
         free(c->runtime_policy);
         strv_free(c->failure_actions);
+        strv_free(c->engine_policies);
         *c = (TenantConfig) {};
 }

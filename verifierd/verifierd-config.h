@@ -51,9 +51,12 @@ typedef struct TenantConfig {
         uint64_t attest_count;     /* 0 = unlimited */
         uint64_t interval_sec;
         char **failure_actions;
+        char **engine_policies;    /* "ENGINE=FILE|NAME" from policy.ENGINE= keys */
 } TenantConfig;
 
 int verifier_config_load(const char *path, VerifierConfig *ret);
 void verifier_config_done(VerifierConfig *c);
 int tenant_config_load(const char *path, TenantConfig *ret);
+/* The parser of tenant.conf's policy.ENGINE= keys, given "ENGINE=VALUE". */
+int config_parse_engine_policy(const char *rvalue, void *data);
 void tenant_config_done(TenantConfig *c);

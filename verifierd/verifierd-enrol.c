@@ -51,6 +51,53 @@ static int load_default_file(Manager *m, DefaultPolicy *d, const char *kind, con
         return 0;
 }
 
+/* policy.ENGINE = FILE|NAME: a file is compiled and stored now, a name must be stored already. */
+static int engine_default_load(Manager *m, EngineDefault *e, const char *setting) {
+        const char *eq = strchr(setting, '=');
+        size_t k = eq ? (size_t) (eq - setting) : 0;
+        _cleanup_free_ char *digest = NULL;
+        int r;
+
+        if (!eq || k >= sizeof e->engine)
+                return -EINVAL;
+        memcpy(e->engine, setting, k);
+        e->engine[k] = 0;
+        e->spec = eq + 1;
+        if (!policy_kind_is_engine(e->engine))
+                return log_error_errno(-EINVAL, "%s: policy.%s: not an engine name (tpm, boot and runtime have their own "
+                                       "settings; mb and ima are boot and runtime).", m->config.tenant_config, e->engine);
+        if (e->spec[0] == '/')
+                return load_default_file(m, &e->policy, e->engine, e->spec);
+        if (!policy_name_is_valid(e->spec))
+                return log_error_errno(-EINVAL, "%s: policy.%s: '%s' is neither an absolute path nor a policy name.",
+                                       m->config.tenant_config, e->engine, e->spec);
+        r = storage_policy_name_get(m->storage, e->engine, e->spec, &digest);
+        if (r < 0)
+                return log_error_errno(r, "%s: policy.%s: no %s policy named '%s' is stored: %m", m->config.tenant_config,
+                                       e->engine, e->engine, e->spec);
+        return 0;
+}
+
+static int engine_defaults_load(Manager *m) {
+        size_t n = strv_length(m->tenant.engine_policies);
+
+        if (n == 0)
+                return 0;
+        if (n > NODE_ENGINE_POLICIES_MAX)
+                return log_error_errno(-E2BIG, "%s: at most %u policy.ENGINE settings.", m->config.tenant_config,
+                                       NODE_ENGINE_POLICIES_MAX);
+        m->engine_defaults = calloc(n, sizeof *m->engine_defaults);
+        if (!m->engine_defaults)
+                return log_oom();
+        for (; m->n_engine_defaults < n; m->n_engine_defaults++) {
+                int r = engine_default_load(m, &m->engine_defaults[m->n_engine_defaults],
+                                            m->tenant.engine_policies[m->n_engine_defaults]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int tenant_policies_load(Manager *m) {
         for (size_t i = 0; i < DEFAULT_POLICIES; i++) {
                 const char *spec = default_spec(m, i);
@@ -70,13 +117,18 @@ int tenant_policies_load(Manager *m) {
                         return log_error_errno(r, "%s: Default %s policy '%s' cannot be used.", m->config.tenant_config,
                                                default_kinds[i], spec);
         }
-        return 0;
+        return engine_defaults_load(m);
 }
 
 void tenant_policies_done(Manager *m) {
         for (size_t i = 0; i < DEFAULT_POLICIES; i++)
                 if (m->defaults[i].compiled)
                         m->defaults[i].compiled = policy_cache_release(m->push.cache, m->defaults[i].compiled);
+        for (size_t i = 0; i < m->n_engine_defaults; i++)
+                if (m->engine_defaults[i].policy.compiled)
+                        policy_cache_release(m->push.cache, m->engine_defaults[i].policy.compiled);
+        m->engine_defaults = mfree(m->engine_defaults);
+        m->n_engine_defaults = 0;
 }
 
 /* A stored name is looked up at each enrolment (it may be removed and added anew); a file's digest is fixed at startup. */
@@ -102,6 +154,25 @@ static int set_policy(Manager *m, size_t i, char **digest, char **name) {
         if (name) {
                 free(*name);
                 *name = TAKE_PTR(nm);
+        }
+        return 0;
+}
+
+/* The node's engine policies become tenant.conf's policy.ENGINE= defaults. */
+static int set_engine_policies(Manager *m, Node *n) {
+        while (n->n_policies > 0)
+                (void) node_policy_remove(n, n->policies[0].engine);
+        for (size_t i = 0; i < m->n_engine_defaults; i++) {
+                const EngineDefault *e = &m->engine_defaults[i];
+                _cleanup_free_ char *d = NULL;
+                int r;
+
+                if (e->spec[0] == '/')
+                        r = node_policy_set(n, e->engine, e->policy.digest, NULL);
+                else if ((r = storage_policy_name_get(m->storage, e->engine, e->spec, &d)) >= 0)
+                        r = node_policy_set(n, e->engine, d, e->spec);
+                if (r < 0)
+                        return log_error_errno(r, "Default %s policy '%s' cannot be used: %m", e->engine, e->spec);
         }
         return 0;
 }
@@ -133,6 +204,9 @@ int enrol_with_defaults(Manager *m, Node *n) {
                 r = set_policy(m, 1, &n->boot_policy, &n->boot_policy_name);
         if (r >= 0)
                 r = set_policy(m, 2, &n->runtime_policy, &n->runtime_policy_name);
+        if (r < 0)
+                return r;
+        r = set_engine_policies(m, n);
         if (r < 0)
                 return r;
         fa = strv_join(t->failure_actions);
@@ -199,6 +273,7 @@ json_object *node_to_json(const Node *n, bool detail) {
                 r = r ?: add_policy(o, "tpm_policy", n->tpm_policy, NULL);
                 r = r ?: add_policy(o, "boot_policy", n->boot_policy, n->boot_policy_name);
                 r = r ?: add_policy(o, "runtime_policy", n->runtime_policy, n->runtime_policy_name);
+                r = r ?: node_policies_to_json(n, o);
                 r = r ?: json_add_string(o, "failure_actions", n->failure_actions);
                 r = r ?: json_add_int(o, "regcount", n->regcount);
                 r = r ?: json_add_bool(o, "ek_certificate", n->ekcert.data != NULL);

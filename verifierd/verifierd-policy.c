@@ -10,18 +10,28 @@
 
 #define POLICY_NAME_MAX 64u
 
+static bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
 bool policy_kind_is_valid(const char *kind) {
         return policy_kind_engine(kind) != NULL;
 }
 
+bool policy_kind_is_engine(const char *kind) {
+        /* mb and ima are reached as boot and runtime: one node has one policy for each. */
+        return plugin_name_is_valid(kind) && !streq(kind, "tpm") && !streq(kind, "boot") && !streq(kind, "runtime") &&
+               !streq(kind, "mb") && !streq(kind, "ima");
+}
+
 const char *policy_kind_engine(const char *kind) {
-        if (strcmp(kind, "tpm") == 0)
+        if (streq(kind, "tpm"))
                 return "tpm";
-        if (strcmp(kind, "boot") == 0)
+        if (streq(kind, "boot"))
                 return "mb";
-        if (strcmp(kind, "runtime") == 0)
+        if (streq(kind, "runtime"))
                 return "ima";
-        return NULL;
+        return policy_kind_is_engine(kind) ? kind : NULL;
 }
 
 bool policy_name_is_valid(const char *name) {
@@ -61,6 +71,8 @@ int policy_validate(Manager *m, const char *kind, const uint8_t *data, size_t si
 int policy_reply_invalid(Request *q, const char *kind, int r, const char *error) {
         if (r == -ENOMEM)
                 reply_error(q, 500, "oom", NULL, "Out of memory.");
+        else if (r == -ENOPKG)
+                reply_error(q, 422, "engine_not_loaded", NULL, "No policy engine for %s policies is loaded: %s", kind, error);
         else
                 reply_error(q, 400, "invalid_policy", NULL, "Not a valid %s policy: %s", kind, error);
         return r;

@@ -13,9 +13,14 @@ typedef struct Request Request;
 
 #define POLICY_ERROR_MAX 256u
 
-/* Policy kinds the verifier stores: "tpm", "boot" (measured boot), "runtime" (IMA). */
+/* Policy kinds the verifier stores: "tpm", "boot" (measured boot), "runtime"
+ * (IMA), and the name of any other policy engine, e.g. "exec" (whether it is
+ * loaded is checked when the policy is compiled). */
 bool policy_kind_is_valid(const char *kind);
-/* The engine plugin that evaluates a kind: tpm → "tpm", boot → "mb", runtime → "ima"; NULL for no kind. */
+/* Whether kind names an engine beyond the three kinds: a plugin name other than tpm, mb and ima. */
+bool policy_kind_is_engine(const char *kind);
+/* The engine plugin that evaluates a kind: tpm → "tpm", boot → "mb", runtime → "ima",
+ * an engine kind → itself; NULL for no kind. */
 const char *policy_kind_engine(const char *kind);
 /* Names: 1–64 characters of [A-Za-z0-9._-], not starting with '.' or '/'. */
 bool policy_name_is_valid(const char *name);
@@ -27,7 +32,8 @@ int policy_compile(Manager *m, const char *kind, const uint8_t *data, size_t siz
                    char *error, size_t error_size);
 /* Whether the engine accepts content: exactly what policy_compile() says, nothing kept. */
 int policy_validate(Manager *m, const char *kind, const uint8_t *data, size_t size, char *error, size_t error_size);
-/* Answers a refused policy (400 with the engine's message; 500 when out of memory); returns r. */
+/* Answers a refused policy (400 with the engine's message; 422 engine_not_loaded
+ * when its engine is not loaded; 500 when out of memory); returns r. */
 int policy_reply_invalid(Request *q, const char *kind, int r, const char *error);
 
 /* Sets state ENROLLED with the given limits, verdict PENDING. */

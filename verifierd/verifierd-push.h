@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "attest-limits.h"
 #include "hash-alg.h"
 #include "ima-replay.h"
 #include "plugin-loader.h"
@@ -60,11 +61,23 @@ int node_runtime_ak(NodeRuntime *rt, const Blob *aik_tpm, EVP_PKEY **ret_key, ui
 
 /* A compiled policy of one kind, shared by the nodes with the same content. */
 typedef struct PolicySlot {
-        char kind[16];
+        char kind[ATTEST_PLUGIN_NAME_MAX + 1];
         char digest[POLICY_DIGEST_HEX_SIZE];
         CompiledPolicy *compiled;       /* NULL: the engine is missing or refused the policy */
+        int error_r;                    /* why not: -ENOPKG when the engine is not loaded */
         char error[256];
 } PolicySlot;
+
+/* One policy of a node: its kind ("tpm", "boot", "runtime" or an engine name) and content digest. */
+typedef struct PolicyRef {
+        const char *kind;
+        const char *digest;
+} PolicyRef;
+
+#define NODE_POLICY_REFS_MAX (3u + NODE_ENGINE_POLICIES_MAX)
+
+/* The node's policies, the three kinds first, then its engine policies; returns how many. */
+size_t node_policy_refs(const Node *n, PolicyRef ret[static NODE_POLICY_REFS_MAX]);
 
 typedef struct FailureActions {
         const Plugin *plugin;

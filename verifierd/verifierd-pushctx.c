@@ -31,6 +31,7 @@ static void slot_compile(Manager *m, PolicySlot *s) {
         if (r >= 0)
                 return;
 fail:
+        s->error_r = r;
         log_struct(LOG_ERR, MESSAGE_PLUGIN_PROBLEM, "The %s policy %s is unusable: %s; nodes using it fail.",
                    s->kind, s->digest, s->error);
 }
@@ -54,6 +55,20 @@ const PolicySlot *push_policy(Manager *m, const char *kind, const char *digest) 
         strcpy(s->digest, digest);
         slot_compile(m, s);
         return s;
+}
+
+size_t node_policy_refs(const Node *n, PolicyRef ret[static NODE_POLICY_REFS_MAX]) {
+        const PolicyRef fixed[] = {
+                { "tpm", n->tpm_policy }, { "boot", n->boot_policy }, { "runtime", n->runtime_policy },
+        };
+        size_t k = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+                if (fixed[i].digest)
+                        ret[k++] = fixed[i];
+        for (size_t i = 0; i < n->n_policies && k < NODE_POLICY_REFS_MAX; i++)
+                ret[k++] = (PolicyRef) { n->policies[i].engine, n->policies[i].digest };
+        return k;
 }
 
 /* One instance per loaded failure action, configured from <action_directory>/<name>.json ("{}" without one). */

@@ -241,7 +241,8 @@ static void handle_activate(Request *q, const char *id, json_object *attrs) {
                         enrolled_now = true;
                 }
         }
-        r = storage_node_put(m->storage, n);
+        /* With the node's engine policies: enrolment may have replaced them. */
+        r = storage_node_put_policies(m->storage, n);
         if (r < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         (void) storage_event_add(m->storage, id, "activated", NULL);

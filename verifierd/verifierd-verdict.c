@@ -14,6 +14,7 @@
 #include "validate.h"
 #include "verifierd.h"
 #include "verifierd-messages.h"
+#include "verifierd-policy.h"
 #include "verifierd-push.h"
 
 typedef struct Failures {
@@ -79,27 +80,34 @@ static char *failures_to_json(const Failures *f) {
         return s;
 }
 
-/* The node's policy engines over validated evidence; failures appended. */
+/* A policy that cannot run never passes: its engine is not loaded, or it refuses the stored policy. */
+static int add_unusable(Failures *f, const PolicyRef *ref, const PolicySlot *s) {
+        char id[64], context[128];
+
+        if (s && s->error_r == -ENOPKG && policy_kind_is_engine(ref->kind)) {
+                (void) snprintf(context, sizeof context, "{\"engine\":\"%s\"}", ref->kind);
+                return failures_add(f, "verifier.engine_missing", ATTEST_SEVERITY_CRITICAL, context);
+        }
+        (void) snprintf(id, sizeof id, "%s.engine_unavailable", ref->kind);
+        return failures_add(f, id, ATTEST_SEVERITY_CRITICAL, NULL);
+}
+
+/* The node's policy engines over validated evidence, every one of them; failures appended. */
 static int evaluate(Manager *m, const Node *n, const ValidatedEvidence *ev, const Tpm2ClockInfo *enrolment,
                     Failures *f, bool *ret_fail) {
-        const char *kinds[] = { "tpm", "boot", "runtime" };
-        const char *digests[] = { n->tpm_policy, n->boot_policy, n->runtime_policy };
+        PolicyRef refs[NODE_POLICY_REFS_MAX];
+        size_t k = node_policy_refs(n, refs);
         EvidenceAbi abi;
         int r;
 
         validated_evidence_to_abi(ev, n->id, enrolment, &abi);
-        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-                const PolicySlot *s;
+        for (size_t i = 0; i < k; i++) {
+                const PolicySlot *s = push_policy(m, refs[i].kind, refs[i].digest);
                 PolicyOutcome o = {};
                 char id[64];
 
-                if (!digests[i])
-                        continue;
-                s = push_policy(m, kinds[i], digests[i]);
                 if (!s || !s->compiled) {
-                        /* An unusable engine or policy never passes. */
-                        (void) snprintf(id, sizeof id, "%s.engine_unavailable", kinds[i]);
-                        r = failures_add(f, id, ATTEST_SEVERITY_CRITICAL, NULL);
+                        r = add_unusable(f, &refs[i], s);
                         if (r < 0)
                                 return r;
                         *ret_fail = true;
@@ -110,7 +118,7 @@ static int evaluate(Manager *m, const Node *n, const ValidatedEvidence *ev, cons
                         return r;
                 r = failures_take(f, &o);
                 if (r >= 0 && !o.pass && o.n_failures == 0) {
-                        (void) snprintf(id, sizeof id, "%s.failed", kinds[i]);
+                        (void) snprintf(id, sizeof id, "%s.failed", refs[i].kind);
                         r = failures_add(f, id, ATTEST_SEVERITY_ERROR, NULL);
                 }
                 if (!o.pass)

@@ -27,6 +27,13 @@ typedef struct DefaultPolicy {
         CompiledPolicy *compiled;       /* a reference held in the push cache */
 } DefaultPolicy;
 
+/* A tenant.conf policy.ENGINE= default. */
+typedef struct EngineDefault {
+        char engine[ATTEST_PLUGIN_NAME_MAX + 1];
+        const char *spec;               /* FILE or NAME, inside the tenant config */
+        DefaultPolicy policy;           /* for a FILE */
+} EngineDefault;
+
 typedef struct Manager {
         sd_event *event;
         VerifierConfig config;
@@ -44,6 +51,8 @@ typedef struct Manager {
         uint64_t drain_deadline;
         PushContext push;
         DefaultPolicy defaults[DEFAULT_POLICIES];
+        EngineDefault *engine_defaults;
+        size_t n_engine_defaults;
 } Manager;
 
 /* One request being answered. */
@@ -92,6 +101,12 @@ int request_load_node(Request *q, const char *id, Node **ret);
 
 /* Node JSON as shown by the admin API and attestctl. */
 json_object *node_to_json(const Node *n, bool detail);
+/* The "policies" member of an enrol/update body: engine name → {"content": POLICY},
+ * {"name": NAME} or null (detach). Each policy is compiled by its engine first;
+ * answers 4xx/5xx itself and returns < 0 then. */
+int apply_engine_policies(Request *q, json_object *body, Node *n);
+/* Adds "policies": {engine: {"digest", "name"}} to a node's JSON. */
+int node_policies_to_json(const Node *n, json_object *o);
 
 /* Loads all certificates of a directory (PEM or DER) as trust anchors. */
 int trust_store_load(const char *dir, X509_STORE **ret);

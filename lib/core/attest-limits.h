@@ -144,3 +144,6 @@
 /* Evidence the agent reads from the host (agent/push-evidence.c) */
 #define PUSH_IMA_CHUNK_MAX       (HTTP_BODY_MAX / 2u)  /* IMA lines sent in one push */
 #define PUSH_IMA_LINE_MAX        (64u * 1024u)         /* one IMA ascii line */
+
+/* Per-node policies for engines beyond tpm/boot/runtime (verifierd admin API, tenant.conf) */
+#define NODE_ENGINE_POLICIES_MAX 16u                 /* engines one node may add */

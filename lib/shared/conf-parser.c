@@ -54,11 +54,32 @@ static char *strip(char *s) {
         return s;
 }
 
+/* "policy.*" matches "policy.exec": the prefix up to and including the dot, then at least one character. */
+static bool key_matches(const char *pattern, const char *key) {
+        size_t n = strlen(pattern);
+
+        if (n >= 2 && pattern[n - 2] == '.' && pattern[n - 1] == '*')
+                return strncmp(pattern, key, n - 1) == 0 && key[n - 1] != 0;
+        return strcmp(pattern, key) == 0;
+}
+
 static const ConfigItem *find_item(const ConfigItem *table, size_t n, const char *section, const char *key) {
         for (size_t i = 0; i < n; i++)
-                if (strcmp(table[i].section, section) == 0 && strcmp(table[i].key, key) == 0)
+                if (strcmp(table[i].section, section) == 0 && key_matches(table[i].key, key))
                         return table + i;
         return NULL;
+}
+
+/* A pattern item is given "<rest of the key>=<value>". */
+static int parse_item(const ConfigItem *item, const char *key, const char *value, void *userdata) {
+        _cleanup_free_ char *pair = NULL;
+        void *data = (uint8_t *) userdata + item->offset;
+
+        if (strcmp(item->key, key) == 0)
+                return item->parse(value, data);
+        if (asprintf(&pair, "%s=%s", key + strlen(item->key) - 1, value) < 0)
+                return -ENOMEM;
+        return item->parse(pair, data);
 }
 
 static bool section_known(const ConfigItem *table, size_t n, const char *section) {
@@ -102,7 +123,7 @@ static int parse_line(const char *path, unsigned line, char *l, char *section, s
         if (!item)
                 return log_error_errno(-EINVAL, "%s:%u: Unknown key '%s' in section [%s].", path, line, key, section);
 
-        r = item->parse(value, (uint8_t *) userdata + item->offset);
+        r = parse_item(item, key, value, userdata);
         if (r < 0)
                 return log_error_errno(r, "%s:%u: Invalid value for %s= '%s': %m", path, line, key, value);
         return 0;

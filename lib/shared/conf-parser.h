@@ -18,6 +18,9 @@ typedef int (*ConfigParseFunc)(const char *rvalue, void *data);
 
 typedef struct ConfigItem {
         const char *section;
+        /* A key ending in ".*" matches every key with that prefix and a non-empty
+         * rest, e.g. "policy.*" matches "policy.exec"; its parse function is
+         * then given "<rest>=<value>" ("exec=/etc/x.json"). */
         const char *key;
         ConfigParseFunc parse;
         size_t offset;         /* of the setting inside the userdata struct */

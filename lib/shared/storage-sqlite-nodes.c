@@ -123,6 +123,7 @@ static int read_node(sqlite3_stmt *st, Node **ret) {
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret) {
         _release_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_(node_freep) Node *n = NULL;
         int r, rc;
 
         r = sqlite_prepare_cached(s, "SELECT " NODE_COLUMNS " FROM nodes WHERE id = ?", &st);
@@ -134,7 +135,13 @@ int sqlite_node_get(Storage *s, const char *id, Node **ret) {
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW)
                 return rc == SQLITE_DONE ? -ENOENT : -EIO;
-        return read_node(st, ret);
+        r = read_node(st, &n);
+        if (r >= 0)
+                r = sqlite_node_policies_load(s, n);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(n);
+        return 0;
 }
 
 int sqlite_node_put(Storage *s, const Node *n) {
@@ -171,12 +178,26 @@ static void node_row_done(void *elem) {
 
 int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        Node **l = NULL;
+        size_t n = 0;
         int r;
 
         r = sqlite_prepare(sqlite_storage_db(s), "SELECT " NODE_COLUMNS " FROM nodes ORDER BY id", &st);
         if (r < 0)
                 return r;
-        return sqlite_collect(st, sizeof(Node *), read_node_row, node_row_done, (void **) ret, ret_n);
+        r = sqlite_collect(st, sizeof(Node *), read_node_row, node_row_done, (void **) &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = sqlite_node_policies_load(s, l[i]);
+                if (r < 0) {
+                        node_list_free(l, n);
+                        return r;
+                }
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
 }
 
 int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {

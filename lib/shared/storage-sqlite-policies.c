@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash-alg.h"
-#include "hexdecode.h"
 #include "storage-sqlite.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
@@ -13,17 +11,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
 int sqlite_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size,
                       char ret_digest[POLICY_DIGEST_HEX_SIZE]) {
         sqlite3 *db = sqlite_storage_db(s);
-        uint8_t md[32];
-        _cleanup_free_ char *hex = NULL;
+        char hex[POLICY_DIGEST_HEX_SIZE];
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = hash_alg_digest(hash_alg_from_tpm_id(TPM2_ALG_ID_SHA256), data, size, md);
+        r = policy_digest_hex(data, size, hex);
         if (r < 0)
                 return r;
-        hex = hex_encode(md, sizeof md);
-        if (!hex)
-                return -ENOMEM;
         /* Content-addressed: identical content is stored once, whoever adds it. */
         r = sqlite_prepare(db, "INSERT OR IGNORE INTO policy_contents (digest, kind, content, created_usec)"
                            " VALUES (?, ?, ?, ?)", &st);
@@ -109,16 +103,16 @@ int sqlite_policy_name_get(Storage *s, const char *kind, const char *name, char 
 
 static int policy_name_in_use(sqlite3 *db, const char *kind, const char *name) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        const char *sql;
         int r;
 
         if (strcmp(kind, "boot") == 0)
-                sql = "SELECT COUNT(*) FROM nodes WHERE boot_policy_name = ?";
+                r = sqlite_query_row(db, "SELECT COUNT(*) FROM nodes WHERE boot_policy_name = ?", &st, 1, name);
         else if (strcmp(kind, "runtime") == 0)
-                sql = "SELECT COUNT(*) FROM nodes WHERE runtime_policy_name = ?";
-        else
+                r = sqlite_query_row(db, "SELECT COUNT(*) FROM nodes WHERE runtime_policy_name = ?", &st, 1, name);
+        else if (strcmp(kind, "tpm") == 0)
                 return 0;
-        r = sqlite_query_row(db, sql, &st, 1, name);
+        else    /* any other kind is an engine's */
+                r = sqlite_query_row(db, "SELECT COUNT(*) FROM node_policies WHERE engine = ? AND name = ?", &st, 2, kind, name);
         if (r < 0)
                 return r;
         return sqlite3_column_int64(st, 0) > 0;
@@ -148,6 +142,7 @@ int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n) {
                            "SELECT p.kind, p.name, p.digest, length(c.content), p.created_usec,"
                            " (SELECT COUNT(*) FROM nodes WHERE tpm_policy = p.digest OR boot_policy = p.digest"
                            "  OR runtime_policy = p.digest)"
+                           " + (SELECT COUNT(*) FROM node_policies np WHERE np.engine = p.kind AND np.digest = p.digest)"
                            " FROM policies p JOIN policy_contents c ON c.digest = p.digest ORDER BY p.kind, p.name", &st);
         if (r < 0)
                 return r;

@@ -64,6 +64,14 @@ static const char *const migrations[] = {
         " node_id TEXT PRIMARY KEY NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
         " boot_time INTEGER NOT NULL DEFAULT 0, clock BLOB, enrolment_clock BLOB, ima_state BLOB,"
         " next_index INTEGER NOT NULL DEFAULT 0, ima_restart INTEGER NOT NULL DEFAULT 0);",
+        /* 3: policies for engines beyond tpm/boot/runtime, one per node and engine. */
+        "CREATE TABLE node_policies ("
+        " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " engine TEXT NOT NULL,"
+        " digest TEXT NOT NULL REFERENCES policy_contents(digest),"
+        " name TEXT,"
+        " PRIMARY KEY (node_id, engine)) WITHOUT ROWID;"
+        "CREATE INDEX node_policies_name ON node_policies(engine, name);",
 };
 
 #define STMT_CACHE_MAX 16u
@@ -124,6 +132,14 @@ int sqlite_exec(sqlite3 *db, const char *sql) {
                 sqlite3_free(err);
         }
         return sqlite_errno(rc);
+}
+
+int sqlite_end_transaction(sqlite3 *db, int r) {
+        if (r >= 0)
+                r = sqlite_exec(db, "COMMIT");
+        if (r < 0)
+                (void) sqlite_exec(db, "ROLLBACK");
+        return r;
 }
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
@@ -340,6 +356,7 @@ static const StorageOps sqlite_ops = {
         .close = sqlite_close,
         .node_get = sqlite_node_get,
         .node_put = sqlite_node_put,
+        .node_put_policies = sqlite_node_put_policies,
         .node_delete = sqlite_node_delete,
         .node_list = sqlite_node_list,
         .policy_put = sqlite_policy_put,

@@ -11,6 +11,8 @@ sqlite3 *sqlite_storage_db(Storage *s);
 uint64_t sqlite_now_usec(void);
 /* Runs SQL text (no parameters). */
 int sqlite_exec(sqlite3 *db, const char *sql);
+/* Ends the open transaction: COMMIT when r >= 0, else ROLLBACK; returns r or the COMMIT's error. */
+int sqlite_end_transaction(sqlite3 *db, int r);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
 /* The statements of the hot paths are prepared once per storage and kept:
  * sql must be a string literal (its address is the key). The statement is not
@@ -38,6 +40,9 @@ int sqlite_collect(sqlite3_stmt *st, size_t elem_size, int (*read_row)(sqlite3_s
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret);
 int sqlite_node_put(Storage *s, const Node *n);
+int sqlite_node_put_policies(Storage *s, const Node *n);
+/* Reads the node's engine policies into n->policies. */
+int sqlite_node_policies_load(Storage *s, Node *n);
 int sqlite_node_delete(Storage *s, const char *id);
 int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n);
 int sqlite_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size, char ret_digest[POLICY_DIGEST_HEX_SIZE]);

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest-limits.h"
+#include "hash-alg.h"
+#include "hexdecode.h"
 #include "storage.h"
 
 static const char *const node_state_table[_NODE_STATE_MAX] = {
@@ -44,6 +47,87 @@ void blob_done(Blob *b) {
         b->size = 0;
 }
 
+static void node_policy_done(NodePolicy *p) {
+        free(p->engine);
+        free(p->digest);
+        free(p->name);
+        blob_done(&p->content);
+        *p = (NodePolicy) {};
+}
+
+int policy_digest_hex(const uint8_t *data, size_t size, char ret[POLICY_DIGEST_HEX_SIZE]) {
+        uint8_t md[32];
+        _cleanup_free_ char *hex = NULL;
+        int r;
+
+        r = hash_alg_digest(hash_alg_from_tpm_id(TPM2_ALG_ID_SHA256), data ?: (const uint8_t *) "", size, md);
+        if (r < 0)
+                return r;
+        hex = hex_encode(md, sizeof md);
+        if (!hex)
+                return -ENOMEM;
+        memcpy(ret, hex, POLICY_DIGEST_HEX_SIZE);
+        return 0;
+}
+
+int node_policy_set_content(Node *n, const char *engine, const uint8_t *data, size_t size) {
+        NodePolicy *p = (NodePolicy *) node_policy_find(n, engine);
+        return p ? blob_set(&p->content, data, size) : -ENOENT;
+}
+
+const NodePolicy *node_policy_find(const Node *n, const char *engine) {
+        for (size_t i = 0; i < n->n_policies; i++)
+                if (strcmp(n->policies[i].engine, engine) == 0)
+                        return &n->policies[i];
+        return NULL;
+}
+
+int node_policy_set(Node *n, const char *engine, const char *digest, const char *name) {
+        NodePolicy p = { .engine = strdup(engine), .digest = strdup(digest), .name = name ? strdup(name) : NULL };
+        NodePolicy *l, *old = (NodePolicy *) node_policy_find(n, engine);
+        size_t at = 0;
+
+        if (!p.engine || !p.digest || (name && !p.name)) {
+                node_policy_done(&p);
+                return -ENOMEM;
+        }
+        if (old) {
+                node_policy_done(old);
+                *old = p;
+                return 0;
+        }
+        if (n->n_policies >= NODE_ENGINE_POLICIES_MAX) {
+                node_policy_done(&p);
+                return -E2BIG;
+        }
+        l = reallocarray(n->policies, n->n_policies + 1, sizeof *l);
+        if (!l) {
+                node_policy_done(&p);
+                return -ENOMEM;
+        }
+        n->policies = l;
+        /* Sorted by engine, so evaluation order and listings are stable. */
+        while (at < n->n_policies && strcmp(l[at].engine, engine) < 0)
+                at++;
+        memmove(l + at + 1, l + at, (n->n_policies - at) * sizeof *l);
+        l[at] = p;
+        n->n_policies++;
+        return 0;
+}
+
+int node_policy_remove(Node *n, const char *engine) {
+        NodePolicy *p = (NodePolicy *) node_policy_find(n, engine);
+        size_t at;
+
+        if (!p)
+                return -ENOENT;
+        at = (size_t) (p - n->policies);
+        node_policy_done(p);
+        memmove(p, p + 1, (n->n_policies - at - 1) * sizeof *p);
+        n->n_policies--;
+        return 0;
+}
+
 Node *node_free(Node *n) {
         if (!n)
                 return NULL;
@@ -64,6 +148,9 @@ Node *node_free(Node *n) {
         free(n->runtime_policy_name);
         free(n->failure_actions);
         free(n->verdict);
+        for (size_t i = 0; i < n->n_policies; i++)
+                node_policy_done(&n->policies[i]);
+        free(n->policies);
         free(n);
         return NULL;
 }

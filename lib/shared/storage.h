@@ -30,6 +30,16 @@ typedef struct Blob {
 
 #define NODE_AUTH_DIGEST_SIZE 32
 
+/* A policy for an engine beyond the three kinds (tpm, boot, runtime), keyed by
+ * the engine's plugin name, e.g. "exec". */
+typedef struct NodePolicy {
+        char *engine;
+        char *digest;               /* hex SHA-256 of the content in the policy store */
+        char *name;                 /* the stored policy's name, NULL when given as content */
+        Blob content;               /* content not yet in the policy store; node_put_policies
+                                     * stores it in the node's transaction */
+} NodePolicy;
+
 typedef struct Node {
         char *id;
         NodeState state;
@@ -48,16 +58,28 @@ typedef struct Node {
         char *verdict;              /* PENDING, PASS, FAIL, TIMEOUT or NULL */
         uint64_t attestations_passed;
         uint64_t last_attestation_usec;
+        /* Policies for other engines, sorted by engine; written by node_put_policies only. */
+        NodePolicy *policies;
+        size_t n_policies;
 } Node;
 
 Node *node_free(Node *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
 void node_list_free(Node **l, size_t n);
 int blob_set(Blob *b, const void *data, size_t size);
+
+/* The node's policy for engine, or NULL. */
+const NodePolicy *node_policy_find(const Node *n, const char *engine);
+/* Attaches (or replaces) the policy for engine; -E2BIG beyond NODE_ENGINE_POLICIES_MAX engines. */
+int node_policy_set(Node *n, const char *engine, const char *digest, const char *name);
+/* Attaches content for engine, to be stored with the node by node_put_policies. */
+int node_policy_set_content(Node *n, const char *engine, const uint8_t *data, size_t size);
+/* Detaches the policy for engine; -ENOENT when there is none. */
+int node_policy_remove(Node *n, const char *engine);
 void blob_done(Blob *b);
 
 typedef struct PolicyEntry {
-        char *kind;        /* "tpm", "boot", "runtime" */
+        char *kind;        /* "tpm", "boot", "runtime", or an engine name */
         char *name;
         char *digest;
         uint64_t size;
@@ -68,6 +90,9 @@ typedef struct PolicyEntry {
 void policy_entry_list_free(PolicyEntry *l, size_t n);
 
 #define POLICY_DIGEST_HEX_SIZE 65
+
+/* The policy store's key of content: its SHA-256 in lowercase hex. */
+int policy_digest_hex(const uint8_t *data, size_t size, char ret[POLICY_DIGEST_HEX_SIZE]);
 
 /* A session of the push protocol: a challenge until the node proves possession
  * of its AK, then a bearer token (stored as its SHA-256 only). */
@@ -134,6 +159,7 @@ typedef struct StorageOps {
         Storage *(*close)(Storage *s);
         int (*node_get)(Storage *s, const char *id, Node **ret);
         int (*node_put)(Storage *s, const Node *n);
+        int (*node_put_policies)(Storage *s, const Node *n);
         int (*node_delete)(Storage *s, const char *id);
         int (*node_list)(Storage *s, Node ***ret, size_t *ret_n);
         int (*policy_put)(Storage *s, const char *kind, const uint8_t *data, size_t size, char ret_digest[POLICY_DIGEST_HEX_SIZE]);
@@ -171,10 +197,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Storage *, storage_close);
 static inline int storage_node_get(Storage *s, const char *id, Node **ret) {
         return s->ops->node_get(s, id, ret);
 }
-/* Inserts or replaces the whole row. */
+/* Inserts or replaces the whole row; the node's engine policies are left as stored. */
 static inline int storage_node_put(Storage *s, const Node *n) {
         return s->ops->node_put(s, n);
 }
+/* Inserts or replaces the row and replaces the node's engine policies with
+ * n->policies, in one transaction: on failure nothing changed. */
+static inline int storage_node_put_policies(Storage *s, const Node *n) {
+        return s->ops->node_put_policies(s, n);
+}
+/* Removes the node with its history and engine policies. */
 static inline int storage_node_delete(Storage *s, const char *id) {
         return s->ops->node_delete(s, id);
 }

@@ -192,6 +192,48 @@ static void hook(const char *what) {
         CHECK(system(cmd) == 0, "hook %s", what);
 }
 
+/* The test attaches an exec policy through the hook before each attestation:
+ * a program that passes, one that denies with its own failure id, one that
+ * crashes, one that hangs past its timeout_ms. */
+typedef struct HookStep {
+        const char *hook;
+        const char *failure_id;         /* NULL: the attestation passes */
+} HookStep;
+
+/* Runs the hook with each step's name, then attests and checks the outcome. */
+static void run_steps(SimClient *c, SimAgent *a, const HookStep *steps, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                SimAttestation r;
+
+                hook(steps[i].hook);
+                r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+                if (steps[i].failure_id)
+                        expect_fail(&r, "policy_violation", steps[i].failure_id, steps[i].hook);
+                else
+                        expect_pass(&r, steps[i].hook);
+        }
+}
+
+static void scenario_exec(SimClient *c, SimAgent *a) {
+        static const HookStep steps[] = {
+                { "pass", NULL },
+                { "deny", "site.kernel_not_allowed" },
+                { "crash", "exec.crashed" },
+                { "hang", "exec.timeout" },
+                { "detach", NULL },
+        };
+        run_steps(c, a, steps, sizeof steps / sizeof steps[0]);
+}
+
+/* A node whose stored exec policy outlived the exec engine. */
+static void scenario_exec_missing(SimClient *c, SimAgent *a) {
+        static const HookStep steps[] = {
+                { "attach", NULL },
+                { "restart-without-exec", "verifier.engine_missing" },
+        };
+        run_steps(c, a, steps, sizeof steps / sizeof steps[0]);
+}
+
 static void scenario_timeout(SimClient *c, SimAgent *a) {
         SimAttestation r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
 
@@ -240,6 +282,10 @@ int main(int argc, char *argv[]) {
                 scenario_engine_missing(c, &a);
         else if (strcmp(argv[3], "timeout") == 0)
                 scenario_timeout(c, &a);
+        else if (strcmp(argv[3], "exec") == 0)
+                scenario_exec(c, &a);
+        else if (strcmp(argv[3], "exec-missing") == 0)
+                scenario_exec_missing(c, &a);
         else
                 return 2;
         sim_node_free(a.node);

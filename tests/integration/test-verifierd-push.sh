@@ -9,8 +9,7 @@
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
-. "$(dirname "$0")/swtpm.sh"
-require_tool systemd-socket-activate curl python3
+. "$(dirname "$0")/sim-verifierd.sh"
 
 : "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${PUSH_CLIENT:?}" "${ATTEST_PLUGIN_DIR:?}" "${ATTEST_BAD_PLUGIN_DIR:?}"
 : "${SIM_UEFI_LOG:?}"
@@ -23,12 +22,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; [ -f verifierd.log ] && tail -n 40 verifierd.log >&2; exit 1; }
-
 # --- Policies: the UEFI log the simulated nodes boot with, the files they run, PCR 15 untouched.
-"$PUSH_CLIENT" ima-log /usr/lib/hostattest-test 200 > ima.log
-"$ATTESTCTL" policy create-runtime --from-ima-log ima.log > runtime-policy.json
-"$ATTESTCTL" policy create-mb "$SIM_UEFI_LOG" > boot-policy.json
+sim_policies
 echo '{"15": ["0000000000000000000000000000000000000000000000000000000000000000"]}' > tpm-policy.json
 
 # --- Plugins: the built ones, plus plugins with a wrong ABI and other defects.
@@ -51,15 +46,7 @@ failure_actions = journal
 CONF
 }
 write_tenant 0
-cat > verifierd.conf <<CONF
-[Server]
-tenant_config = $work/tenant.conf
-admin_group = adm
-[Attestation]
-plugin_directory = $work/plugins
-challenge_lifetime = 2s
-history_retention = 5
-CONF
+sim_verifierd_conf "history_retention = 5"
 
 port=$(free_port_pair)
 sock=$work/verifierd.sock

@@ -22,6 +22,7 @@ typedef struct Settings {
         uint64_t size;
         char *path;
         char **list;
+        char **pairs;
 } Settings;
 
 static const ConfigItem items[] = {
@@ -32,6 +33,7 @@ static const ConfigItem items[] = {
         { "Main",  "size",     config_parse_size,   offsetof(Settings, size)     },
         { "Other", "path",     config_parse_path,   offsetof(Settings, path)     },
         { "Other", "list",     config_parse_strv,   offsetof(Settings, list)     },
+        { "Other", "pair.*",   config_parse_strv,   offsetof(Settings, pairs)    },
 };
 
 static char dir[] = "/tmp/test-conf-parser-XXXXXX";
@@ -40,6 +42,7 @@ static void settings_done(Settings *s) {
         free(s->name);
         free(s->path);
         strv_free(s->list);
+        strv_free(s->pairs);
         memset(s, 0, sizeof *s);
 }
 
@@ -190,6 +193,25 @@ static void test_nul_byte(void **state) {
         settings_done(&s);
 }
 
+/* A "prefix.*" key matches every key with that prefix; its parser gets "rest=value". */
+static void test_pattern_keys(void **state) {
+        Settings s = {};
+
+        assert_int_equal(parse_text("[Other]\npair.exec = /etc/x.json\npair.opa-2 = fleet\n", &s), 0);
+        assert_int_equal(strv_length(s.pairs), 2);
+        assert_string_equal(s.pairs[0], "exec=/etc/x.json");
+        assert_string_equal(s.pairs[1], "opa-2=fleet");
+        settings_done(&s);
+        assert_int_equal(parse_text("[Other]\npair. = x\n", &s), -EINVAL);    /* no rest */
+        settings_done(&s);
+        assert_int_equal(parse_text("[Other]\npair = x\n", &s), -EINVAL);     /* no dot */
+        settings_done(&s);
+        assert_int_equal(parse_text("[Other]\npairs.x = x\n", &s), -EINVAL);  /* another prefix */
+        settings_done(&s);
+        assert_int_equal(parse_text("[Main]\npair.x = x\n", &s), -EINVAL);    /* another section */
+        settings_done(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_typed_values),
@@ -202,6 +224,7 @@ int main(void) {
                 cmocka_unit_test(test_dropins),
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_nul_byte),
+                cmocka_unit_test(test_pattern_keys),
         };
         int r;
 

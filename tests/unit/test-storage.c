@@ -10,41 +10,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "log.h"
-#include "storage.h"
-
-static char dir[] = "/tmp/test-storage-XXXXXX";
-static char db_path[256];
-
-static Node *make_node(const char *id) {
-        Node *n = calloc(1, sizeof *n);
-        assert_non_null(n);
-        n->id = strdup(id);
-        n->state = NODE_REGISTERED;
-        assert_int_equal(blob_set(&n->ek_tpm, "ek-bytes", 8), 0);
-        assert_int_equal(blob_set(&n->aik_tpm, "ak-bytes", 8), 0);
-        memset(n->auth_digest, 0xab, sizeof n->auth_digest);
-        n->regcount = 1;
-        n->registered_usec = 1234;
-        n->ip = strdup("10.0.0.1");
-        n->port = 9002;
-        return n;
-}
-
-static int setup(void **state) {
-        Storage *s;
-
-        (void) snprintf(db_path, sizeof db_path, "%s/verifier.db", dir);
-        unlink(db_path);
-        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
-        *state = s;
-        return 0;
-}
-
-static int teardown(void **state) {
-        storage_close(*state);
-        return 0;
-}
+#include "storage-test.h"
 
 static void test_node_roundtrip(void **state) {
         Storage *s = *state;
@@ -354,29 +320,19 @@ static void test_overdue(void **state) {
         free(ids);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_node_roundtrip, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_node_update_and_list, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_policy_content_addressed, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_policy_in_use, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
-                cmocka_unit_test(test_node_state_strings),
-                cmocka_unit_test_setup_teardown(test_session, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_verdicts_and_retention, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_group_all_or_nothing, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
-        };
-        char cmd[300];
-        int r;
+static const struct CMUnitTest tests[] = {
+        DB_TEST(test_node_roundtrip),
+        DB_TEST(test_node_update_and_list),
+        DB_TEST(test_policy_content_addressed),
+        DB_TEST(test_policy_in_use),
+        DB_TEST(test_events),
+        DB_TEST(test_reopen),
+        DB_TEST(test_newer_schema),
+        cmocka_unit_test(test_node_state_strings),
+        DB_TEST(test_session),
+        DB_TEST(test_verdicts_and_retention),
+        DB_TEST(test_group_all_or_nothing),
+        DB_TEST(test_overdue),
+};
 
-        log_set_max_level(LOG_CRIT);
-        assert_non_null(mkdtemp(dir));
-        r = cmocka_run_group_tests(tests, NULL, NULL);
-        (void) snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                r = 1;
-        return r;
-}
+STORAGE_TEST_MAIN(tests)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/evp.h>
@@ -15,6 +16,8 @@
 #include <openssl/x509v3.h>
 
 #include "verifierd.h"
+#include "conf-parser.h"
+#include "verifierd-config.h"
 #include "verifierd-policy.h"
 
 /* A manager with only what policy validation uses: the built plugins and a policy cache. */
@@ -67,8 +70,45 @@ static void test_other_policies(void **state) {
         assert_true(validate("runtime", "[]") < 0);
         assert_true(validate("boot", "{") < 0);
         assert_non_null(strstr(error, "boot policy: "));
-        assert_int_equal(validate("other", "{}"), -EINVAL);
+        assert_int_equal(validate("Other!", "{}"), -EINVAL);              /* not a kind */
+        assert_int_equal(validate("other", "{}"), -ENOPKG);               /* an engine kind, not loaded */
+        assert_string_equal(error, "no policy engine plugin 'other'");
+        assert_int_equal(validate("mb", "{}"), -EINVAL);                  /* mb policies are the boot kind */
         assert_int_equal(policy_validate(&manager, "boot", (const uint8_t *) "", 0, error, sizeof error) < 0, 1);
+}
+
+/* Any loaded engine's policies, compiled by that engine: here the built exec engine. */
+static void test_engine_policies(void **state) {
+        assert_int_equal(validate("exec", "{\"command\": [\"/bin/true\"], \"needs\": [\"ima_log\"]}"), 0);
+        assert_true(validate("exec", "{}") < 0);
+        assert_non_null(strstr(error, "command"));
+        assert_true(validate("exec", "{\"command\": [\"relative\"]}") < 0);
+        assert_int_equal(policy_cache_size(manager.push.cache), 0);
+}
+
+/* tenant.conf policy.ENGINE= settings: one per engine, the last wins, empty drops it. */
+static void test_tenant_engine_policies(void **state) {
+        char path[] = "/tmp/test-tenant-XXXXXX";
+        TenantConfig t = {};
+        int fd = mkstemp(path);
+        char **l = NULL;
+
+        assert_true(fd >= 0);
+        assert_true(dprintf(fd, "[Enrolment]\nruntime_policy = fleet\npolicy.exec = /etc/hostattest/exec.json\n"
+                               "policy.opa = site\npolicy.exec = /etc/hostattest/exec2.json\npolicy.old = x\n"
+                               "policy.old =\n") > 0);
+        close(fd);
+        assert_int_equal(tenant_config_load(path, &t), 0);
+        assert_string_equal(t.runtime_policy, "fleet");
+        assert_int_equal(strv_length(t.engine_policies), 2);
+        assert_string_equal(t.engine_policies[0], "opa=site");
+        assert_string_equal(t.engine_policies[1], "exec=/etc/hostattest/exec2.json");
+        tenant_config_done(&t);
+        assert_int_equal(unlink(path), 0);
+
+        assert_int_equal(config_parse_engine_policy("=x", &l), -EINVAL);
+        assert_int_equal(config_parse_engine_policy("novalue", &l), -EINVAL);
+        assert_null(l);
 }
 
 static void test_missing_engine(void **state) {
@@ -85,6 +125,15 @@ static void test_policy_names(void **state) {
 
         assert_true(policy_kind_is_valid("tpm") && policy_kind_is_valid("boot") && policy_kind_is_valid("runtime"));
         assert_false(policy_kind_is_valid("ima"));
+        assert_false(policy_kind_is_valid("mb"));
+        assert_true(policy_kind_is_valid("exec") && policy_kind_is_valid("opa-v2") && policy_kind_is_valid("x_1"));
+        assert_false(policy_kind_is_valid("Exec") || policy_kind_is_valid("1x") || policy_kind_is_valid("") ||
+                     policy_kind_is_valid("a.b") || policy_kind_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert_true(policy_kind_is_engine("exec"));
+        assert_false(policy_kind_is_engine("tpm") || policy_kind_is_engine("boot") || policy_kind_is_engine("runtime") ||
+                     policy_kind_is_engine("mb") || policy_kind_is_engine("ima"));
+        assert_string_equal(policy_kind_engine("exec"), "exec");
+        assert_null(policy_kind_engine("ima"));
         assert_string_equal(policy_kind_engine("tpm"), "tpm");
         assert_string_equal(policy_kind_engine("boot"), "mb");
         assert_string_equal(policy_kind_engine("runtime"), "ima");
@@ -252,6 +301,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tpm_policy),
                 cmocka_unit_test(test_other_policies),
+                cmocka_unit_test(test_engine_policies),
+                cmocka_unit_test(test_tenant_engine_policies),
                 cmocka_unit_test(test_missing_engine),
                 cmocka_unit_test(test_policy_names),
                 cmocka_unit_test(test_ek_cert_plain),

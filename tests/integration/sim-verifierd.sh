@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Sourced by the tests that run attest-verifierd against push-client's
+# simulated nodes, in their work directory.
+
+. "$(dirname "${BASH_SOURCE[0]}")/swtpm.sh"
+require_tool systemd-socket-activate curl python3
+
+fail() { echo "FAIL: $*" >&2; [ -f verifierd.log ] && tail -n 40 verifierd.log >&2; exit 1; }
+
+# verifierd.conf for $work: its tenant.conf and plugins directory; each
+# argument is one more [Attestation] line.
+sim_verifierd_conf() {
+        printf '[Server]\ntenant_config = %s/tenant.conf\nadmin_group = adm\n[Attestation]\nplugin_directory = %s/plugins\nchallenge_lifetime = 2s\n' \
+                "$work" "$work" > verifierd.conf
+        local line
+        for line in "$@"; do
+                echo "$line" >> verifierd.conf
+        done
+}
+
+# The policies the simulated nodes pass: the files they run (runtime) and the
+# UEFI log they boot with (boot).
+sim_policies() {
+        "$PUSH_CLIENT" ima-log /usr/lib/hostattest-test 200 > ima.log
+        "$ATTESTCTL" policy create-runtime --from-ima-log ima.log > runtime-policy.json
+        "$ATTESTCTL" policy create-mb "$SIM_UEFI_LOG" > boot-policy.json
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Per-node policies for engines beyond tpm/boot/runtime: the schema migration
+ * from version 2, round trips, the one-transaction write and removal with the node. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "attest-limits.h"
+#include "storage-test.h"
+
+static Node *make_enrolled(const char *id) {
+        Node *n = make_node(id);
+        n->state = NODE_ENROLLED;
+        n->verdict = strdup("PENDING");
+        return n;
+}
+
+/* Runs SQL on the database file directly; returns the first column of the first row, or -1. */
+static long long raw(const char *sql) {
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        long long v = -1;
+
+        assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+static void put_content(Storage *s, const char *kind, const char *text, char d[POLICY_DIGEST_HEX_SIZE]) {
+        assert_int_equal(storage_policy_put(s, kind, (const uint8_t *) text, strlen(text), d), 0);
+}
+
+static void test_helpers(void **state) {
+        _cleanup_(node_freep) Node *n = make_enrolled("h");
+        char engine[16];
+
+        assert_int_equal(node_policy_set(n, "zeta", "d1", NULL), 0);
+        assert_int_equal(node_policy_set(n, "exec", "d2", "site"), 0);
+        assert_string_equal(n->policies[0].engine, "exec");     /* kept sorted */
+        assert_int_equal(node_policy_set(n, "exec", "d3", NULL), 0);   /* replaced, not added */
+        assert_int_equal(n->n_policies, 2);
+        assert_string_equal(node_policy_find(n, "exec")->digest, "d3");
+        assert_null(node_policy_find(n, "exec")->name);
+        assert_int_equal(node_policy_remove(n, "exec"), 0);
+        assert_int_equal(node_policy_remove(n, "exec"), -ENOENT);
+        assert_null(node_policy_find(n, "exec"));
+        for (unsigned i = 1; i < NODE_ENGINE_POLICIES_MAX; i++) {
+                (void) snprintf(engine, sizeof engine, "e%u", i);
+                assert_int_equal(node_policy_set(n, engine, "d", NULL), 0);
+        }
+        assert_int_equal(n->n_policies, NODE_ENGINE_POLICIES_MAX);
+        assert_int_equal(node_policy_set(n, "one-more", "d", NULL), -E2BIG);    /* NODE_ENGINE_POLICIES_MAX */
+        assert_int_equal(node_policy_set(n, "zeta", "d4", NULL), 0);            /* replacing is fine at the limit */
+}
+
+static void test_round_trip(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_enrolled("node-1"), *got = NULL;
+        char d1[POLICY_DIGEST_HEX_SIZE], d2[POLICY_DIGEST_HEX_SIZE];
+        Node **l = NULL;
+        size_t k = 0;
+
+        put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d1);
+        put_content(s, "opa", "{\"bundle\": 1}", d2);
+        assert_int_equal(node_policy_set(n, "opa", d2, "fleet"), 0);
+        assert_int_equal(node_policy_set(n, "exec", d1, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+
+        assert_int_equal(storage_node_get(s, "node-1", &got), 0);
+        assert_int_equal(got->n_policies, 2);
+        assert_string_equal(got->policies[0].engine, "exec");
+        assert_string_equal(got->policies[0].digest, d1);
+        assert_null(got->policies[0].name);
+        assert_string_equal(got->policies[1].engine, "opa");
+        assert_string_equal(got->policies[1].name, "fleet");
+        got = node_free(got);
+
+        assert_int_equal(storage_node_list(s, &l, &k), 0);
+        assert_int_equal(k, 1);
+        assert_int_equal(l[0]->n_policies, 2);
+        node_list_free(l, k);
+
+        /* A plain row write (as every verdict does) leaves the engine policies alone. */
+        free(n->verdict);
+        n->verdict = strdup("PASS");
+        node_policy_remove(n, "opa");
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_node_get(s, "node-1", &got), 0);
+        assert_string_equal(got->verdict, "PASS");
+        assert_int_equal(got->n_policies, 2);
+        got = node_free(got);
+
+        /* node_put_policies replaces the set. */
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(storage_node_get(s, "node-1", &got), 0);
+        assert_int_equal(got->n_policies, 1);
+        assert_string_equal(got->policies[0].engine, "exec");
+}
+
+/* A policy that references no stored content fails the write: neither the row nor the policies change. */
+static void test_failed_put_changes_nothing(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_enrolled("node-2"), *got = NULL;
+        char d[POLICY_DIGEST_HEX_SIZE];
+
+        put_content(s, "exec", "{\"command\": [\"/bin/false\"]}", d);
+        assert_int_equal(node_policy_set(n, "exec", d, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+
+        free(n->verdict);
+        n->verdict = strdup("FAIL");
+        assert_int_equal(node_policy_set(n, "other", "0000000000000000000000000000000000000000000000000000000000000000", NULL), 0);
+        assert_int_equal(node_policy_remove(n, "exec"), 0);
+        assert_true(storage_node_put_policies(s, n) < 0);
+
+        assert_int_equal(storage_node_get(s, "node-2", &got), 0);
+        assert_string_equal(got->verdict, "PENDING");
+        assert_int_equal(got->n_policies, 1);
+        assert_string_equal(got->policies[0].engine, "exec");
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies"), 1);
+
+        /* A new node whose policies fail is not created at all. */
+        got = node_free(got);
+        free(n->id);
+        n->id = strdup("node-new");
+        assert_true(storage_node_put_policies(s, n) < 0);
+        assert_int_equal(storage_node_get(s, "node-new", &got), -ENOENT);
+}
+
+static void test_removed_with_node(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *a = make_enrolled("a"), *b = make_enrolled("b");
+        char d[POLICY_DIGEST_HEX_SIZE];
+
+        put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d);
+        assert_int_equal(node_policy_set(a, "exec", d, NULL), 0);
+        assert_int_equal(node_policy_set(b, "exec", d, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, a), 0);
+        assert_int_equal(storage_node_put_policies(s, b), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies"), 2);
+        assert_int_equal(storage_node_delete(s, "a"), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies WHERE node_id = 'a'"), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies WHERE node_id = 'b'"), 1);
+}
+
+/* A named engine policy is in use while a node refers to it, and counted in the listing. */
+static void test_named_in_use(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_enrolled("user");
+        char d[POLICY_DIGEST_HEX_SIZE];
+        PolicyEntry *l = NULL;
+        size_t k = 0;
+
+        put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d);
+        assert_int_equal(storage_policy_name_set(s, "exec", "site", d, false), 0);
+        assert_int_equal(node_policy_set(n, "exec", d, "site"), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(storage_policy_list(s, &l, &k), 0);
+        assert_int_equal(k, 1);
+        assert_string_equal(l[0].kind, "exec");
+        assert_int_equal(l[0].n_nodes, 1);
+        policy_entry_list_free(l, k);
+        assert_int_equal(storage_policy_name_delete(s, "exec", "site"), -EBUSY);
+        assert_int_equal(storage_policy_name_delete(s, "opa", "site"), -ENOENT);
+        assert_int_equal(storage_node_delete(s, "user"), 0);
+        assert_int_equal(storage_policy_name_delete(s, "exec", "site"), 0);
+}
+
+/* Content attached with the node is stored in the node's transaction, or not at all. */
+static void test_content_with_node(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_enrolled("node-c"), *got = NULL;
+        static const char text[] = "{\"command\": [\"/usr/bin/site-check\"]}";
+        char d[POLICY_DIGEST_HEX_SIZE];
+        _cleanup_free_ uint8_t *back = NULL;
+        _cleanup_free_ char *kind = NULL;
+        size_t size;
+
+        assert_int_equal(policy_digest_hex((const uint8_t *) text, strlen(text), d), 0);
+        assert_int_equal(node_policy_set(n, "exec", d, NULL), 0);
+        assert_int_equal(node_policy_set_content(n, "exec", (const uint8_t *) text, strlen(text)), 0);
+        assert_int_equal(node_policy_set_content(n, "none", (const uint8_t *) text, 1), -ENOENT);
+
+        /* A second policy that fails: neither the node nor the first content is stored. */
+        assert_int_equal(node_policy_set(n, "other", "0000000000000000000000000000000000000000000000000000000000000000", NULL), 0);
+        assert_true(storage_node_put_policies(s, n) < 0);
+        assert_int_equal(storage_policy_get(s, d, NULL, &back, &size), -ENOENT);
+        assert_int_equal(storage_node_get(s, "node-c", &got), -ENOENT);
+
+        /* Content that does not hash to its digest is refused. */
+        assert_int_equal(node_policy_remove(n, "other"), 0);
+        assert_int_equal(node_policy_set_content(n, "exec", (const uint8_t *) "{}", 2), 0);
+        assert_int_equal(storage_node_put_policies(s, n), -EBADMSG);
+        assert_int_equal(storage_policy_get(s, d, NULL, &back, &size), -ENOENT);
+
+        assert_int_equal(node_policy_set_content(n, "exec", (const uint8_t *) text, strlen(text)), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(storage_policy_get(s, d, &kind, &back, &size), 0);
+        assert_string_equal(kind, "exec");
+        assert_memory_equal(back, text, strlen(text));
+        assert_int_equal(storage_node_get(s, "node-c", &got), 0);
+        assert_int_equal(got->n_policies, 1);
+        assert_null(got->policies[0].content.data);     /* read back by digest only */
+}
+
+/* A version-2 database (before node_policies) migrates on open and keeps its nodes. */
+static void test_migration_from_v2(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_enrolled("old-node"), *got = NULL;
+        char d[POLICY_DIGEST_HEX_SIZE];
+
+        assert_int_equal(storage_sqlite_schema_version(), 3u);
+        n->runtime_policy_name = strdup("fleet");
+        assert_int_equal(storage_node_put(s, n), 0);
+        storage_close(s);
+        *state = NULL;
+        assert_int_equal(raw("DROP TABLE node_policies"), -1);
+        assert_int_equal(raw("PRAGMA user_version = 2"), -1);
+        assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'node_policies'"), 0);
+
+        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
+        *state = s;
+        assert_int_equal(raw("PRAGMA user_version"), 3);
+        assert_int_equal(storage_node_get(s, "old-node", &got), 0);
+        assert_string_equal(got->runtime_policy_name, "fleet");
+        assert_int_equal(got->n_policies, 0);
+        put_content(s, "exec", "{}", d);
+        assert_int_equal(node_policy_set(got, "exec", d, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, got), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM node_policies WHERE node_id = 'old-node'"), 1);
+}
+
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_helpers),
+        DB_TEST(test_round_trip),
+        DB_TEST(test_failed_put_changes_nothing),
+        DB_TEST(test_removed_with_node),
+        DB_TEST(test_content_with_node),
+        DB_TEST(test_named_in_use),
+        DB_TEST(test_migration_from_v2),
+};
+
+STORAGE_TEST_MAIN(tests)
