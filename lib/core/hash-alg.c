@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <pthread.h>
-#include <strings.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "hash-alg.h"
 #include "macro.h"
@@ -29,15 +30,33 @@ const HashAlg *hash_alg_from_tpm_id(uint16_t id) {
         return NULL;
 }
 
-const HashAlg *hash_alg_from_name(const char *name) {
+/* ASCII only: the names are ASCII, and the locale's case rules must not apply. */
+static bool ascii_equal_nocase(const char *a, const char *b, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                char x = a[i], y = b[i];
+                if (x >= 'A' && x <= 'Z')
+                        x = (char) (x - 'A' + 'a');
+                if (y >= 'A' && y <= 'Z')
+                        y = (char) (y - 'A' + 'a');
+                if (x != y)
+                        return false;
+        }
+        return true;
+}
+
+const HashAlg *hash_alg_from_name_len(const char *name, size_t len) {
         if (!name)
                 return NULL;
-        if (strcasecmp(name, "sm3") == 0)
-                name = "sm3_256";
+        if (len == 3 && ascii_equal_nocase(name, "sm3", 3))
+                return hash_alg_from_tpm_id(TPM2_ALG_ID_SM3_256);
         for (size_t i = 0; i < ELEMENTSOF(hash_algs); i++)
-                if (strcasecmp(hash_algs[i].name, name) == 0)
+                if (strlen(hash_algs[i].name) == len && ascii_equal_nocase(hash_algs[i].name, name, len))
                         return hash_algs + i;
         return NULL;
+}
+
+const HashAlg *hash_alg_from_name(const char *name) {
+        return name ? hash_alg_from_name_len(name, strlen(name)) : NULL;
 }
 
 const HashAlg *hash_alg_from_size(size_t size) {

@@ -112,69 +112,60 @@ static int parse_template_hash(Token t, ImaEntry *e) {
         return 0;
 }
 
-/* "alg:hex"; an empty token is an empty digest when allow_empty. */
-static int parse_digest_ng(Token t, bool allow_empty, ImaDigest *ret) {
-        if (t.n == 0 && allow_empty) {
-                *ret = (ImaDigest) {};
-                return 0;
-        }
-        const char *colon = memchr(t.p, ':', t.n);
-        if (!colon)
+static int parse_legacy(Token digest, Token name, ImaEntryBuffer *b, ImaEntry *e) {
+        uint8_t d[20];
+
+        if (digest.n != 2 * sizeof d || hex_decode_into(digest.p, digest.n, d, sizeof d) < 0)
                 return -EBADMSG;
-        Token alg = { t.p, (size_t) (colon - t.p) }, hex = { colon + 1, t.n - alg.n - 1 };
-        return ima_digest_set(ret, alg.p, alg.n, hex.p, hex.n);
+        if (memchr(name.p, 0, name.n))
+                return -EBADMSG;
+        return ima_template_build_legacy(d, name.p, name.n, b, e);
 }
 
-static int parse_hex_field(Token t, size_t max, uint8_t *dst, size_t *ret_size) {
-        if (t.n % 2 != 0)
-                return -EBADMSG;
-        if (t.n / 2 > max)
-                return -E2BIG;
-        if (hex_decode_into(t.p, t.n, dst, t.n / 2) < 0)
-                return -EBADMSG;
-        *ret_size = t.n / 2;
+/* The fields after the name come off the back of the line first (the name
+ * may hold spaces); then every field is decoded in template order straight
+ * into the template data. */
+static int parse_fields(ImaTemplate t, Token digest, Token rest, ImaEntryBuffer *b, ImaEntry *e) {
+        ImaTemplateWriter w = { b->data, 0 };
+        Token sig = {}, modsig_digest = {}, modsig = {}, buf = {};
+        int r = 0;
+
+        if (t == IMA_TEMPLATE_IMA_SIG)
+                r = take_back(&rest, &sig);
+        else if (t == IMA_TEMPLATE_IMA_BUF)
+                r = take_back(&rest, &buf);
+        else if (t == IMA_TEMPLATE_IMA_MODSIG) {
+                r = take_back(&rest, &modsig);
+                if (r >= 0)
+                        r = take_back(&rest, &modsig_digest);
+                if (r >= 0)
+                        r = take_back(&rest, &sig);
+        }
+        if (r < 0)
+                return r;
+
+        r = ima_template_put_digest(&w, digest.p, digest.n, false, &e->digest);
+        if (r >= 0)
+                r = ima_template_put_name(&w, rest.p, rest.n, e);
+        if (r >= 0 && ima_template_has_sig(t))
+                r = ima_template_put_hex(&w, sig.p, sig.n, IMA_SIG_MAX, &e->sig, &e->sig_size);
+        if (r >= 0 && t == IMA_TEMPLATE_IMA_BUF)
+                r = ima_template_put_hex(&w, buf.p, buf.n, IMA_BUF_MAX, &e->buf, &e->buf_size);
+        if (r >= 0 && t == IMA_TEMPLATE_IMA_MODSIG) {
+                r = ima_template_put_digest(&w, modsig_digest.p, modsig_digest.n, true, &e->modsig_digest);
+                if (r >= 0)
+                        r = ima_template_put_hex(&w, modsig.p, modsig.n, IMA_MODSIG_MAX, &e->modsig, &e->modsig_size);
+        }
+        if (r < 0)
+                return r;
+        if (e->sig_size == 0)
+                e->sig = NULL;
+        ima_template_finish(&w, t, e);
         return 0;
 }
 
-/* Decodes the hex fields after the name into the field scratch; template
- * building copies them into the template data. */
-static int parse_trailing_fields(ImaTemplate t, Token *rest, ImaEntryBuffer *b, ImaTemplateFields *f) {
-        Token sig, modsig_digest, modsig, buf;
-        uint8_t *scratch = b->fields;
-        int r;
-
-        switch (t) {
-        case IMA_TEMPLATE_IMA_SIG:
-                if (take_back(rest, &sig) < 0)
-                        return -EBADMSG;
-                f->sig = scratch;
-                return parse_hex_field(sig, IMA_SIG_MAX, scratch, &f->sig_size);
-        case IMA_TEMPLATE_IMA_BUF:
-                if (take_back(rest, &buf) < 0)
-                        return -EBADMSG;
-                f->buf = scratch;
-                return parse_hex_field(buf, IMA_BUF_MAX, scratch, &f->buf_size);
-        case IMA_TEMPLATE_IMA_MODSIG:
-                if (take_back(rest, &modsig) < 0 || take_back(rest, &modsig_digest) < 0 ||
-                    take_back(rest, &sig) < 0)
-                        return -EBADMSG;
-                f->sig = scratch;
-                r = parse_hex_field(sig, IMA_SIG_MAX, scratch, &f->sig_size);
-                if (r < 0)
-                        return r;
-                f->modsig = scratch + f->sig_size;
-                r = parse_hex_field(modsig, IMA_MODSIG_MAX, scratch + f->sig_size, &f->modsig_size);
-                if (r < 0)
-                        return r;
-                return parse_digest_ng(modsig_digest, true, &f->modsig_digest);
-        default:
-                return 0;
-        }
-}
-
 int ima_entry_parse_ascii(const char *line, size_t len, ImaEntryBuffer *b, ImaEntry *ret) {
-        Token rest = { line, len }, pcr, hash, tname, digest, name;
-        ImaTemplateFields f = {};
+        Token rest = { line, len }, pcr, hash, tname, digest;
         ImaEntry e = {};
         int r, t;
 
@@ -191,26 +182,12 @@ int ima_entry_parse_ascii(const char *line, size_t len, ImaEntryBuffer *b, ImaEn
         t = ima_template_from_string(tname.p, tname.n);
         if (t < 0)
                 return t;
-        f.template = e.template = (ImaTemplate) t;
-
         if (take_front(&rest, &digest) < 0)
                 return -EBADMSG;
         if (t == IMA_TEMPLATE_IMA)
-                r = ima_digest_set(&f.digest, "sha1", 4, digest.p, digest.n);
+                r = parse_legacy(digest, rest, b, &e);
         else
-                r = parse_digest_ng(digest, false, &f.digest);
-        if (r < 0)
-                return r;
-        r = parse_trailing_fields(e.template, &rest, b, &f);
-        if (r < 0)
-                return r;
-        name = rest;
-        if (memchr(name.p, 0, name.n))
-                return -EBADMSG;
-        f.name = name.p;
-        f.name_len = name.n;
-
-        r = ima_template_build(&f, b, &e);
+                r = parse_fields((ImaTemplate) t, digest, rest, b, &e);
         if (r < 0)
                 return r;
         *ret = e;
