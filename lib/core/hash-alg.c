@@ -30,27 +30,26 @@ const HashAlg *hash_alg_from_tpm_id(uint16_t id) {
         return NULL;
 }
 
-/* ASCII only: the names are ASCII, and the locale's case rules must not apply. */
-static bool ascii_equal_nocase(const char *a, const char *b, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                char x = a[i], y = b[i];
-                if (x >= 'A' && x <= 'Z')
-                        x = (char) (x - 'A' + 'a');
-                if (y >= 'A' && y <= 'Z')
-                        y = (char) (y - 'A' + 'a');
-                if (x != y)
+/* Whether name[0..len) is the table name t, ASCII case-insensitively: the
+ * names are ASCII, and the locale's case rules must not apply. */
+static bool name_equal(const char *t, const char *name, size_t len) {
+        for (size_t i = 0; i < len; i++) {
+                char c = name[i];
+                if (c >= 'A' && c <= 'Z')
+                        c = (char) (c - 'A' + 'a');
+                if (t[i] == 0 || t[i] != c)
                         return false;
         }
-        return true;
+        return t[len] == 0;
 }
 
 const HashAlg *hash_alg_from_name_len(const char *name, size_t len) {
         if (!name)
                 return NULL;
-        if (len == 3 && ascii_equal_nocase(name, "sm3", 3))
+        if (name_equal("sm3", name, len))
                 return hash_alg_from_tpm_id(TPM2_ALG_ID_SM3_256);
         for (size_t i = 0; i < ELEMENTSOF(hash_algs); i++)
-                if (strlen(hash_algs[i].name) == len && ascii_equal_nocase(hash_algs[i].name, name, len))
+                if (name_equal(hash_algs[i].name, name, len))
                         return hash_algs + i;
         return NULL;
 }

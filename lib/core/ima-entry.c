@@ -11,21 +11,25 @@
 #include "ima-template.h"
 #include "macro.h"
 
-static const char *const template_names[_IMA_TEMPLATE_MAX] = {
-        [IMA_TEMPLATE_IMA] = "ima",
-        [IMA_TEMPLATE_IMA_NG] = "ima-ng",
-        [IMA_TEMPLATE_IMA_SIG] = "ima-sig",
-        [IMA_TEMPLATE_IMA_BUF] = "ima-buf",
-        [IMA_TEMPLATE_IMA_MODSIG] = "ima-modsig",
+#define TEMPLATE_NAME(s) { s, sizeof(s) - 1 }
+static const struct {
+        const char *name;
+        size_t len;
+} template_names[_IMA_TEMPLATE_MAX] = {
+        [IMA_TEMPLATE_IMA] = TEMPLATE_NAME("ima"),
+        [IMA_TEMPLATE_IMA_NG] = TEMPLATE_NAME("ima-ng"),
+        [IMA_TEMPLATE_IMA_SIG] = TEMPLATE_NAME("ima-sig"),
+        [IMA_TEMPLATE_IMA_BUF] = TEMPLATE_NAME("ima-buf"),
+        [IMA_TEMPLATE_IMA_MODSIG] = TEMPLATE_NAME("ima-modsig"),
 };
 
 const char *ima_template_to_string(ImaTemplate t) {
-        return t >= 0 && t < _IMA_TEMPLATE_MAX ? template_names[t] : NULL;
+        return t >= 0 && t < _IMA_TEMPLATE_MAX ? template_names[t].name : NULL;
 }
 
 int ima_template_from_string(const char *s, size_t len) {
         for (int t = 0; t < _IMA_TEMPLATE_MAX; t++)
-                if (strlen(template_names[t]) == len && memcmp(template_names[t], s, len) == 0)
+                if (template_names[t].len == len && memcmp(template_names[t].name, s, len) == 0)
                         return t;
         return -EPROTONOSUPPORT;
 }
