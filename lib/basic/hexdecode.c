@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,52 +37,18 @@ char *hex_encode(const void *data, size_t len) {
         return r;
 }
 
-#define REP8(b) ((uint64_t) (b) * UINT64_C(0x0101010101010101))
-
-/* Eight hex digits into four bytes in one 64-bit word, one digit per byte
- * lane: a log replay decodes some fifty bytes per entry. The range tests add
- * to lanes known to be below 0x80, so no sum carries into the next lane. */
-static bool unhex8(const char *s, uint8_t out[static 4]) {
-        const uint8_t *p = (const uint8_t *) s;
-        uint64_t lower, digit, letter, v;
-        /* Little-endian, so the first digit is the low lane (one load on most machines). */
-        uint64_t x = (uint64_t) p[0] | (uint64_t) p[1] << 8 | (uint64_t) p[2] << 16 | (uint64_t) p[3] << 24 |
-                     (uint64_t) p[4] << 32 | (uint64_t) p[5] << 40 | (uint64_t) p[6] << 48 | (uint64_t) p[7] << 56;
-
-        if (x & REP8(0x80))
-                return false;
-        digit = (x + REP8(0x80 - '0')) & ~(x + REP8(0x7f - '9')) & REP8(0x80);
-        lower = x | REP8(0x20);
-        letter = (lower + REP8(0x80 - 'a')) & ~(lower + REP8(0x7f - 'f')) & REP8(0x80);
-        if ((digit | letter) != REP8(0x80))
-                return false;
-        v = (x & REP8(0x0f)) + (letter >> 7) * 9;   /* each lane's value */
-        v = ((v << 4) | (v >> 8)) & UINT64_C(0x00ff00ff00ff00ff);   /* pairs into bytes */
-        v = (v | (v >> 8)) & UINT64_C(0x0000ffff0000ffff);
-        v = (v | (v >> 16)) & UINT64_C(0x00000000ffffffff);
-        out[0] = (uint8_t) v;
-        out[1] = (uint8_t) (v >> 8);
-        out[2] = (uint8_t) (v >> 16);
-        out[3] = (uint8_t) (v >> 24);
-        return true;
-}
-
 int hex_decode_into(const char *s, size_t len, uint8_t *buf, size_t size) {
         assert(s || len == 0);
 
         if (len % 2 != 0 || len / 2 != size)
                 return -EINVAL;
-        bool ok = true;
-        size_t i = 0;
-        for (; i + 4 <= size; i += 4)
-                ok &= unhex8(s + 2 * i, buf + i);
         int bad = 0;
-        for (; i < size; i++) {
+        for (size_t i = 0; i < size; i++) {
                 int hi = unhexchar(s[2 * i]), lo = unhexchar(s[2 * i + 1]);
                 bad |= hi | lo;   /* negative once any byte is not hex */
                 buf[i] = (uint8_t) ((unsigned) hi << 4 | (unsigned) lo);
         }
-        return !ok || bad < 0 ? -EINVAL : 0;
+        return bad < 0 ? -EINVAL : 0;
 }
 
 int hex_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_size) {

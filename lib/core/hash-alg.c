@@ -46,12 +46,10 @@ static bool name_equal(const char *t, const char *name, size_t len) {
 const HashAlg *hash_alg_from_name_len(const char *name, size_t len) {
         if (!name)
                 return NULL;
-        if (name_equal("sm3", name, len))
-                return hash_alg_from_tpm_id(TPM2_ALG_ID_SM3_256);
         for (size_t i = 0; i < ELEMENTSOF(hash_algs); i++)
                 if (name_equal(hash_algs[i].name, name, len))
                         return hash_algs + i;
-        return NULL;
+        return name_equal("sm3", name, len) ? hash_alg_from_tpm_id(TPM2_ALG_ID_SM3_256) : NULL;
 }
 
 const HashAlg *hash_alg_from_name(const char *name) {

@@ -61,15 +61,31 @@ typedef struct Token {
         size_t n;
 } Token;
 
+static void advance(Token *rest, const char *sp, Token *ret) {
+        *ret = (Token) { rest->p, (size_t) (sp - rest->p) };
+        rest->n -= ret->n + 1;
+        rest->p = sp + 1;
+}
+
 /* Takes the token up to the next space from the front of *rest. */
 static int take_front(Token *rest, Token *ret) {
         const char *sp = memchr(rest->p, ' ', rest->n);
         if (!sp)
                 return -EBADMSG;
-        *ret = (Token) { rest->p, (size_t) (sp - rest->p) };
-        rest->n -= ret->n + 1;
-        rest->p = sp + 1;
+        advance(rest, sp, ret);
         return 0;
+}
+
+/* take_front() for a token that almost always has n bytes (the PCR, the
+ * SHA-1 template hash): one look instead of a scan. Where a space comes
+ * earlier too, the token holds it and is rejected as malformed by its parser
+ * (no PCR or hash has a space), as the shorter token would have been. */
+static int take_front_likely(Token *rest, size_t n, Token *ret) {
+        if (n < rest->n && rest->p[n] == ' ') {
+                advance(rest, rest->p + n, ret);
+                return 0;
+        }
+        return take_front(rest, ret);
 }
 
 /* Takes the token after the last space from the back of *rest. */
@@ -175,7 +191,8 @@ int ima_entry_parse_ascii(const char *line, size_t len, ImaEntryBuffer *b, ImaEn
 
         if (len > IMA_LINE_MAX)
                 return -E2BIG;
-        if (take_front(&rest, &pcr) < 0 || take_front(&rest, &hash) < 0 || take_front(&rest, &tname) < 0)
+        if (take_front_likely(&rest, 2, &pcr) < 0 || take_front_likely(&rest, 40, &hash) < 0 ||
+            take_front(&rest, &tname) < 0)
                 return -EBADMSG;
         r = parse_pcr(pcr, &e.pcr);
         if (r < 0)

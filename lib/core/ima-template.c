@@ -13,7 +13,9 @@
 
 #define IMA_LEGACY_NAME_FIELD (IMA_LEGACY_NAME_MAX + 1)
 
-static int digest_set_alg(ImaDigest *d, const char *alg, size_t alg_len) {
+/* The algorithm of a digest field: a name of [a-z0-9_-]; NULL in *ret_alg
+ * for a name the hash table does not know. */
+static int digest_alg(const char *alg, size_t alg_len, const HashAlg **ret_alg) {
         if (alg_len == 0 || alg_len > IMA_ALG_NAME_MAX)
                 return -EBADMSG;
         for (size_t i = 0; i < alg_len; i++) {
@@ -21,16 +23,23 @@ static int digest_set_alg(ImaDigest *d, const char *alg, size_t alg_len) {
                 if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
                         return -EBADMSG;
         }
-        memcpy(d->alg_name, alg, alg_len);
-        d->alg_name[alg_len] = 0;
-        d->alg = hash_alg_from_name_len(alg, alg_len);
+        *ret_alg = hash_alg_from_name_len(alg, alg_len);
         return 0;
 }
 
-static int digest_check_size(const ImaDigest *d, size_t size) {
+static int digest_set_alg(ImaDigest *d, const char *alg, size_t alg_len) {
+        int r = digest_alg(alg, alg_len, &d->alg);
+        if (r < 0)
+                return r;
+        memcpy(d->alg_name, alg, alg_len);
+        d->alg_name[alg_len] = 0;
+        return 0;
+}
+
+static int digest_check_size(const HashAlg *alg, size_t size) {
         if (size == 0 || size > HASH_ALG_MAX_DIGEST_SIZE)
                 return -EBADMSG;
-        if (d->alg && d->alg->size != size)
+        if (alg && alg->size != size)
                 return -EBADMSG;
         return 0;
 }
@@ -46,7 +55,7 @@ static int digest_set_raw(ImaDigest *d, const uint8_t *data, size_t size) {
         if (r < 0)
                 return r;
         n.size = size - (size_t) (colon - data) - 2;
-        if (digest_check_size(&n, n.size) < 0)
+        if (digest_check_size(n.alg, n.size) < 0)
                 return -EBADMSG;
         memcpy(n.data, colon + 2, n.size);
         *d = n;
@@ -67,36 +76,39 @@ static uint8_t *put_header(ImaTemplateWriter *w, size_t n) {
 }
 
 int ima_template_put_digest(ImaTemplateWriter *w, const char *token, size_t len, bool allow_empty, ImaDigest *ret) {
-        ImaDigest d = {};
+        const HashAlg *alg;
         uint8_t *o;
         int r;
 
         if (len == 0 && allow_empty) {
                 if (!put_header(w, 0))
                         return -E2BIG;
-                *ret = d;
+                *ret = (ImaDigest) {};
                 return 0;
         }
         const char *colon = memchr(token, ':', MIN(len, (size_t) IMA_ALG_NAME_MAX + 1));
         if (!colon)
                 return -EBADMSG;
-        size_t alg_len = (size_t) (colon - token), hex_len = len - alg_len - 1;
-        r = digest_set_alg(&d, token, alg_len);
+        size_t alg_len = (size_t) (colon - token), hex_len = len - alg_len - 1, size = hex_len / 2;
+        r = digest_alg(token, alg_len, &alg);
         if (r < 0)
                 return r;
-        if (hex_len % 2 != 0 || digest_check_size(&d, hex_len / 2) < 0)
+        if (hex_len % 2 != 0 || digest_check_size(alg, size) < 0)
                 return -EBADMSG;
-        d.size = hex_len / 2;
-        o = put_header(w, alg_len + 2 + d.size);
+        o = put_header(w, alg_len + 2 + size);
         if (!o)
                 return -E2BIG;
         memcpy(o, token, alg_len);
         o[alg_len] = ':';
         o[alg_len + 1] = 0;
-        if (hex_decode_into(colon + 1, hex_len, o + alg_len + 2, d.size) < 0)
+        if (hex_decode_into(colon + 1, hex_len, o + alg_len + 2, size) < 0)
                 return -EBADMSG;
-        memcpy(d.data, o + alg_len + 2, d.size);
-        *ret = d;
+        /* Field by field: bytes past the name and the digest are left as they are. */
+        memcpy(ret->alg_name, token, alg_len);
+        ret->alg_name[alg_len] = 0;
+        ret->alg = alg;
+        ret->size = size;
+        memcpy(ret->data, o + alg_len + 2, size);
         return 0;
 }
 
