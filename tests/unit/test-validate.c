@@ -248,6 +248,41 @@ static void test_ima_rewritten(void **state) {
         expect_broken(&in, VALIDATION_IMA_LOG);
 }
 
+/* The quote of a later push has the sha256 bank only, the stored state two:
+ * only the quoted bank is replayed, and only it is stored. */
+static void test_ima_quoted_banks_only(void **state) {
+        _cleanup_(validated_evidence_freep) ValidatedEvidence *ev1 = NULL, *ev2 = NULL;
+        const HashAlg *sha1 = hash_alg_from_name("sha1"), *sha256 = hash_alg_from_name("sha256");
+        ValidationFailure f = {};
+        TestNode n;
+
+        test_node_init(&n, 300);
+        assert_non_null(pcr_values_bank(&n.pcrs, sha1));
+        test_node_quote(&n);
+        ValidationInput in = test_node_input(&n, 0, NULL);
+        assert_int_equal(evidence_validate(&in, NULL, &ev1, &f), 0);
+        assert_non_null(ima_replay_state_bank(&ev1->ima_state, sha1));
+        assert_non_null(ima_replay_state_bank(&ev1->ima_state, sha256));
+
+        test_node_set_ima(&n, IMA_LINES);
+        const PcrBank *b = pcr_values_bank(&n.pcrs, sha256);
+        assert_non_null(b);
+        n.pcrs.banks[0] = *b;
+        n.pcrs.n_banks = 1;
+        n.nonce[0] ^= 1;
+        n.clock.clock += 5000;
+        test_node_quote(&n);
+        in = test_node_input(&n, ev1->ima_consumed, &ev1->ima_state);
+        in.previous_clock = &ev1->clock_info;
+        assert_int_equal(evidence_validate(&in, NULL, &ev2, &f), 0);
+        assert_int_equal(validated_evidence_ima_count(ev2), IMA_LINES - 300);
+        assert_int_equal(ev2->ima_state.n_banks, 1);
+        assert_null(ima_replay_state_bank(&ev2->ima_state, sha1));
+        assert_memory_equal(ima_replay_state_bank(&ev2->ima_state, sha256)->value,
+                            n.pcrs.banks[0].values[IMA_PCR_INDEX], sha256->size);
+        test_node_done(&n);
+}
+
 static void test_ima_after_reset(void **state) {
         ValidationInput in = test_node_input(&node, 0, NULL);
         ImaReplayState stored = {};
@@ -341,6 +376,7 @@ int main(void) {
                 cmocka_unit_test(test_ima_truncated),
                 cmocka_unit_test(test_ima_rewritten),
                 cmocka_unit_test(test_ima_after_reset),
+                cmocka_unit_test(test_ima_quoted_banks_only),
                 cmocka_unit_test(test_swtpm_quote),
                 cmocka_unit_test(test_reasons),
         };
