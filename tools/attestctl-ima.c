@@ -80,14 +80,30 @@ static void print_state(const ImaReplayState *s, bool json, int quote_result, si
         }
 }
 
+/* --bank ALG: one more bank to replay (instead of the default ones). */
+static int add_bank(const char *name, const HashAlg **algs, size_t *n) {
+        const HashAlg *alg = hash_alg_from_name(name);
+
+        if (!alg || *n >= IMA_REPLAY_BANKS_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < *n; i++)
+                if (algs[i] == alg)
+                        return -EINVAL;
+        algs[(*n)++] = alg;
+        return 0;
+}
+
 static int verb_ima_replay(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100, ARG_PCR10 };
+        enum { ARG_JSON = 0x100, ARG_PCR10, ARG_BANK };
         static const struct option options[] = {
                 { "help",  no_argument,       NULL, 'h'       },
                 { "json",  no_argument,       NULL, ARG_JSON  },
                 { "pcr10", required_argument, NULL, ARG_PCR10 },
+                { "bank",  required_argument, NULL, ARG_BANK  },
                 {}
         };
+        const HashAlg *banks[IMA_REPLAY_BANKS_MAX];
+        size_t n_banks = 0;
         ImaPcrValue quoted[IMA_REPLAY_BANKS_MAX];
         _cleanup_(ima_replayer_freep) ImaReplayer *rp = NULL;
         _cleanup_(ima_log_file_done) ImaLogFile log = {};
@@ -99,11 +115,18 @@ static int verb_ima_replay(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("Usage: attestctl ima replay LOG [--json] [--pcr10 ALG:HEX]…\n\n"
+                        printf("Usage: attestctl ima replay LOG [--json] [--bank ALG]… [--pcr10 ALG:HEX]…\n\n"
                                "Replays an IMA measurement list (ascii or binary) into PCR 10 for the\n"
-                               "sha1 and sha256 banks. With --pcr10, finds the entry at which the running\n"
-                               "value equals the given (quoted) value.\n");
+                               "sha1 and sha256 banks, or the banks given with --bank. With --pcr10, finds\n"
+                               "the entry at which the running value equals the given (quoted) value.\n");
                         return EXIT_PASS;
+                case ARG_BANK:
+                        if (add_bank(optarg, banks, &n_banks) < 0 || !hash_alg_md(banks[n_banks - 1])) {
+                                log_error("Invalid --bank '%s': a hash algorithm, at most once, at most %u.",
+                                          optarg, IMA_REPLAY_BANKS_MAX);
+                                return EXIT_UNUSABLE;
+                        }
+                        break;
                 case ARG_JSON:
                         json = true;
                         break;
@@ -126,14 +149,15 @@ static int verb_ima_replay(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to read '%s': %m", argv[optind]);
                 return EXIT_UNUSABLE;
         }
-        if (ima_default_state(&s) < 0 || ima_replayer_new(&rp) < 0) {
+        r = n_banks > 0 ? ima_replay_state_init(&s, banks, n_banks) : ima_default_state(&s);
+        if (r < 0 || ima_replayer_new(&rp) < 0) {
                 log_error("Failed to set up the replay.");
                 return EXIT_UNUSABLE;
         }
         if (n_quoted > 0) {
                 r = ima_replay_to_quote(rp, &s, log.format, log.data, log.size, quoted, n_quoted, &consumed);
                 if (r == -EINVAL) {
-                        log_error("--pcr10 names a bank that is not replayed (sha1, sha256).");
+                        log_error("--pcr10 names a bank that is not replayed (see --bank).");
                         return EXIT_UNUSABLE;
                 }
                 if (r < 0 && r != -ENOENT) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <pthread.h>
-#include <strings.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "hash-alg.h"
 #include "macro.h"
@@ -29,15 +30,30 @@ const HashAlg *hash_alg_from_tpm_id(uint16_t id) {
         return NULL;
 }
 
-const HashAlg *hash_alg_from_name(const char *name) {
+/* Whether name[0..len) is the table name t, ASCII case-insensitively: the
+ * names are ASCII, and the locale's case rules must not apply. */
+static bool name_equal(const char *t, const char *name, size_t len) {
+        for (size_t i = 0; i < len; i++) {
+                char c = name[i];
+                if (c >= 'A' && c <= 'Z')
+                        c = (char) (c - 'A' + 'a');
+                if (t[i] == 0 || t[i] != c)
+                        return false;
+        }
+        return t[len] == 0;
+}
+
+const HashAlg *hash_alg_from_name_len(const char *name, size_t len) {
         if (!name)
                 return NULL;
-        if (strcasecmp(name, "sm3") == 0)
-                name = "sm3_256";
         for (size_t i = 0; i < ELEMENTSOF(hash_algs); i++)
-                if (strcasecmp(hash_algs[i].name, name) == 0)
+                if (name_equal(hash_algs[i].name, name, len))
                         return hash_algs + i;
-        return NULL;
+        return name_equal("sm3", name, len) ? hash_alg_from_tpm_id(TPM2_ALG_ID_SM3_256) : NULL;
+}
+
+const HashAlg *hash_alg_from_name(const char *name) {
+        return name ? hash_alg_from_name_len(name, strlen(name)) : NULL;
 }
 
 const HashAlg *hash_alg_from_size(size_t size) {

@@ -25,6 +25,7 @@ typedef struct HashAlg {
 
 const HashAlg *hash_alg_from_tpm_id(uint16_t id);
 const HashAlg *hash_alg_from_name(const char *name);   /* case-insensitive; "sm3_256" and "sm3" alike */
+const HashAlg *hash_alg_from_name_len(const char *name, size_t len);   /* the same, not NUL-terminated */
 const HashAlg *hash_alg_from_size(size_t size);        /* first algorithm with that size (SHA before SM3) */
 
 /* The OpenSSL digest for alg, fetched once per process; NULL when the

@@ -14,7 +14,6 @@
 #define IMA_BINARY_TEMPLATE_HASH_SIZE 20
 
 static int parse_legacy(const uint8_t *buf, size_t len, size_t *o, ImaEntryBuffer *b, ImaEntry *e) {
-        ImaTemplateFields f = { .template = IMA_TEMPLATE_IMA };
         const uint8_t *digest, *name;
         uint32_t name_len;
 
@@ -26,13 +25,7 @@ static int parse_legacy(const uint8_t *buf, size_t len, size_t *o, ImaEntryBuffe
                 return -EBADMSG;
         if (memchr(name, 0, name_len))
                 return -EBADMSG;
-        strcpy(f.digest.alg_name, "sha1");
-        f.digest.alg = hash_alg_from_name("sha1");
-        f.digest.size = 20;
-        memcpy(f.digest.data, digest, 20);
-        f.name = (const char *) name;
-        f.name_len = name_len;
-        return ima_template_build(&f, b, e);
+        return ima_template_build_legacy(digest, (const char *) name, name_len, b, e);
 }
 
 int ima_entry_parse_binary(const uint8_t *buf, size_t len, size_t *offset, ImaEntryBuffer *b, ImaEntry *ret) {

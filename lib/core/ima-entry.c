@@ -11,21 +11,25 @@
 #include "ima-template.h"
 #include "macro.h"
 
-static const char *const template_names[_IMA_TEMPLATE_MAX] = {
-        [IMA_TEMPLATE_IMA] = "ima",
-        [IMA_TEMPLATE_IMA_NG] = "ima-ng",
-        [IMA_TEMPLATE_IMA_SIG] = "ima-sig",
-        [IMA_TEMPLATE_IMA_BUF] = "ima-buf",
-        [IMA_TEMPLATE_IMA_MODSIG] = "ima-modsig",
+#define TEMPLATE_NAME(s) { s, sizeof(s) - 1 }
+static const struct {
+        const char *name;
+        size_t len;
+} template_names[_IMA_TEMPLATE_MAX] = {
+        [IMA_TEMPLATE_IMA] = TEMPLATE_NAME("ima"),
+        [IMA_TEMPLATE_IMA_NG] = TEMPLATE_NAME("ima-ng"),
+        [IMA_TEMPLATE_IMA_SIG] = TEMPLATE_NAME("ima-sig"),
+        [IMA_TEMPLATE_IMA_BUF] = TEMPLATE_NAME("ima-buf"),
+        [IMA_TEMPLATE_IMA_MODSIG] = TEMPLATE_NAME("ima-modsig"),
 };
 
 const char *ima_template_to_string(ImaTemplate t) {
-        return t >= 0 && t < _IMA_TEMPLATE_MAX ? template_names[t] : NULL;
+        return t >= 0 && t < _IMA_TEMPLATE_MAX ? template_names[t].name : NULL;
 }
 
 int ima_template_from_string(const char *s, size_t len) {
         for (int t = 0; t < _IMA_TEMPLATE_MAX; t++)
-                if (strlen(template_names[t]) == len && memcmp(template_names[t], s, len) == 0)
+                if (template_names[t].len == len && memcmp(template_names[t].name, s, len) == 0)
                         return t;
         return -EPROTONOSUPPORT;
 }
@@ -57,15 +61,31 @@ typedef struct Token {
         size_t n;
 } Token;
 
+static void advance(Token *rest, const char *sp, Token *ret) {
+        *ret = (Token) { rest->p, (size_t) (sp - rest->p) };
+        rest->n -= ret->n + 1;
+        rest->p = sp + 1;
+}
+
 /* Takes the token up to the next space from the front of *rest. */
 static int take_front(Token *rest, Token *ret) {
         const char *sp = memchr(rest->p, ' ', rest->n);
         if (!sp)
                 return -EBADMSG;
-        *ret = (Token) { rest->p, (size_t) (sp - rest->p) };
-        rest->n -= ret->n + 1;
-        rest->p = sp + 1;
+        advance(rest, sp, ret);
         return 0;
+}
+
+/* take_front() for a token that almost always has n bytes (the PCR, the
+ * SHA-1 template hash): one look instead of a scan. Where a space comes
+ * earlier too, the token holds it and is rejected as malformed by its parser
+ * (no PCR or hash has a space), as the shorter token would have been. */
+static int take_front_likely(Token *rest, size_t n, Token *ret) {
+        if (n < rest->n && rest->p[n] == ' ') {
+                advance(rest, rest->p + n, ret);
+                return 0;
+        }
+        return take_front(rest, ret);
 }
 
 /* Takes the token after the last space from the back of *rest. */
@@ -112,75 +132,67 @@ static int parse_template_hash(Token t, ImaEntry *e) {
         return 0;
 }
 
-/* "alg:hex"; an empty token is an empty digest when allow_empty. */
-static int parse_digest_ng(Token t, bool allow_empty, ImaDigest *ret) {
-        if (t.n == 0 && allow_empty) {
-                *ret = (ImaDigest) {};
-                return 0;
-        }
-        const char *colon = memchr(t.p, ':', t.n);
-        if (!colon)
+static int parse_legacy(Token digest, Token name, ImaEntryBuffer *b, ImaEntry *e) {
+        uint8_t d[20];
+
+        if (digest.n != 2 * sizeof d || hex_decode_into(digest.p, digest.n, d, sizeof d) < 0)
                 return -EBADMSG;
-        Token alg = { t.p, (size_t) (colon - t.p) }, hex = { colon + 1, t.n - alg.n - 1 };
-        return ima_digest_set(ret, alg.p, alg.n, hex.p, hex.n);
+        if (memchr(name.p, 0, name.n))
+                return -EBADMSG;
+        return ima_template_build_legacy(d, name.p, name.n, b, e);
 }
 
-static int parse_hex_field(Token t, size_t max, uint8_t *dst, size_t *ret_size) {
-        if (t.n % 2 != 0)
-                return -EBADMSG;
-        if (t.n / 2 > max)
-                return -E2BIG;
-        if (hex_decode_into(t.p, t.n, dst, t.n / 2) < 0)
-                return -EBADMSG;
-        *ret_size = t.n / 2;
+/* The fields after the name come off the back of the line first (the name
+ * may hold spaces); then every field is decoded in template order straight
+ * into the template data. */
+static int parse_fields(ImaTemplate t, Token digest, Token rest, ImaEntryBuffer *b, ImaEntry *e) {
+        ImaTemplateWriter w = { b->data, 0 };
+        Token sig = {}, modsig_digest = {}, modsig = {}, buf = {};
+        int r = 0;
+
+        if (t == IMA_TEMPLATE_IMA_SIG)
+                r = take_back(&rest, &sig);
+        else if (t == IMA_TEMPLATE_IMA_BUF)
+                r = take_back(&rest, &buf);
+        else if (t == IMA_TEMPLATE_IMA_MODSIG) {
+                r = take_back(&rest, &modsig);
+                if (r >= 0)
+                        r = take_back(&rest, &modsig_digest);
+                if (r >= 0)
+                        r = take_back(&rest, &sig);
+        }
+        if (r < 0)
+                return r;
+
+        r = ima_template_put_digest(&w, digest.p, digest.n, false, &e->digest);
+        if (r >= 0)
+                r = ima_template_put_name(&w, rest.p, rest.n, e);
+        if (r >= 0 && ima_template_has_sig(t))
+                r = ima_template_put_hex(&w, sig.p, sig.n, IMA_SIG_MAX, &e->sig, &e->sig_size);
+        if (r >= 0 && t == IMA_TEMPLATE_IMA_BUF)
+                r = ima_template_put_hex(&w, buf.p, buf.n, IMA_BUF_MAX, &e->buf, &e->buf_size);
+        if (r >= 0 && t == IMA_TEMPLATE_IMA_MODSIG) {
+                r = ima_template_put_digest(&w, modsig_digest.p, modsig_digest.n, true, &e->modsig_digest);
+                if (r >= 0)
+                        r = ima_template_put_hex(&w, modsig.p, modsig.n, IMA_MODSIG_MAX, &e->modsig, &e->modsig_size);
+        }
+        if (r < 0)
+                return r;
+        if (e->sig_size == 0)
+                e->sig = NULL;
+        ima_template_finish(&w, t, e);
         return 0;
 }
 
-/* Decodes the hex fields after the name into the field scratch; template
- * building copies them into the template data. */
-static int parse_trailing_fields(ImaTemplate t, Token *rest, ImaEntryBuffer *b, ImaTemplateFields *f) {
-        Token sig, modsig_digest, modsig, buf;
-        uint8_t *scratch = b->fields;
-        int r;
-
-        switch (t) {
-        case IMA_TEMPLATE_IMA_SIG:
-                if (take_back(rest, &sig) < 0)
-                        return -EBADMSG;
-                f->sig = scratch;
-                return parse_hex_field(sig, IMA_SIG_MAX, scratch, &f->sig_size);
-        case IMA_TEMPLATE_IMA_BUF:
-                if (take_back(rest, &buf) < 0)
-                        return -EBADMSG;
-                f->buf = scratch;
-                return parse_hex_field(buf, IMA_BUF_MAX, scratch, &f->buf_size);
-        case IMA_TEMPLATE_IMA_MODSIG:
-                if (take_back(rest, &modsig) < 0 || take_back(rest, &modsig_digest) < 0 ||
-                    take_back(rest, &sig) < 0)
-                        return -EBADMSG;
-                f->sig = scratch;
-                r = parse_hex_field(sig, IMA_SIG_MAX, scratch, &f->sig_size);
-                if (r < 0)
-                        return r;
-                f->modsig = scratch + f->sig_size;
-                r = parse_hex_field(modsig, IMA_MODSIG_MAX, scratch + f->sig_size, &f->modsig_size);
-                if (r < 0)
-                        return r;
-                return parse_digest_ng(modsig_digest, true, &f->modsig_digest);
-        default:
-                return 0;
-        }
-}
-
 int ima_entry_parse_ascii(const char *line, size_t len, ImaEntryBuffer *b, ImaEntry *ret) {
-        Token rest = { line, len }, pcr, hash, tname, digest, name;
-        ImaTemplateFields f = {};
+        Token rest = { line, len }, pcr, hash, tname, digest;
         ImaEntry e = {};
         int r, t;
 
         if (len > IMA_LINE_MAX)
                 return -E2BIG;
-        if (take_front(&rest, &pcr) < 0 || take_front(&rest, &hash) < 0 || take_front(&rest, &tname) < 0)
+        if (take_front_likely(&rest, 2, &pcr) < 0 || take_front_likely(&rest, 40, &hash) < 0 ||
+            take_front(&rest, &tname) < 0)
                 return -EBADMSG;
         r = parse_pcr(pcr, &e.pcr);
         if (r < 0)
@@ -191,26 +203,12 @@ int ima_entry_parse_ascii(const char *line, size_t len, ImaEntryBuffer *b, ImaEn
         t = ima_template_from_string(tname.p, tname.n);
         if (t < 0)
                 return t;
-        f.template = e.template = (ImaTemplate) t;
-
         if (take_front(&rest, &digest) < 0)
                 return -EBADMSG;
         if (t == IMA_TEMPLATE_IMA)
-                r = ima_digest_set(&f.digest, "sha1", 4, digest.p, digest.n);
+                r = parse_legacy(digest, rest, b, &e);
         else
-                r = parse_digest_ng(digest, false, &f.digest);
-        if (r < 0)
-                return r;
-        r = parse_trailing_fields(e.template, &rest, b, &f);
-        if (r < 0)
-                return r;
-        name = rest;
-        if (memchr(name.p, 0, name.n))
-                return -EBADMSG;
-        f.name = name.p;
-        f.name_len = name.n;
-
-        r = ima_template_build(&f, b, &e);
+                r = parse_fields((ImaTemplate) t, digest, rest, b, &e);
         if (r < 0)
                 return r;
         *ret = e;

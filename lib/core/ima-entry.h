@@ -57,10 +57,10 @@ typedef struct ImaEntry {
         size_t template_data_size;
 } ImaEntry;
 
-/* Scratch space for one ascii entry: decoded fields and rebuilt template data. */
+/* Scratch space for one ascii entry: the template data, rebuilt with the
+ * fields decoded into place. */
 typedef struct ImaEntryBuffer {
         uint8_t data[IMA_TEMPLATE_DATA_MAX];
-        uint8_t fields[IMA_SIG_MAX + IMA_MODSIG_MAX + IMA_BUF_MAX];
 } ImaEntryBuffer;
 
 /* Parses one ascii line (without its newline). -EBADMSG for malformed

@@ -39,6 +39,24 @@ const ImaPcrValue *ima_replay_state_bank(const ImaReplayState *s, const HashAlg 
         return NULL;
 }
 
+int ima_replay_state_select(ImaReplayState *s, const HashAlg *const *algs, size_t n_algs) {
+        ImaReplayState n = { .n_entries = s->n_entries };
+
+        if (n_algs == 0 || n_algs > IMA_REPLAY_BANKS_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < n_algs; i++) {
+                const ImaPcrValue *b = ima_replay_state_bank(s, algs[i]);
+
+                if (!algs[i] || ima_replay_state_bank(&n, algs[i]))
+                        return -EINVAL;
+                if (!b)
+                        return -ENOENT;
+                n.banks[n.n_banks++] = *b;
+        }
+        *s = n;
+        return 0;
+}
+
 int ima_replay_state_restore(ImaReplayState *s, uint64_t n_entries, const ImaPcrValue *banks, size_t n_banks) {
         const HashAlg *algs[IMA_REPLAY_BANKS_MAX] = {};
         ImaReplayState n;
@@ -97,30 +115,46 @@ static EVP_MD_CTX *replayer_ctx(ImaReplayer *r, const HashAlg *alg) {
 }
 
 static int digest2(ImaReplayer *r, const HashAlg *alg, const void *a, size_t an, const void *b, size_t bn, uint8_t *out) {
-        EVP_MD_CTX *ctx;
+        EVP_MD_CTX *ctx = replayer_ctx(r, alg);
 
-        if (!hash_alg_md(alg))
-                return -EOPNOTSUPP;
-        ctx = replayer_ctx(r, alg);
-        if (!ctx || EVP_DigestUpdate(ctx, a, an) != 1 || (bn > 0 && EVP_DigestUpdate(ctx, b, bn) != 1) ||
+        if (!ctx)
+                return hash_alg_md(alg) ? -EIO : -EOPNOTSUPP;
+        if (EVP_DigestUpdate(ctx, a, an) != 1 || (bn > 0 && EVP_DigestUpdate(ctx, b, bn) != 1) ||
             EVP_DigestFinal_ex(ctx, out, NULL) != 1)
                 return -EIO;
         return 0;
 }
 
-/* The written template hash must be the template data's digest under some
- * algorithm of its size: the banks' results first, then the others. */
+/* Which algorithm wrote the template hash is not recorded, only its size.
+ * When a replayed bank has that size, the written hash must be the template
+ * data's digest under some algorithm of that size: the banks' results first
+ * (free), then the others (a 32-byte hash may be SM3 beside a SHA-256 bank).
+ *
+ * When no replayed bank has that size (the SHA-1 hash every binary record and
+ * kernel-written ascii line carries, replayed into a SHA-256 bank only), the
+ * written hash is not checked, and need not be: what binds the template data
+ * is the replayed bank, which extends its own digest of the data, so changed
+ * data cannot reach the quoted PCR 10 without a collision in that bank's
+ * algorithm. The written hash only decides whether the entry is a violation,
+ * and that is bound too: a violation extends 0xFF… and any other entry
+ * extends a digest, so flipping it changes the replayed value. */
 static int check_template_hash(ImaReplayer *r, const ImaReplayState *s, const ImaEntry *e,
                                uint8_t computed[][HASH_ALG_MAX_DIGEST_SIZE]) {
         static const uint16_t candidates[] = {
                 TPM2_ALG_ID_SHA1, TPM2_ALG_ID_SHA256, TPM2_ALG_ID_SM3_256, TPM2_ALG_ID_SHA384, TPM2_ALG_ID_SHA512,
         };
         uint8_t h[HASH_ALG_MAX_DIGEST_SIZE];
+        bool sized = false;
 
-        for (size_t i = 0; i < s->n_banks; i++)
-                if (s->banks[i].alg->size == e->template_hash_size &&
-                    memcmp(computed[i], e->template_hash, e->template_hash_size) == 0)
+        for (size_t i = 0; i < s->n_banks; i++) {
+                if (s->banks[i].alg->size != e->template_hash_size)
+                        continue;
+                if (memcmp(computed[i], e->template_hash, e->template_hash_size) == 0)
                         return 0;
+                sized = true;
+        }
+        if (!sized)
+                return 0;
         for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
                 const HashAlg *alg = hash_alg_from_tpm_id(candidates[i]);
                 if (alg->size != e->template_hash_size || ima_replay_state_bank(s, alg) || !hash_alg_md(alg))
@@ -154,7 +188,12 @@ int ima_replay_entry(ImaReplayer *r, ImaReplayState *s, const ImaEntry *e) {
                 return k;
         for (size_t i = 0; i < s->n_banks; i++) {
                 ImaPcrValue *b = s->banks + i;
-                k = digest2(r, b->alg, b->value, b->alg->size, computed[i], b->alg->size, b->value);
+                uint8_t extend[2 * HASH_ALG_MAX_DIGEST_SIZE];
+
+                /* One update of old value and digest together: a second call costs more than the copy. */
+                memcpy(extend, b->value, b->alg->size);
+                memcpy(extend + b->alg->size, computed[i], b->alg->size);
+                k = digest2(r, b->alg, extend, 2 * b->alg->size, NULL, 0, b->value);
                 if (k < 0)
                         return k;
         }

@@ -30,9 +30,17 @@ typedef struct ImaReplayState {
 } ImaReplayState;
 
 /* A fresh state: every bank zero, no entries. Each algorithm at most once;
- * -EOPNOTSUPP when OpenSSL lacks one. */
+ * -EOPNOTSUPP when OpenSSL lacks one. The banks of a state are the ones
+ * replayed: a verifier names only the banks its quote has (each bank costs
+ * two digests per entry), attestctl all it can show. */
 int ima_replay_state_init(ImaReplayState *s, const HashAlg *const *algs, size_t n_algs);
+/* NULL for a bank the state does not replay: its value is not known. */
 const ImaPcrValue *ima_replay_state_bank(const ImaReplayState *s, const HashAlg *alg);
+
+/* Keeps only the banks in algs, in that order, so that further replay
+ * computes only those (a stored state with more banks than the quote).
+ * -ENOENT (s unchanged) when s lacks one, -EINVAL for none or a repeat. */
+int ima_replay_state_select(ImaReplayState *s, const HashAlg *const *algs, size_t n_algs);
 
 /* A state from stored or verified values: n_entries consumed and one running
  * value per bank (a node's stored state, or a verified quote's PCR 10 when
@@ -46,10 +54,11 @@ int ima_replayer_new(ImaReplayer **ret);
 ImaReplayer *ima_replayer_free(ImaReplayer *r);
 DEFINE_POINTER_CLEANUP_FUNC(ImaReplayer, ima_replayer_free);
 
-/* Extends every bank with one entry. The template hash is recomputed from the
- * template data for each bank; the hash written in the entry must match the
- * recomputation of its size (-EUCLEAN otherwise). A violation extends 0xFF…
- * and an entry for another PCR extends nothing; both count as entries. */
+/* Extends every bank of s with one entry. The template hash is recomputed
+ * from the template data for each bank; the hash written in the entry is
+ * checked when a bank of its size is replayed, and must then match the
+ * recomputation (-EUCLEAN otherwise). A violation extends 0xFF… and an entry
+ * for another PCR extends nothing; both count as entries. */
 int ima_replay_entry(ImaReplayer *r, ImaReplayState *s, const ImaEntry *e);
 
 typedef enum ImaLogFormat {

@@ -13,7 +13,9 @@
 
 #define IMA_LEGACY_NAME_FIELD (IMA_LEGACY_NAME_MAX + 1)
 
-static int digest_set_alg(ImaDigest *d, const char *alg, size_t alg_len) {
+/* The algorithm of a digest field: a name of [a-z0-9_-]; NULL in *ret_alg
+ * for a name the hash table does not know. */
+static int digest_alg(const char *alg, size_t alg_len, const HashAlg **ret_alg) {
         if (alg_len == 0 || alg_len > IMA_ALG_NAME_MAX)
                 return -EBADMSG;
         for (size_t i = 0; i < alg_len; i++) {
@@ -21,33 +23,24 @@ static int digest_set_alg(ImaDigest *d, const char *alg, size_t alg_len) {
                 if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
                         return -EBADMSG;
         }
-        memcpy(d->alg_name, alg, alg_len);
-        d->alg_name[alg_len] = 0;
-        d->alg = hash_alg_from_name(d->alg_name);
+        *ret_alg = hash_alg_from_name_len(alg, alg_len);
         return 0;
 }
 
-static int digest_check_size(const ImaDigest *d, size_t size) {
-        if (size == 0 || size > HASH_ALG_MAX_DIGEST_SIZE)
-                return -EBADMSG;
-        if (d->alg && d->alg->size != size)
-                return -EBADMSG;
-        return 0;
-}
-
-int ima_digest_set(ImaDigest *d, const char *alg, size_t alg_len, const char *hex, size_t hex_len) {
-        ImaDigest n = {};
-        int r;
-
-        r = digest_set_alg(&n, alg, alg_len);
+static int digest_set_alg(ImaDigest *d, const char *alg, size_t alg_len) {
+        int r = digest_alg(alg, alg_len, &d->alg);
         if (r < 0)
                 return r;
-        if (hex_len % 2 != 0 || digest_check_size(&n, hex_len / 2) < 0)
+        memcpy(d->alg_name, alg, alg_len);
+        d->alg_name[alg_len] = 0;
+        return 0;
+}
+
+static int digest_check_size(const HashAlg *alg, size_t size) {
+        if (size == 0 || size > HASH_ALG_MAX_DIGEST_SIZE)
                 return -EBADMSG;
-        n.size = hex_len / 2;
-        if (hex_decode_into(hex, hex_len, n.data, n.size) < 0)
+        if (alg && alg->size != size)
                 return -EBADMSG;
-        *d = n;
         return 0;
 }
 
@@ -62,89 +55,119 @@ static int digest_set_raw(ImaDigest *d, const uint8_t *data, size_t size) {
         if (r < 0)
                 return r;
         n.size = size - (size_t) (colon - data) - 2;
-        if (digest_check_size(&n, n.size) < 0)
+        if (digest_check_size(n.alg, n.size) < 0)
                 return -EBADMSG;
         memcpy(n.data, colon + 2, n.size);
         *d = n;
         return 0;
 }
 
-typedef struct Writer {
-        uint8_t *p;
-        size_t size;
-} Writer;
-
-/* Appends one field: length, then the concatenation of up to three parts. */
-static int put_field(Writer *w, const void *a, size_t an, const void *b, size_t bn, const void *c, size_t cn) {
-        size_t n = an + bn + cn;
-
+/* Room for a field of n bytes: writes its length and returns where its bytes go. */
+static uint8_t *put_header(ImaTemplateWriter *w, size_t n) {
         if (n > IMA_TEMPLATE_DATA_MAX || w->size + 4 + n > IMA_TEMPLATE_DATA_MAX)
-                return -E2BIG;
-        uint8_t *o = w->p + w->size;
+                return NULL;
+        uint8_t *o = w->data + w->size;
         o[0] = (uint8_t) n;
         o[1] = (uint8_t) (n >> 8);
         o[2] = (uint8_t) (n >> 16);
         o[3] = (uint8_t) (n >> 24);
-        if (an)
-                memcpy(o + 4, a, an);
-        if (bn)
-                memcpy(o + 4 + an, b, bn);
-        if (cn)
-                memcpy(o + 4 + an + bn, c, cn);
         w->size += 4 + n;
-        return 0;
+        return o + 4;
 }
 
-static int put_digest(Writer *w, const ImaDigest *d) {
-        static const char sep[2] = { ':', 0 };
-
-        if (d->size == 0)
-                return put_field(w, NULL, 0, NULL, 0, NULL, 0);
-        return put_field(w, d->alg_name, strlen(d->alg_name), sep, 2, d->data, d->size);
-}
-
-static int build_legacy(const ImaTemplateFields *f, ImaEntryBuffer *b, ImaEntry *e) {
-        if (f->digest.size != 20)
-                return -EBADMSG;
-        if (f->name_len > IMA_LEGACY_NAME_MAX)
-                return -E2BIG;
-        memcpy(b->data, f->digest.data, 20);
-        memset(b->data + 20, 0, IMA_LEGACY_NAME_FIELD);
-        memcpy(b->data + 20, f->name, f->name_len);
-        e->template_data = b->data;
-        e->template_data_size = 20 + IMA_LEGACY_NAME_FIELD;
-        e->digest = f->digest;
-        e->name = (const char *) b->data + 20;
-        e->name_len = f->name_len;
-        return 0;
-}
-
-int ima_template_build(const ImaTemplateFields *f, ImaEntryBuffer *b, ImaEntry *e) {
-        static const char nul = 0;
-        Writer w = { b->data, 0 };
+int ima_template_put_digest(ImaTemplateWriter *w, const char *token, size_t len, bool allow_empty, ImaDigest *ret) {
+        const HashAlg *alg;
+        uint8_t *o;
         int r;
 
-        if (f->name_len > IMA_NAME_MAX)
-                return -E2BIG;
-        if (f->template == IMA_TEMPLATE_IMA)
-                return build_legacy(f, b, e);
-
-        r = put_digest(&w, &f->digest);
-        if (r >= 0)
-                r = put_field(&w, f->name, f->name_len, &nul, 1, NULL, 0);
-        if (r >= 0 && ima_template_has_sig(f->template))
-                r = put_field(&w, f->sig, f->sig_size, NULL, 0, NULL, 0);
-        if (r >= 0 && f->template == IMA_TEMPLATE_IMA_BUF)
-                r = put_field(&w, f->buf, f->buf_size, NULL, 0, NULL, 0);
-        if (r >= 0 && f->template == IMA_TEMPLATE_IMA_MODSIG) {
-                r = put_digest(&w, &f->modsig_digest);
-                if (r >= 0)
-                        r = put_field(&w, f->modsig, f->modsig_size, NULL, 0, NULL, 0);
+        if (len == 0 && allow_empty) {
+                if (!put_header(w, 0))
+                        return -E2BIG;
+                *ret = (ImaDigest) {};
+                return 0;
         }
+        const char *colon = memchr(token, ':', MIN(len, (size_t) IMA_ALG_NAME_MAX + 1));
+        if (!colon)
+                return -EBADMSG;
+        size_t alg_len = (size_t) (colon - token), hex_len = len - alg_len - 1, size = hex_len / 2;
+        r = digest_alg(token, alg_len, &alg);
         if (r < 0)
                 return r;
-        /* The views now point at the copies inside the template data. */
-        return ima_template_parse_data(f->template, b->data, w.size, e);
+        if (hex_len % 2 != 0 || digest_check_size(alg, size) < 0)
+                return -EBADMSG;
+        o = put_header(w, alg_len + 2 + size);
+        if (!o)
+                return -E2BIG;
+        memcpy(o, token, alg_len);
+        o[alg_len] = ':';
+        o[alg_len + 1] = 0;
+        if (hex_decode_into(colon + 1, hex_len, o + alg_len + 2, size) < 0)
+                return -EBADMSG;
+        /* Field by field: bytes past the name and the digest are left as they are. */
+        memcpy(ret->alg_name, token, alg_len);
+        ret->alg_name[alg_len] = 0;
+        ret->alg = alg;
+        ret->size = size;
+        memcpy(ret->data, o + alg_len + 2, size);
+        return 0;
+}
+
+int ima_template_put_name(ImaTemplateWriter *w, const char *name, size_t len, ImaEntry *e) {
+        uint8_t *o;
+
+        if (len > IMA_NAME_MAX)
+                return -E2BIG;
+        if (memchr(name, 0, len))
+                return -EBADMSG;
+        o = put_header(w, len + 1);
+        if (!o)
+                return -E2BIG;
+        memcpy(o, name, len);
+        o[len] = 0;
+        e->name = (const char *) o;
+        e->name_len = len;
+        return 0;
+}
+
+int ima_template_put_hex(ImaTemplateWriter *w, const char *hex, size_t len, size_t max,
+                         const uint8_t **ret, size_t *ret_size) {
+        uint8_t *o;
+
+        if (len % 2 != 0)
+                return -EBADMSG;
+        if (len / 2 > max)
+                return -E2BIG;
+        o = put_header(w, len / 2);
+        if (!o)
+                return -E2BIG;
+        if (hex_decode_into(hex, len, o, len / 2) < 0)
+                return -EBADMSG;
+        *ret = o;
+        *ret_size = len / 2;
+        return 0;
+}
+
+void ima_template_finish(const ImaTemplateWriter *w, ImaTemplate t, ImaEntry *e) {
+        e->template = t;
+        e->template_data = w->data;
+        e->template_data_size = w->size;
+}
+
+int ima_template_build_legacy(const uint8_t digest[static 20], const char *name, size_t len,
+                              ImaEntryBuffer *b, ImaEntry *e) {
+        if (len > IMA_LEGACY_NAME_MAX)
+                return -E2BIG;
+        memcpy(b->data, digest, 20);
+        memcpy(b->data + 20, name, len);
+        memset(b->data + 20 + len, 0, IMA_LEGACY_NAME_FIELD - len);
+        e->digest = (ImaDigest) { .alg_name = "sha1", .alg = hash_alg_from_tpm_id(TPM2_ALG_ID_SHA1), .size = 20 };
+        memcpy(e->digest.data, digest, 20);
+        e->name = (const char *) b->data + 20;
+        e->name_len = len;
+        e->template = IMA_TEMPLATE_IMA;
+        e->template_data = b->data;
+        e->template_data_size = 20 + IMA_LEGACY_NAME_FIELD;
+        return 0;
 }
 
 /* Reads one length-prefixed field. */

@@ -1,33 +1,38 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The template data of an IMA entry: built from parsed ascii fields, or split
+/* The template data of an IMA entry: laid out from ascii fields, or split
  * into fields from a binary record. Internal to the IMA parsers. */
 
 #include "ima-entry.h"
 
-/* The fields of one entry before they are laid out as template data. */
-typedef struct ImaTemplateFields {
-        ImaTemplate template;
-        ImaDigest digest;
-        const char *name;
-        size_t name_len;
-        const uint8_t *sig;
-        size_t sig_size;
-        const uint8_t *buf;
-        size_t buf_size;
-        ImaDigest modsig_digest;
-        const uint8_t *modsig;
-        size_t modsig_size;
-} ImaTemplateFields;
+/* Template data being laid out field by field in an ImaEntryBuffer; each
+ * put decodes its field straight into place and points the entry's view at
+ * it, so the data is neither copied again nor parsed back. */
+typedef struct ImaTemplateWriter {
+        uint8_t *data;
+        size_t size;
+} ImaTemplateWriter;
 
-/* Sets a digest from its algorithm name and hex. A known algorithm must have
- * its size; an unknown one is kept by name (its template hash still replays). */
-int ima_digest_set(ImaDigest *d, const char *alg, size_t alg_len, const char *hex, size_t hex_len);
+/* d-ng from its ascii form "alg:hex" ("alg:\0" and the digest bytes); an
+ * empty token is an empty field when allow_empty. A known algorithm must
+ * have its size; an unknown one is kept by name (its template hash still
+ * replays). */
+int ima_template_put_digest(ImaTemplateWriter *w, const char *token, size_t len, bool allow_empty, ImaDigest *ret);
 
-/* Lays the fields out as the kernel hashes them into b->data and fills the
- * field views of e (which keeps its pcr and template hash). */
-int ima_template_build(const ImaTemplateFields *f, ImaEntryBuffer *b, ImaEntry *e);
+/* n-ng: the name and its NUL. */
+int ima_template_put_name(ImaTemplateWriter *w, const char *name, size_t len, ImaEntry *e);
+
+/* A field of bytes given in hex, of at most max bytes. */
+int ima_template_put_hex(ImaTemplateWriter *w, const char *hex, size_t len, size_t max,
+                         const uint8_t **ret, size_t *ret_size);
+
+/* Ends the layout: e's template data is the writer's. */
+void ima_template_finish(const ImaTemplateWriter *w, ImaTemplate t, ImaEntry *e);
+
+/* The legacy "ima" template from the SHA-1 file digest and the name. */
+int ima_template_build_legacy(const uint8_t digest[static 20], const char *name, size_t len,
+                              ImaEntryBuffer *b, ImaEntry *e);
 
 /* Splits binary template data (u32 length + bytes per field) into e's views;
  * the data must outlive e. */

@@ -199,6 +199,7 @@ static int ima_start_state(const ValidationInput *in, const ValidatedEvidence *e
 
 static int validate_ima(const ValidationInput *in, ImaReplayer *replayer, ValidatedEvidence *ev, ValidationFailure *f) {
         ImaPcrValue quoted[IMA_REPLAY_BANKS_MAX], common[IMA_REPLAY_BANKS_MAX];
+        const HashAlg *common_algs[IMA_REPLAY_BANKS_MAX];
         size_t n_quoted, n_common = 0, consumed = 0;
         ImaReplayState s;
         int r;
@@ -212,10 +213,16 @@ static int validate_ima(const ValidationInput *in, ImaReplayer *replayer, Valida
         if (r != 0)
                 return r;
         for (size_t i = 0; i < n_quoted; i++)
-                if (ima_replay_state_bank(&s, quoted[i].alg))
+                if (ima_replay_state_bank(&s, quoted[i].alg)) {
+                        common_algs[n_common] = quoted[i].alg;
                         common[n_common++] = quoted[i];
+                }
         if (n_common == 0)
                 return fail(f, VALIDATION_IMA_LOG, "the stored IMA state has none of the quoted banks");
+        /* A bank the quote lacks would be replayed for nothing; it leaves the stored state. */
+        r = ima_replay_state_select(&s, common_algs, n_common);
+        if (r < 0)
+                return r;
 
         ev->ima_before = s;
         r = ima_replay_to_quote(replayer, &s, in->ima_format, in->ima_log, in->ima_log_size, common, n_common,

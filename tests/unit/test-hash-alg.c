@@ -19,6 +19,23 @@ static void test_lookup(void **state) {
         assert_string_equal(hash_alg_from_size(32)->name, "sha256");
 }
 
+/* Names inside longer text: only the given bytes count, in either case. */
+static void test_lookup_len(void **state) {
+        static const char text[] = "sha256:abcd SHA1x sm3_256 sm3";
+
+        assert_ptr_equal(hash_alg_from_name_len(text, 6), hash_alg_from_name("sha256"));
+        assert_null(hash_alg_from_name_len(text, 7));           /* "sha256:" */
+        assert_null(hash_alg_from_name_len(text, 5));           /* "sha25" */
+        assert_null(hash_alg_from_name_len(text, 0));
+        assert_ptr_equal(hash_alg_from_name_len(text + 12, 4), hash_alg_from_name("sha1"));
+        assert_null(hash_alg_from_name_len(text + 12, 5));      /* "SHA1x" */
+        assert_ptr_equal(hash_alg_from_name_len(text + 18, 7), hash_alg_from_name("sm3_256"));
+        assert_ptr_equal(hash_alg_from_name_len(text + 26, 3), hash_alg_from_name("sm3_256"));
+        assert_null(hash_alg_from_name_len(text + 26, 2));      /* "sm" */
+        assert_null(hash_alg_from_name_len("sha1\0", 5));       /* a NUL is no part of a name */
+        assert_null(hash_alg_from_name_len(NULL, 4));
+}
+
 static void test_digest_abc(void **state) {
         uint8_t out[HASH_ALG_MAX_DIGEST_SIZE];
         _cleanup_free_ char *hex = NULL;
@@ -41,6 +58,7 @@ static void test_digest_abc(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lookup),
+                cmocka_unit_test(test_lookup_len),
                 cmocka_unit_test(test_digest_abc),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

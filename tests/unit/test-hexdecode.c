@@ -39,6 +39,37 @@ static void test_hex_decode_into_wrong_size(void **state) {
         assert_int_equal(hex_decode_into("0011", 4, buf, sizeof buf), 0);
 }
 
+/* Every byte value at every position of a word decoded eight digits at a
+ * time and of the tail after it, against a digit-by-digit reference. */
+static int ref_digit(int c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+static void test_hex_decode_into_every_byte(void **state) {
+        char s[10];
+        uint8_t buf[5];
+
+        for (size_t pos = 0; pos < sizeof s; pos++)
+                for (int c = 0; c < 256; c++) {
+                        memcpy(s, "9aF0b1C2d3", sizeof s);
+                        s[pos] = (char) c;
+                        int r = hex_decode_into(s, sizeof s, buf, sizeof buf);
+                        if (ref_digit(c) < 0) {
+                                assert_int_equal(r, -EINVAL);
+                                continue;
+                        }
+                        assert_int_equal(r, 0);
+                        for (size_t i = 0; i < sizeof buf; i++)
+                                assert_int_equal(buf[i], ref_digit((uint8_t) s[2 * i]) << 4 | ref_digit((uint8_t) s[2 * i + 1]));
+                }
+}
+
 static void test_base64_vectors(void **state) {
         /* RFC 4648 §10 */
         static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
@@ -93,6 +124,7 @@ int main(void) {
                 cmocka_unit_test(test_hex_rejects_odd_length),
                 cmocka_unit_test(test_hex_rejects_non_hex),
                 cmocka_unit_test(test_hex_decode_into_wrong_size),
+                cmocka_unit_test(test_hex_decode_into_every_byte),
                 cmocka_unit_test(test_base64_vectors),
                 cmocka_unit_test(test_base64_unpadded),
                 cmocka_unit_test(test_base64_rejects),

@@ -179,6 +179,24 @@ static void test_malformed(void **state) {
         assert_int_equal(parse("10 " H40 " ima-modsig " D1 " /x  ", &e), -EBADMSG);  /* modsig fields */
         assert_int_equal(parse("10 " H40 " ima-modsig " D1 " /x  sha1 ", &e), -EBADMSG); /* d-modsig */
         assert_int_equal(parse("10 " H40 " ima-ngv2 " D1 " /x", &e), -EPROTONOSUPPORT);
+        /* a space where a two-digit PCR or a SHA-1 template hash would end, and one before it */
+        assert_int_equal(parse("1  " H40 " ima-ng " D1 " /x", &e), -EBADMSG);
+        assert_int_equal(parse("10 1122334455667788990 112233445566778899 ima-ng " D1 " /x", &e), -EBADMSG);
+        assert_int_equal(parse("10 " H40 H40 " ima-ng " D1 " /x", &e), -EBADMSG);        /* 40 bytes */
+}
+
+/* A one-digit PCR and a template hash of another size than SHA-1's. */
+static void test_other_token_sizes(void **state) {
+        ImaEntry e;
+
+        assert_int_equal(parse("9 " H40 " ima-ng " D1 " /x", &e), 0);
+        assert_int_equal(e.pcr, 9);
+        assert_int_equal(e.template_hash_size, 20);
+        assert_int_equal(parse("10 " H40 "0123456789abcdef01234567 ima-ng " D1 " /x y", &e), 0);
+        assert_int_equal(e.pcr, 10);
+        assert_int_equal(e.template_hash_size, 32);
+        assert_int_equal(e.template_hash[20], 0x01);
+        assert_string_equal(e.name, "/x y");
 }
 
 static void test_interior_nul(void **state) {
@@ -272,6 +290,7 @@ int main(void) {
                 cmocka_unit_test(test_invalid_entries_fixture),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_interior_nul),
+                cmocka_unit_test(test_other_token_sizes),
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_next_line),
         };

@@ -57,6 +57,18 @@ static int count_entry(const ImaEntry *e, uint64_t no, void *userdata) {
 }
 
 /* The log runs ahead of the first quote; the second push starts where the first stopped. */
+/* The node's next push, a fresh quote of its current PCRs, against the state prev left. */
+static void validate_next_push(TestNode *n, const ValidatedEvidence *prev, ValidatedEvidence **ret) {
+        ValidationFailure f = {};
+
+        n->nonce[0] ^= 1;
+        n->clock.clock += 5000;
+        test_node_quote(n);
+        ValidationInput in = test_node_input(n, prev->ima_consumed, &prev->ima_state);
+        in.previous_clock = &prev->clock_info;
+        assert_int_equal(evidence_validate(&in, NULL, ret, &f), 0);
+}
+
 static void test_incremental(void **state) {
         _cleanup_(validated_evidence_freep) ValidatedEvidence *ev1 = NULL, *ev2 = NULL;
         ValidationFailure f = {};
@@ -74,12 +86,7 @@ static void test_incremental(void **state) {
         assert_int_equal(next, 300);
 
         test_node_set_ima(&n, IMA_LINES);
-        n.nonce[0] ^= 1;
-        n.clock.clock += 5000;
-        test_node_quote(&n);
-        in = test_node_input(&n, ev1->ima_consumed, &ev1->ima_state);
-        in.previous_clock = &ev1->clock_info;
-        assert_int_equal(evidence_validate(&in, NULL, &ev2, &f), 0);
+        validate_next_push(&n, ev1, &ev2);
         assert_int_equal(validated_evidence_ima_first(ev2), 300);
         assert_int_equal(validated_evidence_ima_count(ev2), IMA_LINES - 300);
         next = 300;
@@ -248,6 +255,36 @@ static void test_ima_rewritten(void **state) {
         expect_broken(&in, VALIDATION_IMA_LOG);
 }
 
+/* The quote of a later push has the sha256 bank only, the stored state two:
+ * only the quoted bank is replayed, and only it is stored. */
+static void test_ima_quoted_banks_only(void **state) {
+        _cleanup_(validated_evidence_freep) ValidatedEvidence *ev1 = NULL, *ev2 = NULL;
+        const HashAlg *sha1 = hash_alg_from_name("sha1"), *sha256 = hash_alg_from_name("sha256");
+        ValidationFailure f = {};
+        TestNode n;
+
+        test_node_init(&n, 300);
+        assert_non_null(pcr_values_bank(&n.pcrs, sha1));
+        test_node_quote(&n);
+        ValidationInput in = test_node_input(&n, 0, NULL);
+        assert_int_equal(evidence_validate(&in, NULL, &ev1, &f), 0);
+        assert_non_null(ima_replay_state_bank(&ev1->ima_state, sha1));
+        assert_non_null(ima_replay_state_bank(&ev1->ima_state, sha256));
+
+        test_node_set_ima(&n, IMA_LINES);
+        const PcrBank *b = pcr_values_bank(&n.pcrs, sha256);
+        assert_non_null(b);
+        n.pcrs.banks[0] = *b;
+        n.pcrs.n_banks = 1;
+        validate_next_push(&n, ev1, &ev2);
+        assert_int_equal(validated_evidence_ima_count(ev2), IMA_LINES - 300);
+        assert_int_equal(ev2->ima_state.n_banks, 1);
+        assert_null(ima_replay_state_bank(&ev2->ima_state, sha1));
+        assert_memory_equal(ima_replay_state_bank(&ev2->ima_state, sha256)->value,
+                            n.pcrs.banks[0].values[IMA_PCR_INDEX], sha256->size);
+        test_node_done(&n);
+}
+
 static void test_ima_after_reset(void **state) {
         ValidationInput in = test_node_input(&node, 0, NULL);
         ImaReplayState stored = {};
@@ -341,6 +378,7 @@ int main(void) {
                 cmocka_unit_test(test_ima_truncated),
                 cmocka_unit_test(test_ima_rewritten),
                 cmocka_unit_test(test_ima_after_reset),
+                cmocka_unit_test(test_ima_quoted_banks_only),
                 cmocka_unit_test(test_swtpm_quote),
                 cmocka_unit_test(test_reasons),
         };
