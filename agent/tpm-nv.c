@@ -36,18 +36,6 @@ static int nv_read_all(Tpm *t, ESYS_TR nv, ESYS_TR auth, uint16_t size, uint8_t 
         return 0;
 }
 
-int tpm_handle_defined(Tpm *t, uint32_t handle) {
-        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
-        TPMI_YES_NO more;
-        TSS2_RC rc;
-
-        rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                TPM2_CAP_HANDLES, handle, 1, &more, &cap);
-        if (rc != TSS2_RC_SUCCESS)
-                return tpm_rc_to_errno(rc, "Esys_GetCapability(handles)");
-        return cap->data.handles.count >= 1 && cap->data.handles.handle[0] == handle;
-}
-
 int tpm_nv_read(Tpm *t, uint32_t index, size_t size_max, uint8_t **ret, size_t *ret_size) {
         _cleanup_esys_ TPM2B_NV_PUBLIC *pub = NULL;
         _cleanup_free_ uint8_t *buf = NULL;

@@ -6,10 +6,6 @@
 
 #include "tpm-context.h"
 
-/* Whether a handle (NV index, persistent object) is defined, asked through
- * GetCapability so that an absent one is no TPM error (which ESYS would log). */
-int tpm_handle_defined(Tpm *t, uint32_t handle);
-
 /* Reads the whole data of an NV index (at most size_max bytes), with the
  * index's own authorisation when it has AUTHREAD, else the owner's; -ENOENT
  * when the index is not defined, -EFBIG when it is larger than size_max. */

@@ -59,36 +59,8 @@ swtpm_flush
 # --- The verifier: IAK certificates must chain to the test CA, and an IAK is required.
 mkdir iak-ca
 cp ca.pem iak-ca/
-echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"]}' >tpm-policy.json
-cat >tenant.conf <<CONF
-[Enrolment]
-auto_enrol = yes
-tpm_policy = $work/tpm-policy.json
-interval = 5s
-failure_actions = journal
-CONF
-cat >verifierd.conf <<CONF
-[Server]
-tenant_config = $work/tenant.conf
-admin_group = adm
-verifier_url = https://verifier.test:8881/
-tls_certificate = $work/server.pem
-tls_key = $work/server.key
-[Registrar]
-require_ek_cert = no
-iak_ca_directory = $work/iak-ca
-require_iak = yes
-[Attestation]
-plugin_directory = $ATTEST_PLUGIN_DIR
-CONF
-port=$(free_port_pair)
-sock=$work/verifierd.sock
-systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
-        "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
-        >>verifierd.log 2>&1 &
-verifierd_pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-curl -sf --cacert ca.pem "https://127.0.0.1:$port/version" >/dev/null || fail "verifier does not answer over TLS"
+verifierd_tls_start "$ATTEST_VERIFIERD" "iak_ca_directory = $work/iak-ca" "require_iak = yes" ||
+        fail "verifier does not answer over TLS"
 
 # The agent's configuration: both spellings of the keys.
 cat >agent.conf <<CONF
@@ -224,5 +196,6 @@ s = json.load(open("status.json"))
 assert s.get("iak") is True, s
 PY
 no_transients "the registration"
-tpm2_getcap handles-persistent | grep -qi "$IAK" || fail "the IAK left the TPM"
+persistent=$(tpm2_getcap handles-persistent)
+grep -qi "$IAK" <<<"$persistent" && grep -qi "$IDEVID" <<<"$persistent" || fail "the IAK or IDevID left the TPM"
 echo PASS

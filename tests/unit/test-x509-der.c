@@ -70,18 +70,25 @@ static void test_der_as_is(void **state) {
         expect_der(der, size, der, size);
 }
 
+/* A copy of der followed by n bytes of tail. */
+static uint8_t *with_tail(const uint8_t *der, size_t size, const char *tail, size_t n) {
+        uint8_t *b = malloc(size + n);
+
+        assert_non_null(b);
+        memcpy(b, der, size);
+        memcpy(b + size, tail, n);
+        return b;
+}
+
 static void test_der_padding(void **state) {
-        _cleanup_free_ uint8_t *der = NULL, *padded = NULL;
+        _cleanup_free_ uint8_t *der = NULL, *zeros = NULL, *ones = NULL;
         size_t size;
 
         der = load(DER_FIXTURE, &size);
-        padded = malloc(size + 64);
-        assert_non_null(padded);
-        memcpy(padded, der, size);
-        memset(padded + size, 0x00, 64);
-        expect_der(padded, size + 64, der, size);
-        memset(padded + size, 0xff, 64);
-        expect_der(padded, size + 64, der, size);
+        zeros = with_tail(der, size, "\0\0\0\0\0\0\0\0", 8);
+        ones = with_tail(der, size, "\xff\xff\xff\xff", 4);
+        expect_der(zeros, size + 8, der, size);
+        expect_der(ones, size + 4, der, size);
 }
 
 static void test_der_trailing_junk(void **state) {
@@ -89,10 +96,7 @@ static void test_der_trailing_junk(void **state) {
         size_t size;
 
         der = load(DER_FIXTURE, &size);
-        junk = malloc(size + 4);
-        assert_non_null(junk);
-        memcpy(junk, der, size);
-        memcpy(junk + size, "\0\0x\0", 4);
+        junk = with_tail(der, size, "\0\0x\0", 4);
         expect_bad(junk, size + 4);
 }
 
@@ -128,10 +132,7 @@ static void test_pem_bundle(void **state) {
         size_t size;
 
         pem = load(PEM_FIXTURE, &size);
-        two = malloc(2 * size);
-        assert_non_null(two);
-        memcpy(two, pem, size);
-        memcpy(two + size, pem, size);
+        two = with_tail(pem, size, (const char *) pem, size);
         expect_bad(two, 2 * size);
 }
 
