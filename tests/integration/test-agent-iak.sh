@@ -116,6 +116,12 @@ agent plain.conf node-a --iak-certificate "$work/iak.der" identity >out 2>err ||
 rc=0
 agent plain.conf node-a --iak-handle 0x01c90000 identity >out 2>err || rc=$?
 [ $rc = 2 ] || fail "an NV index as IAK handle: exit $rc"
+# The service does not start with a wrong key: it fails before taking its bus name.
+rc=0
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/no-bus timeout 20 \
+        "$ATTEST_AGENT" --config plain.conf --tcti "$ATTEST_TCTI" --state-dir st --agent-id node-a \
+        --iak-handle $IDEVID run >out 2>err || rc=$?
+[ $rc = 1 ] && grep -q "not usable as IAK" err || fail "the service with a wrong IAK: exit $rc, $(cat err)"
 no_transients "the refused identities"
 
 # --- The registration the agent sends: iak_attest certifies the AK over SHA-256(agent id).
