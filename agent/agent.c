@@ -60,9 +60,9 @@ static void help(FILE *f) {
                 "     --uefi-log FILE      UEFI event log pushed (default %s)\n"
                 "     --ima-log FILE       IMA ascii log pushed (default %s)\n"
                 "     --iak-handle H       Persistent handle of the IAK (e.g. 0x81020000)\n"
-                "     --iak-certificate SRC   IAK certificate: DER or PEM file, or nv:INDEX\n"
                 "     --idevid-handle H    Persistent handle of the IDevID (e.g. 0x81020001)\n"
-                "     --idevid-certificate SRC IDevID certificate: DER or PEM file, or nv:INDEX\n"
+                "     --iak-certificate SRC, --idevid-certificate SRC\n"
+                "                          Their certificates: DER or PEM file, or nv:INDEX\n"
                 "\nSee attest-agent(8).\n",
                 AGENT_DEFAULT_CONFIG, TPM_DEFAULT_TCTI, AGENT_DEFAULT_STATE_DIR,
                 AGENT_DEFAULT_UEFI_LOG, AGENT_DEFAULT_IMA_LOG);
