@@ -21,12 +21,23 @@ typedef struct AgentConfigFile {
         char *api_version;
         char *uefi_log;
         char *ima_log;
+        char *devid_handle[_DEVID_KIND_MAX];
+        char *devid_certificate[_DEVID_KIND_MAX];
 } AgentConfigFile;
 
 static const ConfigItem agent_config_items[] = {
         { "TPM",       "TCTI",           config_parse_string, offsetof(AgentConfigFile, tcti)          },
         { "TPM",       "EKType",         config_parse_string, offsetof(AgentConfigFile, ek_type)       },
         { "TPM",       "AKType",         config_parse_string, offsetof(AgentConfigFile, ak_type)       },
+        { "TPM",       "IAKHandle",      config_parse_string, offsetof(AgentConfigFile, devid_handle[DEVID_IAK]) },
+        { "TPM",       "IDevIDHandle",   config_parse_string, offsetof(AgentConfigFile, devid_handle[DEVID_IDEVID]) },
+        { "TPM",       "IAKCertificate", config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IAK]) },
+        { "TPM",       "IDevIDCertificate", config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IDEVID]) },
+        /* The spellings of Keylime's agent configuration. */
+        { "TPM",       "iak_handle",     config_parse_string, offsetof(AgentConfigFile, devid_handle[DEVID_IAK]) },
+        { "TPM",       "idevid_handle",  config_parse_string, offsetof(AgentConfigFile, devid_handle[DEVID_IDEVID]) },
+        { "TPM",       "iak_certificate", config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IAK]) },
+        { "TPM",       "idevid_certificate", config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IDEVID]) },
         { "Agent",     "StateDirectory", config_parse_path,   offsetof(AgentConfigFile, state_dir)     },
         { "Agent",     "AgentId",        config_parse_string, offsetof(AgentConfigFile, agent_id)      },
         { "Agent",     "CAFile",         config_parse_path,   offsetof(AgentConfigFile, ca_file)       },
@@ -48,6 +59,10 @@ static void file_config_free(void) {
         };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 *fields[i] = mfree(*fields[i]);
+        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++) {
+                file_config.devid_handle[k] = mfree(file_config.devid_handle[k]);
+                file_config.devid_certificate[k] = mfree(file_config.devid_certificate[k]);
+        }
 }
 
 void agent_config_done(void) {
@@ -57,6 +72,33 @@ void agent_config_done(void) {
 static void fill(const char **setting, bool from_cmdline, char *file_value) {
         if (!from_cmdline && file_value)
                 *setting = file_value;
+}
+
+static int devid_config_load(const char *path, AgentConfig *c, const AgentConfigSet *set) {
+        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++) {
+                const char *kind = devid_kind_to_string(k), *h = file_config.devid_handle[k];
+                const char *cert = file_config.devid_certificate[k];
+
+                if (!set->devid_handle[k] && h && tpm_persistent_handle_from_string(h, &c->devid[k].handle) < 0)
+                        return log_error_errno(-EINVAL, "%s: %s handle '%s' is not a persistent handle (0x81xxxxxx).",
+                                               path, kind, h);
+                if (!set->devid_certificate[k] && cert) {
+                        if (devid_certificate_source_check(cert) < 0)
+                                return log_error_errno(-EINVAL, "%s: %s certificate '%s' is neither an absolute path nor nv:0x01xxxxxx.",
+                                                       path, kind, cert);
+                        c->devid[k].certificate = cert;
+                }
+        }
+        return 0;
+}
+
+/* A certificate for a key that is not configured is a mistake, not a no-op. */
+static int agent_config_check(const AgentConfig *c) {
+        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++)
+                if (c->devid[k].certificate && c->devid[k].handle == 0)
+                        return log_error_errno(-EINVAL, "An %s certificate is configured, but no %s handle.",
+                                               devid_kind_to_string(k), devid_kind_to_string(k));
+        return 0;
 }
 
 int agent_config_load(const char *path, AgentConfig *c, const AgentConfigSet *set) {
@@ -80,5 +122,8 @@ int agent_config_load(const char *path, AgentConfig *c, const AgentConfigSet *se
                 return log_error_errno(-EINVAL, "%s: unknown EKType=%s.", path, file_config.ek_type);
         if (!set->ak_type && file_config.ak_type && ak_type_from_string(file_config.ak_type, &c->ak_type) < 0)
                 return log_error_errno(-EINVAL, "%s: unknown AKType=%s.", path, file_config.ak_type);
-        return 0;
+        r = devid_config_load(path, c, set);
+        if (r < 0)
+                return r;
+        return agent_config_check(c);
 }

@@ -62,7 +62,7 @@ static int agent_identity_check(Agent *a) {
         _cleanup_agent_identity_ AgentIdentity id = {};
         int r;
 
-        r = agent_identity_open(a->config, &id);
+        r = agent_identity_open_devid(a->config, &id);
         if (r < 0)
                 return r;
         a->ak_name = hex_encode(id.ak.name.name, id.ak.name.size);

@@ -79,7 +79,7 @@ static void *job_run(void *p) {
         uint64_t one = 1;
 
         /* The TPM is held only for the time of the registration. */
-        j->result = agent_identity_open(&j->config, &id);
+        j->result = agent_identity_open_devid(&j->config, &id);
         if (j->result >= 0)
                 j->result = registrar_register(&client, j->config.state_dir, j->node_id, &id, &reg);
         if (j->result >= 0)

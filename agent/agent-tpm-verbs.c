@@ -80,6 +80,41 @@ static int print_name(const char *label, const TPM2B_NAME *name) {
         return 0;
 }
 
+static int write_out_ext(const char *dir, const char *prefix, const char *ext, const void *data, size_t size) {
+        _cleanup_free_ char *name = NULL;
+
+        if (asprintf(&name, "%s.%s", prefix, ext) < 0)
+                return log_oom();
+        return write_out(dir, name, data, size);
+}
+
+/* iak.pub, iak.name, iak.crt (and idevid.*) for the keys that are configured. */
+static int devid_show(const TpmDevIdKey *keys, const char *out_dir) {
+        static const char *const prefix[_DEVID_KIND_MAX] = { "iak", "idevid" };
+
+        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++) {
+                const TpmDevIdKey *key = &keys[k];
+                _cleanup_free_ uint8_t *pub = NULL;
+                _cleanup_free_ char *hex = NULL;
+                size_t pub_size;
+
+                if (!key->tpm)
+                        continue;
+                hex = hex_encode(key->name.name, key->name.size);
+                if (!hex || tpm_public_marshal(&key->public, &pub, &pub_size) < 0)
+                        return log_oom();
+                printf("%s_handle: 0x%08x\n%s_name: %s\n%s_cert: %s\n", prefix[k], key->persistent,
+                       prefix[k], hex, prefix[k], key->cert ? "present" : "absent");
+                if (!out_dir)
+                        continue;
+                if (write_out_ext(out_dir, prefix[k], "pub", pub, pub_size) < 0 ||
+                    write_out_ext(out_dir, prefix[k], "name", key->name.name, key->name.size) < 0 ||
+                    (key->cert && write_out_ext(out_dir, prefix[k], "crt", key->cert, key->cert_size) < 0))
+                        return -EIO;
+        }
+        return 0;
+}
+
 int verb_identity(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "out-dir", required_argument, NULL, 'o' },
@@ -97,7 +132,7 @@ int verb_identity(int argc, char *argv[]) {
                 else
                         return EXIT_USAGE;
 
-        if (agent_identity_open(&arg_config, &id) < 0)
+        if (agent_identity_open_devid(&arg_config, &id) < 0)
                 return EXIT_FAILED;
 
         r = tpm_ek_read_cert(id.tpm, id.ek.type, &cert, &cert_size);
@@ -122,7 +157,7 @@ int verb_identity(int argc, char *argv[]) {
                     (cert && write_out(out_dir, "ek.crt", cert, cert_size) < 0))
                         return EXIT_FAILED;
         }
-        return EXIT_OK;
+        return devid_show(id.devid, out_dir) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* The evidence of one operation (r, e), written to dir as the verb's result. */

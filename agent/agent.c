@@ -59,6 +59,10 @@ static void help(FILE *f) {
                 "     --api-version V      Registrar API version (default 2.1)\n"
                 "     --uefi-log FILE      UEFI event log pushed (default %s)\n"
                 "     --ima-log FILE       IMA ascii log pushed (default %s)\n"
+                "     --iak-handle H       Persistent handle of the IAK (e.g. 0x81020000)\n"
+                "     --idevid-handle H    Persistent handle of the IDevID (e.g. 0x81020001)\n"
+                "     --iak-certificate SRC, --idevid-certificate SRC\n"
+                "                          Their certificates: DER or PEM file, or nv:INDEX\n"
                 "\nSee attest-agent(8).\n",
                 AGENT_DEFAULT_CONFIG, TPM_DEFAULT_TCTI, AGENT_DEFAULT_STATE_DIR,
                 AGENT_DEFAULT_UEFI_LOG, AGENT_DEFAULT_IMA_LOG);
@@ -67,9 +71,27 @@ static void help(FILE *f) {
 static const char *arg_config_path = AGENT_DEFAULT_CONFIG;
 static AgentConfigSet arg_set;
 
+static int parse_devid_handle(DevIdKind k, const char *s) {
+        if (tpm_persistent_handle_from_string(s, &arg_config.devid[k].handle) < 0)
+                return log_error_errno(-EINVAL, "Invalid %s handle '%s' (expected a persistent handle, 0x81xxxxxx).",
+                                       devid_kind_to_string(k), s);
+        arg_set.devid_handle[k] = true;
+        return 0;
+}
+
+static int parse_devid_certificate(DevIdKind k, const char *s) {
+        if (devid_certificate_source_check(s) < 0)
+                return log_error_errno(-EINVAL, "Invalid %s certificate '%s' (expected an absolute path or nv:0x01xxxxxx).",
+                                       devid_kind_to_string(k), s);
+        arg_config.devid[k].certificate = s;
+        arg_set.devid_certificate[k] = true;
+        return 0;
+}
+
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG, ARG_TCTI, ARG_STATE_DIR, ARG_EK_TYPE, ARG_AK_TYPE,
-               ARG_AGENT_ID, ARG_REGISTRAR, ARG_VERIFIER, ARG_CA, ARG_API_VERSION, ARG_UEFI_LOG, ARG_IMA_LOG };
+               ARG_AGENT_ID, ARG_REGISTRAR, ARG_VERIFIER, ARG_CA, ARG_API_VERSION, ARG_UEFI_LOG, ARG_IMA_LOG,
+               ARG_IAK_HANDLE, ARG_IAK_CERT, ARG_IDEVID_HANDLE, ARG_IDEVID_CERT };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h'             },
                 { "version",     no_argument,       NULL, ARG_VERSION     },
@@ -85,6 +107,10 @@ static int parse_argv(int argc, char *argv[]) {
                 { "api-version", required_argument, NULL, ARG_API_VERSION },
                 { "uefi-log",    required_argument, NULL, ARG_UEFI_LOG    },
                 { "ima-log",     required_argument, NULL, ARG_IMA_LOG     },
+                { "iak-handle",         required_argument, NULL, ARG_IAK_HANDLE    },
+                { "iak-certificate",    required_argument, NULL, ARG_IAK_CERT      },
+                { "idevid-handle",      required_argument, NULL, ARG_IDEVID_HANDLE },
+                { "idevid-certificate", required_argument, NULL, ARG_IDEVID_CERT   },
                 {}
         };
         int c;
@@ -146,6 +172,16 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_config.ima_log_path = optarg;
                         arg_set.ima_log_path = true;
                         break;
+                case ARG_IAK_HANDLE:
+                case ARG_IDEVID_HANDLE:
+                        if (parse_devid_handle(c == ARG_IAK_HANDLE ? DEVID_IAK : DEVID_IDEVID, optarg) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_IAK_CERT:
+                case ARG_IDEVID_CERT:
+                        if (parse_devid_certificate(c == ARG_IAK_CERT ? DEVID_IAK : DEVID_IDEVID, optarg) < 0)
+                                return -EINVAL;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -184,9 +220,30 @@ int agent_identity_open(const AgentConfig *c, AgentIdentity *ret) {
         return 0;
 }
 
+int agent_identity_open_devid(const AgentConfig *c, AgentIdentity *ret) {
+        _cleanup_agent_identity_ AgentIdentity id = {};
+        int r;
+
+        r = agent_identity_open(c, &id);
+        if (r < 0)
+                return r;
+        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++) {
+                if (c->devid[k].handle == 0)
+                        continue;
+                r = tpm_devid_key_load(id.tpm, k, &c->devid[k], &id.devid[k]);
+                if (r < 0)
+                        return r;
+        }
+        *ret = id;
+        id = (AgentIdentity) {};
+        return 0;
+}
+
 void agent_identity_done(AgentIdentity *id) {
         if (!id)
                 return;
+        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++)
+                tpm_devid_key_done(&id->devid[k]);
         tpm_ak_done(&id->ak);
         tpm_ek_done(&id->ek);
         id->tpm = tpm_close(id->tpm);
@@ -234,7 +291,7 @@ int verb_register(int argc, char *argv[]) {
         }
         if (agent_id_get(&arg_config, &agent_id) < 0)
                 return EXIT_USAGE;
-        if (agent_identity_open(&arg_config, &id) < 0)
+        if (agent_identity_open_devid(&arg_config, &id) < 0)
                 return EXIT_FAILED;
         if (registrar_register(&client, arg_config.state_dir, agent_id, &id, &reg) < 0)
                 return EXIT_FAILED;

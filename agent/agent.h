@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "tpm-ak.h"
+#include "tpm-devid.h"
 #include "tpm-ek.h"
 
 #define AGENT_DEFAULT_STATE_DIR LOCALSTATEDIR "/agent"
@@ -30,6 +31,7 @@ typedef struct AgentConfig {
         const char *api_version;
         const char *uefi_log_path;
         const char *ima_log_path;
+        DevIdConfig devid[_DEVID_KIND_MAX];   /* IAK and IDevID, when provisioned */
 } AgentConfig;
 
 extern AgentConfig arg_config;
@@ -38,6 +40,7 @@ extern AgentConfig arg_config;
 typedef struct AgentConfigSet {
         bool tcti, state_dir, ek_type, ak_type, agent_id, registrar_url, verifier_url, ca_file, api_version;
         bool uefi_log_path, ima_log_path;
+        bool devid_handle[_DEVID_KIND_MAX], devid_certificate[_DEVID_KIND_MAX];
 } AgentConfigSet;
 
 /* Reads path and path.d/ *.conf into c, except for settings in set. */
@@ -50,11 +53,16 @@ typedef struct AgentIdentity {
         Tpm *tpm;
         TpmEk ek;
         TpmAk ak;
+        TpmDevIdKey devid[_DEVID_KIND_MAX];   /* loaded by agent_identity_open_devid() when configured */
 } AgentIdentity;
 
 /* Takes the TPM lock until agent_identity_done(): the TPM (a swtpm or a raw
  * device) serves one client, and the agent's threads take turns. */
 int agent_identity_open(const AgentConfig *c, AgentIdentity *ret);
+/* As agent_identity_open(), and loads the configured IAK and IDevID with
+ * their certificates: a configured key that is absent or of the wrong kind
+ * fails the whole identity. */
+int agent_identity_open_devid(const AgentConfig *c, AgentIdentity *ret);
 void agent_identity_done(AgentIdentity *id);
 #define _cleanup_agent_identity_ _cleanup_(agent_identity_done)
 

@@ -60,37 +60,81 @@ static int refused(int error, const char *what, const HttpClientResponse *resp) 
         return log_error_errno(error, "%s refused with HTTP %ld (%s).", what, resp->status, status ?: "no reason given");
 }
 
-static int post_identity(const RegistrarClient *c, const char *url, AgentIdentity *id, uint8_t **ret_blob,
-                         size_t *ret_blob_size) {
-        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
-        _cleanup_json_ json_object *body = NULL;
-        _cleanup_free_ uint8_t *ek = NULL, *ak = NULL, *cert = NULL;
-        _cleanup_free_ char *ek_b64 = NULL, *ak_b64 = NULL, *cert_b64 = NULL;
-        size_t ek_size, ak_size, cert_size = 0;
+static int add_b64(json_object *body, const char *field, const uint8_t *data, size_t size) {
+        _cleanup_free_ char *b64 = base64_encode(data, size);
+
+        if (!b64 || json_add_string(body, field, b64) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int add_public(json_object *body, const char *field, const TPM2B_PUBLIC *pub) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        size_t size;
         int r;
 
-        if (tpm_public_marshal(&id->ek.public, &ek, &ek_size) < 0 ||
-            tpm_public_marshal(&id->ak.public, &ak, &ak_size) < 0)
-                return log_oom();
+        r = tpm_public_marshal(pub, &buf, &size);
+        if (r < 0)
+                return r;
+        return add_b64(body, field, buf, size);
+}
+
+/* The IAK, its certification of the AK over H(agent id), the IDevID, and
+ * their certificates, for those that are configured. */
+static int add_devid(json_object *body, AgentIdentity *id, const char *agent_id) {
+        static const char *const pub_field[_DEVID_KIND_MAX] = { "iak_tpm", "idevid_tpm" };
+        static const char *const cert_field[_DEVID_KIND_MAX] = { "iak_cert", "idevid_cert" };
+        const TpmDevIdKey *iak = &id->devid[DEVID_IAK];
+        int r;
+
+        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++) {
+                const TpmDevIdKey *key = &id->devid[k];
+                if (!key->tpm)
+                        continue;
+                if ((r = add_public(body, pub_field[k], &key->public)) < 0 ||
+                    (key->cert && (r = add_b64(body, cert_field[k], key->cert, key->cert_size)) < 0))
+                        return log_error_errno(r, "Failed to encode the %s: %m", devid_kind_to_string(k));
+        }
+        if (iak->tpm) {
+                _cleanup_tpm_evidence_ TpmEvidence e = {};
+
+                r = tpm_iak_certify_ak(id->tpm, iak, &id->ak, agent_id, &e);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to certify the AK with the IAK: %m");
+                if (add_b64(body, "iak_attest", e.attest, e.attest_size) < 0 ||
+                    add_b64(body, "iak_sign", e.signature, e.signature_size) < 0)
+                        return log_oom();
+        }
+        return 0;
+}
+
+static int post_identity(const RegistrarClient *c, const char *url, const char *agent_id, AgentIdentity *id,
+                         uint8_t **ret_blob, size_t *ret_blob_size) {
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {};
+        _cleanup_json_ json_object *body = NULL;
+        _cleanup_free_ uint8_t *cert = NULL;
+        size_t cert_size = 0;
+        int r;
+
         r = tpm_ek_read_cert(id->tpm, id->ek.type, &cert, &cert_size);
         if (r < 0 && r != -ENOENT)
                 return log_error_errno(r, "Failed to read the EK certificate: %m");
 
-        ek_b64 = base64_encode(ek, ek_size);
-        ak_b64 = base64_encode(ak, ak_size);
-        cert_b64 = cert ? base64_encode(cert, cert_size) : NULL;
         body = json_object_new_object();
-        if (!ek_b64 || !ak_b64 || (cert && !cert_b64) || !body ||
-            json_add_string(body, "ek_tpm", ek_b64) < 0 ||
-            json_add_string(body, "aik_tpm", ak_b64) < 0 ||
-            (cert_b64 && json_add_string(body, "ekcert", cert_b64) < 0))
+        if (!body || add_public(body, "ek_tpm", &id->ek.public) < 0 ||
+            add_public(body, "aik_tpm", &id->ak.public) < 0 ||
+            (cert && add_b64(body, "ekcert", cert, cert_size) < 0))
                 return log_oom();
+        r = add_devid(body, id, agent_id);
+        if (r < 0)
+                return r;
 
         r = send_json(c, "POST", url, body, &resp);
         if (r < 0)
                 return r;
         if (resp.status == 403)
-                return refused(-EEXIST, "Registration (this id is registered with another EK or AK)", &resp);
+                return refused(-EPERM, "Registration (the id is registered with another EK or AK, "
+                               "or the identity is not trusted)", &resp);
         if (resp.status != 200)
                 return refused(-EPROTO, "Registration", &resp);
 
@@ -195,7 +239,7 @@ int registrar_register(const RegistrarClient *c, const char *state_dir, const ch
                 return 0;
         }
 
-        r = post_identity(c, url, id, &blob, &blob_size);
+        r = post_identity(c, url, agent_id, id, &blob, &blob_size);
         if (r < 0)
                 return r;
 

@@ -125,18 +125,34 @@ int tpm_get_property(Tpm *t, uint32_t property, uint32_t *ret) {
         return 0;
 }
 
-int tpm_count_transient(Tpm *t, unsigned *ret) {
-        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+static int get_handles(Tpm *t, uint32_t first, uint32_t count, TPMS_CAPABILITY_DATA **ret) {
         TPMI_YES_NO more;
         TSS2_RC rc;
 
         rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                TPM2_CAP_HANDLES, TPM2_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES,
-                                &more, &cap);
-        if (rc != TSS2_RC_SUCCESS)
-                return tpm_rc_to_errno(rc, "Esys_GetCapability");
+                                TPM2_CAP_HANDLES, first, count, &more, ret);
+        return tpm_rc_to_errno(rc, "Esys_GetCapability(handles)");
+}
+
+int tpm_count_transient(Tpm *t, unsigned *ret) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        int r;
+
+        r = get_handles(t, TPM2_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &cap);
+        if (r < 0)
+                return r;
         *ret = cap->data.handles.count;
         return 0;
+}
+
+int tpm_handle_defined(Tpm *t, uint32_t handle) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        int r;
+
+        r = get_handles(t, handle, 1, &cap);
+        if (r < 0)
+                return r;
+        return cap->data.handles.count >= 1 && cap->data.handles.handle[0] == handle;
 }
 
 int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret) {

@@ -65,5 +65,9 @@ int tpm_get_property(Tpm *t, uint32_t property, uint32_t *ret);
 /* The TPM name of a loaded object. */
 int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret);
 
+/* Whether a handle (NV index, persistent object) is defined, asked through
+ * GetCapability so that an absent one is no TPM error (which ESYS would log). */
+int tpm_handle_defined(Tpm *t, uint32_t handle);
+
 /* Counts loaded transient objects (used by tests and the debug log to spot leaks). */
 int tpm_count_transient(Tpm *t, unsigned *ret);

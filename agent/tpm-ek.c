@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "tpm-ek.h"
+#include "tpm-nv.h"
 
 #define EK_CERT_NV_RSA2048  0x01c00002
 #define EK_CERT_NV_ECC_P256 0x01c0000a
@@ -206,106 +207,23 @@ static uint32_t ek_cert_index(EkType type) {
         }
 }
 
-/* ESYS_TR handles of NV indices are closed, not flushed. */
-static void esys_tr_closep(ESYS_CONTEXT *esys, ESYS_TR *tr) {
-        if (*tr != ESYS_TR_NONE)
-                (void) Esys_TR_Close(esys, tr);
-        *tr = ESYS_TR_NONE;
-}
-
-static int nv_read_all(Tpm *t, ESYS_TR nv, ESYS_TR auth, uint16_t size, uint8_t *buf) {
-        uint32_t chunk = 512;
-        TSS2_RC rc;
-
-        (void) tpm_get_property(t, TPM2_PT_NV_BUFFER_MAX, &chunk);
-        chunk = MAX(MIN(chunk, (uint32_t) TPM2_MAX_NV_BUFFER_SIZE), 64u);
-
-        for (uint16_t off = 0; off < size;) {
-                _cleanup_esys_ TPM2B_MAX_NV_BUFFER *data = NULL;
-                uint16_t n = (uint16_t) MIN((uint32_t) (size - off), chunk);
-
-                rc = Esys_NV_Read(t->esys, auth, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                  n, off, &data);
-                if (rc != TSS2_RC_SUCCESS)
-                        return tpm_rc_to_errno(rc, "Esys_NV_Read");
-                if (data->size != n)
-                        return -EIO;
-                memcpy(buf + off, data->buffer, n);
-                off += n;
-        }
-        return 0;
-}
-
-/* Asks first, so that an absent index is no TPM error (which ESYS would log). */
-static int nv_index_defined(Tpm *t, uint32_t index) {
-        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
-        TPMI_YES_NO more;
-        TSS2_RC rc;
-
-        rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                TPM2_CAP_HANDLES, index, 1, &more, &cap);
-        if (rc != TSS2_RC_SUCCESS)
-                return tpm_rc_to_errno(rc, "Esys_GetCapability(NV)");
-        return cap->data.handles.count >= 1 && cap->data.handles.handle[0] == index;
-}
-
 int tpm_ek_read_cert(Tpm *t, EkType type, uint8_t **ret, size_t *ret_size) {
-        _cleanup_esys_ TPM2B_NV_PUBLIC *pub = NULL;
         _cleanup_free_ uint8_t *buf = NULL;
         uint32_t index = ek_cert_index(type);
-        ESYS_TR nv = ESYS_TR_NONE, auth;
-        uint16_t size;
-        TSS2_RC rc;
+        size_t size;
         int r;
 
         if (index == 0)
                 return -EINVAL;
-        r = nv_index_defined(t, index);
-        if (r <= 0)
-                return r < 0 ? r : -ENOENT;
-
-        rc = Esys_TR_FromTPMPublic(t->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv);
-        if (rc != TSS2_RC_SUCCESS) {
-                /* TPM2_RC_HANDLE for an undefined index. */
-                (void) tpm_rc_to_errno(rc, "Esys_TR_FromTPMPublic(EK certificate)");
-                return (rc & TSS2_RC_LAYER_MASK) == TSS2_TCTI_RC_LAYER ? -ECONNREFUSED : -ENOENT;
-        }
-
-        rc = Esys_NV_ReadPublic(t->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
-        if (rc != TSS2_RC_SUCCESS) {
-                r = tpm_rc_to_errno(rc, "Esys_NV_ReadPublic");
-                goto finish;
-        }
-
-        size = pub->nvPublic.dataSize;
-        if (size == 0 || size > EK_CERT_SIZE_MAX) {
-                r = -EBADMSG;
-                goto finish;
-        }
-        auth = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? nv : ESYS_TR_RH_OWNER;
-
-        buf = malloc(size);
-        if (!buf) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = nv_read_all(t, nv, auth, size, buf);
+        r = tpm_nv_read(t, index, EK_CERT_SIZE_MAX, &buf, &size);
+        if (r == -ENODATA || r == -EFBIG)
+                return -EBADMSG;
         if (r < 0)
-                goto finish;
-
-        /* Some platforms pad the index; keep only the DER SEQUENCE. */
-        if (size >= 4 && buf[0] == 0x30 && buf[1] == 0x82) {
-                size_t der = 4 + ((size_t) buf[2] << 8 | buf[3]);
-                if (der <= size)
-                        size = (uint16_t) der;
-        }
+                return r;
 
         *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        r = 0;
-finish:
-        esys_tr_closep(t->esys, &nv);
-        return r;
+        *ret_size = der_trim_padding(*ret, size);
+        return 0;
 }
 
 int tpm_public_marshal(const TPM2B_PUBLIC *pub, uint8_t **ret, size_t *ret_size) {

@@ -241,28 +241,25 @@ int tpm_quote(Tpm *t, const TpmAk *ak, uint16_t pcr_hash, uint32_t pcr_mask, uin
         return r;
 }
 
-int tpm_certify_ak(Tpm *t, const TpmAk *ak, const uint8_t *challenge, size_t challenge_size,
-                   TpmEvidence *ret) {
+int tpm_certify(Tpm *t, ESYS_TR object, ESYS_TR signer, const TPMT_SIG_SCHEME *scheme,
+                const uint8_t *qualifying_data, size_t qualifying_size, TpmEvidence *ret) {
         _cleanup_esys_ TPM2B_ATTEST *info = NULL;
         _cleanup_esys_ TPMT_SIGNATURE *sig = NULL;
         _cleanup_tpm_evidence_ TpmEvidence e = {};
         TPM2B_DATA qualifying = {};
-        TPMT_SIG_SCHEME scheme;
         TSS2_RC rc;
         int r;
 
-        assert(t && ak && ret);
+        assert(t && scheme && ret);
 
-        if (challenge_size > sizeof(qualifying.buffer))
+        if (qualifying_size > sizeof(qualifying.buffer))
                 return -EMSGSIZE;
-        if (sig_scheme(ak, 0, &scheme) < 0)
-                return -EOPNOTSUPP;
-        qualifying.size = challenge_size;
-        if (challenge_size > 0)
-                memcpy(qualifying.buffer, challenge, challenge_size);
+        qualifying.size = qualifying_size;
+        if (qualifying_size > 0)
+                memcpy(qualifying.buffer, qualifying_data, qualifying_size);
 
-        rc = Esys_Certify(t->esys, ak->handle, ak->handle, ESYS_TR_PASSWORD, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                          &qualifying, &scheme, &info, &sig);
+        rc = Esys_Certify(t->esys, object, signer, ESYS_TR_PASSWORD, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                          &qualifying, scheme, &info, &sig);
         if (rc != TSS2_RC_SUCCESS)
                 return tpm_rc_to_errno(rc, "Esys_Certify");
 
@@ -272,6 +269,17 @@ int tpm_certify_ak(Tpm *t, const TpmAk *ak, const uint8_t *challenge, size_t cha
         *ret = e;
         e = (TpmEvidence) {};
         return 0;
+}
+
+int tpm_certify_ak(Tpm *t, const TpmAk *ak, const uint8_t *challenge, size_t challenge_size,
+                   TpmEvidence *ret) {
+        TPMT_SIG_SCHEME scheme;
+
+        assert(t && ak && ret);
+
+        if (sig_scheme(ak, 0, &scheme) < 0)
+                return -EOPNOTSUPP;
+        return tpm_certify(t, ak->handle, ak->handle, &scheme, challenge, challenge_size, ret);
 }
 
 int tpm_activate_credential(Tpm *t, const TpmEk *ek, const TpmAk *ak,

@@ -29,6 +29,11 @@ void tpm_evidence_done(TpmEvidence *e);
 int tpm_quote(Tpm *t, const TpmAk *ak, uint16_t pcr_hash, uint32_t pcr_mask, uint16_t sig_hash,
               const uint8_t *nonce, size_t nonce_size, TpmEvidence *ret);
 
+/* TPM2_Certify of object by signer (both used with their empty password)
+ * with qualifying_data; scheme TPM2_ALG_NULL means the signer's own. */
+int tpm_certify(Tpm *t, ESYS_TR object, ESYS_TR signer, const TPMT_SIG_SCHEME *scheme,
+                const uint8_t *qualifying_data, size_t qualifying_size, TpmEvidence *ret);
+
 /* TPM2_Certify(AK, AK) with the challenge as qualifyingData: the proof of
  * possession of the AK for a session. */
 int tpm_certify_ak(Tpm *t, const TpmAk *ak, const uint8_t *challenge, size_t challenge_size,

@@ -87,6 +87,8 @@
 #define REG_ATTEST_MAX           TPM2_ATTEST_SIZE_MAX             /* decoded iak_attest */
 #define REG_SIGNATURE_MAX        TPM2_SIGNATURE_SIZE_MAX             /* decoded iak_sign */
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
+#define X509_DER_SIZE_MAX        REG_CERT_DER_MAX    /* one certificate (IAK, IDevID) read by the agent */
+#define X509_PEM_SIZE_MAX        (64u * 1024u)       /* the file or NV index holding it, DER or PEM */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
 
 /* Secrets released to nodes (lib/core/secret-name.c, lib/core/luks-attest-token.c) */

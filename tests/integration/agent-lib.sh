@@ -100,3 +100,28 @@ write_open_bus_conf() {
 </busconfig>
 CONF
 }
+
+# verifierd_tls_start VERIFIERD [REGISTRAR_LINE…]: in $work, tpm-policy.json,
+# tenant.conf (auto enrolment every 5 s) and verifierd.conf (TLS with the
+# server.pem of make_test_ca, verifier_url https://verifier.test:8881/, no EK
+# certificate required, plus the given [Registrar] lines), then the verifier
+# socket activated on a free port; sets port, sock and verifierd_pid.
+verifierd_tls_start() {
+        local bin=$1
+        shift
+        echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"]}' >"$work/tpm-policy.json"
+        printf '%s\n' "[Enrolment]" "auto_enrol = yes" "tpm_policy = $work/tpm-policy.json" \
+                "interval = 5s" "failure_actions = journal" >"$work/tenant.conf"
+        printf '%s\n' "[Server]" "tenant_config = $work/tenant.conf" "admin_group = adm" \
+                "verifier_url = https://verifier.test:8881/" "tls_certificate = $work/server.pem" \
+                "tls_key = $work/server.key" "[Registrar]" "require_ek_cert = no" "$@" \
+                "[Attestation]" "plugin_directory = $ATTEST_PLUGIN_DIR" >"$work/verifierd.conf"
+        port=$(free_port_pair)
+        sock=$work/verifierd.sock
+        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
+                "$bin" --config "$work/verifierd.conf" --state-directory "$work/state" \
+                >>"$work/verifierd.log" 2>&1 &
+        verifierd_pid=$!
+        for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+        curl -sf --cacert "$work/ca.pem" "https://127.0.0.1:$port/version" >/dev/null
+}

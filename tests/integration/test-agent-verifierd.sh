@@ -17,35 +17,7 @@ agent_test_setup
 fail() { echo "FAIL: $*" >&2; [ -f verifierd.log ] && tail -n 30 verifierd.log >&2; exit 1; }
 
 make_test_ca "$work"
-echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"]}' >tpm-policy.json
-cat >tenant.conf <<CONF
-[Enrolment]
-auto_enrol = yes
-tpm_policy = $work/tpm-policy.json
-interval = 5s
-failure_actions = journal
-CONF
-cat >verifierd.conf <<CONF
-[Server]
-tenant_config = $work/tenant.conf
-admin_group = adm
-verifier_url = https://verifier.test:8881/
-tls_certificate = $work/server.pem
-tls_key = $work/server.key
-[Registrar]
-require_ek_cert = no
-[Attestation]
-plugin_directory = $ATTEST_PLUGIN_DIR
-CONF
-
-port=$(free_port_pair)
-sock=$work/verifierd.sock
-systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
-        "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
-        >>verifierd.log 2>&1 &
-verifierd_pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-curl -sf --cacert ca.pem "https://127.0.0.1:$port/version" >/dev/null || fail "verifier does not answer over TLS"
+verifierd_tls_start "$ATTEST_VERIFIERD" || fail "verifier does not answer over TLS"
 
 agent() {
         "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir st --agent-id node-a \
