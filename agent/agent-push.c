@@ -160,7 +160,8 @@ static void push_job_apply(Agent *a, PushJob *j) {
         agent_secret_cycle_done(a, j->result, &j->outcome);
 
         if (j->outcome.terminated) {
-                log_notice("%s", j->outcome.error ?: "Attestation ended by the verifier.");
+                if (!j->outcome.error)   /* else logged already */
+                        log_notice("Attestation ended by the verifier.");
                 agent_set_state(a, AGENT_STATE_TERMINATED);
                 return;
         }
