@@ -15,23 +15,29 @@
 typedef struct Buffer {
         char *data;
         size_t size;
+        size_t alloc;
         bool overflow;
 } Buffer;
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
         Buffer *b = userdata;
         size_t n = size * nmemb;
-        char *p;
 
         if (n > HTTP_CLIENT_RESPONSE_MAX - b->size) {
                 b->overflow = true;
                 return 0;
         }
-        p = realloc(b->data, b->size + n + 1);
-        if (!p)
-                return 0;
-        memcpy(p + b->size, ptr, n);
-        b->data = p;
+        /* Doubling: a large answer arrives in many small pieces. */
+        if (b->size + n + 1 > b->alloc) {
+                size_t a = MIN(MAX(b->alloc * 2, b->size + n + 1), (size_t) HTTP_CLIENT_RESPONSE_MAX + 1);
+                char *p = realloc(b->data, a);
+
+                if (!p)
+                        return 0;
+                b->data = p;
+                b->alloc = a;
+        }
+        memcpy(b->data + b->size, ptr, n);
         b->size += n;
         b->data[b->size] = 0;
         return n;

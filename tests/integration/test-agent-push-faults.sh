@@ -166,6 +166,7 @@ hostile latest endless "answer to the verdict is too large"
 stop_pid "$FPV_PID"; FPV_PID=
 down=$(mono)
 sleep 6
+[ "$(prop State)" = registered ] || fail "State $(prop State) while the verifier is away"
 up=$(mono)
 start_fake_push_verifier "$work" "$FPV_PORT" || fail "the fake verifier did not restart"
 awk -v a="$down" -v b="$up" '$1 > a && $1 < b && /unreachable/ { print $1 }' agent.log >attempts
