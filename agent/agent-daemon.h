@@ -54,6 +54,7 @@ typedef struct Agent {
         sd_event_source *push_timer;
         PushSessionState push_state;      /* token and IMA log marks, between cycles */
         unsigned push_failures;
+        uint64_t push_not_before;  /* CLOCK_MONOTONIC µs: the verifier's Retry-After holds until then */
         sd_bus_message **attest_waiters;   /* AttestNow() calls waiting for a cycle */
         size_t n_attest_waiters;
         bool attest_requested;     /* AttestNow() during a cycle: run a fresh one after it */

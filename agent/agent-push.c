@@ -150,7 +150,7 @@ static void reregister(Agent *a) {
 }
 
 static void push_job_apply(Agent *a, PushJob *j) {
-        uint64_t delay;
+        uint64_t delay, now = 0;
 
         a->push_state = j->state;
         j->state = (PushSessionState) {};
@@ -160,7 +160,8 @@ static void push_job_apply(Agent *a, PushJob *j) {
         agent_secret_cycle_done(a, j->result, &j->outcome);
 
         if (j->outcome.terminated) {
-                log_notice("%s", j->outcome.error ?: "Attestation ended by the verifier.");
+                if (!j->outcome.error)   /* else logged already */
+                        log_notice("Attestation ended by the verifier.");
                 agent_set_state(a, AGENT_STATE_TERMINATED);
                 return;
         }
@@ -169,17 +170,22 @@ static void push_job_apply(Agent *a, PushJob *j) {
                 reregister(a);
                 return;
         }
+        (void) sd_event_now(a->event, CLOCK_MONOTONIC, &now);
+        a->push_not_before = 0;
         if (j->result >= 0) {
                 a->push_failures = 0;
                 delay = MAX(j->outcome.next_sec, 1u) * 1000000ULL;
         } else if (j->result == -EAGAIN && j->outcome.retry_after_sec > 0) {
                 delay = j->outcome.retry_after_sec * 1000000ULL;
+                a->push_not_before = now + delay;
         } else
                 delay = agent_retry_delay(a->push_failures++);
 
+        /* AttestNow() asks for a cycle now, but not before the verifier said. */
         if (a->attest_requested) {
                 a->attest_requested = false;
-                delay = 0;
+                if (!a->push_not_before)
+                        delay = 0;
         }
         log_debug("Next push in %llu ms.", (unsigned long long) (delay / 1000));
         if (schedule_push(a, delay) < 0)
@@ -241,9 +247,17 @@ int agent_push_start(Agent *a) {
 }
 
 int agent_push_request(Agent *a) {
+        uint64_t now;
+
         if (a->push_job) {
                 /* The running cycle may have quoted before the call: a fresh one follows. */
                 a->attest_requested = true;
+                return 0;
+        }
+        /* Told to wait (429/503 Retry-After): the cycle already set for then answers. */
+        if (a->push_timer && sd_event_now(a->event, CLOCK_MONOTONIC, &now) >= 0 && now < a->push_not_before) {
+                log_debug("Attesting when the verifier's Retry-After ends, in %llu ms.",
+                          (unsigned long long) ((a->push_not_before - now) / 1000));
                 return 0;
         }
         return agent_push_start(a);

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "agent-daemon.h"
+#include "backoff.h"
 #include "log.h"
 #include "registrar-client.h"
 
@@ -40,16 +40,14 @@ static RegistrationJob *job_free(RegistrationJob *j) {
         return NULL;
 }
 
-/* Exponential backoff with ±25% jitter, so that a fleet does not come back in step. */
-uint64_t agent_retry_delay(unsigned attempt) {
-        uint64_t d = RETRY_FIRST_USEC;
-        uint32_t rnd = 0;
+/* 2 s doubling to 5 min, ±25 %: registration and pushes alike. */
+static const Backoff agent_backoff = {
+        .first_usec = RETRY_FIRST_USEC,
+        .max_usec = RETRY_MAX_USEC,
+};
 
-        for (unsigned i = 0; i < attempt && d < RETRY_MAX_USEC; i++)
-                d *= 2;
-        d = MIN(d, RETRY_MAX_USEC);
-        (void) getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
-        return d - d / 4 + (d / 2) * (rnd % 1001) / 1000;
+uint64_t agent_retry_delay(unsigned attempt) {
+        return backoff_delay_usec(&agent_backoff, attempt, backoff_random_u32());
 }
 
 /* Unreachable or busy servers and TPMs come back; a refusal does not. */

@@ -52,6 +52,37 @@ static int fail(PushOutcome *o, int r, const char *fmt, ...) {
         return r;
 }
 
+/* A request that got no answer: the verifier away, or an answer over the limit. */
+static int request_failed(PushOutcome *o, const PushContext *ctx, const char *what, int r) {
+        switch (r) {
+        case -EFBIG:
+                return fail(o, r, "The answer to the %s is too large (over %u MiB).", what,
+                            HTTP_CLIENT_RESPONSE_MAX / (1024u * 1024u));
+        case -EPERM:
+                return fail(o, r, "TLS with verifier %s failed: its certificate does not verify against the CA bundle.",
+                            ctx->verifier_url);
+        default:
+                return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+        }
+}
+
+/* A 2xx answer is parsed only when it is typed JSON, or not typed at all. */
+static int check_json(PushOutcome *o, const char *what, const HttpClientResponse *resp) {
+        if (!resp->content_type || http_media_type_is_json(resp->content_type))
+                return 0;
+        return fail(o, -EBADMSG, "The answer to the %s is %s, not JSON.", what, resp->content_type);
+}
+
+/* An answer that did not parse (push-protocol.h's error codes). */
+static int unusable(PushOutcome *o, const char *what, int r) {
+        const char *why = r == -ENOMSG ? "is not a valid JSON object" :
+                          r == -E2BIG ? "is too large, or a field in it is" :
+                          r == -ENOMEM ? "could not be parsed: out of memory" :
+                                         "lacks a required field or has an invalid one";
+
+        return fail(o, r, "The answer to the %s %s.", what, why);
+}
+
 /* base URL + path; an absolute URL must point at the same verifier, so that
  * the bearer token goes nowhere else. */
 static int make_url(const char *base, const char *path, char **ret) {
@@ -101,13 +132,21 @@ static int refused(PushOutcome *o, const char *what, const HttpClientResponse *r
         case 429:
         case 503:
                 o->retry_after_sec = resp->retry_after_sec;
-                return fail(o, -EAGAIN, "%s: the verifier asks to wait %llu s (%ld, %s).", what,
-                            (unsigned long long) resp->retry_after_sec, resp->status, detail ?: "no detail");
+                if (resp->retry_after_sec == 0)
+                        return fail(o, -EAGAIN, "The verifier is busy (%ld at the %s, %s, no Retry-After): backing off.",
+                                    resp->status, what, detail ?: "no detail");
+                return fail(o, -EAGAIN, "The verifier asks to wait %llu s (%ld at the %s, %s).",
+                            (unsigned long long) resp->retry_after_sec, resp->status, what, detail ?: "no detail");
         case 404:
                 o->unknown_node = true;
-                return fail(o, -ENOENT, "%s: the verifier does not know this node (%s).", what, detail ?: "404");
+                return fail(o, -ENOENT, "The verifier does not know this node (404 at the %s, %s).", what,
+                            detail ?: "no detail");
+        case 401:
+                return fail(o, -EACCES, "The verifier refused the session token at the %s (401, %s).", what,
+                            detail ?: "no detail");
         default:
-                return fail(o, -EPROTO, "%s refused with HTTP %ld (%s).", what, resp->status, detail ?: "no detail");
+                return fail(o, -EPROTO, "The verifier refused the %s with HTTP %ld (%s).", what, resp->status,
+                            detail ?: "no detail");
         }
 }
 
@@ -125,12 +164,15 @@ static int authenticate(const PushContext *ctx, PushSessionState *s, AgentIdenti
                 return log_oom();
         r = request(ctx, NULL, "POST", "/v" PUSH_API_VERSION "/sessions", body, &resp);
         if (r < 0)
-                return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                return request_failed(o, ctx, "session", r);
         if (resp.status != 200 && resp.status != 201)
-                return refused(o, "Session", &resp);
+                return refused(o, "session", &resp);
+        r = check_json(o, "session", &resp);
+        if (r < 0)
+                return r;
         r = push_session_answer_parse(resp.body, resp.body_size, &sid, &challenge, &challenge_size);
         if (r < 0)
-                return fail(o, r, "Unusable session answer: %s", strerror(-r));
+                return unusable(o, "session", r);
 
         r = tpm_certify_ak(id->tpm, &id->ak, challenge, challenge_size, &e);
         if (r < 0)
@@ -140,13 +182,18 @@ static int authenticate(const PushContext *ctx, PushSessionState *s, AgentIdenti
                 return log_oom();
         r = request(ctx, NULL, "PATCH", path, proof_body, &proof);
         if (r < 0)
-                return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                return request_failed(o, ctx, "session proof", r);
         if (proof.status != 200)
                 return proof.status == 401 ? fail(o, -EACCES, "The verifier refused the proof of possession of the AK.")
-                                           : refused(o, "Session proof", &proof);
-        r = push_session_token_parse(proof.body, proof.body_size, &s->token);
+                                           : refused(o, "session proof", &proof);
+        r = check_json(o, "session proof", &proof);
         if (r < 0)
-                return fail(o, r == -EACCES ? r : -EBADMSG, "The verifier refused the proof of possession of the AK.");
+                return r;
+        r = push_session_token_parse(proof.body, proof.body_size, &s->token);
+        if (r == -EACCES)
+                return fail(o, r, "The verifier refused the proof of possession of the AK.");
+        if (r < 0)
+                return unusable(o, "session proof", r);
         log_debug("Authenticated to %s (session %s).", ctx->verifier_url, sid);
         return 0;
 }
@@ -208,7 +255,8 @@ static int capabilities_body(const PushContext *ctx, PushSessionState *s, AgentI
         return *ret ? 0 : -ENOMEM;
 }
 
-/* POST the capabilities; on 401 authenticate once more and repeat. */
+/* POST the capabilities; on 401 authenticate once more and repeat, unless the
+ * token refused was just issued: a newer one would fare no better. */
 static int send_capabilities(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, PushRequest *ret_req,
                              char **ret_location, PushOutcome *o) {
         _cleanup_(http_client_response_done) HttpClientResponse resp = {};
@@ -221,7 +269,9 @@ static int send_capabilities(const PushContext *ctx, PushSessionState *s, AgentI
         if (asprintf(&path, "/v" PUSH_API_VERSION "/agents/%s/attestations", ctx->node_id) < 0)
                 return log_oom();
         for (int attempt = 0; attempt < 2; attempt++) {
-                if (!s->token) {
+                bool fresh = !s->token;
+
+                if (fresh) {
                         r = authenticate(ctx, s, id, o);
                         if (r < 0)
                                 return r;
@@ -229,17 +279,22 @@ static int send_capabilities(const PushContext *ctx, PushSessionState *s, AgentI
                 http_client_response_done(&resp);
                 r = request(ctx, s, "POST", path, body, &resp);
                 if (r < 0)
-                        return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                        return request_failed(o, ctx, "capabilities", r);
                 if (resp.status != 401)
                         break;
                 s->token = mfree(s->token);
+                if (fresh)
+                        break;
         }
         if (resp.status != 201 && resp.status != 200)
-                return refused(o, "Capabilities", &resp);
+                return refused(o, "capabilities", &resp);
+        r = check_json(o, "capabilities", &resp);
+        if (r < 0)
+                return r;
         r = push_capabilities_answer_parse(resp.body, resp.body_size, ret_req);
         if (r < 0) {
                 log_debug("Capabilities answer: %.*s", (int) MIN(resp.body_size, 4096u), resp.body);
-                return fail(o, r, "Unusable answer to the capabilities: %s", strerror(-r));
+                return unusable(o, "capabilities", r);
         }
         if (resp.location)
                 *ret_location = TAKE_PTR(resp.location);
@@ -321,18 +376,23 @@ static int send_evidence(const PushContext *ctx, PushSessionState *s, AgentIdent
                 http_client_response_done(&resp);
                 r = request(ctx, s, "PATCH", location, body, &resp);
                 if (r < 0)
-                        return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                        return request_failed(o, ctx, "evidence", r);
                 if (resp.status != 401 || attempt > 0)
                         break;
                 r = authenticate(ctx, s, id, o);
                 if (r < 0)
                         return r;
         }
+        if (resp.status == 401)
+                s->token = mfree(s->token);
         if (resp.status != 202 && resp.status != 200)
-                return refused(o, "Evidence", &resp);
+                return refused(o, "evidence", &resp);
+        r = check_json(o, "evidence", &resp);
+        if (r < 0)
+                return r;
         r = push_evidence_answer_parse(resp.body, resp.body_size, &o->next_sec);
         if (r < 0)
-                return fail(o, r, "Unusable answer to the evidence: %s", strerror(-r));
+                return unusable(o, "evidence", r);
         return 0;
 }
 
@@ -358,18 +418,23 @@ static int fetch_verdict(const PushContext *ctx, PushSessionState *s, PushOutcom
 
                 r = request(ctx, s, "GET", use_record ? record : path, NULL, &resp);
                 if (r < 0)
-                        return fail(o, r, "Verifier %s unreachable: %s", ctx->verifier_url, strerror(-r));
+                        return request_failed(o, ctx, "verdict", r);
                 if (resp.status == 403 && !use_record) {
                         log_debug("Attestations are for admins at %s; reading the node's record.", ctx->verifier_url);
                         use_record = true;
                         continue;
                 }
+                if (resp.status == 401)
+                        s->token = mfree(s->token);   /* the next cycle starts with a new session */
                 if (resp.status != 200)
-                        return refused(o, "Verdict", &resp);
+                        return refused(o, "verdict", &resp);
+                r = check_json(o, "verdict", &resp);
+                if (r < 0)
+                        return r;
                 r = use_record ? push_agent_status_parse(resp.body, resp.body_size, ctx->node_id, &v)
                                : push_verdict_parse(resp.body, resp.body_size, &v);
                 if (r < 0)
-                        return fail(o, r, "Unusable verdict: %s", strerror(-r));
+                        return unusable(o, "verdict", r);
                 if (v.complete || v.evaluation != PUSH_EVALUATION_PENDING || waited >= VERDICT_WAIT_MSEC ||
                     (ctx->cancel && atomic_load(ctx->cancel))) {
                         o->have_verdict = true;

@@ -121,6 +121,7 @@
 
 /* Response headers the agent's HTTP client keeps (lib/shared/http-client.c) */
 #define HTTP_HEADER_VALUE_MAX    4096u               /* Location */
+#define HTTP_MEDIA_TYPE_MAX      255u                /* type/subtype of a Content-Type */
 #define HTTP_RETRY_AFTER_MAX_SEC (24u * 3600u)       /* a longer Retry-After is ignored */
 
 /* Push attestation requests (lib/shared/push-request.c) */

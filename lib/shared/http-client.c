@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -14,23 +15,29 @@
 typedef struct Buffer {
         char *data;
         size_t size;
+        size_t alloc;
         bool overflow;
 } Buffer;
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
         Buffer *b = userdata;
         size_t n = size * nmemb;
-        char *p;
 
         if (n > HTTP_CLIENT_RESPONSE_MAX - b->size) {
                 b->overflow = true;
                 return 0;
         }
-        p = realloc(b->data, b->size + n + 1);
-        if (!p)
-                return 0;
-        memcpy(p + b->size, ptr, n);
-        b->data = p;
+        /* Doubling: a large answer arrives in many small pieces. */
+        if (b->size + n + 1 > b->alloc) {
+                size_t a = MIN(MAX(b->alloc * 2, b->size + n + 1), (size_t) HTTP_CLIENT_RESPONSE_MAX + 1);
+                char *p = realloc(b->data, a);
+
+                if (!p)
+                        return 0;
+                b->data = p;
+                b->alloc = a;
+        }
+        memcpy(b->data + b->size, ptr, n);
         b->size += n;
         b->data[b->size] = 0;
         return n;
@@ -115,6 +122,56 @@ int http_parse_retry_after(const char *value, size_t len, uint64_t *ret) {
         return 0;
 }
 
+/* RFC 9110 token characters, and the one slash between type and subtype. */
+static bool media_type_char(char c, bool *slash) {
+        if (c == '/') {
+                if (*slash)
+                        return false;
+                return (*slash = true);
+        }
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+int http_media_type(const char *value, size_t len, char **ret) {
+        const char *semicolon = memchr(value, ';', len);
+        bool slash = false;
+        char *t;
+
+        if (semicolon)
+                len = semicolon - value;
+        while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+                len--;
+        if (len == 0 || len > HTTP_MEDIA_TYPE_MAX || value[0] == '/' || value[len - 1] == '/')
+                return -EINVAL;
+        t = strndup(value, len);
+        if (!t)
+                return -ENOMEM;
+        for (char *p = t; *p; p++) {
+                *p = (char) tolower((unsigned char) *p);
+                if (!media_type_char(*p, &slash)) {
+                        free(t);
+                        return -EINVAL;
+                }
+        }
+        if (!slash) {
+                free(t);
+                return -EINVAL;
+        }
+        *ret = t;
+        return 0;
+}
+
+bool http_media_type_is_json(const char *type) {
+        size_t n;
+
+        if (!type)
+                return false;
+        if (strcmp(type, "application/json") == 0)
+                return true;
+        n = strlen(type);
+        return strncmp(type, "application/", 12) == 0 && n > 17 && strcmp(type + n - 5, "+json") == 0;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
         HttpClientResponse *r = userdata;
         size_t n = size * nmemb, len;
@@ -127,6 +184,12 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
                 }
         } else if (http_header_value(ptr, n, "Retry-After", &v, &len))
                 (void) http_parse_retry_after(v, len, &r->retry_after_sec);
+        else if (http_header_value(ptr, n, "Content-Type", &v, &len)) {
+                r->content_type = mfree(r->content_type);
+                /* An unusable type is kept as one that is not JSON. */
+                if (http_media_type(v, len, &r->content_type) < 0)
+                        r->content_type = strdup("invalid");
+        }
         return n;
 }
 
@@ -135,6 +198,7 @@ void http_client_response_done(HttpClientResponse *r) {
                 return;
         r->body = mfree(r->body);
         r->location = mfree(r->location);
+        r->content_type = mfree(r->content_type);
         r->body_size = 0;
 }
 

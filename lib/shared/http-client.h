@@ -36,6 +36,7 @@ typedef struct HttpClientResponse {
         size_t body_size;
         char *location;             /* the Location header, or NULL */
         uint64_t retry_after_sec;   /* Retry-After in seconds, 0 when absent */
+        char *content_type;         /* the media type (lower case, no parameters), or NULL when absent */
 } HttpClientResponse;
 
 void http_client_response_done(HttpClientResponse *r);
@@ -54,3 +55,12 @@ bool http_header_value(const char *line, size_t n, const char *name, const char 
 /* Retry-After in its delta-seconds form, at most HTTP_RETRY_AFTER_MAX_SEC;
  * anything else (an HTTP date included) is -EINVAL. */
 int http_parse_retry_after(const char *value, size_t len, uint64_t *ret);
+
+/* The media type of a Content-Type value, lower-cased and without its
+ * parameters ("Application/JSON; charset=utf-8" → "application/json");
+ * -EINVAL unless it is type/subtype in token characters, at most
+ * HTTP_MEDIA_TYPE_MAX bytes. */
+int http_media_type(const char *value, size_t len, char **ret);
+/* application/json or a structured application/…+json type (JSON:API's
+ * application/vnd.api+json). */
+bool http_media_type_is_json(const char *type);

@@ -15,12 +15,12 @@ static int parse_doc(const char *body, size_t size, json_object **ret) {
         int r;
 
         if (!body)
-                return -EBADMSG;
+                return -ENOMSG;
         if (size > PUSH_ANSWER_MAX)
                 return -E2BIG;
         r = json_parse_object_max(body, size, PUSH_ANSWER_MAX, ret);
         if (r < 0)
-                return r == -E2BIG ? -E2BIG : -EBADMSG;
+                return r == -E2BIG || r == -ENOMEM ? r : -ENOMSG;
         return 0;
 }
 

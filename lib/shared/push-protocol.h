@@ -7,8 +7,9 @@
 
 /* The agent's side of the Keylime v3.0 push protocol: request bodies built
  * (push-protocol.c) and the verifier's answers parsed with limits
- * (push-answer.c). Answers come from the network: anything malformed is
- * -EBADMSG, an oversized body or field -E2BIG. */
+ * (push-answer.c). Answers come from the network: a body that is not a JSON
+ * object is -ENOMSG, a missing or malformed member -EBADMSG, an oversized
+ * body or field (or JSON nested too deep) -E2BIG. */
 
 #define PUSH_API_VERSION "3.0"
 

@@ -28,9 +28,26 @@ start_fake_registrar() {
         REG_URL="https://127.0.0.1:$(cat "$d/port")"
 }
 
+# start_fake_push_verifier DIR [PORT]: the scripted push verifier of
+# fake-push-verifier.py on loopback (a free port unless given), logging the
+# agent's requests to DIR/requests.log; sets FPV_PID, FPV_PORT and FPV_URL.
+start_fake_push_verifier() {
+        local d=$1
+        rm -f "$d/fpv-port"
+        python3 "$ATTEST_INTEGRATION_DIR/fake-push-verifier.py" "${2:-0}" "$d/fpv-port" "$d/requests.log" &
+        FPV_PID=$!
+        for _ in $(seq 100); do
+                [ -f "$d/fpv-port" ] && break
+                sleep 0.05
+        done
+        [ -f "$d/fpv-port" ] || { echo "the fake push verifier did not start" >&2; return 1; }
+        FPV_PORT=$(cat "$d/fpv-port")
+        FPV_URL="http://127.0.0.1:$FPV_PORT"
+}
+
 # agent_test_setup: a world-readable work directory as $work and the current
 # directory, and an exit trap that stops $agent_pid, $REG_PID, $verifierd_pid,
-# $monitor_pid, the private bus and swtpm, then removes $work.
+# $monitor_pid, $FPV_PID, the private bus and swtpm, then removes $work.
 agent_test_setup() {
         work=$(mktemp -d)
         chmod 755 "$work"
@@ -44,6 +61,7 @@ agent_test_cleanup() {
         stop_pid "$REG_PID"
         stop_pid "$verifierd_pid"
         stop_pid "$monitor_pid"
+        stop_pid "${FPV_PID:-}"
         if declare -F dbus_stop >/dev/null; then dbus_stop; fi
         swtpm_stop
         cd /

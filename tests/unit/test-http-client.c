@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -86,6 +87,60 @@ static void test_retry_after_limit(void **state) {
         assert_int_equal(http_parse_retry_after(text, strlen(text), &s), -EINVAL);
 }
 
+static void media(const char *value, const char *want) {
+        char *t = NULL;
+
+        assert_int_equal(http_media_type(value, strlen(value), &t), 0);
+        assert_string_equal(t, want);
+        free(t);
+}
+
+static void test_media_type(void **state) {
+        media("application/vnd.api+json", "application/vnd.api+json");
+        media("Application/JSON; charset=utf-8", "application/json");
+        media("text/html ;charset=iso-8859-1", "text/html");
+        media("application/problem+json", "application/problem+json");
+}
+
+static void test_media_type_invalid(void **state) {
+        static const char *const bad[] = {
+                "",
+                "; charset=utf-8",
+                "json",                         /* no subtype */
+                "/json",
+                "application/",
+                "application/json/x",           /* two slashes */
+                "application/js on",
+                "application/json\x01",
+                "text/h\xc3\xa4ml",             /* not a token */
+        };
+        char long_type[HTTP_MEDIA_TYPE_MAX + 2], *t = NULL;
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                assert_int_equal(http_media_type(bad[i], strlen(bad[i]), &t), -EINVAL);
+                assert_null(t);
+        }
+        memset(long_type, 'a', sizeof long_type);
+        long_type[1] = '/';
+        assert_int_equal(http_media_type(long_type, HTTP_MEDIA_TYPE_MAX, &t), 0);
+        free(t);
+        t = NULL;
+        assert_int_equal(http_media_type(long_type, HTTP_MEDIA_TYPE_MAX + 1, &t), -EINVAL);
+        assert_null(t);
+}
+
+static void test_media_type_is_json(void **state) {
+        assert_true(http_media_type_is_json("application/json"));
+        assert_true(http_media_type_is_json("application/vnd.api+json"));
+        assert_false(http_media_type_is_json(NULL));
+        assert_false(http_media_type_is_json("text/html"));
+        assert_false(http_media_type_is_json("text/json"));
+        assert_false(http_media_type_is_json("application/+json"));
+        assert_false(http_media_type_is_json("application/jsonx"));
+        assert_false(http_media_type_is_json("application/x-json-seq"));
+        assert_false(http_media_type_is_json("invalid"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_header_value),
@@ -93,6 +148,9 @@ int main(void) {
                 cmocka_unit_test(test_retry_after),
                 cmocka_unit_test(test_retry_after_invalid),
                 cmocka_unit_test(test_retry_after_limit),
+                cmocka_unit_test(test_media_type),
+                cmocka_unit_test(test_media_type_invalid),
+                cmocka_unit_test(test_media_type_is_json),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
