@@ -169,13 +169,14 @@ sleep 6
 [ "$(prop State)" = registered ] || fail "State $(prop State) while the verifier is away"
 up=$(mono)
 start_fake_push_verifier "$work" "$FPV_PORT" || fail "the fake verifier did not restart"
-awk -v a="$down" -v b="$up" '$1 > a && $1 < b && /unreachable/ { print $1 }' agent.log >attempts
-n=$(wc -l <attempts)
+n=$(awk -v a="$down" -v b="$up" '$1 > a && $1 < b && /unreachable/' agent.log | wc -l)
 [ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "$n attempts in 6 s to a closed port"
 wait_for 25 seen "$up" evidence 202 || fail "the agent did not come back to the restarted verifier"
+# Every refused attempt, also one that fell while the fake was starting again.
+awk -v a="$down" '$1 > a && /unreachable/ { print $1 }' agent.log >attempts
 first_time "$up" >>attempts
 awk '{ if (NR > 1) { gap = $1 - prev; want = 2 ^ (NR - 1);
-        if (gap < 0.75 * want - 0.05 || gap > 1.25 * want + 1) { print "gap " NR - 1 ": " gap " s"; bad = 1 } }
+        if (gap < 0.75 * want - 0.05 || gap > 1.25 * want + 2) { print "gap " NR - 1 ": " gap " s"; bad = 1 } }
         prev = $1 } END { exit bad }' attempts || fail "attempts at $(paste -sd' ' attempts)"
 [ "$(wc -l <attempts)" -ge 3 ] || fail "only $(wc -l <attempts) attempts over 6 s"
 seq=$(routes_from "$up" 4)
