@@ -55,7 +55,8 @@ typedef struct Agent {
         PushSessionState push_state;      /* token and IMA log marks, between cycles */
         unsigned push_failures;
         uint64_t push_not_before;  /* CLOCK_MONOTONIC µs: the verifier's Retry-After holds until then */
-        sd_bus_message **attest_waiters;   /* AttestNow() calls waiting for a cycle */
+        uint64_t push_cycles;      /* cycles started so far; a cycle's number is its count */
+        struct AttestWaiter *attest_waiters;   /* AttestNow() calls waiting for a cycle */
         size_t n_attest_waiters;
         bool attest_requested;     /* AttestNow() during a cycle: run a fresh one after it */
         struct SecretWaiter *secret_waiters;   /* RequestSecret() calls waiting for a cycle */
@@ -75,8 +76,9 @@ uint64_t agent_retry_delay(unsigned attempt);
 int agent_push_start(Agent *a);
 /* AttestNow(): m is answered with the verdict of a cycle started after the call. */
 int agent_attest_now(Agent *a, sd_bus_message *m);
-/* Starts a cycle now, or a fresh one after the running one. */
-int agent_push_request(Agent *a);
+/* Starts a cycle now, or a fresh one after the running one. Returns the
+ * number of the first cycle that starts after the call (the one to wait for). */
+int agent_push_request(Agent *a, uint64_t *ret_cycle);
 void agent_push_stop(Agent *a);
 
 /* D-Bus side (agent-bus.c). */
@@ -90,8 +92,9 @@ int agent_bus_check_root(sd_bus_message *m, sd_bus_error *error);
 
 /* RequestSecret() (agent-secret.c). */
 int method_request_secret(sd_bus_message *m, void *userdata, sd_bus_error *error);
-/* Answers the RequestSecret() callers after a cycle. */
-void agent_secret_cycle_done(Agent *a, int result, const PushOutcome *o);
+/* Answers the RequestSecret() callers that waited for this cycle (or an
+ * earlier one); final: the last cycle there will be, answer them all. */
+void agent_secret_cycle_done(Agent *a, uint64_t cycle, bool final, int result, const PushOutcome *o);
 void agent_secret_waiters_drop(Agent *a);
 /* Emits PropertiesChanged for the listed properties (NULL-terminated names). */
 void agent_bus_properties_changed(Agent *a, const char *property, ...);

@@ -24,6 +24,7 @@ typedef struct PushJob {
         char *node_id;
         char *verifier_url;
         PushSessionState state;   /* moved in from the Agent and back */
+        uint64_t cycle;           /* its number (Agent.push_cycles when it started) */
         /* Out. */
         int result;
         PushOutcome outcome;
@@ -113,11 +114,24 @@ static void apply_verdict(Agent *a, PushOutcome *o) {
                 agent_bus_properties_changed(a, "LastAttestation", NULL);
 }
 
-static void reply_waiters(Agent *a, const PushJob *j) {
+typedef struct AttestWaiter {
+        sd_bus_message *m;
+        uint64_t cycle;   /* the first cycle started after the call */
+} AttestWaiter;
+
+/* Answers the callers this cycle is fresh enough for; the others, who called
+ * while it ran, wait for the next one (final: there is none). */
+static void reply_waiters(Agent *a, const PushJob *j, bool final) {
+        size_t kept = 0;
+
         for (size_t i = 0; i < a->n_attest_waiters; i++) {
-                sd_bus_message *m = a->attest_waiters[i];
+                sd_bus_message *m = a->attest_waiters[i].m;
                 int r;
 
+                if (!final && a->attest_waiters[i].cycle > j->cycle) {
+                        a->attest_waiters[kept++] = a->attest_waiters[i];
+                        continue;
+                }
                 if (j->outcome.terminated)
                         r = sd_bus_reply_method_errorf(m, ERROR_TERMINATED, "%s",
                                                        j->outcome.error ?: "The verifier ended attestation of this node.");
@@ -130,8 +144,9 @@ static void reply_waiters(Agent *a, const PushJob *j) {
                         log_debug_errno(r, "Failed to answer AttestNow(): %m");
                 sd_bus_message_unref(m);
         }
-        a->attest_waiters = mfree(a->attest_waiters);
-        a->n_attest_waiters = 0;
+        a->n_attest_waiters = kept;
+        if (kept == 0)
+                a->attest_waiters = mfree(a->attest_waiters);
 }
 
 /* Removed at the verifier (attestctl remove): the saved registration is stale,
@@ -151,13 +166,15 @@ static void reregister(Agent *a) {
 
 static void push_job_apply(Agent *a, PushJob *j) {
         uint64_t delay, now = 0;
+        /* No cycle follows these: every caller gets this one's answer. */
+        bool final = j->outcome.terminated || (j->outcome.unknown_node && a->config->registrar_url);
 
         a->push_state = j->state;
         j->state = (PushSessionState) {};
         if (j->outcome.have_verdict)
                 apply_verdict(a, &j->outcome);
-        reply_waiters(a, j);
-        agent_secret_cycle_done(a, j->result, &j->outcome);
+        reply_waiters(a, j, final);
+        agent_secret_cycle_done(a, j->cycle, final, j->result, &j->outcome);
 
         if (j->outcome.terminated) {
                 if (!j->outcome.error)   /* else logged already */
@@ -231,6 +248,7 @@ int agent_push_start(Agent *a) {
         }
         j->state = a->push_state;
         a->push_state = (PushSessionState) {};
+        j->cycle = a->push_cycles + 1;
 
         r = sd_event_add_io(a->event, &a->push_job_source, j->fd, EPOLLIN, on_push_done, a);
         if (r >= 0)
@@ -243,12 +261,14 @@ int agent_push_start(Agent *a) {
                 return log_error_errno(r, "Failed to start the push cycle: %m");
         }
         a->push_job = j;
+        a->push_cycles = j->cycle;
         return 0;
 }
 
-int agent_push_request(Agent *a) {
+int agent_push_request(Agent *a, uint64_t *ret_cycle) {
         uint64_t now;
 
+        *ret_cycle = a->push_cycles + 1;
         if (a->push_job) {
                 /* The running cycle may have quoted before the call: a fresh one follows. */
                 a->attest_requested = true;
@@ -264,17 +284,18 @@ int agent_push_request(Agent *a) {
 }
 
 int agent_attest_now(Agent *a, sd_bus_message *m) {
-        sd_bus_message **w;
+        AttestWaiter *w;
+        uint64_t cycle;
         int r;
 
         w = reallocarray(a->attest_waiters, a->n_attest_waiters + 1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
         a->attest_waiters = w;
-        r = agent_push_request(a);
+        r = agent_push_request(a, &cycle);
         if (r < 0)
                 return r;
-        a->attest_waiters[a->n_attest_waiters++] = sd_bus_message_ref(m);
+        a->attest_waiters[a->n_attest_waiters++] = (AttestWaiter) { .m = sd_bus_message_ref(m), .cycle = cycle };
         return 0;
 }
 
@@ -288,7 +309,7 @@ void agent_push_stop(Agent *a) {
                 a->push_job = push_job_free(a->push_job);
         }
         for (size_t i = 0; i < a->n_attest_waiters; i++)
-                sd_bus_message_unref(a->attest_waiters[i]);
+                sd_bus_message_unref(a->attest_waiters[i].m);
         a->attest_waiters = mfree(a->attest_waiters);
         a->n_attest_waiters = 0;
         agent_secret_waiters_drop(a);

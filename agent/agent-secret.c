@@ -23,6 +23,7 @@
 typedef struct SecretWaiter {
         sd_bus_message *m;
         char *name;
+        uint64_t cycle;   /* the first cycle started after the call */
 } SecretWaiter;
 
 static int reply_secret(Agent *a, sd_bus_message *m, const char *name) {
@@ -78,15 +79,22 @@ static int reply_not_attesting(Agent *a, sd_bus_message *m, PushEvaluation e) {
 
 /* After a cycle: a failed attestation refuses with its reasons; a pass (or
  * a node the verifier just ended, which may fetch for a while) fetches.
- * When the verifier asked to wait, the callers wait for the next cycle:
- * the secret follows a fresh attestation, not the previous one. */
-void agent_secret_cycle_done(Agent *a, int result, const PushOutcome *o) {
-        if (result == -EAGAIN && !o->terminated)
+ * Callers that came while the cycle ran, and all of them when the verifier
+ * asked to wait, wait for the next cycle: the secret follows a fresh
+ * attestation, not an earlier one. */
+void agent_secret_cycle_done(Agent *a, uint64_t cycle, bool final, int result, const PushOutcome *o) {
+        size_t kept = 0;
+
+        if (result == -EAGAIN && !final)
                 return;
         for (size_t i = 0; i < a->n_secret_waiters; i++) {
                 SecretWaiter *w = &a->secret_waiters[i];
                 int r;
 
+                if (!final && w->cycle > cycle) {
+                        a->secret_waiters[kept++] = *w;
+                        continue;
+                }
                 if (o->terminated || (result >= 0 && o->have_verdict && o->evaluation == PUSH_EVALUATION_PASS))
                         r = reply_secret(a, w->m, w->name);
                 else if (result >= 0 && o->have_verdict)
@@ -96,8 +104,12 @@ void agent_secret_cycle_done(Agent *a, int result, const PushOutcome *o) {
                                                        o->error ?: "The attestation did not complete.");
                 if (r < 0)
                         log_debug_errno(r, "Failed to answer RequestSecret(): %m");
+                sd_bus_message_unref(w->m);
+                free(w->name);
         }
-        agent_secret_waiters_drop(a);
+        a->n_secret_waiters = kept;
+        if (kept == 0)
+                a->secret_waiters = mfree(a->secret_waiters);
 }
 
 void agent_secret_waiters_drop(Agent *a) {
@@ -111,6 +123,7 @@ void agent_secret_waiters_drop(Agent *a) {
 
 static int queue_waiter(Agent *a, sd_bus_message *m, const char *name) {
         SecretWaiter *w;
+        uint64_t cycle;
         char *n;
         int r;
 
@@ -121,12 +134,14 @@ static int queue_waiter(Agent *a, sd_bus_message *m, const char *name) {
         n = strdup(name);
         if (!n)
                 return -ENOMEM;
-        r = agent_push_request(a);
+        r = agent_push_request(a, &cycle);
         if (r < 0) {
                 free(n);
                 return r;
         }
-        a->secret_waiters[a->n_secret_waiters++] = (SecretWaiter) { .m = sd_bus_message_ref(m), .name = n };
+        a->secret_waiters[a->n_secret_waiters++] = (SecretWaiter) {
+                .m = sd_bus_message_ref(m), .name = n, .cycle = cycle,
+        };
         return 0;
 }
 

@@ -14,6 +14,7 @@
 #   route        session | proof | capabilities | evidence | latest
 #   status       the HTTP status answered (410 also ends attestation for good)
 #   retry_after  the Retry-After header, a string
+#   delay        seconds to wait before answering (a slow verifier)
 #   body         json (the usual answer or a JSON:API error), invalid-json,
 #                missing-field, html (the usual answer typed text/html),
 #                huge (a 20 MiB JSON document), endless (80 MiB, no length)
@@ -123,6 +124,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def faulty(self, route, fault, status, doc, headers):
         global terminated
+        time.sleep(fault.get("delay", 0))
         status = fault.get("status", status)
         if status == 410:
             terminated = True

@@ -100,6 +100,21 @@ wait "$now_pid" || fail "AttestNow() failed: $(cat attest-now.out)"
 grep -qx 's "PASS"' attest-now.out || fail "AttestNow() answered $(cat attest-now.out)"
 agent_says_after 0 "asks to wait 3 s" || fail "the 429 is not in the agent's log"
 
+# --- AttestNow() while a cycle runs (the verifier slow to take the evidence):
+# that cycle quoted before the call, so the answer comes from the next one.
+t=$(mono)
+fault '{"route": "evidence", "delay": 2}'
+wait_for 10 seen "$t" capabilities 201 || fail "no cycle to call AttestNow() into"
+sleep 0.3
+called=$(mono)
+busctl --system --timeout=30 call $NAME $OBJ $NAME AttestNow >attest-now.out 2>&1 || fail "AttestNow() failed: $(cat attest-now.out)"
+replied=$(mono)
+grep -qx 's "PASS"' attest-now.out || fail "AttestNow() answered $(cat attest-now.out)"
+fresh=$(first_time "$called" capabilities 201)
+[ -n "$fresh" ] && ge "$replied" "$fresh" || fail "AttestNow() during a cycle was answered by that cycle"
+routes_from "$fresh" 3 | grep -qx "capabilities 201,evidence 202,latest 200" ||
+        fail "no whole cycle after the call: $(routes_from "$fresh" 3)"
+
 # --- 503 with Retry-After: 2 on the evidence: the next cycle 2 s later.
 fault '{"route": "evidence", "status": 503, "retry_after": "2"}'
 wait_for 10 seen 0 evidence 503 || fail "no 503 served"
