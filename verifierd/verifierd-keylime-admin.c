@@ -6,6 +6,7 @@
 #include "json-util.h"
 #include "attest-limits.h"
 #include "log.h"
+#include "parse-util.h"
 #include "registration-request.h"
 #include "verifierd.h"
 #include "verifierd-messages.h"
@@ -116,6 +117,62 @@ static int add_b64(json_object *o, const char *key, const Blob *b) {
         return json_add_string(o, key, s);
 }
 
+int url_host_port(const char *url, char **ret_host, uint16_t *ret_port) {
+        const char *h, *end, *p;
+        uint16_t port;
+        char *host;
+
+        if (!url)
+                return -EINVAL;
+        if (strncmp(url, "https://", 8) == 0)
+                h = url + 8, port = 443;
+        else if (strncmp(url, "http://", 7) == 0)
+                h = url + 7, port = 80;
+        else
+                return -EINVAL;
+        end = h + strcspn(h, "/?#");
+        if (h[0] == '[') {      /* [IPv6]:port, answered without the brackets */
+                p = memchr(h, ']', end - h);
+                if (!p || p == h + 1)
+                        return -EINVAL;
+                host = strndup(h + 1, p - h - 1);
+                p++;
+        } else {
+                p = memchr(h, ':', end - h) ?: end;
+                if (p == h)
+                        return -EINVAL;
+                host = strndup(h, p - h);
+        }
+        if (!host)
+                return -ENOMEM;
+        if (p < end) {
+                _cleanup_free_ char *digits = NULL;
+
+                if (*p != ':' || !(digits = strndup(p + 1, end - p - 1)) ||
+                    safe_atou16(digits, &port) < 0 || port == 0) {
+                        free(host);
+                        return digits || *p != ':' ? -EINVAL : -ENOMEM;
+                }
+        }
+        *ret_host = host;
+        *ret_port = port;
+        return 0;
+}
+
+/* Keylime's verifier names itself in an agent's entry; keylime_tenant sends
+ * its DELETE to that address. verifier_url= is where this daemon is reached. */
+static int add_verifier_address(json_object *o, const char *verifier_url) {
+        _cleanup_free_ char *host = NULL;
+        uint16_t port = 0;
+        int r;
+
+        (void) url_host_port(verifier_url, &host, &port);
+        r = json_add_string(o, "verifier_ip", host);
+        r = r ?: port ? json_add_int(o, "verifier_port", port) : json_add_string(o, "verifier_port", NULL);
+        r = r ?: json_add_string(o, "verifier_id", NULL);
+        return r;
+}
+
 static void agent_show(Request *q, const char *id) {
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_json_ json_object *o = NULL;
@@ -127,7 +184,8 @@ static void agent_show(Request *q, const char *id) {
         o = node_to_json(n, true);
         if (!o || add_b64(o, "ek_tpm", &n->ek_tpm) < 0 || add_b64(o, "ekcert", &n->ekcert) < 0 ||
             add_b64(o, "aik_tpm", &n->aik_tpm) < 0 || json_add_string(o, "mtls_cert", n->mtls_cert) < 0 ||
-            json_add_string(o, "operational_state", node_state_to_string(n->state)) < 0)
+            json_add_string(o, "operational_state", node_state_to_string(n->state)) < 0 ||
+            add_verifier_address(o, q->manager->config.verifier_url) < 0)
                 return reply_error(q, 500, "oom", NULL, "Out of memory.");
         reply_v2(q, 200, TAKE_PTR(o));
 }

@@ -81,6 +81,8 @@ int request_json(Request *q, json_object **ret);
 bool route_registrar(Request *q);
 bool route_admin(Request *q);
 bool route_keylime_admin(Request *q);
+/* The host (IPv6 without brackets) and port (default 80/443) of an http(s) URL. */
+int url_host_port(const char *url, char **ret_host, uint16_t *ret_port);
 /* POST /v3.0/agents/{id}/secrets/{name}[/challenge] */
 bool route_secrets(Request *q);
 /* /admin/v1/nodes/{id}/secrets[/{name}] */

@@ -14,33 +14,10 @@ set -euo pipefail
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 . "$ATTEST_INTEGRATION_DIR/measure.sh"
+. "$ATTEST_INTEGRATION_DIR/keylime-lib.sh"
 require_tool python3 openssl busctl dbus-daemon tpm2_pcrread tpm2_pcrextend
 
-KEYLIME_VERSION='7.14.*'
-venv=${ATTEST_BUILD_ROOT:-$PWD}/keylime-venv
-# keylime declares no dependencies in its wheel: these are its requirements.
-keylime_deps="alembic cryptography jinja2 jsonschema lark packaging psutil pyasn1 pyasn1-modules pyyaml requests sqlalchemy tornado typing-extensions"
-
-skip() { echo "SKIP: $*"; exit 77; }
-if [ ! -x "$venv/bin/keylime_verifier" ] || [ ! -d "$venv/keylime-templates" ] || ! "$venv/bin/python3" -c 'import gpg' 2>/dev/null; then
-        # Debian's python3 with its python3-gpg: keylime imports gpg, which pip cannot build.
-        /usr/bin/python3 -c 'import gpg' 2>/dev/null || skip "python3-gpg is not installed (keylime imports gpg)"
-        rm -rf "$venv"
-        /usr/bin/python3 -m venv --system-site-packages "$venv" 2>/dev/null ||
-                skip "python3 cannot create a virtual environment (python3-venv missing)"
-        if ! "$venv/bin/pip" install -q --disable-pip-version-check "keylime==$KEYLIME_VERSION" $keylime_deps >"$venv/pip.log" 2>&1; then
-                tail -3 "$venv/pip.log"
-                skip "PyPI cannot be reached from here: pip install keylime==$KEYLIME_VERSION failed (see $venv/pip.log)"
-        fi
-        # The configuration templates ship only in the source distribution.
-        rm -rf "$venv/sdist" && mkdir -p "$venv/sdist"
-        "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
-                "keylime==$KEYLIME_VERSION" -d "$venv/sdist" >>"$venv/pip.log" 2>&1 ||
-                skip "PyPI cannot be reached from here: the keylime source distribution could not be downloaded"
-        tar -xzf "$venv"/sdist/keylime-*.tar.gz -C "$venv/sdist"
-        rm -rf "$venv/keylime-templates"
-        mv "$venv"/sdist/keylime-*/templates "$venv/keylime-templates"
-fi
+keylime_venv
 
 swtpm_start
 agent_test_setup
@@ -52,32 +29,12 @@ fail() {
         done
         exit 1
 }
-# Keylime's services fork workers that ignore the parent's SIGTERM: each runs
-# in a process group of its own and the whole group is stopped.
-keylime_pids=
-start_group() { setsid "$@" & keylime_pids="$keylime_pids $!"; }
-stop_group() {
-        kill -TERM -- "-$1" 2>/dev/null || return 0
-        for _ in $(seq 50); do
-                kill -0 -- "-$1" 2>/dev/null || break
-                sleep 0.1
-        done
-        kill -KILL -- "-$1" 2>/dev/null || true
-        wait "$1" 2>/dev/null || true
-}
-cleanup_keylime() { for p in $keylime_pids; do stop_group "$p"; done; agent_test_cleanup; }
+cleanup_keylime() { stop_groups; agent_test_cleanup; }
 trap cleanup_keylime EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-reg_port=$(port) reg_tls_port=$(port) ver_port=$(port)
+reg_port=$(free_tcp_port) reg_tls_port=$(free_tcp_port) ver_port=$(free_tcp_port)
 
-export KEYLIME_DIR=$work/keylime
-mkdir -p "$KEYLIME_DIR" conf
-"$venv/bin/keylime_upgrade_config" --defaults --templates "$venv/keylime-templates" --out conf >conf.log 2>&1 ||
-        fail "keylime_upgrade_config could not write the default configuration"
-
-# set FILE KEY VALUE: every "KEY = …" line of FILE.
-set_conf() { sed -i -E "s|^$2 *=.*|$2 = $3|" "conf/$1"; }
+keylime_config "$work" || fail "keylime_upgrade_config could not write the default configuration"
 set_conf verifier.conf mode push
 set_conf verifier.conf port "$ver_port"
 set_conf verifier.conf registrar_port "$reg_tls_port"
@@ -89,9 +46,6 @@ set_conf registrar.conf database_url sqlite
 set_conf tenant.conf registrar_port "$reg_tls_port"
 set_conf tenant.conf verifier_port "$ver_port"
 set_conf tenant.conf require_ek_cert False
-for c in verifier registrar tenant ca logging; do
-        export "KEYLIME_$(echo $c | tr a-z A-Z)_CONFIG=$work/conf/$c.conf"
-done
 
 start_group "$venv/bin/keylime_verifier" >verifier.log 2>&1
 for _ in $(seq 300); do
