@@ -37,7 +37,7 @@ wait_for() {
         for _ in $(seq "$n"); do "$@" && return 0; sleep 0.2; done
         return 1
 }
-node_json() { ctl status "$node" --json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+node_json() { ctl status "$node" --json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
 
 # The server's certificate (ca.pem), and the operator's CA, which signs the
 # tenant's client certificate.
@@ -134,4 +134,40 @@ tenant -c delete -u "$node" --push-model || fail "keylime_tenant -c delete"
 rc=0; ctl status "$node" >/dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "the node is still at the verifier after keylime_tenant delete"
 echo "ok: keylime_tenant -c delete removed the node"
+
+tenant -c reglist || fail "keylime_tenant -c reglist"
+tenant -c cvlist || fail "keylime_tenant -c cvlist"
+echo "ok: keylime_tenant reglist, cvlist"
+
+# Named policies: stored and shown through the tenant, then the node (which
+# registered again by itself after the delete) enrolled by name.
+wait_for 30 eval '[ "$(node_json "d[\"state\"]")" = ACTIVATED ]' ||
+        fail "the agent did not register again after the delete: $(ctl status "$node" 2>&1)"
+tenant -c addruntimepolicy --runtime-policy-name fleet --runtime-policy runtime-policy.json ||
+        fail "keylime_tenant -c addruntimepolicy"
+tenant -c addmbpolicy --mb-policy-name boot1 --mb-policy boot-policy.json || fail "keylime_tenant -c addmbpolicy"
+: >show.log
+"$venv/bin/keylime_tenant" -c showruntimepolicy --runtime-policy-name fleet >show.log 2>&1 ||
+        fail "keylime_tenant -c showruntimepolicy: $(tail -3 show.log)"
+grep -q "'name': 'fleet'" show.log || fail "showruntimepolicy did not show the policy: $(tail -3 show.log)"
+"$venv/bin/keylime_tenant" -c showmbpolicy --mb-policy-name boot1 >show.log 2>&1 ||
+        fail "keylime_tenant -c showmbpolicy: $(tail -3 show.log)"
+grep -q "'name': 'boot1'" show.log || fail "showmbpolicy did not show the policy: $(tail -3 show.log)"
+rc=0; tenant -c addmbpolicy --mb-policy-name boot2 --mb-policy mb-policy.json || rc=$?
+[ "$rc" != 0 ] || fail "keylime_tenant -c addmbpolicy stored a Keylime refstate"
+rc=0; ctl policy show boot boot2 >/dev/null 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "a refused mbpolicy was stored"
+tenant -c add --push-model -u "$node" -v 127.0.0.1 -vp "$port" -r 127.0.0.1 -rp "$port" \
+        --tpm_policy "{\"23\": [\"$zero\"]}" --runtime-policy-name fleet --mb-policy-name boot1 ||
+        fail "keylime_tenant could not enrol the node with named policies"
+ctl status "$node" --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["runtime_policy"]["name"]=="fleet" and s["boot_policy"]["name"]=="boot1", s' ||
+        fail "the tenant's named policies are not the node's: $(ctl status "$node")"
+wait_for 30 eval '[ "$(node_json "d[\"verdict\"]")" = PASS ]' ||
+        fail "no PASS with the named policies: $(ctl status "$node")"
+rc=0; tenant -c deleteruntimepolicy --runtime-policy-name fleet || rc=$?
+[ "$rc" != 0 ] || fail "keylime_tenant deleted a runtime policy in use"
+tenant -c delete -u "$node" --push-model || fail "keylime_tenant -c delete (named policies)"
+tenant -c deleteruntimepolicy --runtime-policy-name fleet || fail "keylime_tenant -c deleteruntimepolicy"
+tenant -c deletembpolicy --mb-policy-name boot1 || fail "keylime_tenant -c deletembpolicy"
+echo "ok: named policies through keylime_tenant"
 echo PASS
