@@ -243,9 +243,40 @@ static void named_policy_get(Request *q, const char *kind, const char *key, cons
         reply_v2(q, 200, o);
 }
 
-static bool route_named_policies(Request *q, const char *kind, const char *key) {
+/* GET /v2.N/allowlists/ and /v2.N/mbpolicies/: the names of one kind, under
+ * Keylime's key ("runtimepolicy names", "mbpolicy names"). */
+static void named_policy_list(Request *q, const char *kind, const char *names_key) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        json_object *a = json_object_new_array();
+        PolicyEntry *l = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!o || !a || json_object_object_add(o, names_key, a) < 0) {
+                json_object_put(a);
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        }
+        if (storage_policy_list(q->manager->storage, &l, &n) < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        r = 0;
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (strcmp(l[i].kind, kind) == 0) {
+                        json_object *s = json_object_new_string(l[i].name);
+                        r = s ? json_object_array_add(a, s) : -ENOMEM;
+                        if (r < 0)
+                                json_object_put(s);
+                }
+        policy_entry_list_free(l, n);
+        if (r < 0)
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        reply_v2(q, 200, TAKE_PTR(o));
+}
+
+static bool route_named_policies(Request *q, const char *kind, const char *key, const char *names_key) {
         const char *name;
 
+        if (q->n_seg == 1 && is_method(q, "GET"))
+                return named_policy_list(q, kind, names_key), true;
         if (q->n_seg != 2)
                 return false;
         name = q->seg[1];
@@ -281,8 +312,8 @@ bool route_keylime_admin(Request *q) {
                 return false;
         }
         if (strcmp(q->seg[0], "allowlists") == 0)
-                return route_named_policies(q, "runtime", "runtime_policy");
+                return route_named_policies(q, "runtime", "runtime_policy", "runtimepolicy names");
         if (strcmp(q->seg[0], "mbpolicies") == 0)
-                return route_named_policies(q, "boot", "mb_policy");
+                return route_named_policies(q, "boot", "mb_policy", "mbpolicy names");
         return false;
 }

@@ -153,6 +153,10 @@ grep -q "'name': 'fleet'" show.log || fail "showruntimepolicy did not show the p
 "$venv/bin/keylime_tenant" -c showmbpolicy --mb-policy-name boot1 >show.log 2>&1 ||
         fail "keylime_tenant -c showmbpolicy: $(tail -3 show.log)"
 grep -q "'name': 'boot1'" show.log || fail "showmbpolicy did not show the policy: $(tail -3 show.log)"
+"$venv/bin/keylime_tenant" -c listruntimepolicy >show.log 2>&1 || fail "keylime_tenant -c listruntimepolicy"
+grep -q "'runtimepolicy names': \['fleet'\]" show.log || fail "listruntimepolicy: $(tail -3 show.log)"
+"$venv/bin/keylime_tenant" -c listmbpolicy >show.log 2>&1 || fail "keylime_tenant -c listmbpolicy"
+grep -q "'mbpolicy names': \['boot1'\]" show.log || fail "listmbpolicy: $(tail -3 show.log)"
 rc=0; tenant -c addmbpolicy --mb-policy-name boot2 --mb-policy mb-policy.json || rc=$?
 [ "$rc" != 0 ] || fail "keylime_tenant -c addmbpolicy stored a Keylime refstate"
 rc=0; ctl policy show boot boot2 >/dev/null 2>&1 || rc=$?

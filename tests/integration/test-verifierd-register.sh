@@ -315,7 +315,16 @@ ctl status $id --json | python3 -c 'import json,sys; s=json.load(sys.stdin); ass
 [ "$(kl GET /v2.1/agents/$id)" = 200 ] || fail "agent get"
 python3 -c 'import json,sys; r=json.load(open("answer.json"))["results"]; assert r["aik_tpm"]==sys.argv[1] and r["operational_state"]=="ENROLLED" and r["regcount"]==2, r' "$(b64 ak.pub)" \
         || fail "agent get: $(cat answer.json)"
+# keylime_tenant deletes at the verifier the entry names: verifier_url=.
+python3 -c 'import json; r=json.load(open("answer.json"))["results"]; assert (r["verifier_ip"], r["verifier_port"], r["verifier_id"]) == ("127.0.0.1", 9, None), r' \
+        || fail "agent get: no verifier address: $(cat answer.json)"
 [ "$(kl GET /v2.1/agents)" = 200 ] && grep -q "\"$id\"" answer.json || fail "agent list"
+[ "$(kl GET /v2.1/allowlists/)" = 200 ] || fail "allowlist names: $(cat answer.json)"
+python3 -c 'import json; assert json.load(open("answer.json"))["results"] == {"runtimepolicy names": ["fleet"]}' \
+        || fail "allowlist names: $(cat answer.json)"
+[ "$(kl GET /v2.1/mbpolicies)" = 200 ] || fail "mbpolicy names: $(cat answer.json)"
+python3 -c 'import json; assert json.load(open("answer.json"))["results"] == {"mbpolicy names": ["boot1"]}' \
+        || fail "mbpolicy names: $(cat answer.json)"
 expect_refused "removing an allowlist in use" 409 "$(kl DELETE /v2.1/allowlists/fleet)"
 [ "$(kl POST /v2.1/agents/nobody '{"cloudagent_ip": "127.0.0.1"}')" = 404 ] || fail "tenant add of an unknown node"
 code=$(http /v2.1/allowlists/fleet '' GET)

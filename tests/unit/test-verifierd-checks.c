@@ -297,6 +297,49 @@ static void test_ek_cert_critical_extensions(void **state) {
         OPENSSL_free(der);
 }
 
+static int url_address(const char *url, char **host, uint16_t *port) {
+        *host = NULL;
+        *port = 1;
+        return url_host_port(url, host, port);
+}
+
+/* The address in an agent's Keylime entry, from verifier_url=. */
+static void test_url_host_port(void **state) {
+        char *host;
+        uint16_t port;
+
+        assert_int_equal(url_address("https://127.0.0.1:8881/", &host, &port), 0);
+        assert_string_equal(host, "127.0.0.1");
+        assert_int_equal(port, 8881);
+        free(host);
+        assert_int_equal(url_address("https://verifier.example", &host, &port), 0);
+        assert_string_equal(host, "verifier.example");
+        assert_int_equal(port, 443);
+        free(host);
+        assert_int_equal(url_address("http://[fd00::1]/v3.0?x#y", &host, &port), 0);
+        assert_string_equal(host, "fd00::1");
+        assert_int_equal(port, 80);
+        free(host);
+        assert_int_equal(url_address("https://[fd00::1]:9/", &host, &port), 0);
+        assert_string_equal(host, "fd00::1");
+        assert_int_equal(port, 9);
+        free(host);
+
+        /* Refused: nothing written. */
+        assert_int_equal(url_address(NULL, &host, &port), -EINVAL);
+        assert_int_equal(url_address("ftp://host/", &host, &port), -EINVAL);     /* not http(s) */
+        assert_int_equal(url_address("https://:8881/", &host, &port), -EINVAL);  /* no host */
+        assert_int_equal(url_address("https://[]:1/", &host, &port), -EINVAL);   /* empty IPv6 */
+        assert_int_equal(url_address("https://[fd00::1/", &host, &port), -EINVAL); /* unclosed */
+        assert_int_equal(url_address("https://[fd00::1]x/", &host, &port), -EINVAL);
+        assert_int_equal(url_address("https://h:/", &host, &port), -EINVAL);     /* empty port */
+        assert_int_equal(url_address("https://h:0/", &host, &port), -EINVAL);
+        assert_int_equal(url_address("https://h:65536/", &host, &port), -EINVAL);
+        assert_int_equal(url_address("https://h:8a/", &host, &port), -EINVAL);
+        assert_null(host);
+        assert_int_equal(port, 1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tpm_policy),
@@ -309,6 +352,7 @@ int main(void) {
                 cmocka_unit_test(test_ek_cert_untrusted),
                 cmocka_unit_test(test_ek_cert_padding),
                 cmocka_unit_test(test_ek_cert_critical_extensions),
+                cmocka_unit_test(test_url_host_port),
         };
         return cmocka_run_group_tests(tests, setup_certs, teardown_certs);
 }
