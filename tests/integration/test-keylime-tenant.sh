@@ -3,10 +3,14 @@
 # Keylime's own tenant (keylime 7.14 from PyPI, see keylime-lib.sh) drives
 # attest-verifierd as registrar and verifier at once, over TLS with a client
 # certificate issued by tls_client_ca: attest-agent on swtpm (a real UEFI
-# event log and IMA log measured into its PCRs) registers, the operator's
-# `keylime_tenant -c add --push-model` enrols it (auto_enrol = no) with a TPM
-# policy, a measured-boot and a runtime policy, the node reaches PASS;
-# status, regstatus and the named policies work; `-c delete` removes it.
+# event log and IMA log measured into its PCRs) registers and waits
+# (auto_enrol = no); `keylime_tenant -c add --push-model` enrols it with a TPM
+# policy, a measured-boot reference state and a runtime policy (a Keylime
+# measured-boot refstate is refused with a 400 and changes nothing); the node
+# reaches PASS; status, cvstatus, regstatus, cvlist, reglist work; `-c delete`
+# removes it, the agent registers again, and the named policies of
+# addruntimepolicy/addmbpolicy (shown, listed, refused while in use) enrol it
+# again to PASS.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
@@ -170,6 +174,9 @@ wait_for 30 eval '[ "$(node_json "d[\"verdict\"]")" = PASS ]' ||
         fail "no PASS with the named policies: $(ctl status "$node")"
 rc=0; tenant -c deleteruntimepolicy --runtime-policy-name fleet || rc=$?
 [ "$rc" != 0 ] || fail "keylime_tenant deleted a runtime policy in use"
+rc=0; tenant -c reactivate -u "$node" || rc=$?
+[ "$rc" != 0 ] || fail "keylime_tenant -c reactivate succeeded, which is not served"
+[ "$(node_json 'd["verdict"]')" = PASS ] || fail "a refused reactivate changed the node: $(ctl status "$node")"
 tenant -c delete -u "$node" --push-model || fail "keylime_tenant -c delete (named policies)"
 tenant -c deleteruntimepolicy --runtime-policy-name fleet || fail "keylime_tenant -c deleteruntimepolicy"
 tenant -c deletembpolicy --mb-policy-name boot1 || fail "keylime_tenant -c deletembpolicy"
