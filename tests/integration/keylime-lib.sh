@@ -38,6 +38,17 @@ keylime_venv() {
 
 keylime_skip() { echo "SKIP: $*"; exit 77; }
 
+# keylime_fail "LOG…" MESSAGE: the message and the tails of the logs (in the
+# current directory), the work directory kept in $KEEP_LOGS if set; exit 1.
+keylime_fail() {
+        [ -n "${KEEP_LOGS:-}" ] && cp -r "$PWD" "$KEEP_LOGS" 2>/dev/null
+        echo "FAIL: $2" >&2
+        for f in $1; do
+                [ -f "$f" ] && { echo "--- $f" >&2; tail -40 "$f" >&2; }
+        done
+        exit 1
+}
+
 # keylime_config DIR: Keylime's default configuration written into DIR (one
 # file per component), $KEYLIME_DIR as DIR/keylime, and the KEYLIME_*_CONFIG
 # variables pointing at the files; returns non-zero if it cannot be written.

@@ -21,14 +21,7 @@ keylime_venv
 
 swtpm_start
 agent_test_setup
-fail() {
-        [ -n "${KEEP_LOGS:-}" ] && cp -r "$work" "$KEEP_LOGS" 2>/dev/null
-        echo "FAIL: $*" >&2
-        for f in verifier.log registrar.log tenant.log agent.log; do
-                [ -f "$f" ] && { echo "--- $f" >&2; tail -40 "$f" >&2; }
-        done
-        exit 1
-}
+fail() { keylime_fail "verifier.log registrar.log tenant.log agent.log" "$*"; }
 cleanup_keylime() { stop_groups; agent_test_cleanup; }
 trap cleanup_keylime EXIT
 

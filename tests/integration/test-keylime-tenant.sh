@@ -26,14 +26,7 @@ require_tool python3 openssl curl busctl dbus-daemon systemd-socket-activate tpm
 keylime_venv
 swtpm_start
 agent_test_setup
-fail() {
-        [ -n "${KEEP_LOGS:-}" ] && cp -r "$work" "$KEEP_LOGS" 2>/dev/null
-        echo "FAIL: $*" >&2
-        for f in verifierd.log tenant.log agent.log; do
-                [ -f "$f" ] && { echo "--- $f" >&2; tail -40 "$f" >&2; }
-        done
-        exit 1
-}
+fail() { keylime_fail "verifierd.log tenant.log agent.log" "$*"; }
 ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
 # wait_for SECONDS CMD…: polls CMD every 0.2 s.
 wait_for() {

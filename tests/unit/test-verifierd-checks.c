@@ -297,45 +297,43 @@ static void test_ek_cert_critical_extensions(void **state) {
         OPENSSL_free(der);
 }
 
-static int url_address(const char *url, char **host, uint16_t *port) {
-        *host = NULL;
-        *port = 1;
-        return url_host_port(url, host, port);
-}
-
 /* The address in an agent's Keylime entry, from verifier_url=. */
 static void test_url_host_port(void **state) {
+        static const struct {
+                const char *url, *host;
+                uint16_t port;
+        } good[] = {
+                { "https://127.0.0.1:8881/", "127.0.0.1", 8881 },
+                { "https://verifier.example", "verifier.example", 443 },
+                { "http://[fd00::1]/v3.0?x#y", "fd00::1", 80 },
+                { "https://[fd00::1]:9/", "fd00::1", 9 },
+        };
+        static const char *const bad[] = {
+                "ftp://host/",          /* not http(s) */
+                "https://:8881/",       /* no host */
+                "https://[]:1/",        /* empty IPv6 address */
+                "https://[fd00::1/",    /* unclosed */
+                "https://[fd00::1]x/",
+                "https://h:/",          /* empty port */
+                "https://h:0/",
+                "https://h:65536/",
+                "https://h:8a/",
+        };
         char *host;
         uint16_t port;
 
-        assert_int_equal(url_address("https://127.0.0.1:8881/", &host, &port), 0);
-        assert_string_equal(host, "127.0.0.1");
-        assert_int_equal(port, 8881);
-        free(host);
-        assert_int_equal(url_address("https://verifier.example", &host, &port), 0);
-        assert_string_equal(host, "verifier.example");
-        assert_int_equal(port, 443);
-        free(host);
-        assert_int_equal(url_address("http://[fd00::1]/v3.0?x#y", &host, &port), 0);
-        assert_string_equal(host, "fd00::1");
-        assert_int_equal(port, 80);
-        free(host);
-        assert_int_equal(url_address("https://[fd00::1]:9/", &host, &port), 0);
-        assert_string_equal(host, "fd00::1");
-        assert_int_equal(port, 9);
-        free(host);
-
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                assert_int_equal(url_host_port(good[i].url, &host, &port), 0);
+                assert_string_equal(host, good[i].host);
+                assert_int_equal(port, good[i].port);
+                free(host);
+        }
         /* Refused: nothing written. */
-        assert_int_equal(url_address(NULL, &host, &port), -EINVAL);
-        assert_int_equal(url_address("ftp://host/", &host, &port), -EINVAL);     /* not http(s) */
-        assert_int_equal(url_address("https://:8881/", &host, &port), -EINVAL);  /* no host */
-        assert_int_equal(url_address("https://[]:1/", &host, &port), -EINVAL);   /* empty IPv6 */
-        assert_int_equal(url_address("https://[fd00::1/", &host, &port), -EINVAL); /* unclosed */
-        assert_int_equal(url_address("https://[fd00::1]x/", &host, &port), -EINVAL);
-        assert_int_equal(url_address("https://h:/", &host, &port), -EINVAL);     /* empty port */
-        assert_int_equal(url_address("https://h:0/", &host, &port), -EINVAL);
-        assert_int_equal(url_address("https://h:65536/", &host, &port), -EINVAL);
-        assert_int_equal(url_address("https://h:8a/", &host, &port), -EINVAL);
+        host = NULL;
+        port = 1;
+        assert_int_equal(url_host_port(NULL, &host, &port), -EINVAL);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(url_host_port(bad[i], &host, &port), -EINVAL);
         assert_null(host);
         assert_int_equal(port, 1);
 }
