@@ -173,36 +173,75 @@ static int add_verifier_address(json_object *o, const char *verifier_url) {
         return r;
 }
 
+/* Keylime's push-mode verifier answers operational_state null (a pull-mode
+ * state machine, which keylime_tenant would otherwise decode) and says how
+ * the node attests in attestation_status, with the verdicts' words. */
+static int add_keylime_status(json_object *o, const Node *n) {
+        int r;
+
+        r = json_add_string(o, "operational_state", NULL);
+        r = r ?: json_add_string(o, "attestation_status", n->verdict ?: "PENDING");
+        r = r ?: json_add_int(o, "attestation_count", (int64_t) n->attestations_passed);
+        r = r ?: json_add_int(o, "has_mb_refstate", n->boot_policy != NULL);
+        r = r ?: json_add_int(o, "has_runtime_policy", n->runtime_policy != NULL);
+        return r;
+}
+
+/* A node as both Keylime's registrar and its verifier show it; NULL when out of memory. */
+static json_object *agent_entry(Request *q, const Node *n) {
+        _cleanup_json_ json_object *o = node_to_json(n, true);
+
+        if (!o || add_b64(o, "ek_tpm", &n->ek_tpm) < 0 || add_b64(o, "ekcert", &n->ekcert) < 0 ||
+            add_b64(o, "aik_tpm", &n->aik_tpm) < 0 || json_add_string(o, "mtls_cert", n->mtls_cert) < 0 ||
+            add_keylime_status(o, n) < 0 || add_verifier_address(o, q->manager->config.verifier_url) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 static void agent_show(Request *q, const char *id) {
         _cleanup_(node_freep) Node *n = NULL;
-        _cleanup_json_ json_object *o = NULL;
+        json_object *o;
         int r;
 
         r = agent_id_is_valid(id) ? storage_node_get(q->manager->storage, id, &n) : -ENOENT;
         if (r < 0)
                 return reply_error(q, 404, "not_found", NULL, "Node %s not found.", id);
-        o = node_to_json(n, true);
-        if (!o || add_b64(o, "ek_tpm", &n->ek_tpm) < 0 || add_b64(o, "ekcert", &n->ekcert) < 0 ||
-            add_b64(o, "aik_tpm", &n->aik_tpm) < 0 || json_add_string(o, "mtls_cert", n->mtls_cert) < 0 ||
-            json_add_string(o, "operational_state", node_state_to_string(n->state)) < 0 ||
-            add_verifier_address(o, q->manager->config.verifier_url) < 0)
+        o = agent_entry(q, n);
+        if (!o)
                 return reply_error(q, 500, "oom", NULL, "Out of memory.");
-        reply_v2(q, 200, TAKE_PTR(o));
+        reply_v2(q, 200, o);
 }
 
+/* GET /v2.N/agents/: the ids ("uuids"), or with ?bulk=true (keylime_tenant
+ * -c bulkinfo) every node's entry by id. */
 static void agent_list(Request *q) {
+        const char *bulk = http_request_query(q->http, "bulk");
+        _cleanup_json_ json_object *o = json_object_new_object();
+        json_object *a = NULL;
+        bool by_id = false;
         Node **l = NULL;
         size_t n = 0;
-        json_object *o = json_object_new_object(), *a = json_object_new_array();
+        int r = 0;
 
-        if (!o || !a || json_object_object_add(o, "uuids", a) < 0 || storage_node_list(q->manager->storage, &l, &n) < 0) {
-                json_object_put(o);
-                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        if (bulk && parse_boolean(bulk, &by_id) < 0)
+                return reply_error(q, 400, "invalid_query", NULL, "Query argument 'bulk' must be a boolean.");
+        if (!o || (!by_id && (!(a = json_object_new_array()) || json_object_object_add(o, "uuids", a) < 0))) {
+                json_object_put(a);
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
         }
-        for (size_t i = 0; i < n; i++)
-                (void) json_object_array_add(a, json_object_new_string(l[i]->id));
+        if (storage_node_list(q->manager->storage, &l, &n) < 0)
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                json_object *v = by_id ? agent_entry(q, l[i]) : json_object_new_string(l[i]->id);
+
+                r = !v ? -ENOMEM : by_id ? json_object_object_add(o, l[i]->id, v) : json_object_array_add(a, v);
+                if (r < 0)
+                        json_object_put(v);
+        }
         node_list_free(l, n);
-        reply_v2(q, 200, o);
+        if (r < 0)
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        reply_v2(q, 200, TAKE_PTR(o));
 }
 
 static void named_policy_post(Request *q, const char *kind, const char *key, const char *name) {

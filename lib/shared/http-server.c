@@ -154,6 +154,12 @@ HttpDeferred *http_request_defer(const HttpRequest *req) {
         return (HttpDeferred *) st;
 }
 
+const char *http_request_query(const HttpRequest *req, const char *key) {
+        const RequestState *st = req->internal;
+
+        return st && st->connection ? MHD_lookup_connection_value(st->connection, MHD_GET_ARGUMENT_KIND, key) : NULL;
+}
+
 void http_deferred_complete(HttpDeferred *d, HttpResponse *resp) {
         RequestState *st = (RequestState *) d;
         uint64_t now;

@@ -55,6 +55,9 @@ typedef void (*HttpHandler)(const HttpRequest *req, HttpResponse *resp, void *us
  * http_deferred_complete(), which takes over resp's contents. */
 typedef struct HttpDeferred HttpDeferred;
 
+/* The value of a query string argument, decoded; NULL when absent. */
+const char *http_request_query(const HttpRequest *req, const char *key);
+
 HttpDeferred *http_request_defer(const HttpRequest *req);
 void http_deferred_complete(HttpDeferred *d, HttpResponse *resp);
 

@@ -313,12 +313,16 @@ code=$(kl POST /v2.1/agents/$id '{"cloudagent_ip": "127.0.0.1", "runtime_policy_
 ctl status $id --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["state"]=="ENROLLED" and s["runtime_policy"]["name"]=="fleet" and s["boot_policy"]["name"]=="boot1", s' \
         || fail "tenant add did not apply the named policies"
 [ "$(kl GET /v2.1/agents/$id)" = 200 ] || fail "agent get"
-python3 -c 'import json,sys; r=json.load(open("answer.json"))["results"]; assert r["aik_tpm"]==sys.argv[1] and r["operational_state"]=="ENROLLED" and r["regcount"]==2, r' "$(b64 ak.pub)" \
+python3 -c 'import json,sys; r=json.load(open("answer.json"))["results"]; assert r["aik_tpm"]==sys.argv[1] and r["state"]=="ENROLLED" and r["operational_state"] is None and r["attestation_status"]=="PENDING" and r["has_mb_refstate"]==1 and r["regcount"]==2, r' "$(b64 ak.pub)" \
         || fail "agent get: $(cat answer.json)"
 # keylime_tenant deletes at the verifier the entry names: verifier_url=.
 python3 -c 'import json; r=json.load(open("answer.json"))["results"]; assert (r["verifier_ip"], r["verifier_port"], r["verifier_id"]) == ("127.0.0.1", 9, None), r' \
         || fail "agent get: no verifier address: $(cat answer.json)"
 [ "$(kl GET /v2.1/agents)" = 200 ] && grep -q "\"$id\"" answer.json || fail "agent list"
+[ "$(kl GET "/v2.1/agents/?bulk=True&verifier=")" = 200 ] || fail "bulk agent list: $(cat answer.json)"
+python3 -c 'import json,sys; r=json.load(open("answer.json"))["results"]; assert r[sys.argv[1]]["state"]=="ENROLLED" and "uuids" not in r, r' "$id" \
+        || fail "bulk agent list: $(cat answer.json)"
+expect_refused "a bulk query that is not a boolean" 400 "$(kl GET "/v2.1/agents/?bulk=maybe")"
 [ "$(kl GET /v2.1/allowlists/)" = 200 ] || fail "allowlist names: $(cat answer.json)"
 python3 -c 'import json; assert json.load(open("answer.json"))["results"] == {"runtimepolicy names": ["fleet"]}' \
         || fail "allowlist names: $(cat answer.json)"
