@@ -173,6 +173,32 @@ static int add_verifier_address(json_object *o, const char *verifier_url) {
         return r;
 }
 
+/* Adds v (reference taken) under key; -ENOMEM for a NULL v. */
+static int json_add_object(json_object *o, const char *key, json_object *v) {
+        if (v && json_object_object_add(o, key, v) >= 0)
+                return 0;
+        json_object_put(v);
+        return -ENOMEM;
+}
+
+static int json_append_string(json_object *a, const char *s) {
+        json_object *v = json_object_new_string(s);
+
+        if (v && json_object_array_add(a, v) >= 0)
+                return 0;
+        json_object_put(v);
+        return -ENOMEM;
+}
+
+/* 200 with results, or 500 when building them failed (r < 0); o is taken. */
+static void reply_built(Request *q, int r, json_object *o) {
+        if (r < 0) {
+                json_object_put(o);
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        }
+        reply_v2(q, 200, o);
+}
+
 /* Keylime's push-mode verifier answers operational_state null (a pull-mode
  * state machine, which keylime_tenant would otherwise decode) and says how
  * the node attests in attestation_status, with the verdicts' words. */
@@ -231,17 +257,10 @@ static void agent_list(Request *q) {
         }
         if (storage_node_list(q->manager->storage, &l, &n) < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                json_object *v = by_id ? agent_entry(q, l[i]) : json_object_new_string(l[i]->id);
-
-                r = !v ? -ENOMEM : by_id ? json_object_object_add(o, l[i]->id, v) : json_object_array_add(a, v);
-                if (r < 0)
-                        json_object_put(v);
-        }
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = by_id ? json_add_object(o, l[i]->id, agent_entry(q, l[i])) : json_append_string(a, l[i]->id);
         node_list_free(l, n);
-        if (r < 0)
-                return reply_error(q, 500, "oom", NULL, "Out of memory.");
-        reply_v2(q, 200, TAKE_PTR(o));
+        reply_built(q, r, TAKE_PTR(o));
 }
 
 static void named_policy_post(Request *q, const char *kind, const char *key, const char *name) {
@@ -299,16 +318,10 @@ static void named_policy_list(Request *q, const char *kind, const char *names_ke
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         r = 0;
         for (size_t i = 0; i < n && r >= 0; i++)
-                if (strcmp(l[i].kind, kind) == 0) {
-                        json_object *s = json_object_new_string(l[i].name);
-                        r = s ? json_object_array_add(a, s) : -ENOMEM;
-                        if (r < 0)
-                                json_object_put(s);
-                }
+                if (strcmp(l[i].kind, kind) == 0)
+                        r = json_append_string(a, l[i].name);
         policy_entry_list_free(l, n);
-        if (r < 0)
-                return reply_error(q, 500, "oom", NULL, "Out of memory.");
-        reply_v2(q, 200, TAKE_PTR(o));
+        reply_built(q, r, TAKE_PTR(o));
 }
 
 static bool route_named_policies(Request *q, const char *kind, const char *key, const char *names_key) {
