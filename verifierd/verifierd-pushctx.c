@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The push side's shared state: plugins, compiled policies by content digest,
- * failure action instances, the IMA replayer; the push state encodings. */
+ * failure action instances; the push state encodings. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,8 +116,6 @@ int push_context_init(Manager *m) {
         r = node_table_init(&c->nodes);
         if (r >= 0)
                 r = policy_cache_new(&c->cache);
-        if (r >= 0)
-                r = ima_replayer_new(&c->replayer);
         if (r < 0)
                 return log_oom();
         r = plugin_set_load(m->config.plugin_directory, &c->plugins);
@@ -145,7 +143,6 @@ void push_context_done(Manager *m) {
         free(c->actions);
         policy_cache_free(c->cache);
         plugin_set_free(c->plugins);
-        ima_replayer_free(c->replayer);
         node_table_done(&c->nodes);
         *c = (PushContext) {};
 }

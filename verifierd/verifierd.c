@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -20,6 +21,7 @@
 #include "verifierd-messages.h"
 
 #define DRAIN_TIMEOUT_USEC (10ULL * 1000000ULL)
+#define EVALUATION_STOP_GRACE_USEC (2ULL * 1000000ULL)
 #define DRAIN_POLL_USEC (50ULL * 1000ULL)
 #define TLS_FILE_MAX (256u * 1024u)
 
@@ -250,10 +252,17 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
 }
 
 static void manager_done(Manager *m) {
+        struct timespec ts;
+        bool evaluating;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        /* Evaluations finished by now are answered; one still running was not acknowledged. */
+        evaluating = verdict_pool_stop(m, (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u + EVALUATION_STOP_GRACE_USEC) < 0;
         verdict_flush(m);       /* answers deferred requests while their connections exist */
         http_server_free(m->server);
         tenant_policies_done(m);
-        push_context_done(m);
+        if (!evaluating)
+                push_context_done(m);   /* else its workers still use the plugins and policies */
         storage_close(m->storage);
         secret_store_free(m->secrets);
         sd_event_source_disable_unref(m->drain_timer);
@@ -292,6 +301,8 @@ static int run(Manager *m) {
                 return log_error_errno(r, "Failed to set up event sources: %m");
 
         r = push_context_init(m);
+        if (r >= 0)
+                r = verdict_pool_start(m);
         if (r < 0)
                 return r;
         r = tenant_policies_load(m);
