@@ -28,7 +28,7 @@ size_t eval_pool_dispatch(EvalPool *p);
 /* Stops accepting jobs, runs the completions of finished ones and joins the
  * workers, waiting for running jobs until deadline_usec (CLOCK_MONOTONIC).
  * Returns 0 when every worker ended and the pool was freed; -ETIMEDOUT when
- * some job still runs: the pool is left to the process's exit then. */
+ * some job still runs: the pool stays valid, and the call may be repeated. */
 int eval_pool_stop(EvalPool *p, uint64_t deadline_usec);
 
 /* The default number of workers: the online CPUs, at least 2. */
