@@ -129,6 +129,9 @@ int verdict_pool_start(Manager *m);
  * evaluations until deadline_usec (CLOCK_MONOTONIC); -ETIMEDOUT when some
  * still run: then the push context must be left to the process's exit. */
 int verdict_pool_stop(Manager *m, uint64_t deadline_usec);
+/* Waits up to timeout_usec for the failure action threads to end; -ETIMEDOUT
+ * when some still run (they use the action instances and plugins). */
+int verdict_actions_wait(uint64_t timeout_usec);
 /* Commits the queued verdicts now (also at the end of each event loop turn). */
 void verdict_flush(Manager *m);
 

@@ -15,6 +15,7 @@
 
 #define ACTION_CONFIG_MAX (64u * 1024u)
 #define POLICY_SLOTS_MAX 4096u
+#define ACTIONS_STOP_TIMEOUT_USEC (5ULL * 1000000ULL)
 
 static void slot_compile(Manager *m, PolicySlot *s) {
         _cleanup_free_ uint8_t *data = NULL;
@@ -132,6 +133,11 @@ void push_context_done(Manager *m) {
         PushContext *c = &m->push;
 
         verdict_flush(m);
+        if (verdict_actions_wait(ACTIONS_STOP_TIMEOUT_USEC) < 0) {
+                /* Left to the process's exit: the running actions use them. */
+                log_warning("Failure actions still running at exit.");
+                return;
+        }
         c->flush = sd_event_source_disable_unref(c->flush);
         c->liveness = sd_event_source_unref(c->liveness);
         for (size_t i = 0; i < c->n_slots; i++)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "failure-event.h"
 #include "json-util.h"
@@ -144,6 +145,8 @@ typedef struct ActionJob {
 } ActionJob;
 
 static pthread_mutex_t actions_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t actions_ended = PTHREAD_COND_INITIALIZER;
+static unsigned actions_running;        /* threads started, under actions_lock */
 
 static bool word_in(const char *list, const char *word) {
         size_t n = strlen(word);
@@ -181,7 +184,30 @@ static void *run_actions(void *userdata) {
                         log_warning("Failure action %s for node %s failed: %s", name, j->node_id, strerror(-r));
         }
         action_job_free(j);
+        pthread_mutex_lock(&actions_lock);
+        actions_running--;
+        pthread_cond_broadcast(&actions_ended);
+        pthread_mutex_unlock(&actions_lock);
         return NULL;
+}
+
+int verdict_actions_wait(uint64_t timeout_usec) {
+        struct timespec ts;
+        int k = 0;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t) (timeout_usec / 1000000u);
+        ts.tv_nsec += (long) (timeout_usec % 1000000u) * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&actions_lock);
+        while (actions_running > 0 && k == 0)
+                k = pthread_cond_timedwait(&actions_ended, &actions_lock, &ts);
+        k = actions_running > 0 ? -ETIMEDOUT : 0;
+        pthread_mutex_unlock(&actions_lock);
+        return k;
 }
 
 /* Failure actions may block (retries, children): they run on a detached thread. */
@@ -199,9 +225,15 @@ static void start_failure_actions(Manager *m, const Node *n, const char *kind, c
         j->m = m;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_mutex_lock(&actions_lock);
+        actions_running++;
+        pthread_mutex_unlock(&actions_lock);
         if (pthread_create(&t, &attr, run_actions, j) != 0) {
                 log_warning("Cannot start failure actions for node %s.", n->id);
                 action_job_free(j);
+                pthread_mutex_lock(&actions_lock);
+                actions_running--;
+                pthread_mutex_unlock(&actions_lock);
         }
         pthread_attr_destroy(&attr);
 }
