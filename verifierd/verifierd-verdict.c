@@ -559,12 +559,28 @@ static void job_work(void *userdata) {
         j->eval_r = validate_and_evaluate(j);
 }
 
+/* The node's row as it is now: the administrator may have changed or removed
+ * it while the evidence was evaluated, and the commit writes the row back. */
+static int job_refresh_node(Manager *m, VerdictJob *j) {
+        Node *fresh = NULL;
+        int r;
+
+        r = storage_node_get(m->storage, j->node->id, &fresh);
+        if (r < 0)
+                return r;
+        node_free(j->node);
+        j->node = fresh;
+        return 0;
+}
+
 /* Back on the event loop: the verdict joins the next group commit. */
 static void job_evaluated(void *userdata, void *manager) {
         VerdictJob *j = userdata;
         Manager *m = manager;
         int r = j->eval_r;
 
+        if (r >= 0)
+                r = job_refresh_node(m, j);
         if (r >= 0)
                 r = next_push_state(&j->old, &j->p, &j->o, &j->next);
         if (r >= 0)

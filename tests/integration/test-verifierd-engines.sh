@@ -152,7 +152,8 @@ assert db.execute("SELECT COUNT(*) FROM policy_contents WHERE CAST(content AS TE
 PY
 
 # --- Evaluation off the event loop: while node-stall's program hangs, node-b
-# (no exec policy) passes twice and /version answers; the program still runs after.
+# (no exec policy) passes twice and /version answers; the program still runs after,
+# and an administrator's update of node-stall meanwhile survives its verdict.
 rm -f stall.pid
 PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" stall node-stall > stall.out 2>&1 &
 stall_client=$!
@@ -167,8 +168,12 @@ t1=$(date +%s%N)
 [ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || fail "GET /version took $(( (t1 - t0) / 1000000 )) ms"
 "$PUSH_CLIENT" run "$base" pass node-b || fail "node-b while node-stall's program hangs"
 ctl status node-b | grep -q "Passed: 2" || fail "status of node-b: $(ctl status node-b)"
+ctl update node-stall --interval 7 >/dev/null || fail "update node-stall during its evaluation"
 kill -0 "$(cat stall.pid)" 2>/dev/null || fail "node-b was served only after node-stall's program ended"
 wait "$stall_client" || fail "stall scenario: $(cat stall.out)"
+# The verdict is stored on the node's row as the update left it.
+ctl status node-stall | grep -q "Interval (s): 7" || fail "the update during the evaluation was lost: $(ctl status node-stall)"
+ctl status node-stall | grep -q "Verdict: FAIL" || fail "status of node-stall: $(ctl status node-stall)"
 
 # --- tenant.conf policy.exec = FILE: every node enrolled from now on gets it.
 stop_verifierd
