@@ -68,22 +68,25 @@ static void run_until(sd_event *e, unsigned want) {
         assert_int_equal(n_completed, want);
 }
 
-static void setup_globals(void) {
+/* A fresh loop and a pool of n workers on it, with jobs submitted. */
+static EvalPool *start_pool(sd_event **ret_event, unsigned n, TestJob *jobs, size_t n_jobs) {
+        EvalPool *p = NULL;
+
         main_thread = pthread_self();
         n_completed = 0;
         gate_set(false);
+        assert_int_equal(sd_event_new(ret_event), 0);
+        assert_int_equal(eval_pool_new(*ret_event, n, work, done, NULL, &p), 0);
+        for (size_t i = 0; i < n_jobs; i++)
+                assert_int_equal(eval_pool_submit(p, &jobs[i]), 0);
+        return p;
 }
 
 static void test_jobs_run_on_workers(void **state) {
         sd_event *e = NULL;
-        EvalPool *p = NULL;
         TestJob jobs[64] = {};
+        EvalPool *p = start_pool(&e, 3, jobs, 64);
 
-        setup_globals();
-        assert_int_equal(sd_event_new(&e), 0);
-        assert_int_equal(eval_pool_new(e, 3, work, done, NULL, &p), 0);
-        for (size_t i = 0; i < 64; i++)
-                assert_int_equal(eval_pool_submit(p, &jobs[i]), 0);
         assert_true(eval_pool_in_flight(p) > 0);
         run_until(e, 64);
         assert_int_equal(eval_pool_in_flight(p), 0);
@@ -98,13 +101,9 @@ static void test_jobs_run_on_workers(void **state) {
 /* One job that does not end holds one worker; the other serves the rest. */
 static void test_blocked_job_does_not_stop_others(void **state) {
         sd_event *e = NULL;
-        EvalPool *p = NULL;
         TestJob stuck = { .block = true }, jobs[8] = {};
+        EvalPool *p = start_pool(&e, 2, &stuck, 1);
 
-        setup_globals();
-        assert_int_equal(sd_event_new(&e), 0);
-        assert_int_equal(eval_pool_new(e, 2, work, done, NULL, &p), 0);
-        assert_int_equal(eval_pool_submit(p, &stuck), 0);
         for (size_t i = 0; i < 8; i++)
                 assert_int_equal(eval_pool_submit(p, &jobs[i]), 0);
         run_until(e, 8);
@@ -124,14 +123,9 @@ static void test_blocked_job_does_not_stop_others(void **state) {
 /* Jobs queued before the stop still run and complete inside it. */
 static void test_stop_completes_queued(void **state) {
         sd_event *e = NULL;
-        EvalPool *p = NULL;
         TestJob jobs[16] = {};
+        EvalPool *p = start_pool(&e, 2, jobs, 16);
 
-        setup_globals();
-        assert_int_equal(sd_event_new(&e), 0);
-        assert_int_equal(eval_pool_new(e, 2, work, done, NULL, &p), 0);
-        for (size_t i = 0; i < 16; i++)
-                assert_int_equal(eval_pool_submit(p, &jobs[i]), 0);
         assert_int_equal(eval_pool_stop(p, now_usec() + 5000000u), 0);
         assert_int_equal(n_completed, 16);
         sd_event_unref(e);
@@ -139,13 +133,9 @@ static void test_stop_completes_queued(void **state) {
 
 static void test_refused_while_stopping(void **state) {
         sd_event *e = NULL;
-        EvalPool *p = NULL;
         TestJob stuck = { .block = true }, late = {};
+        EvalPool *p = start_pool(&e, 2, &stuck, 1);
 
-        setup_globals();
-        assert_int_equal(sd_event_new(&e), 0);
-        assert_int_equal(eval_pool_new(e, 2, work, done, NULL, &p), 0);
-        assert_int_equal(eval_pool_submit(p, &stuck), 0);
         assert_int_equal(eval_pool_stop(p, now_usec() + 50000u), -ETIMEDOUT);
         assert_int_equal(eval_pool_submit(p, &late), -ESHUTDOWN);
         gate_set(true);
