@@ -102,7 +102,8 @@ typedef struct PushContext {
 #define VERDICT_BATCH_MAX 256u
 
 int push_context_init(Manager *m);
-void push_context_done(Manager *m);
+/* -ETIMEDOUT when failure actions still run: then it is left as it is. */
+int push_context_done(Manager *m);
 
 /* The compiled policy for a node's policy of kind ("tpm", "boot", "runtime"),
  * compiled on first use; NULL with *ret_error when unusable. */

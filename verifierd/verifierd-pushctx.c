@@ -129,14 +129,14 @@ int push_context_init(Manager *m) {
         return 0;
 }
 
-void push_context_done(Manager *m) {
+int push_context_done(Manager *m) {
         PushContext *c = &m->push;
 
         verdict_flush(m);
         if (verdict_actions_wait(ACTIONS_STOP_TIMEOUT_USEC) < 0) {
                 /* Left to the process's exit: the running actions use them. */
                 log_warning("Failure actions still running at exit.");
-                return;
+                return -ETIMEDOUT;
         }
         c->flush = sd_event_source_disable_unref(c->flush);
         c->liveness = sd_event_source_unref(c->liveness);
@@ -151,6 +151,7 @@ void push_context_done(Manager *m) {
         plugin_set_free(c->plugins);
         node_table_done(&c->nodes);
         *c = (PushContext) {};
+        return 0;
 }
 
 /* Clock info: u64 clock, u32 resetCount, u32 restartCount, u8 safe, big endian. */

@@ -275,6 +275,7 @@ typedef struct Outcome {
 } Outcome;
 
 struct VerdictJob {
+        struct VerdictJob *ev_prev, *ev_next;   /* the jobs at the workers, event loop thread only */
         Manager *m;
         Node *node;
         NodeRuntime *rt;
@@ -573,12 +574,33 @@ static int job_refresh_node(Manager *m, VerdictJob *j) {
         return 0;
 }
 
+static VerdictJob *evaluating;  /* the jobs handed to the workers */
+
+static void evaluating_add(VerdictJob *j) {
+        j->ev_prev = NULL;
+        j->ev_next = evaluating;
+        if (evaluating)
+                evaluating->ev_prev = j;
+        evaluating = j;
+}
+
+static void evaluating_remove(VerdictJob *j) {
+        if (j->ev_prev)
+                j->ev_prev->ev_next = j->ev_next;
+        else if (evaluating == j)
+                evaluating = j->ev_next;
+        if (j->ev_next)
+                j->ev_next->ev_prev = j->ev_prev;
+        j->ev_prev = j->ev_next = NULL;
+}
+
 /* Back on the event loop: the verdict joins the next group commit. */
 static void job_evaluated(void *userdata, void *manager) {
         VerdictJob *j = userdata;
         Manager *m = manager;
         int r = j->eval_r;
 
+        evaluating_remove(j);
         if (r >= 0)
                 r = job_refresh_node(m, j);
         if (r >= 0)
@@ -612,8 +634,14 @@ int verdict_pool_start(Manager *m) {
 int verdict_pool_stop(Manager *m, uint64_t deadline_usec) {
         int r = eval_pool_stop(m->push.pool, deadline_usec);
 
-        if (r >= 0)
+        if (r >= 0) {
                 m->push.pool = NULL;
+                return r;
+        }
+        /* Their requests are answered unacknowledged; the jobs stay with the workers. */
+        for (VerdictJob *j = evaluating; j; j = j->ev_next)
+                j->done(m, -ESHUTDOWN, &j->a, j->node, j->userdata);
+        evaluating = NULL;
         return r;
 }
 
@@ -644,7 +672,9 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
         }
         /* One evaluation per node: no new attestation until this verdict is stored. */
         rt->committing = true;
-        if (!m->push.pool) {
+        if (m->push.pool)
+                evaluating_add(j);
+        else {
                 job_work(j);
                 job_evaluated(j, m);
         }

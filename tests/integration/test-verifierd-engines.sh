@@ -48,6 +48,7 @@ program crash 'kill -SEGV $$'
 program hang 'exec sleep 30'
 program stall "echo \$\$ > $work/stall.pid; exec sleep 30"
 sed -i 's/"timeout_ms": 1000/"timeout_ms": 8000/' stall.json
+sed 's/"timeout_ms": 8000/"timeout_ms": 60000/' stall.json > stall-long.json
 
 # --- The daemon; start/stop shared with the hook, which runs inside push-client.
 port=$(free_port_pair)
@@ -97,6 +98,7 @@ detach) curl -sf "\$base/version" >/dev/null
         ! ctl status node-exec | grep -q "Policy (exec)" ;;
 attach) ctl update node-gone --policy exec=$work/pass.json >/dev/null ;;
 stall)  ctl update node-stall --policy exec=$work/stall.json >/dev/null ;;
+stall-long) ctl update node-long --policy exec=$work/stall-long.json >/dev/null ;;
 restart-without-exec)
         stop_verifierd
         mv "$work/plugins/libattest-plugin-exec.so" "$work/"
@@ -174,6 +176,28 @@ wait "$stall_client" || fail "stall scenario: $(cat stall.out)"
 # The verdict is stored on the node's row as the update left it.
 ctl status node-stall | grep -q "Interval (s): 7" || fail "the update during the evaluation was lost: $(ctl status node-stall)"
 ctl status node-stall | grep -q "Verdict: FAIL" || fail "status of node-stall: $(ctl status node-stall)"
+
+# --- SIGTERM while a program hangs beyond the drain: the daemon still ends in
+# time, and the push it could not answer is not stored.
+rm -f stall.pid
+PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" stall-long node-long > stall-long.out 2>&1 &
+stall_client=$!
+for _ in $(seq 100); do
+        [ -s stall.pid ] && break
+        sleep 0.1
+done
+[ -s stall.pid ] || fail "the long exec program did not start: $(cat stall-long.out)"
+t0=$(date +%s)
+stop_verifierd
+t1=$(date +%s)
+[ $((t1 - t0)) -le 20 ] || fail "stopping with a hanging program took $((t1 - t0)) s"
+wait "$stall_client" && fail "the abandoned push was answered: $(cat stall-long.out)"
+kill "$(cat stall.pid)" 2>/dev/null || true
+grep -q "evaluations still running at exit" verifierd.log || fail "the abandoned evaluation was not reported"
+start_verifierd || fail "verifier does not answer after the stop"
+ctl status node-long | grep -q "Passed: 0" || fail "status of node-long: $(ctl status node-long)"
+ctl status node-long | grep -Eq "Verdict: (PENDING|TIMEOUT)" || fail "status of node-long: $(ctl status node-long)"
+ctl status node-long | grep -q "Last attestation: -" || fail "the abandoned push was stored: $(ctl status node-long)"
 
 # --- tenant.conf policy.exec = FILE: every node enrolled from now on gets it.
 stop_verifierd
