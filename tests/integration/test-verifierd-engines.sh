@@ -156,14 +156,19 @@ PY
 # --- Evaluation off the event loop: while node-stall's program hangs, node-b
 # (no exec policy) passes twice and /version answers; the program still runs after,
 # and an administrator's update of node-stall meanwhile survives its verdict.
-rm -f stall.pid
-PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" stall node-stall > stall.out 2>&1 &
-stall_client=$!
-for _ in $(seq 100); do
-        [ -s stall.pid ] && break
-        sleep 0.1
-done
-[ -s stall.pid ] || fail "the stalling exec program did not start: $(cat stall.out)"
+# Attests NODE in push-client's SCENARIO in the background ($stall_client), once
+# its exec program runs (stall.pid).
+start_stalled_push() {   # scenario, node
+        rm -f stall.pid
+        PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" "$1" "$2" > "$1.out" 2>&1 &
+        stall_client=$!
+        for _ in $(seq 100); do
+                [ -s stall.pid ] && return 0
+                sleep 0.1
+        done
+        fail "the $1 exec program did not start: $(cat "$1.out")"
+}
+start_stalled_push stall node-stall
 t0=$(date +%s%N)
 curl -sf --max-time 2 "$base/version" >/dev/null || fail "GET /version while an exec program hangs"
 t1=$(date +%s%N)
@@ -179,14 +184,7 @@ ctl status node-stall | grep -q "Verdict: FAIL" || fail "status of node-stall: $
 
 # --- SIGTERM while a program hangs beyond the drain: the daemon still ends in
 # time, and the push it could not answer is not stored.
-rm -f stall.pid
-PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" stall-long node-long > stall-long.out 2>&1 &
-stall_client=$!
-for _ in $(seq 100); do
-        [ -s stall.pid ] && break
-        sleep 0.1
-done
-[ -s stall.pid ] || fail "the long exec program did not start: $(cat stall-long.out)"
+start_stalled_push stall-long node-long
 t0=$(date +%s)
 stop_verifierd
 t1=$(date +%s)
