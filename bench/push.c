@@ -10,7 +10,12 @@
  * machine; per-cpu-s divides by the CPU time the verifier process used
  * (attestations per core-second), cpu-r is that over the bare rate.
  *
- *   build/bench/push [--rounds R] [--threads T] [--lines L] [N …]     (default: N = 100, T = 16)
+ *   build/bench/push [--rounds R] [--threads T] [--lines L] [--evaluation-threads E]
+ *                    [--verifierd PATH] [N …]     (default: N = 100, T = 16)
+ *
+ * --evaluation-threads sets the verifier's evaluation_threads= (its default
+ * otherwise); --verifierd runs another build of the daemon, e.g. an older one
+ * to compare with.
  *
  * --lines 0 (default) is quote-only (a tpm policy on PCR 15); --lines L adds a
  * runtime policy of 100 000 digests and L new IMA lines per push. The
@@ -41,6 +46,8 @@
 #define FILES_DIR "/bench"
 
 static unsigned arg_rounds = 3, arg_threads = 16, arg_lines = 0;
+static const char *arg_verifierd = BENCH_VERIFIERD;
+static int arg_eval_threads = -1;       /* -1: not set in verifierd.conf */
 static SimUefi uefi;
 
 static void die(const char *what, int e) {
@@ -159,6 +166,9 @@ static pid_t start_verifier(const char *dir, int port) {
         (void) snprintf(text, sizeof text,
                         "[Server]\ntenant_config = %s/tenant.conf\nadmin_socket = %s/admin.sock\n"
                         "[Attestation]\nplugin_directory = %s\nhistory_retention = 10\n", dir, dir, BENCH_PLUGIN_DIR);
+        if (arg_eval_threads >= 0)
+                (void) snprintf(text + strlen(text), sizeof text - strlen(text), "evaluation_threads = %d\n",
+                                arg_eval_threads);
         write_file(dir, "verifierd.conf", text);
         (void) snprintf(conf, sizeof conf, "%s/verifierd.conf", dir);
         (void) snprintf(state, sizeof state, "%s/state", dir);
@@ -168,7 +178,7 @@ static pid_t start_verifier(const char *dir, int port) {
                 die("fork", -errno);
         if (pid == 0) {
                 freopen("/dev/null", "w", stderr);
-                execl(BENCH_VERIFIERD, BENCH_VERIFIERD, "--config", conf, "--state-directory", state, "--listen", listen,
+                execl(arg_verifierd, arg_verifierd, "--config", conf, "--state-directory", state, "--listen", listen,
                       (char *) NULL);
                 _exit(127);
         }
@@ -364,6 +374,8 @@ int main(int argc, char *argv[]) {
                 { "rounds",  required_argument, NULL, 'r' },
                 { "threads", required_argument, NULL, 't' },
                 { "lines",   required_argument, NULL, 'l' },
+                { "evaluation-threads", required_argument, NULL, 'e' },
+                { "verifierd", required_argument, NULL, 'v' },
                 {}
         };
         char dir[] = "/tmp/bench-push-XXXXXX", cmd[600];
@@ -375,6 +387,8 @@ int main(int argc, char *argv[]) {
                 case 'r': arg_rounds = (unsigned) atoi(optarg); break;
                 case 't': arg_threads = (unsigned) atoi(optarg); break;
                 case 'l': arg_lines = (unsigned) atoi(optarg); break;
+                case 'e': arg_eval_threads = atoi(optarg); break;
+                case 'v': arg_verifierd = optarg; break;
                 default: return EXIT_FAILURE;
                 }
         if (arg_rounds < 1 || arg_threads < 1 || arg_threads > 64)
@@ -391,6 +405,10 @@ int main(int argc, char *argv[]) {
         printf("%s, %u rounds, %u client threads; verifier: one process, durable verdicts\n",
                arg_lines ? "runtime policy of 100000 digests, new IMA lines per push" : "quote only (tpm policy, PCR 15)",
                arg_rounds, arg_threads);
+        if (arg_eval_threads >= 0)
+                printf("verifier: %s, evaluation_threads = %d\n", arg_verifierd, arg_eval_threads);
+        else
+                printf("verifier: %s, default evaluation threads\n", arg_verifierd);
         if (arg_lines)
                 printf("IMA lines per push: %u\n", arg_lines);
         printf("%7s %8s %9s %10s %8s %8s %9s %7s %7s %6s\n", "nodes", "reg/s", "attest/s", "per-cpu-s", "p50 ms",

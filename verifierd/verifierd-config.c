@@ -28,6 +28,7 @@ static const ConfigItem verifier_items[] = {
         { "Attestation", "challenge_lifetime", config_parse_sec,    offsetof(VerifierConfig, challenge_lifetime_sec) },
         { "Attestation", "session_lifetime",   config_parse_sec,    offsetof(VerifierConfig, session_lifetime_sec) },
         { "Attestation", "max_pending",        config_parse_uint64, offsetof(VerifierConfig, max_pending)        },
+        { "Attestation", "evaluation_threads", config_parse_uint64, offsetof(VerifierConfig, evaluation_threads) },
         { "Secrets",   "key_file",          config_parse_path,   offsetof(VerifierConfig, secret_key_file)   },
         { "Secrets",   "max_age",           config_parse_sec,    offsetof(VerifierConfig, secret_max_age_sec) },
 };

@@ -37,6 +37,7 @@ typedef struct VerifierConfig {
         uint64_t challenge_lifetime_sec;
         uint64_t session_lifetime_sec;
         uint64_t max_pending;      /* attestations awaiting evidence before 503 */
+        uint64_t evaluation_threads; /* workers validating and evaluating evidence; 0 = per CPU */
         char *secret_key_file;     /* when the service has no verifierd-secret-key credential */
         uint64_t secret_max_age_sec; /* a secret goes only to a node that passed this recently */
 } VerifierConfig;

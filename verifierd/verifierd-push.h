@@ -36,7 +36,7 @@ typedef struct PendingAttestation {
 /* What the verifier keeps in memory per node. */
 typedef struct NodeRuntime {
         struct NodeRuntime *next;       /* hash chain */
-        bool committing;                /* a verdict waits for the group commit */
+        bool committing;                /* a verdict is being evaluated or waits for the group commit */
         EVP_PKEY *ak;                   /* the registered AK, parsed once */
         uint16_t ak_type;               /* TPM_ALG_RSA or TPM_ALG_ECC */
         uint8_t ak_digest[32];          /* SHA-256 of the TPM2B_PUBLIC it was parsed from */
@@ -92,7 +92,7 @@ typedef struct PushContext {
         size_t n_slots;
         FailureActions *actions;
         size_t n_actions;
-        ImaReplayer *replayer;
+        struct EvalPool *pool;          /* validation and evaluation off the event loop */
         sd_event_source *liveness;
         struct VerdictJob **batch;      /* verdicts awaiting the group commit */
         size_t n_batch, batch_allocated;
@@ -102,7 +102,8 @@ typedef struct PushContext {
 #define VERDICT_BATCH_MAX 256u
 
 int push_context_init(Manager *m);
-void push_context_done(Manager *m);
+/* -ETIMEDOUT when failure actions still run: then it is left as it is. */
+int push_context_done(Manager *m);
 
 /* The compiled policy for a node's policy of kind ("tpm", "boot", "runtime"),
  * compiled on first use; NULL with *ret_error when unusable. */
@@ -115,13 +116,23 @@ bool route_attestations(Request *q);
  * NULL when there is none or it is invalid/expired. ret_session gets the session id. */
 int session_authenticate(Request *q, const char *node_id, char **ret_session);
 
-/* Validation and evaluation of one pushed evidence; the verdict joins the
- * next group commit and done is called after it (r < 0: not stored) with the
- * stored attestation and the node's new row. n is taken. */
+/* Validation and evaluation of one pushed evidence, on a worker thread of the
+ * evaluation pool; the verdict joins the next group commit and done is called
+ * after it (r < 0: not stored) with the stored attestation and the node's new
+ * row. n and e's contents are taken. Without a pool it evaluates in place. */
 typedef struct VerdictJob VerdictJob;
 typedef void (*VerdictDone)(Manager *m, int r, const Attestation *a, const Node *n, void *userdata);
-int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, const PushEvidence *e,
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e,
                   const char *session_id, VerdictDone done, void *userdata);
+/* The evaluation pool of config.evaluation_threads workers (0: one per online CPU, at least 2). */
+int verdict_pool_start(Manager *m);
+/* Completes what the workers finished and ends them, waiting for running
+ * evaluations until deadline_usec (CLOCK_MONOTONIC); -ETIMEDOUT when some
+ * still run: then the push context must be left to the process's exit. */
+int verdict_pool_stop(Manager *m, uint64_t deadline_usec);
+/* Waits up to timeout_usec for the failure action threads to end; -ETIMEDOUT
+ * when some still run (they use the action instances and plugins). */
+int verdict_actions_wait(uint64_t timeout_usec);
 /* Commits the queued verdicts now (also at the end of each event loop turn). */
 void verdict_flush(Manager *m);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The push side's shared state: plugins, compiled policies by content digest,
- * failure action instances, the IMA replayer; the push state encodings. */
+ * failure action instances; the push state encodings. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 
 #define ACTION_CONFIG_MAX (64u * 1024u)
 #define POLICY_SLOTS_MAX 4096u
+#define ACTIONS_STOP_TIMEOUT_USEC (5ULL * 1000000ULL)
 
 static void slot_compile(Manager *m, PolicySlot *s) {
         _cleanup_free_ uint8_t *data = NULL;
@@ -116,8 +117,6 @@ int push_context_init(Manager *m) {
         r = node_table_init(&c->nodes);
         if (r >= 0)
                 r = policy_cache_new(&c->cache);
-        if (r >= 0)
-                r = ima_replayer_new(&c->replayer);
         if (r < 0)
                 return log_oom();
         r = plugin_set_load(m->config.plugin_directory, &c->plugins);
@@ -130,10 +129,15 @@ int push_context_init(Manager *m) {
         return 0;
 }
 
-void push_context_done(Manager *m) {
+int push_context_done(Manager *m) {
         PushContext *c = &m->push;
 
         verdict_flush(m);
+        if (verdict_actions_wait(ACTIONS_STOP_TIMEOUT_USEC) < 0) {
+                /* Left to the process's exit: the running actions use them. */
+                log_warning("Failure actions still running at exit.");
+                return -ETIMEDOUT;
+        }
         c->flush = sd_event_source_disable_unref(c->flush);
         c->liveness = sd_event_source_unref(c->liveness);
         for (size_t i = 0; i < c->n_slots; i++)
@@ -145,9 +149,9 @@ void push_context_done(Manager *m) {
         free(c->actions);
         policy_cache_free(c->cache);
         plugin_set_free(c->plugins);
-        ima_replayer_free(c->replayer);
         node_table_done(&c->nodes);
         *c = (PushContext) {};
+        return 0;
 }
 
 /* Clock info: u64 clock, u32 resetCount, u32 restartCount, u8 safe, big endian. */

@@ -6,12 +6,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "failure-event.h"
 #include "json-util.h"
 #include "log.h"
 #include "tpm2-public.h"
 #include "validate.h"
+#include "verifierd-evalpool.h"
 #include "verifierd.h"
 #include "verifierd-messages.h"
 #include "verifierd-policy.h"
@@ -80,45 +82,50 @@ static char *failures_to_json(const Failures *f) {
         return s;
 }
 
+/* One policy of a job: a reference on its compiled form, or why it cannot run. */
+typedef struct JobPolicy {
+        char kind[ATTEST_PLUGIN_NAME_MAX + 1];
+        CompiledPolicy *compiled;       /* referenced for the job's lifetime; NULL: unusable */
+        int error_r;
+} JobPolicy;
+
 /* A policy that cannot run never passes: its engine is not loaded, or it refuses the stored policy. */
-static int add_unusable(Failures *f, const PolicyRef *ref, const PolicySlot *s) {
+static int add_unusable(Failures *f, const JobPolicy *jp) {
         char id[64], context[128];
 
-        if (s && s->error_r == -ENOPKG && policy_kind_is_engine(ref->kind)) {
-                (void) snprintf(context, sizeof context, "{\"engine\":\"%s\"}", ref->kind);
+        if (jp->error_r == -ENOPKG && policy_kind_is_engine(jp->kind)) {
+                (void) snprintf(context, sizeof context, "{\"engine\":\"%s\"}", jp->kind);
                 return failures_add(f, "verifier.engine_missing", ATTEST_SEVERITY_CRITICAL, context);
         }
-        (void) snprintf(id, sizeof id, "%s.engine_unavailable", ref->kind);
+        (void) snprintf(id, sizeof id, "%s.engine_unavailable", jp->kind);
         return failures_add(f, id, ATTEST_SEVERITY_CRITICAL, NULL);
 }
 
-/* The node's policy engines over validated evidence, every one of them; failures appended. */
-static int evaluate(Manager *m, const Node *n, const ValidatedEvidence *ev, const Tpm2ClockInfo *enrolment,
-                    Failures *f, bool *ret_fail) {
-        PolicyRef refs[NODE_POLICY_REFS_MAX];
-        size_t k = node_policy_refs(n, refs);
+/* The node's policy engines over validated evidence, every one of them; failures appended.
+ * Runs on a worker: touches only its arguments and the engines' read-only compiled policies. */
+static int evaluate(const char *node_id, const JobPolicy *policies, size_t n_policies, const ValidatedEvidence *ev,
+                    const Tpm2ClockInfo *enrolment, Failures *f, bool *ret_fail) {
         EvidenceAbi abi;
         int r;
 
-        validated_evidence_to_abi(ev, n->id, enrolment, &abi);
-        for (size_t i = 0; i < k; i++) {
-                const PolicySlot *s = push_policy(m, refs[i].kind, refs[i].digest);
+        validated_evidence_to_abi(ev, node_id, enrolment, &abi);
+        for (size_t i = 0; i < n_policies; i++) {
                 PolicyOutcome o = {};
                 char id[64];
 
-                if (!s || !s->compiled) {
-                        r = add_unusable(f, &refs[i], s);
+                if (!policies[i].compiled) {
+                        r = add_unusable(f, &policies[i]);
                         if (r < 0)
                                 return r;
                         *ret_fail = true;
                         continue;
                 }
-                r = policy_evaluate(s->compiled, &abi.ev, NULL, &o);
+                r = policy_evaluate(policies[i].compiled, &abi.ev, NULL, &o);
                 if (r < 0)
                         return r;
                 r = failures_take(f, &o);
                 if (r >= 0 && !o.pass && o.n_failures == 0) {
-                        (void) snprintf(id, sizeof id, "%s.failed", refs[i].kind);
+                        (void) snprintf(id, sizeof id, "%s.failed", policies[i].kind);
                         r = failures_add(f, id, ATTEST_SEVERITY_ERROR, NULL);
                 }
                 if (!o.pass)
@@ -138,6 +145,8 @@ typedef struct ActionJob {
 } ActionJob;
 
 static pthread_mutex_t actions_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t actions_ended = PTHREAD_COND_INITIALIZER;
+static unsigned actions_running;        /* threads started, under actions_lock */
 
 static bool word_in(const char *list, const char *word) {
         size_t n = strlen(word);
@@ -175,7 +184,30 @@ static void *run_actions(void *userdata) {
                         log_warning("Failure action %s for node %s failed: %s", name, j->node_id, strerror(-r));
         }
         action_job_free(j);
+        pthread_mutex_lock(&actions_lock);
+        actions_running--;
+        pthread_cond_broadcast(&actions_ended);
+        pthread_mutex_unlock(&actions_lock);
         return NULL;
+}
+
+int verdict_actions_wait(uint64_t timeout_usec) {
+        struct timespec ts;
+        int k = 0;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t) (timeout_usec / 1000000u);
+        ts.tv_nsec += (long) (timeout_usec % 1000000u) * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&actions_lock);
+        while (actions_running > 0 && k == 0)
+                k = pthread_cond_timedwait(&actions_ended, &actions_lock, &ts);
+        k = actions_running > 0 ? -ETIMEDOUT : 0;
+        pthread_mutex_unlock(&actions_lock);
+        return k;
 }
 
 /* Failure actions may block (retries, children): they run on a detached thread. */
@@ -193,9 +225,15 @@ static void start_failure_actions(Manager *m, const Node *n, const char *kind, c
         j->m = m;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_mutex_lock(&actions_lock);
+        actions_running++;
+        pthread_mutex_unlock(&actions_lock);
         if (pthread_create(&t, &attr, run_actions, j) != 0) {
                 log_warning("Cannot start failure actions for node %s.", n->id);
                 action_job_free(j);
+                pthread_mutex_lock(&actions_lock);
+                actions_running--;
+                pthread_mutex_unlock(&actions_lock);
         }
         pthread_attr_destroy(&attr);
 }
@@ -236,24 +274,52 @@ typedef struct Outcome {
         ValidatedEvidence *ev;
 } Outcome;
 
-static int validate_and_evaluate(Manager *m, const Node *n, NodeRuntime *rt, const PendingAttestation *p,
-                                 const PushEvidence *e, const PushState *ps, Outcome *o) {
+struct VerdictJob {
+        struct VerdictJob *ev_prev, *ev_next;   /* the jobs at the workers, event loop thread only */
+        Manager *m;
+        Node *node;
+        NodeRuntime *rt;
+        /* The inputs, taken on the event loop before the job goes to a worker. */
+        PendingAttestation p;
+        PushEvidence e;
+        PushState old;
+        EVP_PKEY *ak;                   /* a reference: rt->ak may be replaced meanwhile */
+        JobPolicy policies[NODE_POLICY_REFS_MAX];
+        size_t n_policies;
+        int eval_r;
+        /* The verdict. */
+        Attestation a;
+        PushState next;
+        char *session_id;
+        char *old_verdict;
+        Outcome o;
+        bool terminated, changed;
+        VerdictDone done;
+        void *userdata;
+};
+
+/* Validation, then the engines: pure work, run on a worker thread. */
+static int validate_and_evaluate(VerdictJob *j) {
+        _cleanup_(ima_replayer_freep) ImaReplayer *replayer = NULL;
+        const PendingAttestation *p = &j->p;
+        const PushState *ps = &j->old;
+        Outcome *o = &j->o;
         Tpm2ClockInfo prev, enrol;
         ImaReplayState ima;
         bool have_prev, have_enrol, have_ima;
-        EVP_PKEY *key = NULL;
         bool fail = false;
         int r;
 
-        r = node_runtime_ak(rt, &n->aik_tpm, &key, NULL);
+        /* The replayer's digest contexts and scratch are per thread: one per job. */
+        r = ima_replayer_new(&replayer);
         if (r < 0)
                 return r;
         have_prev = push_clock_decode(&ps->clock, &prev) >= 0;
         have_enrol = push_clock_decode(&ps->enrolment_clock, &enrol) >= 0;
         have_ima = !p->ima_fresh && push_ima_state_decode(&ps->ima_state, &ima) >= 0;
 
-        ValidationInput in = validation_input(p, e, key, ps, have_prev ? &prev : NULL, have_ima ? &ima : NULL);
-        r = evidence_validate(&in, m->push.replayer, &o->ev, &o->vf);
+        ValidationInput in = validation_input(p, &j->e, j->ak, ps, have_prev ? &prev : NULL, have_ima ? &ima : NULL);
+        r = evidence_validate(&in, replayer, &o->ev, &o->vf);
         if (r < 0)
                 return r;
         if (r > 0) {
@@ -262,7 +328,8 @@ static int validate_and_evaluate(Manager *m, const Node *n, NodeRuntime *rt, con
                                     ATTEST_SEVERITY_CRITICAL, NULL);
         }
         o->valid = true;
-        r = evaluate(m, n, o->ev, have_enrol ? &enrol : &o->ev->clock_info, &o->failures, &fail);
+        r = evaluate(j->node->id, j->policies, j->n_policies, o->ev, have_enrol ? &enrol : &o->ev->clock_info,
+                     &o->failures, &fail);
         o->pass = r >= 0 && !fail;
         return r;
 }
@@ -341,23 +408,16 @@ static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attes
         return 0;
 }
 
-struct VerdictJob {
-        Node *node;
-        NodeRuntime *rt;
-        Attestation a;
-        PushState next;
-        char *session_id;
-        char *old_verdict;
-        Outcome o;
-        bool terminated, changed;
-        VerdictDone done;
-        void *userdata;
-};
-
 static VerdictJob *verdict_job_free(VerdictJob *j) {
         if (!j)
                 return NULL;
         node_free(j->node);
+        push_evidence_done(&j->e);
+        push_state_done(&j->old);
+        EVP_PKEY_free(j->ak);
+        for (size_t i = 0; i < j->n_policies; i++)
+                if (j->policies[i].compiled)
+                        policy_cache_release(j->m->push.cache, j->policies[i].compiled);
         attestation_done(&j->a);
         push_state_done(&j->next);
         free(j->session_id);
@@ -468,9 +528,125 @@ static int batch_add(Manager *m, VerdictJob *j) {
         return 0;
 }
 
-int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, const PushEvidence *e,
+/* Everything the worker needs, read on the event loop: the AK and references on the compiled policies. */
+static int job_take_inputs(Manager *m, VerdictJob *j) {
+        PolicyRef refs[NODE_POLICY_REFS_MAX];
+        size_t k = node_policy_refs(j->node, refs);
+        EVP_PKEY *key;
+        int r;
+
+        r = node_runtime_ak(j->rt, &j->node->aik_tpm, &key, NULL);
+        if (r < 0)
+                return r;
+        if (EVP_PKEY_up_ref(key) != 1)
+                return -ENOMEM;
+        j->ak = key;
+        for (size_t i = 0; i < k; i++) {
+                const PolicySlot *s = push_policy(m, refs[i].kind, refs[i].digest);
+                JobPolicy *jp = &j->policies[j->n_policies++];
+
+                (void) snprintf(jp->kind, sizeof jp->kind, "%s", refs[i].kind);
+                if (s && s->compiled)
+                        jp->compiled = policy_cache_ref(m->push.cache, s->compiled);
+                else
+                        jp->error_r = s ? s->error_r : 0;
+        }
+        return 0;
+}
+
+static void job_work(void *userdata) {
+        VerdictJob *j = userdata;
+
+        j->eval_r = validate_and_evaluate(j);
+}
+
+/* The node's row as it is now: the administrator may have changed or removed
+ * it while the evidence was evaluated, and the commit writes the row back. */
+static int job_refresh_node(Manager *m, VerdictJob *j) {
+        Node *fresh = NULL;
+        int r;
+
+        r = storage_node_get(m->storage, j->node->id, &fresh);
+        if (r < 0)
+                return r;
+        node_free(j->node);
+        j->node = fresh;
+        return 0;
+}
+
+static VerdictJob *evaluating;  /* the jobs handed to the workers */
+
+static void evaluating_add(VerdictJob *j) {
+        j->ev_prev = NULL;
+        j->ev_next = evaluating;
+        if (evaluating)
+                evaluating->ev_prev = j;
+        evaluating = j;
+}
+
+static void evaluating_remove(VerdictJob *j) {
+        if (j->ev_prev)
+                j->ev_prev->ev_next = j->ev_next;
+        else if (evaluating == j)
+                evaluating = j->ev_next;
+        if (j->ev_next)
+                j->ev_next->ev_prev = j->ev_prev;
+        j->ev_prev = j->ev_next = NULL;
+}
+
+/* Back on the event loop: the verdict joins the next group commit. */
+static void job_evaluated(void *userdata, void *manager) {
+        VerdictJob *j = userdata;
+        Manager *m = manager;
+        int r = j->eval_r;
+
+        evaluating_remove(j);
+        if (r >= 0)
+                r = job_refresh_node(m, j);
+        if (r >= 0)
+                r = next_push_state(&j->old, &j->p, &j->o, &j->next);
+        if (r >= 0)
+                r = fill_attestation(&j->p, &j->o, &j->a);
+        if (r >= 0)
+                r = apply_verdict(j);
+        if (r >= 0)
+                r = batch_add(m, j);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to evaluate evidence of node %s: %m", j->node->id);
+                j->rt->committing = false;
+                j->done(m, r, &j->a, j->node, j->userdata);
+                verdict_job_free(j);
+        }
+}
+
+int verdict_pool_start(Manager *m) {
+        unsigned n = m->config.evaluation_threads > 0 ? (unsigned) m->config.evaluation_threads
+                                                      : eval_pool_default_threads();
+        int r;
+
+        r = eval_pool_new(m->event, n, job_work, job_evaluated, m, &m->push.pool);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start %u evaluation threads: %m", n);
+        log_debug("Evaluating evidence in %u threads.", n);
+        return 0;
+}
+
+int verdict_pool_stop(Manager *m, uint64_t deadline_usec) {
+        int r = eval_pool_stop(m->push.pool, deadline_usec);
+
+        if (r >= 0) {
+                m->push.pool = NULL;
+                return r;
+        }
+        /* Their requests are answered unacknowledged; the jobs stay with the workers. */
+        for (VerdictJob *j = evaluating; j; j = j->ev_next)
+                j->done(m, -ESHUTDOWN, &j->a, j->node, j->userdata);
+        evaluating = NULL;
+        return r;
+}
+
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e,
                   const char *session_id, VerdictDone done, void *userdata) {
-        _cleanup_(push_state_done) PushState old = {};
         VerdictJob *j = calloc(1, sizeof *j);
         int r;
 
@@ -478,29 +654,31 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
                 node_free(n);
                 return -ENOMEM;
         }
-        j->node = n;
-        j->rt = rt;
-        j->done = done;
-        j->userdata = userdata;
+        *j = (VerdictJob) { .m = m, .node = n, .rt = rt, .p = *p, .e = *e, .done = done, .userdata = userdata };
+        *e = (PushEvidence) {};
         if (session_id && !(j->session_id = strdup(session_id)))
                 r = -ENOMEM;
         else
-                r = storage_push_state_get(m->storage, n->id, &old);
+                r = storage_push_state_get(m->storage, n->id, &j->old);
         if (r == -ENOENT)
                 r = 0;
         if (r >= 0)
-                r = validate_and_evaluate(m, n, rt, p, e, &old, &j->o);
-        if (r >= 0)
-                r = next_push_state(&old, p, &j->o, &j->next);
-        if (r >= 0)
-                r = fill_attestation(p, &j->o, &j->a);
-        if (r >= 0)
-                r = apply_verdict(j);
-        if (r >= 0)
-                r = batch_add(m, j);
-        if (r < 0)
+                r = job_take_inputs(m, j);
+        if (r >= 0 && m->push.pool)
+                r = eval_pool_submit(m->push.pool, j);
+        if (r < 0) {
                 verdict_job_free(j);
-        return r;
+                return r;
+        }
+        /* One evaluation per node: no new attestation until this verdict is stored. */
+        rt->committing = true;
+        if (m->push.pool)
+                evaluating_add(j);
+        else {
+                job_work(j);
+                job_evaluated(j, m);
+        }
+        return 0;
 }
 
 json_object *attestation_to_json(const Attestation *a) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -20,6 +21,7 @@
 #include "verifierd-messages.h"
 
 #define DRAIN_TIMEOUT_USEC (10ULL * 1000000ULL)
+#define EVALUATION_STOP_GRACE_USEC (2ULL * 1000000ULL)
 #define DRAIN_POLL_USEC (50ULL * 1000ULL)
 #define TLS_FILE_MAX (256u * 1024u)
 
@@ -249,11 +251,23 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         return sd_event_add_time(m->event, &m->drain_timer, CLOCK_MONOTONIC, now, 0, on_drain, m);
 }
 
-static void manager_done(Manager *m) {
+/* false when worker threads still run: the process must then end without
+ * the exit handlers that would free what they use. */
+static bool manager_done(Manager *m) {
+        struct timespec ts;
+        uint64_t deadline;
+        bool evaluating;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        deadline = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u + EVALUATION_STOP_GRACE_USEC;
+        /* Evaluations finished by now are answered; one still running was not acknowledged. */
+        evaluating = verdict_pool_stop(m, deadline) < 0;
         verdict_flush(m);       /* answers deferred requests while their connections exist */
         http_server_free(m->server);
         tenant_policies_done(m);
-        push_context_done(m);
+        /* Else its workers still use the plugins and policies. */
+        if (!evaluating && push_context_done(m) < 0)
+                evaluating = true;
         storage_close(m->storage);
         secret_store_free(m->secrets);
         sd_event_source_disable_unref(m->drain_timer);
@@ -262,6 +276,7 @@ static void manager_done(Manager *m) {
         X509_STORE_free(m->iak_store);
         verifier_config_done(&m->config);
         tenant_config_done(&m->tenant);
+        return !evaluating;
 }
 
 static int run(Manager *m) {
@@ -292,6 +307,8 @@ static int run(Manager *m) {
                 return log_error_errno(r, "Failed to set up event sources: %m");
 
         r = push_context_init(m);
+        if (r >= 0)
+                r = verdict_pool_start(m);
         if (r < 0)
                 return r;
         r = tenant_policies_load(m);
@@ -327,7 +344,10 @@ int main(int argc, char *argv[]) {
         r = run(&m);
         if (r < 0)
                 log_struct(LOG_ERR, MESSAGE_SERVICE_ERROR, "attest-verifierd failed: %s", strerror(-r));
-        manager_done(&m);
+        if (!manager_done(&m)) {
+                fflush(NULL);
+                _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+        }
         strv_free(arg_listen);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

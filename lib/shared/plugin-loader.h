@@ -74,6 +74,8 @@ DEFINE_POINTER_CLEANUP_FUNC(PolicyCache, policy_cache_free);
  * a compile error returns the engine's errno with its message in error. */
 int policy_cache_get(PolicyCache *c, const Plugin *p, const uint8_t *policy, size_t size,
                      CompiledPolicy **ret, char *error, size_t error_size);
+/* Takes another reference on cp, which must hold one already. Returns cp. */
+CompiledPolicy *policy_cache_ref(PolicyCache *c, CompiledPolicy *cp);
 /* Drops a reference; the last one frees the compiled policy. Returns NULL. */
 CompiledPolicy *policy_cache_release(PolicyCache *c, CompiledPolicy *cp);
 size_t policy_cache_size(PolicyCache *c);

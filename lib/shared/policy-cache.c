@@ -137,6 +137,14 @@ int policy_cache_get(PolicyCache *c, const Plugin *p, const uint8_t *policy, siz
         return 0;
 }
 
+CompiledPolicy *policy_cache_ref(PolicyCache *c, CompiledPolicy *cp) {
+        pthread_mutex_lock(&c->lock);
+        assert(cp->n_ref > 0);
+        cp->n_ref++;
+        pthread_mutex_unlock(&c->lock);
+        return cp;
+}
+
 CompiledPolicy *policy_cache_release(PolicyCache *c, CompiledPolicy *cp) {
         if (!c || !cp)
                 return NULL;

@@ -3,7 +3,8 @@
  * and attests against a running attest-verifierd, and checks each answer.
  *
  *   push-client ima-log DIR N          the IMA log of a node with N files under DIR
- *   push-client run URL SCENARIO ID    pass | spoils | count1 | engine-missing | timeout
+ *   push-client run URL SCENARIO ID    pass | spoils | count1 | engine-missing | timeout | exec |
+ *                                      exec-missing | stall | stall-long
  *
  * Exit 0 when every check held; each failed check is printed. The timeout
  * scenario runs $PUSH_CLIENT_HOOK with "timeout" and then "recovered". */
@@ -225,6 +226,14 @@ static void scenario_exec(SimClient *c, SimAgent *a) {
         run_steps(c, a, steps, sizeof steps / sizeof steps[0]);
 }
 
+/* A node whose exec program hangs until its timeout. */
+static void scenario_stall(SimClient *c, SimAgent *a, const char *step) {
+        const HookStep steps[] = {
+                { step, "exec.timeout" },
+        };
+        run_steps(c, a, steps, sizeof steps / sizeof steps[0]);
+}
+
 /* A node whose stored exec policy outlived the exec engine. */
 static void scenario_exec_missing(SimClient *c, SimAgent *a) {
         static const HookStep steps[] = {
@@ -286,6 +295,8 @@ int main(int argc, char *argv[]) {
                 scenario_exec(c, &a);
         else if (strcmp(argv[3], "exec-missing") == 0)
                 scenario_exec_missing(c, &a);
+        else if (strcmp(argv[3], "stall") == 0 || strcmp(argv[3], "stall-long") == 0)
+                scenario_stall(c, &a, argv[3]);
         else
                 return 2;
         sim_node_free(a.node);

@@ -6,7 +6,8 @@
 # (exec.timeout, the daemon serves on) and is detached; a policy for an engine
 # that is not loaded is refused with 422 and nothing is stored; tenant.conf's
 # policy.exec= enrols new nodes with it; a stored exec policy whose engine is
-# gone at startup fails its node with verifier.engine_missing.
+# gone at startup fails its node with verifier.engine_missing; while one
+# node's exec program hangs, other nodes are attested and /version answers.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
@@ -32,7 +33,7 @@ boot_policy = $work/boot-policy.json
 runtime_policy = $work/runtime-policy.json
 interval = 1s
 CONF
-sim_verifierd_conf
+sim_verifierd_conf "evaluation_threads = 2"
 
 # --- The exec programs and their policies.
 program() {   # name, body
@@ -45,6 +46,9 @@ program pass "touch $work/pass-ran; echo '{\"pass\": true}'"
 program deny "echo '{\"pass\": false, \"failures\": [{\"id\": \"site.kernel_not_allowed\", \"context\": {\"kernel\": \"6.1.0-17\"}}]}'"
 program crash 'kill -SEGV $$'
 program hang 'exec sleep 30'
+program stall "echo \$\$ > $work/stall.pid; exec sleep 30"
+sed -i 's/"timeout_ms": 1000/"timeout_ms": 8000/' stall.json
+sed 's/"timeout_ms": 8000/"timeout_ms": 60000/' stall.json > stall-long.json
 
 # --- The daemon; start/stop shared with the hook, which runs inside push-client.
 port=$(free_port_pair)
@@ -93,6 +97,8 @@ detach) curl -sf "\$base/version" >/dev/null
         ctl update node-exec --no-policy exec >/dev/null
         ! ctl status node-exec | grep -q "Policy (exec)" ;;
 attach) ctl update node-gone --policy exec=$work/pass.json >/dev/null ;;
+stall)  ctl update node-stall --policy exec=$work/stall.json >/dev/null ;;
+stall-long) ctl update node-long --policy exec=$work/stall-long.json >/dev/null ;;
 restart-without-exec)
         stop_verifierd
         mv "$work/plugins/libattest-plugin-exec.so" "$work/"
@@ -146,6 +152,50 @@ assert db.execute("SELECT COUNT(*) FROM policy_contents WHERE kind = 'nosuch'").
 assert db.execute("SELECT COUNT(*) FROM node_policies").fetchone()[0] == 0
 assert db.execute("SELECT COUNT(*) FROM policy_contents WHERE CAST(content AS TEXT) LIKE '%unstored%'").fetchone()[0] == 0
 PY
+
+# --- Evaluation off the event loop: while node-stall's program hangs, node-b
+# (no exec policy) passes twice and /version answers; the program still runs after,
+# and an administrator's update of node-stall meanwhile survives its verdict.
+# Attests NODE in push-client's SCENARIO in the background ($stall_client), once
+# its exec program runs (stall.pid).
+start_stalled_push() {   # scenario, node
+        rm -f stall.pid
+        PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" "$1" "$2" > "$1.out" 2>&1 &
+        stall_client=$!
+        for _ in $(seq 100); do
+                [ -s stall.pid ] && return 0
+                sleep 0.1
+        done
+        fail "the $1 exec program did not start: $(cat "$1.out")"
+}
+start_stalled_push stall node-stall
+t0=$(date +%s%N)
+curl -sf --max-time 2 "$base/version" >/dev/null || fail "GET /version while an exec program hangs"
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || fail "GET /version took $(( (t1 - t0) / 1000000 )) ms"
+"$PUSH_CLIENT" run "$base" pass node-b || fail "node-b while node-stall's program hangs"
+ctl status node-b | grep -q "Passed: 2" || fail "status of node-b: $(ctl status node-b)"
+ctl update node-stall --interval 7 >/dev/null || fail "update node-stall during its evaluation"
+kill -0 "$(cat stall.pid)" 2>/dev/null || fail "node-b was served only after node-stall's program ended"
+wait "$stall_client" || fail "stall scenario: $(cat stall.out)"
+# The verdict is stored on the node's row as the update left it.
+ctl status node-stall | grep -q "Interval (s): 7" || fail "the update during the evaluation was lost: $(ctl status node-stall)"
+ctl status node-stall | grep -q "Verdict: FAIL" || fail "status of node-stall: $(ctl status node-stall)"
+
+# --- SIGTERM while a program hangs beyond the drain: the daemon still ends in
+# time, and the push it could not answer is not stored.
+start_stalled_push stall-long node-long
+t0=$(date +%s)
+stop_verifierd
+t1=$(date +%s)
+[ $((t1 - t0)) -le 20 ] || fail "stopping with a hanging program took $((t1 - t0)) s"
+wait "$stall_client" && fail "the abandoned push was answered: $(cat stall-long.out)"
+kill "$(cat stall.pid)" 2>/dev/null || true
+grep -q "evaluations still running at exit" verifierd.log || fail "the abandoned evaluation was not reported"
+start_verifierd || fail "verifier does not answer after the stop"
+ctl status node-long | grep -q "Passed: 0" || fail "status of node-long: $(ctl status node-long)"
+ctl status node-long | grep -Eq "Verdict: (PENDING|TIMEOUT)" || fail "status of node-long: $(ctl status node-long)"
+ctl status node-long | grep -q "Last attestation: -" || fail "the abandoned push was stored: $(ctl status node-long)"
 
 # --- tenant.conf policy.exec = FILE: every node enrolled from now on gets it.
 stop_verifierd
