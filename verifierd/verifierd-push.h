@@ -93,6 +93,7 @@ typedef struct PushContext {
         FailureActions *actions;
         size_t n_actions;
         struct EvalPool *pool;          /* validation and evaluation off the event loop */
+        ImaReplayer *replayer;          /* for the jobs evaluated on the event loop */
         sd_event_source *liveness;
         struct VerdictJob **batch;      /* verdicts awaiting the group commit */
         size_t n_batch, batch_allocated;

@@ -140,6 +140,7 @@ int push_context_done(Manager *m) {
         }
         c->flush = sd_event_source_disable_unref(c->flush);
         c->liveness = sd_event_source_unref(c->liveness);
+        c->replayer = ima_replayer_free(c->replayer);
         for (size_t i = 0; i < c->n_slots; i++)
                 if (c->slots[i].compiled)
                         policy_cache_release(c->cache, c->slots[i].compiled);

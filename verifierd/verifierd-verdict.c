@@ -298,9 +298,11 @@ struct VerdictJob {
         void *userdata;
 };
 
-/* Validation, then the engines: pure work, run on a worker thread. */
-static int validate_and_evaluate(VerdictJob *j) {
-        _cleanup_(ima_replayer_freep) ImaReplayer *replayer = NULL;
+/* Validation, then the engines: pure work, on a worker thread or on the event
+ * loop with the loop's replayer. */
+static int validate_and_evaluate(VerdictJob *j, ImaReplayer *shared_replayer) {
+        _cleanup_(ima_replayer_freep) ImaReplayer *own_replayer = NULL;
+        ImaReplayer *replayer = shared_replayer;
         const PendingAttestation *p = &j->p;
         const PushState *ps = &j->old;
         Outcome *o = &j->o;
@@ -310,10 +312,13 @@ static int validate_and_evaluate(VerdictJob *j) {
         bool fail = false;
         int r;
 
-        /* The replayer's digest contexts and scratch are per thread: one per job. */
-        r = ima_replayer_new(&replayer);
-        if (r < 0)
-                return r;
+        /* The replayer's digest contexts and scratch are per thread: one per pooled job. */
+        if (!replayer) {
+                r = ima_replayer_new(&own_replayer);
+                if (r < 0)
+                        return r;
+                replayer = own_replayer;
+        }
         have_prev = push_clock_decode(&ps->clock, &prev) >= 0;
         have_enrol = push_clock_decode(&ps->enrolment_clock, &enrol) >= 0;
         have_ima = !p->ima_fresh && push_ima_state_decode(&ps->ima_state, &ima) >= 0;
@@ -557,7 +562,23 @@ static int job_take_inputs(Manager *m, VerdictJob *j) {
 static void job_work(void *userdata) {
         VerdictJob *j = userdata;
 
-        j->eval_r = validate_and_evaluate(j);
+        j->eval_r = validate_and_evaluate(j, NULL);
+}
+
+/* The shipped tpm, mb and ima engines are bounded CPU work of well under a
+ * millisecond per push: handing that to a thread costs more than it takes
+ * (bench/push), so such nodes are evaluated on the event loop. Any other
+ * engine (exec runs a program, a third-party one may wait) goes to the pool,
+ * where it cannot hold up the other nodes. */
+static bool job_runs_inline(const VerdictJob *j) {
+        for (size_t i = 0; i < j->n_policies; i++) {
+                const char *engine = policy_kind_engine(j->policies[i].kind);
+
+                if (!engine || (strcmp(engine, "tpm") != 0 && strcmp(engine, "mb") != 0 &&
+                                strcmp(engine, "ima") != 0))
+                        return false;
+        }
+        return true;
 }
 
 /* The node's row as it is now: the administrator may have changed or removed
@@ -648,6 +669,7 @@ int verdict_pool_stop(Manager *m, uint64_t deadline_usec) {
 int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e,
                   const char *session_id, VerdictDone done, void *userdata) {
         VerdictJob *j = calloc(1, sizeof *j);
+        bool pooled;
         int r;
 
         if (!j) {
@@ -664,18 +686,21 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
                 r = 0;
         if (r >= 0)
                 r = job_take_inputs(m, j);
-        if (r >= 0 && m->push.pool)
+        pooled = m->push.pool && !job_runs_inline(j);
+        if (r >= 0 && pooled)
                 r = eval_pool_submit(m->push.pool, j);
+        if (r >= 0 && !pooled && !m->push.replayer)
+                r = ima_replayer_new(&m->push.replayer);
         if (r < 0) {
                 verdict_job_free(j);
                 return r;
         }
         /* One evaluation per node: no new attestation until this verdict is stored. */
         rt->committing = true;
-        if (m->push.pool)
+        if (pooled)
                 evaluating_add(j);
         else {
-                job_work(j);
+                j->eval_r = validate_and_evaluate(j, m->push.replayer);
                 job_evaluated(j, m);
         }
         return 0;
