@@ -3,6 +3,15 @@
 # only from one fixed directory, so the tests run in a private mount namespace
 # and bind-mount a directory holding the freshly built plugin over it.
 
+# luks_test_enter_namespace "$0" "$@": skips without cryptsetup or mount
+# namespaces, else runs the test again in a private mount namespace.
+luks_test_enter_namespace() {
+        command -v cryptsetup >/dev/null || { echo "SKIP: cryptsetup not installed"; exit 77; }
+        [ -n "${ATTEST_IN_MOUNT_NS:-}" ] && return 0
+        unshare -m true 2>/dev/null || { echo "SKIP: cannot create a mount namespace"; exit 77; }
+        ATTEST_IN_MOUNT_NS=1 exec unshare -m --propagation private "$@"
+}
+
 # Sets $tokendir to libcryptsetup's plugin directory, or skips the test.
 token_dir_find() {
         tokendir=$(cryptsetup --help | sed -n 's/^LUKS2 external token plugin path: \(.*\)\.$/\1/p')

@@ -8,13 +8,9 @@
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
-command -v cryptsetup >/dev/null || { echo "SKIP: cryptsetup not installed"; exit 77; }
-if [ -z "${ATTEST_IN_MOUNT_NS:-}" ]; then
-        unshare -m true 2>/dev/null || { echo "SKIP: cannot create a mount namespace"; exit 77; }
-        ATTEST_IN_MOUNT_NS=1 exec unshare -m --propagation private "$0" "$@"
-fi
-. "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/luks-token.sh"
+luks_test_enter_namespace "$0" "$@"
+. "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
 require_tool systemd-socket-activate curl python3 busctl dbus-daemon tpm2_pcrextend

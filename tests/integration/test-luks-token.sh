@@ -8,14 +8,10 @@
 # namespace with a directory holding the plugin mounted over that one.
 set -euo pipefail
 
-command -v cryptsetup >/dev/null || { echo "SKIP: cryptsetup not installed"; exit 77; }
-if [ -z "${ATTEST_IN_MOUNT_NS:-}" ]; then
-        unshare -m true 2>/dev/null || { echo "SKIP: cannot create a mount namespace"; exit 77; }
-        ATTEST_IN_MOUNT_NS=1 exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/luks-token.sh"
+luks_test_enter_namespace "$0" "$@"
 
 . "$(dirname "$0")/dbus.sh"
-. "$(dirname "$0")/luks-token.sh"
 
 work=$(mktemp -d)
 trap 'dbus_stop; umount "$tokendir" 2>/dev/null || true; rm -rf "$work"' EXIT
