@@ -11,6 +11,7 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
+#include "escape.h"
 #include "log.h"
 #include "parse-util.h"
 
@@ -77,11 +78,14 @@ static bool use_journal(void) {
 _printf_(7, 0)
 static int log_dispatch(int level, int error, const char *message_id, const char *file, int line,
                         const char *func, const char *format, va_list ap) {
-        char buf[2048];
+        char raw[2048], buf[2048];
         int saved = errno;
 
         errno = error < 0 ? -error : error;
-        (void) vsnprintf(buf, sizeof buf, format, ap);
+        (void) vsnprintf(raw, sizeof raw, format, ap);
+        /* Messages quote paths, ids, headers and JSON strings from the network:
+         * one message stays one line whatever they hold. */
+        (void) escape_control(raw, buf, sizeof buf);
 
         if (use_journal()) {
                 char mid[64];
