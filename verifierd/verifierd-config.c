@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest-limits.h"
 #include "conf-parser.h"
 #include "log.h"
 #include "verifierd-config.h"
@@ -18,15 +19,23 @@ static const ConfigItem verifier_items[] = {
         { "Server",    "tls_client_ca",     config_parse_path,   offsetof(VerifierConfig, tls_client_ca)     },
         { "Server",    "verifier_url",      config_parse_string, offsetof(VerifierConfig, verifier_url)      },
         { "Server",    "tenant_config",     config_parse_path,   offsetof(VerifierConfig, tenant_config)     },
+        { "Server",    "max_connections",   config_parse_uint64, offsetof(VerifierConfig, max_connections)   },
+        { "Server",    "max_connections_per_address", config_parse_uint64, offsetof(VerifierConfig, max_connections_per_address) },
+        { "Server",    "request_timeout",   config_parse_sec,    offsetof(VerifierConfig, request_timeout_sec) },
+        { "Server",    "max_evidence_size", config_parse_size,   offsetof(VerifierConfig, max_evidence_size) },
+        { "Server",    "max_pending_body_bytes", config_parse_size, offsetof(VerifierConfig, max_pending_body_bytes) },
         { "Registrar", "ek_ca_directory",   config_parse_path,   offsetof(VerifierConfig, ek_ca_directory)   },
         { "Registrar", "require_ek_cert",   config_parse_bool,   offsetof(VerifierConfig, require_ek_cert)   },
         { "Registrar", "iak_ca_directory",  config_parse_path,   offsetof(VerifierConfig, iak_ca_directory)  },
         { "Registrar", "require_iak",       config_parse_bool,   offsetof(VerifierConfig, require_iak)       },
+        { "Registrar", "registration_timeout", config_parse_sec, offsetof(VerifierConfig, registration_timeout_sec) },
+        { "Registrar", "duplicate_ek",      config_parse_duplicate_ek, offsetof(VerifierConfig, duplicate_ek) },
         { "Attestation", "plugin_directory",   config_parse_path,   offsetof(VerifierConfig, plugin_directory)   },
         { "Attestation", "action_directory",   config_parse_path,   offsetof(VerifierConfig, action_directory)   },
         { "Attestation", "history_retention",  config_parse_uint64, offsetof(VerifierConfig, history_retention)  },
         { "Attestation", "challenge_lifetime", config_parse_sec,    offsetof(VerifierConfig, challenge_lifetime_sec) },
         { "Attestation", "session_lifetime",   config_parse_sec,    offsetof(VerifierConfig, session_lifetime_sec) },
+        { "Attestation", "session_rate_limit", config_parse_uint64, offsetof(VerifierConfig, session_rate_limit) },
         { "Attestation", "max_pending",        config_parse_uint64, offsetof(VerifierConfig, max_pending)        },
         { "Attestation", "evaluation_threads", config_parse_uint64, offsetof(VerifierConfig, evaluation_threads) },
         { "Secrets",   "key_file",          config_parse_path,   offsetof(VerifierConfig, secret_key_file)   },
@@ -65,6 +74,21 @@ int config_parse_engine_policy(const char *rvalue, void *data) {
         return eq[1] ? strv_extend(l, rvalue) : 0;
 }
 
+int config_parse_duplicate_ek(const char *rvalue, void *data) {
+        static const char *const names[] = {
+                [DUPLICATE_EK_ALLOW] = "allow",
+                [DUPLICATE_EK_REFUSE] = "refuse",
+                [DUPLICATE_EK_REPLACE] = "replace",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (strcmp(rvalue, names[i]) == 0) {
+                        *(DuplicateEk *) data = (DuplicateEk) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 static int set_default(char **field, const char *value) {
         if (*field)
                 return 0;
@@ -72,13 +96,37 @@ static int set_default(char **field, const char *value) {
         return *field ? 0 : -ENOMEM;
 }
 
+static int server_limits_check(const char *path, const VerifierConfig *c) {
+        if (c->max_connections == 0 || c->max_connections > UINT32_MAX ||
+            c->max_connections_per_address == 0 || c->max_connections_per_address > c->max_connections)
+                return log_error_errno(-EINVAL, "%s: max_connections must be at least 1 and "
+                                       "max_connections_per_address between 1 and max_connections.", path);
+        if (c->request_timeout_sec == 0)
+                return log_error_errno(-EINVAL, "%s: request_timeout must be at least 1s.", path);
+        if (c->max_evidence_size < HTTP_UNAUTH_BODY_MAX || c->max_evidence_size > HTTP_EVIDENCE_BODY_MAX)
+                return log_error_errno(-EINVAL, "%s: max_evidence_size must be between %uK and %uM.", path,
+                                       HTTP_UNAUTH_BODY_MAX / 1024u, HTTP_EVIDENCE_BODY_MAX / 1024u / 1024u);
+        if (c->max_pending_body_bytes < c->max_evidence_size || c->max_pending_body_bytes < HTTP_ADMIN_BODY_MAX)
+                return log_error_errno(-EINVAL, "%s: max_pending_body_bytes must hold at least one request of "
+                                       "max_evidence_size and one admin request (%uM).", path,
+                                       HTTP_ADMIN_BODY_MAX / 1024u / 1024u);
+        return 0;
+}
+
 int verifier_config_load(const char *path, VerifierConfig *ret) {
         VerifierConfig c = {
                 .history_retention = DEFAULT_HISTORY_RETENTION,
                 .challenge_lifetime_sec = DEFAULT_CHALLENGE_LIFETIME_SEC,
                 .session_lifetime_sec = DEFAULT_SESSION_LIFETIME_SEC,
+                .session_rate_limit = DEFAULT_SESSION_RATE_LIMIT,
                 .max_pending = DEFAULT_MAX_PENDING,
                 .secret_max_age_sec = DEFAULT_SECRET_MAX_AGE_SEC,
+                .max_connections = DEFAULT_MAX_CONNECTIONS,
+                .max_connections_per_address = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+                .request_timeout_sec = DEFAULT_REQUEST_TIMEOUT_SEC,
+                .max_evidence_size = DEFAULT_MAX_EVIDENCE_SIZE,
+                .max_pending_body_bytes = DEFAULT_MAX_PENDING_BODY_BYTES,
+                .registration_timeout_sec = DEFAULT_REGISTRATION_TIMEOUT_SEC,
         };
         int r;
 
@@ -98,6 +146,20 @@ int verifier_config_load(const char *path, VerifierConfig *ret) {
         if (r < 0) {
                 verifier_config_done(&c);
                 return r;
+        }
+        if (c.registration_timeout_sec == 0) {
+                verifier_config_done(&c);
+                return log_error_errno(-EINVAL, "%s: registration_timeout must be at least 1s.", path);
+        }
+        r = server_limits_check(path, &c);
+        if (r < 0) {
+                verifier_config_done(&c);
+                return r;
+        }
+        if (c.session_rate_limit > SESSION_RATE_LIMIT_MAX) {
+                verifier_config_done(&c);
+                return log_error_errno(-EINVAL, "%s: session_rate_limit must be at most %u.", path,
+                                       SESSION_RATE_LIMIT_MAX);
         }
         if (c.challenge_lifetime_sec == 0 || c.session_lifetime_sec == 0) {
                 verifier_config_done(&c);

@@ -17,7 +17,6 @@
 static const char *const supported_versions[] = { "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.0" };
 #define CURRENT_VERSION "2.6"
 
-void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata);
 
 static const char *status_title(unsigned status) {
         switch (status) {
@@ -71,7 +70,9 @@ int request_json(Request *q, json_object **ret) {
                 reply_error(q, 413, "body_too_large", NULL, "Request body too large.");
                 return -E2BIG;
         }
-        r = json_parse_object((const char *) q->http->body, q->http->body_size, ret);
+        /* The body is within the limit admitted for its route (request_admit()). */
+        r = json_parse_object_max((const char *) q->http->body, q->http->body_size,
+                                  MAX(HTTP_ADMIN_BODY_MAX, HTTP_EVIDENCE_BODY_MAX), ret);
         if (r < 0) {
                 reply_error(q, 400, "invalid_json", NULL, "Request body is not a JSON object%s.",
                             r == -E2BIG ? " (nested too deeply)" : "");
@@ -143,11 +144,20 @@ static size_t split_path(char *path, const char **seg, size_t max) {
         return n;
 }
 
+/* Logs and answers a request for the admin API from a caller who may not use it. */
+static void refuse_admin(Request *q) {
+        log_struct(LOG_WARNING, MESSAGE_ADMIN_REFUSED, "Refused admin request %s %s from %s (uid %u).",
+                   q->http->method, q->http->path, q->http->have_peer ? "local peer" : q->http->remote_addr,
+                   q->http->have_peer ? (unsigned) q->http->peer_uid : 0u);
+        reply_error(q, 403, "forbidden", NULL, "Admin access requires root, group %s or a client certificate.",
+                    q->manager->config.admin_group);
+}
+
 static void dispatch(Request *q, const char **seg, size_t n) {
         /* The Unix socket is for administrators only, whatever the path. */
         if (q->http->listener_kind == LISTENER_UNIX && !q->admin) {
                 q->major = 2;
-                goto refused;
+                return refuse_admin(q);
         }
         if (n == 1 && strcmp(seg[0], "version") == 0) {
                 if (strcmp(q->http->method, "GET") != 0)
@@ -158,7 +168,7 @@ static void dispatch(Request *q, const char **seg, size_t n) {
                 q->seg = seg + 1;
                 q->n_seg = n - 1;
                 if (!q->admin)
-                        goto refused;
+                        return refuse_admin(q);
                 if (!route_admin(q))
                         reply_error(q, 404, "not_found", NULL, "No such admin resource.");
                 return;
@@ -179,39 +189,87 @@ static void dispatch(Request *q, const char **seg, size_t n) {
             (strcmp(q->seg[0], "allowlists") == 0 || strcmp(q->seg[0], "mbpolicies") == 0 ||
              (strcmp(q->seg[0], "agents") == 0 && strcmp(q->http->method, "POST") != 0 &&
               strcmp(q->http->method, "PUT") != 0)))
-                goto refused;
+                return refuse_admin(q);
         return reply_error(q, 404, "not_found", NULL, "No such resource.");
-
-refused:
-        log_struct(LOG_WARNING, MESSAGE_ADMIN_REFUSED, "Refused admin request %s %s from %s (uid %u).",
-                   q->http->method, q->http->path, q->http->have_peer ? "local peer" : q->http->remote_addr,
-                   q->http->have_peer ? (unsigned) q->http->peer_uid : 0u);
-        reply_error(q, 403, "forbidden", NULL, "Admin access requires root, group %s or a client certificate.",
-                    q->manager->config.admin_group);
 }
 
-void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata) {
-        Manager *m = userdata;
-        char path[PATH_MAX_LEN];
-        const char *seg[PATH_SEGMENTS_MAX];
-        size_t n;
-        Request q = {
+static Request request_new(Manager *m, const HttpRequest *req, HttpResponse *resp) {
+        return (Request) {
                 .manager = m,
                 .http = req,
                 .resp = resp,
+                .major = 2,
                 .admin = (req->listener_kind == LISTENER_UNIX && peer_is_admin(m, req)) ||
                          (req->listener_kind == LISTENER_TCP && req->client_cert_verified),
         };
+}
 
-        if (strlen(req->path) >= sizeof path) {
-                q.major = 2;
-                return reply_error(&q, 414, "uri_too_long", NULL, "Path too long.");
+/* Splits the request's path into seg (pointing into buf); answers and returns
+ * false when it is unusable. */
+static bool request_split(Request *q, char buf[static PATH_MAX_LEN], const char *seg[static PATH_SEGMENTS_MAX],
+                          size_t *ret_n) {
+        if (strlen(q->http->path) >= PATH_MAX_LEN) {
+                reply_error(q, 414, "uri_too_long", NULL, "Path too long.");
+                return false;
         }
-        strcpy(path, req->path);
-        n = split_path(path, seg, ELEMENTSOF(seg));
-        if (n == SIZE_MAX) {
-                q.major = 2;
-                return reply_error(&q, 404, "not_found", NULL, "No such resource.");
+        strcpy(buf, q->http->path);
+        *ret_n = split_path(buf, seg, PATH_SEGMENTS_MAX);
+        if (*ret_n == SIZE_MAX) {
+                reply_error(q, 404, "not_found", NULL, "No such resource.");
+                return false;
+        }
+        return true;
+}
+
+/* PATCH /v3.N/agents/{id}/attestations/{index}: the only route that takes a large body from a node. */
+static bool is_evidence_route(const Request *q, const char *const *seg, size_t n) {
+        unsigned major, minor;
+
+        return n == 5 && strcmp(q->http->method, "PATCH") == 0 && parse_version(seg[0], &major, &minor) >= 0 &&
+               major == 3 && strcmp(seg[1], "agents") == 0 && strcmp(seg[3], "attestations") == 0;
+}
+
+size_t http_admit(const HttpRequest *req, HttpResponse *resp, void *userdata) {
+        Manager *m = userdata;
+        char path[PATH_MAX_LEN];
+        const char *seg[PATH_SEGMENTS_MAX];
+        Request q = request_new(m, req, resp);
+        size_t n;
+        int r;
+
+        if (q.admin)
+                return HTTP_ADMIN_BODY_MAX;
+        /* The admin socket reads nothing from a caller it will refuse anyway. */
+        if (req->listener_kind == LISTENER_UNIX) {
+                refuse_admin(&q);
+                return 0;
+        }
+        if (!request_split(&q, path, seg, &n))
+                return 0;
+        if (!is_evidence_route(&q, seg, n))
+                return HTTP_UNAUTH_BODY_MAX;
+        q.major = 3;
+        r = session_authenticate(&q, seg[2], NULL);
+        if (r < 0) {
+                reply_error(&q, r == -EACCES ? 401 : 500, r == -EACCES ? "unauthorized" : "storage", NULL,
+                            r == -EACCES ? "Missing, invalid or expired bearer token." : "Storage failure.");
+                return 0;
+        }
+        return m->config.max_evidence_size;
+}
+
+void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata) {
+        char path[PATH_MAX_LEN];
+        const char *seg[PATH_SEGMENTS_MAX];
+        Request q = request_new(userdata, req, resp);
+        size_t n;
+
+        if (!request_split(&q, path, seg, &n))
+                return;
+        if (req->server_busy) {
+                if (n > 0)
+                        (void) parse_version(seg[0], &q.major, &q.minor);
+                return reply_error(&q, 503, "busy", NULL, "Too many request bodies in flight; retry later.");
         }
         dispatch(&q, seg, n);
         log_debug("%s %s → %u", req->method, req->path, resp->status);

@@ -30,7 +30,6 @@ static char **arg_listen = NULL;
 static const char *arg_admin_socket = NULL;
 static const char *arg_state_directory = NULL;
 
-void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata);
 
 static void help(void) {
         printf("Usage: attest-verifierd [OPTIONS…]\n\n"
@@ -126,6 +125,10 @@ static int load_config(Manager *m) {
                         return log_error_errno(r, "Failed to load EK CA directory %s: %m", m->config.ek_ca_directory);
         } else if (m->config.require_ek_cert)
                 return log_error_errno(-EINVAL, "require_ek_cert = yes needs ek_ca_directory.");
+        /* Said at every start: with nothing to check EK certificates against, any TPM
+         * (software TPMs included) that registers is enrolled and given policies. */
+        if (m->tenant.auto_enrol && !m->config.ek_ca_directory)
+                log_warning("auto_enrol = yes without ek_ca_directory: any TPM that registers is enrolled, software TPMs included.");
         if (m->config.iak_ca_directory) {
                 r = trust_store_load(m->config.iak_ca_directory, &m->iak_store);
                 if (r < 0)
@@ -177,7 +180,7 @@ static int add_tcp_listener(Manager *m, int fd, const HttpTlsConfig *tls) {
                 safe_close(fd);
                 return log_error_errno(-EPERM, "No TLS certificate configured: refusing plain HTTP on a non-loopback address.");
         }
-        return http_server_add_listener(m->server, fd, LISTENER_TCP, tls, HTTP_BODY_MAX, HTTP_ADMIN_BODY_MAX);
+        return http_server_add_listener(m->server, fd, LISTENER_TCP, tls);
 }
 
 static int setup_listeners(Manager *m) {
@@ -195,7 +198,7 @@ static int setup_listeners(Manager *m) {
                 return log_error_errno(n, "Failed to get sockets from the service manager: %m");
         for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++) {
                 if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0) {
-                        r = http_server_add_listener(m->server, fd, LISTENER_UNIX, NULL, HTTP_ADMIN_BODY_MAX, HTTP_ADMIN_BODY_MAX);
+                        r = http_server_add_listener(m->server, fd, LISTENER_UNIX, NULL);
                         have_unix = true;
                 } else if (sd_is_socket_inet(fd, 0, SOCK_STREAM, 1, 0) > 0)
                         r = add_tcp_listener(m, fd, have_tls ? &tls : NULL);
@@ -220,7 +223,7 @@ static int setup_listeners(Manager *m) {
                 r = http_listen_unix(m->config.admin_socket, 0666, &fd);
                 if (r < 0)
                         return log_error_errno(r, "Failed to listen on %s: %m", m->config.admin_socket);
-                r = http_server_add_listener(m->server, fd, LISTENER_UNIX, NULL, HTTP_ADMIN_BODY_MAX, HTTP_ADMIN_BODY_MAX);
+                r = http_server_add_listener(m->server, fd, LISTENER_UNIX, NULL);
                 if (r < 0)
                         return log_error_errno(r, "Failed to serve %s: %m", m->config.admin_socket);
         }
@@ -270,6 +273,7 @@ static bool manager_done(Manager *m) {
                 evaluating = true;
         storage_close(m->storage);
         secret_store_free(m->secrets);
+        session_table_free(m->session_table);
         sd_event_source_disable_unref(m->drain_timer);
         sd_event_unref(m->event);
         X509_STORE_free(m->ek_store);
@@ -318,7 +322,12 @@ static int run(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the liveness timer: %m");
 
-        r = http_server_new(m->event, http_handler, m, &m->server);
+        r = http_server_new(m->event, &(HttpLimits) {
+                                    .max_connections = (unsigned) m->config.max_connections,
+                                    .max_connections_per_address = (unsigned) m->config.max_connections_per_address,
+                                    .request_timeout_usec = m->config.request_timeout_sec * 1000000ULL,
+                                    .max_pending_body_bytes = m->config.max_pending_body_bytes,
+                            }, http_handler, http_admit, m, &m->server);
         if (r < 0)
                 return log_oom();
         r = setup_listeners(m);

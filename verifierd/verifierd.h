@@ -12,6 +12,7 @@
 #include "verifierd-config.h"
 #include "verifierd-push.h"
 #include "verifierd-secret-store.h"
+#include "verifierd-session.h"
 
 enum {
         LISTENER_TCP,    /* nodes; admin callers with a verified client certificate */
@@ -44,6 +45,7 @@ typedef struct Manager {
         X509_STORE *ek_store;      /* NULL: no EK CA directory configured */
         X509_STORE *iak_store;
         SecretStore *secrets;      /* disabled without a key */
+        SessionTable *session_table; /* unproven sessions, session budgets; made at the first session */
         gid_t admin_gid;
         bool have_admin_gid;
         bool stopping;
@@ -76,6 +78,13 @@ void reply_v2(Request *q, unsigned status, json_object *results);
 void reply_v3(Request *q, unsigned status, const char *type, const char *id, json_object *attributes);
 /* Parses the body as a JSON object; answers 400/413 itself and returns < 0 on failure. */
 int request_json(Request *q, json_object **ret);
+
+/* The HTTP server's callbacks (userdata: the Manager). http_admit() decides from a
+ * request's headers how large a body it may send: the admin limit for admin callers,
+ * max_evidence_size for evidence with a valid bearer token, HTTP_UNAUTH_BODY_MAX
+ * otherwise; it refuses a non-admin caller on the admin socket before any body. */
+void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata);
+size_t http_admit(const HttpRequest *req, HttpResponse *resp, void *userdata);
 
 /* Routes by API area; each returns false when no route matched. */
 bool route_registrar(Request *q);

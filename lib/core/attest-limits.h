@@ -75,7 +75,9 @@
 #define RUNTIME_POLICY_FAILURES_MAX       1000u /* failures kept per evaluation (all are counted) */
 
 /* HTTP and JSON (lib/shared/json-util.c, lib/shared/http-server.c) */
-#define HTTP_BODY_MAX            (4u * 1024u * 1024u) /* a request body from a node; larger is 413 */
+#define HTTP_BODY_MAX            (4u * 1024u * 1024u) /* a JSON answer or document parsed whole */
+#define HTTP_UNAUTH_BODY_MAX     (64u * 1024u)       /* a request before authentication (registration, sessions) */
+#define HTTP_EVIDENCE_BODY_MAX   (256u * 1024u * 1024u) /* ceiling of max_evidence_size= (bearer token required) */
 #define HTTP_ADMIN_BODY_MAX      (128u * 1024u * 1024u) /* from an admin caller (policies) */
 #define JSON_DEPTH_MAX           32u
 #define JSON_STRING_FIELD_MAX    (1024u * 1024u)     /* one string field of a request */
@@ -87,6 +89,8 @@
 #define REG_ATTEST_MAX           TPM2_ATTEST_SIZE_MAX             /* decoded iak_attest */
 #define REG_SIGNATURE_MAX        TPM2_SIGNATURE_SIZE_MAX             /* decoded iak_sign */
 #define REG_MTLS_CERT_MAX        (16u * 1024u)       /* PEM text */
+#define REG_EKCERT_PEM_MAX       (32u * 1024u)       /* ekcert as PEM text (the EK certificate and its chain) */
+#define REG_EKCERT_CHAIN_MAX     8u                  /* certificates in an ekcert PEM chain, the EK's included */
 #define X509_DER_SIZE_MAX        REG_CERT_DER_MAX    /* one certificate (IAK, IDevID) read by the agent */
 #define X509_PEM_SIZE_MAX        (64u * 1024u)       /* the file or NV index holding it, DER or PEM */
 #define AUTH_TAG_HEX_MAX         128u                /* hex characters of auth_tag (SHA-512 at most) */
@@ -130,7 +134,7 @@
 #define PUSH_NAME_MAX             32u                 /* bytes of one algorithm, class or type name */
 #define PUSH_BANKS_MAX            TPM2_PCR_SELECTIONS_MAX /* banks of available_subjects */
 #define PUSH_UEFI_LOG_MAX         TCG_EVENTLOG_SIZE_MAX   /* decoded uefi_log entries */
-#define PUSH_IMA_TEXT_MAX         HTTP_BODY_MAX       /* ima_log entries text */
+#define PUSH_IMA_TEXT_MAX         HTTP_EVIDENCE_BODY_MAX /* ima_log entries text */
 #define PUSH_TIMESTAMP_MAX        64u                 /* bytes of an RFC 3339 boot_time */
 
 /* The verifier's answers to a pushing agent (lib/shared/push-answer.c) */

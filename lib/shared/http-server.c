@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -12,19 +13,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "http-connections.h"
 #include "http-server.h"
 #include "attest-limits.h"
 #include "log.h"
 
+/* An idle connection is closed after this long; request_timeout is shorter. */
 #define HTTP_CONNECTION_TIMEOUT_SEC 30u
-#define HTTP_CONNECTION_LIMIT 1024u
+#define RETRY_AFTER_BUSY_SEC 1u
 
 typedef struct Listener {
         HttpServer *server;
         struct MHD_Daemon *daemon;
         unsigned kind;
         bool tls, client_ca;
-        size_t max_body, max_body_admin;
         sd_event_source *io, *timer;
         struct Listener *next;
 } Listener;
@@ -32,15 +34,19 @@ typedef struct Listener {
 struct HttpServer {
         sd_event *event;
         HttpHandler handler;
+        HttpAdmitHandler admit;
         void *userdata;
         Listener *listeners;
+        HttpConnections connections;
+        uint64_t pending_body;     /* bytes reserved by bodies in flight */
 };
 
 /* Per-request state kept by MHD between calls of the access handler. */
 typedef struct RequestState {
         uint8_t *body;
         size_t size, allocated, max;
-        bool too_large;
+        size_t reserved;           /* of the server's pending body budget */
+        bool too_large, over_budget;
         bool client_cert_verified;
         /* A deferred answer: the connection is suspended until it is ready. */
         Listener *listener;
@@ -97,20 +103,56 @@ static int listener_reschedule(Listener *l) {
         return sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
 }
 
+/* Holds st's body at total bytes of the server's pending body budget; false when
+ * that would exceed the budget. */
+static bool budget_reserve(HttpServer *s, RequestState *st, uint64_t total) {
+        uint64_t more;
+
+        if (total <= st->reserved)
+                return true;
+        more = total - st->reserved;
+        if (more > s->connections.limits.max_pending_body_bytes - MIN(s->pending_body, s->connections.limits.max_pending_body_bytes))
+                return false;
+        s->pending_body += more;
+        st->reserved = total;
+        return true;
+}
+
+static void budget_release(HttpServer *s, RequestState *st) {
+        s->pending_body -= st->reserved;
+        st->reserved = 0;
+}
+
+/* The rest of an unwanted body is read and dropped. */
+static void body_drop(RequestState *st) {
+        st->body = mfree(st->body);
+        st->size = st->allocated = 0;
+        budget_release(st->listener->server, st);
+}
+
 static int body_append(RequestState *st, const char *data, size_t n) {
-        if (st->too_large || n > st->max - st->size) {
+        size_t a;
+        uint8_t *p;
+
+        if (st->too_large || st->over_budget)
+                return 0;
+        if (n > st->max - st->size) {
                 st->too_large = true;
-                st->body = mfree(st->body);
-                st->size = st->allocated = 0;
+                body_drop(st);
                 return 0;
         }
         if (st->size + n + 1 > st->allocated) {
-                size_t a = MAX(st->allocated * 2, st->size + n + 1);
-                uint8_t *p = realloc(st->body, MIN(a, st->max + 1));
+                a = MIN(MAX(st->allocated * 2, st->size + n + 1), st->max + 1);
+                if (!budget_reserve(st->listener->server, st, a)) {
+                        st->over_budget = true;
+                        body_drop(st);
+                        return 0;
+                }
+                p = realloc(st->body, a);
                 if (!p)
                         return -ENOMEM;
                 st->body = p;
-                st->allocated = MIN(a, st->max + 1);
+                st->allocated = a;
         }
         memcpy(st->body + st->size, data, n);
         st->size += n;
@@ -136,6 +178,37 @@ static void fill_peer(struct MHD_Connection *c, HttpRequest *req, gid_t groups[s
         }
 }
 
+/* A client certificate that names extended key usages must name clientAuth: a
+ * server or code-signing certificate from the same CA is no admin credential. */
+static bool client_cert_usage_ok(gnutls_session_t session) {
+        const gnutls_datum_t *certs;
+        gnutls_x509_crt_t crt;
+        unsigned n = 0;
+        bool ok = false;
+
+        certs = gnutls_certificate_get_peers(session, &n);
+        if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+                return false;
+        if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0)
+                for (unsigned i = 0;; i++) {
+                        char oid[128];
+                        size_t size = sizeof oid;
+                        int r = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &size, NULL);
+                        if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+                                ok = i == 0;    /* no extended key usage at all */
+                                break;
+                        }
+                        if (r < 0)
+                                break;
+                        if (strcmp(oid, GNUTLS_KP_TLS_WWW_CLIENT) == 0) {
+                                ok = true;
+                                break;
+                        }
+                }
+        gnutls_x509_crt_deinit(crt);
+        return ok;
+}
+
 static bool client_cert_ok(struct MHD_Connection *c) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
         unsigned status = 0, n = 0;
@@ -144,7 +217,14 @@ static bool client_cert_ok(struct MHD_Connection *c) {
                 return false;
         if (!gnutls_certificate_get_peers(ci->tls_session, &n) || n == 0)
                 return false;
-        return gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0;
+        return gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0 &&
+               client_cert_usage_ok(ci->tls_session);
+}
+
+static HttpConnection *connection_of(struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return ci ? ci->socket_context : NULL;
 }
 
 HttpDeferred *http_request_defer(const HttpRequest *req) {
@@ -206,8 +286,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, HttpResponse *resp) {
         return ret;
 }
 
-/* A declared length over the limit: answer at once, without reading the body. */
-static bool declared_too_large(struct MHD_Connection *c, size_t max) {
+/* The Content-Length of the request; false when it has none (chunked or no body). */
+static bool declared_length(struct MHD_Connection *c, uint64_t *ret) {
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long n;
         char *end;
@@ -216,7 +296,62 @@ static bool declared_too_large(struct MHD_Connection *c, size_t max) {
                 return false;
         errno = 0;
         n = strtoull(cl, &end, 10);
-        return *end == 0 && (errno == ERANGE || n > max);
+        if (*end != 0)
+                return false;
+        *ret = errno == ERANGE ? UINT64_MAX : n;
+        return true;
+}
+
+/* The request as the handlers see it; the body is added once it is in. */
+static void request_fill(Listener *l, struct MHD_Connection *c, const char *url, const char *method,
+                         RequestState *st, HttpRequest *req, gid_t groups[static PEER_GROUPS_MAX],
+                         char *remote, size_t remote_size) {
+        format_remote(c, remote, remote_size);
+        *req = (HttpRequest) {
+                .method = method,
+                .path = url,
+                .body = st->body ?: (const uint8_t *) "",
+                .body_size = st->size,
+                .body_too_large = st->too_large,
+                .server_busy = st->over_budget,
+                .listener_kind = l->kind,
+                .remote_addr = remote,
+                .client_cert_verified = st->client_cert_verified,
+                .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                .internal = st,
+        };
+        fill_peer(c, req, groups);
+}
+
+/* Decides from the headers alone how much body the request may send. Returns
+ * 1 to read the body, 0 to call the handler now (too large, or no room in the
+ * budget), -1 when resp holds the refusal. */
+static int request_admit(Listener *l, struct MHD_Connection *c, const char *url, const char *method,
+                         RequestState *st, HttpResponse *resp) {
+        HttpServer *s = l->server;
+        gid_t groups[PEER_GROUPS_MAX];
+        char remote[64];
+        HttpRequest req;
+        uint64_t declared;
+
+        request_fill(l, c, url, method, st, &req, groups, remote, sizeof remote);
+        st->max = s->admit ? s->admit(&req, resp, s->userdata) : HTTP_UNAUTH_BODY_MAX;
+        if (st->max == 0)
+                return -1;
+        if (!declared_length(c, &declared) || declared == 0)
+                return 1;
+        if (declared > st->max)
+                st->too_large = true;
+        else if (!budget_reserve(s, st, declared + 1))
+                st->over_budget = true;
+        return st->too_large || st->over_budget ? 0 : 1;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, HttpResponse *resp) {
+        enum MHD_Result ret = queue(c, resp);
+
+        http_response_done(resp);
+        return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -225,27 +360,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         Listener *l = cls;
         RequestState *st = *con_cls;
         gid_t groups[PEER_GROUPS_MAX];
-        HttpRequest req = {};
+        HttpRequest req;
         HttpResponse resp = {};
         char remote[64];
-        enum MHD_Result ret;
+        int r;
 
         if (!st) {
+                if (http_connection_refused(connection_of(c)))
+                        return MHD_NO;
                 st = calloc(1, sizeof *st);
                 if (!st)
                         return MHD_NO;
                 *con_cls = st;
+                st->listener = l;
+                st->connection = c;
                 st->client_cert_verified = l->tls && l->client_ca && client_cert_ok(c);
-                st->max = st->client_cert_verified ? l->max_body_admin : l->max_body;
-                st->too_large = declared_too_large(c, st->max);
-                if (!st->too_large)
+                r = request_admit(l, c, url, method, st, &resp);
+                if (r < 0)
+                        return answer(c, &resp);
+                if (r > 0)
                         return MHD_YES;
-                /* else answer now */
+                /* else the handler answers now, without the body */
         } else if (st->ready) {
-                ret = queue(c, &st->answer);
-                http_response_done(&st->answer);
                 st->deferred = st->ready = false;
-                return ret;
+                return answer(c, &st->answer);
         } else if (*upload_data_size > 0) {
                 if (body_append(st, upload_data, *upload_data_size) < 0)
                         return MHD_NO;
@@ -253,43 +391,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return MHD_YES;
         }
 
-        format_remote(c, remote, sizeof remote);
-        req = (HttpRequest) {
-                .method = method,
-                .path = url,
-                .body = st->body ?: (const uint8_t *) "",
-                .body_size = st->size,
-                .body_too_large = st->too_large,
-                .listener_kind = l->kind,
-                .remote_addr = remote,
-        };
-        fill_peer(c, &req, groups);
-        req.client_cert_verified = st->client_cert_verified;
-        req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        st->listener = l;
-        st->connection = c;
-        req.internal = st;
-
+        http_connection_request_read(connection_of(c));
+        request_fill(l, c, url, method, st, &req, groups, remote, sizeof remote);
         l->server->handler(&req, &resp, l->server->userdata);
         if (st->deferred) {
                 http_response_done(&resp);
                 MHD_suspend_connection(c);
                 return MHD_YES;
         }
-        ret = queue(c, &resp);
-        http_response_done(&resp);
-        return ret;
+        if (req.server_busy && resp.retry_after == 0)
+                resp.retry_after = RETRY_AFTER_BUSY_SEC;
+        return answer(c, &resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+        Listener *l = cls;
         RequestState *st = *con_cls;
 
         if (st) {
+                budget_release(l->server, st);
                 free(st->body);
                 http_response_done(&st->answer);
                 free(st);
                 *con_cls = NULL;
         }
+        http_connection_request_done(&l->server->connections, connection_of(c));
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+        Listener *l = cls;
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = addr ? addr->client_addr : NULL;
+        struct ucred cred = { .uid = (uid_t) -1 };
+        socklen_t len = sizeof cred;
+        HttpPeerKey key;
+
+        if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                http_connection_close(&l->server->connections, *socket_context);
+                *socket_context = NULL;
+                return;
+        }
+        if (!fd)
+                return;
+        if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6))
+                http_peer_key(sa, 0, &key);
+        else {
+                (void) getsockopt(fd->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+                http_peer_key(NULL, cred.uid, &key);
+                sa = NULL;
+        }
+        *socket_context = http_connection_open(&l->server->connections, fd->connect_fd, &key, !sa && cred.uid == 0);
 }
 
 _printf_(2, 0)
@@ -300,14 +453,22 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
         log_debug("libmicrohttpd: %s", buf);
 }
 
-int http_server_new(sd_event *event, HttpHandler handler, void *userdata, HttpServer **ret) {
+int http_server_new(sd_event *event, const HttpLimits *limits, HttpHandler handler, HttpAdmitHandler admit,
+                    void *userdata, HttpServer **ret) {
         HttpServer *s = calloc(1, sizeof *s);
+        int r;
 
         if (!s)
                 return -ENOMEM;
         s->event = sd_event_ref(event);
         s->handler = handler;
+        s->admit = admit;
         s->userdata = userdata;
+        r = http_connections_init(&s->connections, event, limits);
+        if (r < 0) {
+                http_server_free(s);
+                return r;
+        }
         *ret = s;
         return 0;
 }
@@ -331,6 +492,7 @@ HttpServer *http_server_free(HttpServer *s) {
                 listener_free(s->listeners);
                 s->listeners = n;
         }
+        http_connections_done(&s->connections);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -338,13 +500,16 @@ HttpServer *http_server_free(HttpServer *s) {
 
 static struct MHD_Daemon *start_daemon(Listener *l, int fd, const HttpTlsConfig *tls) {
         unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-        struct MHD_OptionItem opts[8];
+        struct MHD_OptionItem opts[10];
         size_t n = 0;
 
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_LISTEN_SOCKET, fd, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONNECTION_TIMEOUT_SEC, NULL };
-        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTION_LIMIT, NULL };
-        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) on_completed, NULL };
+        /* The overall and per-client limits are the server's (on_connection); this
+         * bounds what one listener accepts before they are applied. */
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, l->server->connections.limits.max_connections, NULL };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) on_completed, l };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) on_connection, l };
         if (tls) {
                 flags |= MHD_USE_TLS;
                 opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls->cert_pem };
@@ -360,8 +525,7 @@ static struct MHD_Daemon *start_daemon(Listener *l, int fd, const HttpTlsConfig 
                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
-int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls,
-                             size_t max_body, size_t max_body_admin) {
+int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls) {
         const union MHD_DaemonInfo *di;
         Listener *l;
         int r;
@@ -371,8 +535,7 @@ int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTls
                 safe_close(fd);
                 return -ENOMEM;
         }
-        *l = (Listener) { .server = s, .kind = kind, .tls = !!tls, .client_ca = tls && tls->client_ca_pem,
-                           .max_body = max_body, .max_body_admin = max_body_admin };
+        *l = (Listener) { .server = s, .kind = kind, .tls = !!tls, .client_ca = tls && tls->client_ca_pem };
         l->daemon = start_daemon(l, fd, tls);
         if (!l->daemon) {
                 safe_close(fd);

@@ -21,7 +21,8 @@ typedef struct HttpRequest {
         const char *path;
         const uint8_t *body;      /* NUL-terminated; body_size excludes the NUL */
         size_t body_size;
-        bool body_too_large;      /* over HTTP_BODY_MAX: body is empty */
+        bool body_too_large;      /* over the limit admitted for it: body is empty */
+        bool server_busy;         /* no room for the body in the pending body budget: answer 503 */
         unsigned listener_kind;   /* as given to http_server_add_listener() */
         bool have_peer;           /* peer credentials of a Unix socket caller */
         uid_t peer_uid;
@@ -67,15 +68,30 @@ typedef struct HttpTlsConfig {
         const char *client_ca_pem;  /* optional: request client certificates checked against it */
 } HttpTlsConfig;
 
-int http_server_new(sd_event *event, HttpHandler handler, void *userdata, HttpServer **ret);
+/* Called once a request's headers are in, before any of its body is read
+ * (req->body is empty): returns the largest body the request may send, or 0
+ * with an answer in resp to refuse it without reading the body. */
+typedef size_t (*HttpAdmitHandler)(const HttpRequest *req, HttpResponse *resp, void *userdata);
+
+/* What one client may take of the server, so that a flood from one address
+ * or slow senders cannot starve the others. */
+typedef struct HttpLimits {
+        unsigned max_connections;             /* over all listeners */
+        unsigned max_connections_per_address; /* per IPv4 address, IPv6 /64 or Unix user (root exempt) */
+        uint64_t request_timeout_usec;        /* for headers and body of one request, from its first byte
+                                               * or the end of the previous one on the connection */
+        uint64_t max_pending_body_bytes;      /* bodies being received or awaiting their answer; beyond: 503 */
+} HttpLimits;
+
+int http_server_new(sd_event *event, const HttpLimits *limits, HttpHandler handler, HttpAdmitHandler admit,
+                    void *userdata, HttpServer **ret);
 HttpServer *http_server_free(HttpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
 
-/* Serves the listening socket fd (taken over) with TLS when tls is non-NULL. Bodies
- * over max_body are refused (body_too_large); with a verified client certificate the
- * limit is max_body_admin. */
-int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls,
-                             size_t max_body, size_t max_body_admin);
+/* Serves the listening socket fd (taken over) with TLS when tls is non-NULL. A client
+ * certificate counts as verified only when it chains to the client CA and, if it
+ * names extended key usages, includes clientAuth. */
+int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTlsConfig *tls);
 
 /* Stops accepting new connections; requests in flight finish. */
 void http_server_quiesce(HttpServer *s);

@@ -34,6 +34,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout adm
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout admin.key -out admin.csr \
         -subj "/CN=operator" 2>/dev/null
 openssl x509 -req -in admin.csr -CA admin-ca.pem -CAkey admin-ca.key -CAcreateserial -days 2 -out admin.pem 2>/dev/null
+# Certificates from the admin CA with extended key usages: clientAuth is an admin
+# credential, a server certificate is not.
+printf 'extendedKeyUsage = clientAuth\n' > client.ext
+printf 'extendedKeyUsage = serverAuth, codeSigning\n' > server.ext
+openssl x509 -req -in admin.csr -CA admin-ca.pem -CAkey admin-ca.key -CAcreateserial -days 2 -extfile client.ext \
+        -out admin-eku.pem 2>/dev/null
+openssl x509 -req -in admin.csr -CA admin-ca.pem -CAkey admin-ca.key -CAcreateserial -days 2 -extfile server.ext \
+        -out admin-server-eku.pem 2>/dev/null
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rogue.key -out rogue.pem \
         -subj "/CN=operator" -days 2 2>/dev/null
 
@@ -71,6 +79,12 @@ code=$(curl -s -o out.json -w '%{http_code}' --cacert ca.pem --cert admin.pem --
         "https://127.0.0.1:$port/admin/v1/nodes")
 [ "$code" = 200 ] || fail "admin API with a client certificate: $code $(cat out.json)"
 grep -q '"nodes":\[\]' out.json || fail "node list: $(cat out.json)"
+code=$(curl -s -o out.json -w '%{http_code}' --cacert ca.pem --cert admin-eku.pem --key admin.key \
+        "https://127.0.0.1:$port/admin/v1/nodes")
+[ "$code" = 200 ] || fail "admin API with a clientAuth certificate: $code $(cat out.json)"
+code=$(curl -s -o out.json -w '%{http_code}' --cacert ca.pem --cert admin-server-eku.pem --key admin.key \
+        "https://127.0.0.1:$port/admin/v1/nodes")
+[ "$code" = 403 ] || fail "admin API with a certificate without clientAuth: $code"
 grep -q 'plain HTTP' verifierd.log && fail "logged plain HTTP with TLS configured"
 kill "$PID"
 wait "$PID" || fail "exit status on SIGTERM"
