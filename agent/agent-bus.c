@@ -18,7 +18,10 @@ int agent_bus_check_root(sd_bus_message *m, sd_bus_error *error) {
         uid_t uid;
         int r;
 
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+        /* The UID the bus daemon took from the socket when the caller connected:
+         * never augmented from /proc, which the caller could race (exec a setuid
+         * program after sending). */
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
         if (r < 0)
                 return r;
         r = sd_bus_creds_get_euid(creds, &uid);
