@@ -17,8 +17,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (json_parse_object((const char *) data, size, &o) < 0)
                 return 0;
         if (registration_request_parse(o, &req, &field) >= 0) {
+                Blob first, chain;
                 assert(req.ek_tpm.data && req.aik_tpm.data);
                 assert(!!req.iak_tpm.data == !!req.iak_sign.data);
+                /* A PEM ekcert always splits; base64 DER may not (it is checked later). */
+                if (req.ekcert.data && ekcert_split(&req.ekcert, &first, &chain) >= 0)
+                        assert(first.size > 0 && first.size + chain.size == req.ekcert.size);
                 registration_request_done(&req);
         } else
                 assert(field || !req.ek_tpm.data);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -45,6 +46,34 @@ static int parse_json_flag(int argc, char *argv[], const char *usage, bool *json
         return optind;
 }
 
+static int compare_ek_digest(const void *a, const void *b) {
+        return strcmp(str_of(*(json_object *const *) a, "ek_digest"), str_of(*(json_object *const *) b, "ek_digest"));
+}
+
+/* One line per EK that more than one node id holds: one TPM, several ids (a
+ * reinstalled host, or a copied identity). Sorted by EK so that it scales. */
+static int print_shared_eks(json_object *nodes) {
+        size_t n = json_object_array_length(nodes);
+        _cleanup_free_ json_object **by_ek = calloc(n ?: 1, sizeof *by_ek);
+
+        if (!by_ek)
+                return log_oom();
+        for (size_t i = 0; i < n; i++)
+                by_ek[i] = json_object_array_get_idx(nodes, i);
+        qsort(by_ek, n, sizeof *by_ek, compare_ek_digest);
+        for (size_t i = 0, j; i < n; i = j) {
+                for (j = i + 1; j < n && compare_ek_digest(by_ek + i, by_ek + j) == 0; j++)
+                        ;
+                if (j - i < 2 || strcmp(str_of(by_ek[i], "ek_digest"), "-") == 0)
+                        continue;
+                printf("One EK, %zu nodes:", j - i);
+                for (size_t k = i; k < j; k++)
+                        printf(" %s", str_of(by_ek[k], "agent_id"));
+                printf("\n");
+        }
+        return 0;
+}
+
 int verb_nodes(int argc, char *argv[]) {
         _cleanup_json_ json_object *results = NULL;
         json_object *nodes;
@@ -71,6 +100,8 @@ int verb_nodes(int argc, char *argv[]) {
                 printf("%-36s %-11s %-8s %-8s %s\n", str_of(n, "agent_id"), str_of(n, "state"), str_of(n, "verdict"),
                        str_of(n, "attestations_passed"), str_of(n, "last_attestation"));
         }
+        if (print_shared_eks(nodes) < 0)
+                return EXIT_UNUSABLE;
         return EXIT_PASS;
 }
 
@@ -110,6 +141,20 @@ static void print_engine_policies(json_object *n) {
                 (void) snprintf(label, sizeof label, "Policy (%s)", engine);
                 print_policy_object(label, p);
         }
+}
+
+/* The other node ids registered with this node's EK. */
+static void print_shared_ek(json_object *n) {
+        json_object *a;
+        size_t k;
+
+        if (!json_object_object_get_ex(n, "ek_shared_with", &a) || !json_object_is_type(a, json_type_array))
+                return;
+        k = json_object_array_length(a);
+        printf("%20s:%s", "EK shared with", k == 0 ? " -" : "");
+        for (size_t i = 0; i < k; i++)
+                printf(" %s", json_object_get_string(json_object_array_get_idx(a, i)));
+        printf("\n");
 }
 
 /* The latest push attestation: result, reason and each failure. */
@@ -171,6 +216,7 @@ int verb_status(int argc, char *argv[]) {
         print_policy("Boot policy", n, "boot_policy");
         print_policy("Runtime policy", n, "runtime_policy");
         print_engine_policies(n);
+        print_shared_ek(n);
         print_latest(n);
         return EXIT_PASS;
 }

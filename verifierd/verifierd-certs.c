@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "attest-limits.h"
 #include "fileio.h"
 #include "log.h"
 #include "verifierd.h"
@@ -126,38 +127,68 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx) {
         return ok;
 }
 
-/* EK certificates read from NV come padded to the index size: tolerate trailing zero
- * or 0xff bytes after the DER, nothing else. */
-static X509 *parse_der_padded(const uint8_t *der, size_t size) {
-        const uint8_t *p = der;
-        X509 *x = d2i_X509(NULL, &p, (long) size);
+static bool is_padding(const uint8_t *p, const uint8_t *end) {
+        for (; p < end; p++)
+                if (*p != 0 && *p != 0xff)
+                        return false;
+        return true;
+}
 
+/* The certificate first, then either the chain a node sent with it (PEM blocks
+ * stored as concatenated DER) or, for EK certificates read from NV, padding to
+ * the index size: zero or 0xff bytes, nothing else. */
+static int parse_with_chain(const uint8_t *der, size_t size, X509 **ret, STACK_OF(X509) **ret_chain) {
+        _cleanup_(X509_freep) X509 *x = NULL;
+        STACK_OF(X509) *chain = NULL;
+        const uint8_t *p = der, *end = der + size;
+
+        x = d2i_X509(NULL, &p, (long) size);
         if (!x)
-                return NULL;
-        for (const uint8_t *e = der + size; p < e; p++)
-                if (*p != 0 && *p != 0xff) {
-                        X509_free(x);
-                        return NULL;
+                return -EBADMSG;
+        if (!is_padding(p, end)) {
+                chain = sk_X509_new_null();
+                if (!chain)
+                        return -ENOMEM;
+                while (p < end) {
+                        X509 *c = NULL;
+                        if ((unsigned) sk_X509_num(chain) + 1 < REG_EKCERT_CHAIN_MAX)
+                                c = d2i_X509(NULL, &p, (long) (end - p));
+                        if (!c || !sk_X509_push(chain, c)) {
+                                X509_free(c);
+                                sk_X509_pop_free(chain, X509_free);
+                                return -EBADMSG;
+                        }
                 }
-        return x;
+        }
+        *ret = TAKE_PTR(x);
+        *ret_chain = chain;
+        return 0;
+}
+
+static void x509_chain_freep(STACK_OF(X509) **chain) {
+        if (*chain)
+                sk_X509_pop_free(*chain, X509_free);
 }
 
 int certificate_check(X509_STORE *store, const uint8_t *der, size_t size, EVP_PKEY *pkey, char **ret_reason) {
         _cleanup_(X509_freep) X509 *x = NULL;
+        _cleanup_(x509_chain_freep) STACK_OF(X509) *chain = NULL;
         _cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = NULL;
         EVP_PKEY *cert_key;
+        int r;
 
-        x = parse_der_padded(der, size);
-        if (!x)
-                return -EBADMSG;
+        r = parse_with_chain(der, size, &x, &chain);
+        if (r < 0)
+                return r;
         cert_key = X509_get0_pubkey(x);
         if (!cert_key || EVP_PKEY_eq(cert_key, pkey) != 1)
                 return -EKEYREJECTED;
         if (!store)
                 return 0;
 
+        /* The chain only helps to find a path: trust comes from the store alone. */
         ctx = X509_STORE_CTX_new();
-        if (!ctx || !X509_STORE_CTX_init(ctx, store, x, NULL))
+        if (!ctx || !X509_STORE_CTX_init(ctx, store, x, chain))
                 return -ENOMEM;
         X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
         if (X509_verify_cert(ctx) != 1) {

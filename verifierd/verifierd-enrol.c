@@ -10,6 +10,7 @@
 #include "attest-limits.h"
 #include "log.h"
 #include "verifierd.h"
+#include "verifierd-identity.h"
 #include "verifierd-messages.h"
 #include "verifierd-policy.h"
 
@@ -269,6 +270,7 @@ json_object *node_to_json(const Node *n, bool detail) {
         r = r ?: json_add_int(o, "attest_count", (int64_t) n->attest_count);
         r = r ?: json_add_int(o, "interval", (int64_t) n->interval_sec);
         r = r ?: json_add_int(o, "attestations_passed", (int64_t) n->attestations_passed);
+        r = r ?: node_json_add_ek_digest(n, o);
         if (detail) {
                 r = r ?: add_policy(o, "tpm_policy", n->tpm_policy, NULL);
                 r = r ?: add_policy(o, "boot_policy", n->boot_policy, n->boot_policy_name);

@@ -9,6 +9,7 @@
 #define MESSAGE_NODE_REMOVED      "0a198f3833224ae7aac4ba1564e6a015"
 #define MESSAGE_NODE_STATE        "31b5972b5c664d49b02eb94ea7fc3413"  /* stopped, reactivated, updated */
 #define MESSAGE_REGISTRATION_REFUSED "affebe8af26643d7a99daebd8ebd9077"
+#define MESSAGE_DUPLICATE_EK      "9f095b08a6c8400891b2bfa62a9d0f5b"  /* an EK registered under a second node id */
 #define MESSAGE_ADMIN_REFUSED     "62a106b4c0e4470ebad4d8846dd45f77"
 #define MESSAGE_SERVICE_ERROR     "0bac77f0076f4f87a6d19f220df304bc"
 #define MESSAGE_SESSION_REFUSED   "db086873c412468eadbe1ce72b989ba1"  /* proof of possession failed */

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "auth-tag.h"
+#include "conf-parser.h"
 #include "hash-alg.h"
 #include "hexdecode.h"
 #include "json-util.h"
@@ -15,6 +16,7 @@
 #include "verifierd.h"
 #include "verifierd-identity.h"
 #include "verifierd-messages.h"
+#include "verifierd-secret-store.h"
 
 #define SWAP_PTR(a, b) do { typeof(a) _t_ = (a); (a) = (b); (b) = _t_; } while (0)
 
@@ -120,6 +122,104 @@ static int merge_existing(Request *q, Node *old, Node *n) {
         return 0;
 }
 
+/* A registration whose credential was never activated lapses: until then only
+ * the same EK and AK may register the id again, so that a stranger can neither
+ * take it nor keep it from the node that holds the TPM. */
+static bool registration_expired(const Manager *m, const Node *n) {
+        uint64_t timeout = m->config.registration_timeout_sec * 1000000ULL;
+
+        return n->state == NODE_REGISTERED && now_usec() - n->registered_usec >= timeout;
+}
+
+/* Another node id already holds this EK: one TPM under two ids. The journal says
+ * which; the answer to a refused node does not (node ids are not its business). */
+static int check_duplicate_ek(Request *q, const Node *n) {
+        Manager *m = q->manager;
+        _cleanup_strv_free_ char **others = NULL;
+        size_t k;
+        int r;
+
+        r = storage_node_ids_by_ek(m->storage, &n->ek_tpm, n->id, &others);
+        if (r < 0) {
+                reply_error(q, 500, "storage", NULL, "Storage failure.");
+                return r;
+        }
+        if (!others)
+                return 0;
+        k = strv_length(others);
+        switch (m->config.duplicate_ek) {
+        case DUPLICATE_EK_REFUSE:
+                log_struct(LOG_WARNING, MESSAGE_DUPLICATE_EK,
+                           "Refused registration of node %s: its EK is registered as node %s%s (duplicate_ek = refuse).",
+                           n->id, others[0], k > 1 ? " and others" : "");
+                reply_error(q, 403, "duplicate_ek", "/data/attributes/ek_tpm",
+                            "This EK is registered under another node id; remove that node first.");
+                return -EPERM;
+        case DUPLICATE_EK_REPLACE:
+                log_struct(LOG_WARNING, MESSAGE_DUPLICATE_EK,
+                           "Node %s registers with the EK of node %s%s, removed once %s activates its credential.",
+                           n->id, others[0], k > 1 ? " and others" : "", n->id);
+                return 0;
+        default:
+                log_struct(LOG_WARNING, MESSAGE_DUPLICATE_EK,
+                           "Node %s registers with the EK of node %s%s: one TPM under %zu node ids.",
+                           n->id, others[0], k > 1 ? " and others" : "", k + 1);
+                return 0;
+        }
+}
+
+/* duplicate_ek = replace: activation proved that n holds the TPM, so the other
+ * ids of that EK are a previous installation of the same host. */
+static void remove_replaced(Manager *m, const Node *n) {
+        _cleanup_strv_free_ char **others = NULL;
+
+        if (m->config.duplicate_ek != DUPLICATE_EK_REPLACE ||
+            storage_node_ids_by_ek(m->storage, &n->ek_tpm, n->id, &others) < 0)
+                return;
+        for (char **id = others; id && *id; id++) {
+                if (storage_node_delete(m->storage, *id) < 0)
+                        continue;
+                (void) secret_store_delete_node(m->secrets, *id);
+                (void) storage_event_add(m->storage, n->id, "replaced", *id);
+                log_struct(LOG_NOTICE, MESSAGE_NODE_REMOVED,
+                           "Node %s removed: node %s activated a credential with the same EK (duplicate_ek = replace).",
+                           *id, n->id);
+        }
+}
+
+int node_json_add_ek_digest(const Node *n, json_object *o) {
+        _cleanup_free_ char *hex = NULL;
+        uint8_t d[32];
+        int r;
+
+        r = sha256(n->ek_tpm.data, n->ek_tpm.size, d);
+        if (r < 0)
+                return r;
+        hex = hex_encode(d, sizeof d);
+        if (!hex)
+                return -ENOMEM;
+        return json_add_string(o, "ek_digest", hex);
+}
+
+int node_json_add_shared_ek(Manager *m, const Node *n, json_object *o) {
+        _cleanup_strv_free_ char **others = NULL;
+        json_object *a;
+        int r;
+
+        r = storage_node_ids_by_ek(m->storage, &n->ek_tpm, n->id, &others);
+        if (r < 0)
+                return r;
+        a = json_object_new_array();
+        if (!a || json_object_object_add(o, "ek_shared_with", a) < 0) {
+                json_object_put(a);
+                return -ENOMEM;
+        }
+        for (char **id = others; id && *id; id++)
+                if (json_object_array_add(a, json_object_new_string(*id)) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
 static void reply_registered(Request *q, const char *id, const char *blob) {
         json_object *o = json_object_new_object();
 
@@ -159,7 +259,15 @@ static void handle_register(Request *q, const char *id, json_object *attrs) {
         r = storage_node_get(m->storage, id, &old);
         if (r < 0 && r != -ENOENT)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        if (old && registration_expired(m, old)) {
+                (void) storage_event_add(m->storage, id, "registration_expired", "replaced by a new registration");
+                log_struct(LOG_NOTICE, MESSAGE_NODE_REGISTERED,
+                           "Registration of node %s expired before activation; a new one replaces it.", id);
+                old = node_free(old);
+        }
         if (old && merge_existing(q, old, n) < 0)
+                return;
+        if (!old && check_duplicate_ek(q, n) < 0)
                 return;
 
         r = make_challenge(ek, ak, id, &blob, n->auth_digest);
@@ -220,18 +328,24 @@ static void handle_activate(Request *q, const char *id, json_object *attrs) {
         if (r < 0)
                 return reply_error(q, 400, "invalid_field", "/data/attributes/auth_tag", "Field 'auth_tag' is missing or invalid.");
 
+        if (registration_expired(m, n)) {
+                if (storage_node_delete(m->storage, id) >= 0)
+                        (void) storage_event_add(m->storage, id, "registration_expired", NULL);
+                log_struct(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED,
+                           "Activation of node %s refused: its registration expired.", id);
+                return reply_error(q, 404, "registration_expired", NULL,
+                                   "The registration of node %s expired; register again.", id);
+        }
         if (!auth_digest_matches(n, tag, tag_size)) {
-                /* A fresh registration with a wrong proof is dropped; an enrolled node is
-                 * left alone so that a stray request cannot remove it. */
-                if (n->state == NODE_REGISTERED && storage_node_delete(m->storage, id) >= 0)
-                        (void) storage_event_add(m->storage, id, "activation_failed", "registration removed");
+                /* Changes nothing: anyone can send a wrong proof, and it must not cost
+                 * the node holding the TPM its pending registration or its enrolment. */
                 log_struct(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED, "Activation of node %s refused: wrong auth_tag.", id);
                 return reply_error(q, 400, "auth_tag_mismatch", "/data/attributes/auth_tag", "auth_tag does not match.");
         }
 
         memset(n->auth_digest, 0, sizeof n->auth_digest);
-        bool enrolled_now = false;
-        if (n->state == NODE_REGISTERED) {
+        bool enrolled_now = false, first_activation = n->state == NODE_REGISTERED;
+        if (first_activation) {
                 n->state = NODE_ACTIVATED;
                 n->activated_usec = now_usec();
                 if (m->tenant.auto_enrol) {
@@ -247,6 +361,8 @@ static void handle_activate(Request *q, const char *id, json_object *attrs) {
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         (void) storage_event_add(m->storage, id, "activated", NULL);
         log_struct(LOG_INFO, MESSAGE_NODE_ACTIVATED, "Node %s activated its credential.", id);
+        if (first_activation)
+                remove_replaced(m, n);
         if (enrolled_now) {
                 (void) storage_event_add(m->storage, id, "enrolled", "tenant.conf defaults");
                 log_struct(LOG_INFO, MESSAGE_NODE_ENROLLED, "Node %s enrolled with the tenant.conf defaults.", id);

@@ -11,7 +11,7 @@
  * nothing yet about whether the TPM structures inside are valid. */
 typedef struct RegistrationRequest {
         Blob ek_tpm, aik_tpm;                  /* TPM2B_PUBLIC, required */
-        Blob ekcert;                           /* DER, optional */
+        Blob ekcert;                           /* DER, optional: the EK certificate, then its chain */
         Blob iak_tpm, idevid_tpm;              /* TPM2B_PUBLIC, optional */
         Blob iak_cert, idevid_cert;            /* DER, optional */
         Blob iak_attest, iak_sign;             /* TPMS_ATTEST, TPMT_SIGNATURE */
@@ -23,6 +23,11 @@ typedef struct RegistrationRequest {
 /* Fills ret from a JSON object; on error *ret_field names the offending member. */
 int registration_request_parse(json_object *o, RegistrationRequest *ret, const char **ret_field);
 void registration_request_done(RegistrationRequest *r);
+
+/* Views into an ekcert as stored: the EK certificate (the first DER element)
+ * and what follows it (further certificates, or an NV index's padding).
+ * -EBADMSG when it does not start with a whole DER SEQUENCE. */
+int ekcert_split(const Blob *ekcert, Blob *ret_first, Blob *ret_chain);
 
 /* The "auth_tag" member: hex, decoded. */
 int auth_tag_parse(json_object *o, uint8_t **ret, size_t *ret_size);

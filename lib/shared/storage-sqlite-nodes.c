@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf-parser.h"
 #include "storage-sqlite.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
@@ -197,6 +198,30 @@ int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
         }
         *ret = l;
         *ret_n = n;
+        return 0;
+}
+
+/* A scan of the nodes table: registrations are rare next to attestations, and
+ * an index would need a schema migration. */
+int sqlite_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        char **ids = NULL;
+        int r, rc = SQLITE_DONE;
+
+        r = sqlite_prepare(sqlite_storage_db(s), "SELECT id FROM nodes WHERE ek_tpm = ? AND id != ? ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        r = sqlite_bind_blob(st, 1, ek_tpm->data, ek_tpm->size);
+        r = r ?: sqlite_bind_text(st, 2, except_id);
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+                r = strv_extend(&ids, (const char *) sqlite3_column_text(st, 0));
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0) {
+                strv_free(ids);
+                return r;
+        }
+        *ret_ids = ids;
         return 0;
 }
 

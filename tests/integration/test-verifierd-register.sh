@@ -8,6 +8,7 @@ set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
 . "$(dirname "$0")/swtpm.sh"
+. "$(dirname "$0")/registrar-lib.sh"
 require_tool systemd-socket-activate tpm2_createek tpm2_createak tpm2_activatecredential curl openssl setpriv python3
 swtpm_start
 
@@ -42,14 +43,11 @@ issue_cert() {
                 -days 2 -outform DER -out "$4" "${ext[@]}" 2>/dev/null
 }
 
-# --- The node's TPM identity.
-tpm2_createek -c ek.ctx -G rsa -u ek.pub >/dev/null
-swtpm_flush
+# --- The node's TPM identity, and a second EK of the same TPM.
+reg_identity ek ak
+reg_identity ek ak2
+reg_identity ek-ecc "" ecc
 tpm2_readpublic -c ek.ctx -f pem -o ek.pem >/dev/null
-swtpm_flush
-tpm2_createak -C ek.ctx -c ak.ctx -G rsa -g sha256 -s rsassa -u ak.pub -n ak.name >/dev/null
-swtpm_flush
-tpm2_createak -C ek.ctx -c ak2.ctx -G rsa -g sha256 -s rsassa -u ak2.pub -n ak2.name >/dev/null
 swtpm_flush
 # An IAK certifying the AK; tpm2_certify of this tpm2-tools version sets fixed
 # qualifying data, so the verifier must refuse it (it wants SHA-256 of the node id).
@@ -68,6 +66,18 @@ printf '1.3.6.1.4.1.99999.1 = critical,DER:0500\n' > unknown.ext
 issue_cert ek.pem ek-ca/ca.pem ca.key unknown-critical.der unknown.ext
 { cat ekcert.der; head -c 64 /dev/zero; } > padded.der
 { cat ekcert.der; printf 'junk'; } > trailing.der
+# A PEM chain as the Rust agent sends it: the EK certificate, issued by an
+# intermediate CA that only the chain carries, then that CA.
+openssl req -new -newkey rsa:2048 -nodes -keyout int.key -subj "/CN=Test EK intermediate" -out int.csr 2>/dev/null
+printf 'basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign\n' > int.ext
+openssl x509 -req -in int.csr -CA ek-ca/ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile int.ext -out int.pem 2>/dev/null
+issue_cert ek.pem int.pem int.key ek-int.der
+openssl x509 -inform DER -in ek-int.der -out ek-only.pem
+cat ek-only.pem int.pem > ek-chain.pem
+openssl x509 -inform DER -in ekcert.der -out ekcert.pem
+tpm2_readpublic -c ek-ecc.ctx -f pem -o ek-ecc.pem >/dev/null
+swtpm_flush
+issue_cert ek-ecc.pem ek-ca/ca.pem ca.key ekcert-ecc.der
 
 # --- Configuration.
 echo '{"0": ["0000000000000000000000000000000000000000000000000000000000000000"], "7": "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}' > tpm-policy.json
@@ -111,42 +121,7 @@ start_verifierd() {
 
 ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
 
-# Posts JSON $2 to path $1 (method $3, default POST); prints the status code, body in answer.json.
-http() {
-        curl -s -o answer.json -w '%{http_code}' -X "${3:-POST}" -H 'Content-Type: application/json' \
-                --data-binary "$2" "$base$1"
-}
-
-# The answer is a JSON error document (v2 envelope or JSON:API errors).
-is_json_error() {
-        python3 -c 'import json,sys; d=json.load(open("answer.json")); sys.exit(0 if ("errors" in d or (d.get("code",200)>=400 and "status" in d)) else 1)'
-}
-
-expect_refused() {   # what, expected status, got status
-        [ "$3" = "$2" ] || fail "$1: expected $2, got $3: $(cat answer.json)"
-        is_json_error || fail "$1: answer is not a JSON error: $(cat answer.json)"
-}
-
 node_count() { ctl nodes --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-
-b64() { base64 -w0 "$1"; }
-reg_body() {   # ek pub, ak pub, ekcert file or ""
-        local cert=""
-        [ -n "$3" ] && cert=", \"ekcert\": \"$(b64 "$3")\""
-        echo "{\"ek_tpm\": \"$(b64 "$1")\", \"aik_tpm\": \"$(b64 "$2")\"$cert, \"ip\": \"127.0.0.1\", \"port\": 9002, \"mtls_cert\": \"disabled\"}"
-}
-
-# Activates the credential in answer.json with the TPM; prints the auth_tag for node $1 and AK context $2.
-activate() {
-        python3 -c 'import json,sys; print(json.load(open("answer.json"))["results"]["blob"])' | base64 -d > cred.blob
-        swtpm_flush
-        tpm2_startauthsession --policy-session -S session.ctx >/dev/null
-        tpm2_policysecret -S session.ctx -c e >/dev/null
-        tpm2_activatecredential -c "$2" -C ek.ctx -i cred.blob -o cred.out -P "session:session.ctx" >/dev/null
-        tpm2_flushcontext session.ctx >/dev/null 2>&1 || true
-        swtpm_flush
-        printf '%s' "$1" | openssl dgst -sha384 -hmac "$(base64 -w0 cred.out)" -r | cut -d' ' -f1
-}
 
 start_verifierd
 
@@ -218,12 +193,19 @@ code=$(curl -s -o answer.json -w '%{http_code}' -X POST --data-binary @big.json 
 expect_refused "oversized body" 413 "$code"
 [ "$(node_count)" = 1 ] || fail "a refused registration stored a node"
 
-# Wrong auth_tag: answered 400 and the fresh registration is dropped.
+# Wrong auth_tag: answered 400 and nothing changes (anyone can send one): the
+# pending registration stays and the node then activates it.
 code=$(http /v2.1/agents/node-3 "$(reg_body ek.pub ak2.pub ekcert.der)")
 [ "$code" = 200 ] || fail "registration of node-3: $code"
+cp answer.json node-3.json
 code=$(http /v2.1/agents/node-3 "{\"auth_tag\": \"$(printf '0%.0s' $(seq 96))\"}" PUT)
 expect_refused "wrong auth_tag" 400 "$code"
-[ "$(node_count)" = 1 ] || fail "wrong auth_tag left node-3 stored"
+[ "$(node_state node-3)" = REGISTERED ] || fail "wrong auth_tag removed node-3's registration"
+cp node-3.json answer.json
+tag=$(activate node-3 ak2.ctx)
+[ "$(http /v2.1/agents/node-3 "{\"auth_tag\": \"$tag\"}" PUT)" = 200 ] || fail "node-3 activation after a wrong auth_tag: $(cat answer.json)"
+ctl remove node-3 >/dev/null
+[ "$(node_count)" = 1 ] || fail "a refused registration stored a node"
 echo "ok: refusals answered 4xx with JSON errors, nothing stored"
 
 # --- The v3 forms.
@@ -291,6 +273,19 @@ expect_refused "trailing bytes after the certificate" 400 "$(http /v2.1/agents/n
 rc=0; ctl status node-9 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "refused node-9 stored"
 echo "ok: EK certificate quirks"
+
+# --- ekcert as PEM, and as a PEM chain whose intermediates reach the trusted CA.
+[ "$(http /v2.1/agents/node-11 "$(reg_body ek.pub ak2.pub ekcert.pem)")" = 200 ] || fail "PEM ekcert: $(cat answer.json)"
+[ "$(http /v2.1/agents/node-12 "$(reg_body ek.pub ak2.pub ek-chain.pem)")" = 200 ] || fail "PEM chain: $(cat answer.json)"
+expect_refused "EK certificate of an intermediate CA not sent" 403 "$(http /v2.1/agents/node-13 "$(reg_body ek.pub ak2.pub ek-only.pem)")"
+printf -- '-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n' > garbage.pem
+expect_refused "PEM garbage" 400 "$(http /v2.1/agents/node-13 "$(reg_body ek.pub ak2.pub garbage.pem)")"
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n' > truncated.pem
+expect_refused "truncated PEM" 400 "$(http /v2.1/agents/node-13 "$(reg_body ek.pub ak2.pub truncated.pem)")"
+for _ in $(seq 9); do cat int.pem; done > nine.pem
+expect_refused "too many certificates" 413 "$(http /v2.1/agents/node-13 "$(reg_body ek.pub ak2.pub nine.pem)")"
+[ "$(node_state node-13)" = absent ] || fail "refused node-13 stored"
+echo "ok: PEM ekcert and chain"
 
 # --- The Keylime v2 admin subset, as keylime_tenant drives it.
 kl() {   # method, path[, body]
@@ -377,8 +372,9 @@ code=$(setpriv --reuid 65534 --regid 65534 --groups "$adm" \
 echo "ok: admin socket peer credentials"
 
 # --- SIGTERM finishes the request in flight, then stops cleanly.
-{ printf '{"pad": "'; head -c 300000 /dev/zero | tr '\0' ' '; printf '"}'; } > slow.json
-curl -s -o slow.out -w '%{http_code}' --limit-rate 100K -X POST --data-binary @slow.json \
+# Under the 64 KiB limit of unauthenticated routes, sent over about 3 s.
+{ printf '{"pad": "'; head -c 60000 /dev/zero | tr '\0' ' '; printf '"}'; } > slow.json
+curl -s -o slow.out -w '%{http_code}' --limit-rate 20K -X POST --data-binary @slow.json \
         "$base/v2.1/agents/node-slow" > slow.code &
 slow=$!
 sleep 1
@@ -397,4 +393,56 @@ rc=0; timeout 20 "$ATTEST_VERIFIERD" --config "$work/verifierd-bad.conf" --state
 [ "$rc" = 1 ] || fail "start with a refused default policy: exit $rc"
 grep -q 'short-digest.json is refused: tpm policy: an allowed value is not the hex digest' bad-start.log \
         || fail "the refused default policy was not named: $(cat bad-start.log)"
+# --- [Registrar] registration_timeout and duplicate_ek: a restart with each.
+restart_with() {   # [Registrar] lines
+        [ -n "$VERIFIERD_PID" ] && { kill "$VERIFIERD_PID"; wait "$VERIFIERD_PID" || true; VERIFIERD_PID=; }
+        rm -f "$sock"
+        sed -i '/^registration_timeout\|^duplicate_ek/d' verifierd.conf
+        local line
+        for line in "$@"; do
+                sed -i "s|^\[Registrar\]\$|[Registrar]\n$line|" verifierd.conf
+        done
+        start_verifierd
+}
+
+restart_with "registration_timeout = 2s"
+# A pending registration: another EK cannot take the id until it expires, then can.
+[ "$(http /v2.1/agents/exp-1 "$(reg_body ek-ecc.pub ak2.pub ekcert-ecc.der)")" = 200 ] || fail "exp-1: $(cat answer.json)"
+expect_refused "another EK for a pending registration" 403 "$(http /v2.1/agents/exp-1 "$(reg_body ek.pub ak2.pub ekcert.der)")"
+sleep 3
+[ "$(http /v2.1/agents/exp-1 "$(reg_body ek.pub ak2.pub ekcert.der)")" = 200 ] || fail "expired registration not replaced: $(cat answer.json)"
+tag=$(activate exp-1 ak2.ctx)
+[ "$(http /v2.1/agents/exp-1 "{\"auth_tag\": \"$tag\"}" PUT)" = 200 ] || fail "exp-1 activation: $(cat answer.json)"
+# Activating after the timeout is refused and the registration is gone.
+[ "$(http /v2.1/agents/exp-2 "$(reg_body ek-ecc.pub ak2.pub ekcert-ecc.der)")" = 200 ] || fail "exp-2: $(cat answer.json)"
+sleep 3
+expect_refused "activation after registration_timeout" 404 "$(http /v2.1/agents/exp-2 "{\"auth_tag\": \"$(printf '0%.0s' $(seq 96))\"}" PUT)"
+grep -q "registration of node exp-2 expired" answer.json || fail "expiry not said: $(cat answer.json)"
+[ "$(node_state exp-2)" = absent ] || fail "expired exp-2 still stored"
+# The default (allow) says in the journal and in attestctl which ids share an EK.
+grep -q 'Node exp-1 registers with the EK of node' verifierd.log || fail "no duplicate EK warning"
+ctl status exp-1 | grep -q 'EK shared with:.* node-1' || fail "status does not show the shared EK: $(ctl status exp-1)"
+ctl nodes | grep -q '^One EK, [0-9]* nodes:.* exp-1' || fail "nodes does not show the shared EK: $(ctl nodes)"
+echo "ok: registration_timeout"
+
+restart_with "duplicate_ek = refuse"
+count=$(node_count)
+expect_refused "duplicate_ek = refuse" 403 "$(http /v2.1/agents/dup-1 "$(reg_body ek.pub ak2.pub ekcert.der)")"
+grep -q 'EK is registered under another node id' answer.json || fail "refusal does not say why: $(cat answer.json)"
+[ "$(node_count)" = "$count" ] || fail "a refused duplicate EK was stored"
+# The same node re-registering is not a duplicate.
+[ "$(http /v2.1/agents/exp-1 "$(reg_body ek.pub ak2.pub ekcert.der)")" = 200 ] || fail "re-registration under refuse: $(cat answer.json)"
+echo "ok: duplicate_ek = refuse"
+
+restart_with "duplicate_ek = replace"
+[ "$(http /v2.1/agents/reinstalled "$(reg_body ek.pub ak2.pub ekcert.der)")" = 200 ] || fail "replace: $(cat answer.json)"
+[ "$(node_count)" = $((count + 1)) ] || fail "replace removed nodes before activation"
+tag=$(activate reinstalled ak2.ctx)
+[ "$(http /v2.1/agents/reinstalled "{\"auth_tag\": \"$tag\"}" PUT)" = 200 ] || fail "reinstalled activation: $(cat answer.json)"
+[ "$(node_count)" = 1 ] || fail "replace kept the other ids of the EK: $(ctl nodes)"
+[ "$(node_state reinstalled)" = ACTIVATED ] || fail "reinstalled: $(node_state reinstalled)"
+echo "ok: duplicate_ek = replace"
+kill "$VERIFIERD_PID"
+wait "$VERIFIERD_PID" || true
+VERIFIERD_PID=
 echo "PASS"

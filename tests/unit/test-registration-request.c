@@ -94,6 +94,123 @@ static void test_bad_mtls_and_address(void **state) {
         registration_request_done(&req);
 }
 
+/* ekcert as PEM: SEQUENCE { INTEGER 5 } stands for a certificate, the parser
+ * only checks that each block is one whole DER element. */
+#define PEM_BEGIN "-----BEGIN CERTIFICATE-----\\n"
+#define PEM_END "\\n-----END CERTIFICATE-----\\n"
+#define PEM_CERT PEM_BEGIN "MAMCAQU=" PEM_END
+#define PEM_CA PEM_BEGIN "MAA=" PEM_END
+
+static void expect_ekcert(const char *ekcert, int error) {
+        _cleanup_free_ char *text = NULL;
+
+        assert_true(asprintf(&text, "{\"ek_tpm\": \"AQID\", \"aik_tpm\": \"BAUG\", \"ekcert\": \"%s\"}", ekcert) > 0);
+        expect_bad(text, "ekcert", error);
+}
+
+static void test_ekcert_pem(void **state) {
+        RegistrationRequest req = {};
+        const char *field;
+        Blob first, chain;
+
+        assert_int_equal(parse("{\"ek_tpm\": \"AQID\", \"aik_tpm\": \"BAUG\", \"ekcert\": \"" PEM_CERT "\"}", &req, &field), 0);
+        assert_int_equal(req.ekcert.size, 5);
+        assert_int_equal(ekcert_split(&req.ekcert, &first, &chain), 0);
+        assert_int_equal(first.size, 5);
+        assert_int_equal(chain.size, 0);
+        registration_request_done(&req);
+}
+
+static void test_ekcert_pem_chain(void **state) {
+        static const uint8_t expected[] = { 0x30, 0x03, 0x02, 0x01, 0x05, 0x30, 0x00 };
+        RegistrationRequest req = {};
+        const char *field;
+        Blob first, chain;
+
+        /* CRLF line ends and blank lines between blocks, as files on some systems have. */
+        assert_int_equal(parse("{\"ek_tpm\": \"AQID\", \"aik_tpm\": \"BAUG\", \"ekcert\": \"" PEM_BEGIN "MAMC\\r\\nAQU=\\r" PEM_END "\\n" PEM_CA "\"}",
+                               &req, &field), 0);
+        assert_int_equal(req.ekcert.size, sizeof expected);
+        assert_memory_equal(req.ekcert.data, expected, sizeof expected);
+        assert_int_equal(ekcert_split(&req.ekcert, &first, &chain), 0);
+        assert_int_equal(first.size, 5);
+        assert_int_equal(chain.size, 2);
+        assert_ptr_equal(chain.data, req.ekcert.data + 5);
+        registration_request_done(&req);
+}
+
+static void test_ekcert_pem_garbage(void **state) {
+        expect_ekcert(PEM_BEGIN "!!!!" PEM_END, -EINVAL);
+}
+
+static void test_ekcert_pem_truncated(void **state) {
+        expect_ekcert(PEM_BEGIN "MAMCAQU=\\n", -EINVAL);
+        expect_ekcert(PEM_BEGIN "MAMCAQU=\\n-----END CERT", -EINVAL);
+}
+
+static void test_ekcert_pem_empty_block(void **state) {
+        expect_ekcert(PEM_BEGIN PEM_END, -EINVAL);
+}
+
+static void test_ekcert_pem_not_der(void **state) {
+        expect_ekcert(PEM_BEGIN "aGVsbG8=" PEM_END, -EINVAL);          /* "hello" */
+        expect_ekcert(PEM_BEGIN "MAQCAQU=" PEM_END, -EINVAL);          /* length beyond the block */
+        expect_ekcert(PEM_BEGIN "MAMCAQUA" PEM_END, -EINVAL);          /* a byte after the element */
+        expect_ekcert(PEM_BEGIN "MIA=" PEM_END, -EINVAL);              /* indefinite length */
+}
+
+static void test_ekcert_pem_text_around(void **state) {
+        expect_ekcert(PEM_CERT "trailing", -EINVAL);
+        expect_ekcert(PEM_CERT "between" PEM_CA, -EINVAL);
+        expect_ekcert(PEM_BEGIN "MAMCAQU=" PEM_END "-----BEGIN PRIVATE KEY-----\\nMAA=\\n-----END PRIVATE KEY-----", -EINVAL);
+}
+
+static void test_ekcert_pem_too_many(void **state) {
+        _cleanup_free_ char *pem = NULL, *text = NULL;
+        RegistrationRequest req = {};
+        const char *field;
+        size_t n = strlen(PEM_CA);
+
+        pem = malloc(n * (REG_EKCERT_CHAIN_MAX + 1) + 1);
+        assert_non_null(pem);
+        for (size_t i = 0; i <= REG_EKCERT_CHAIN_MAX; i++)
+                memcpy(pem + i * n, PEM_CA, n);
+        pem[n * (REG_EKCERT_CHAIN_MAX + 1)] = 0;
+        expect_ekcert(pem, -E2BIG);
+        pem[n * REG_EKCERT_CHAIN_MAX] = 0;       /* exactly the limit */
+        assert_true(asprintf(&text, "{\"ek_tpm\": \"AQID\", \"aik_tpm\": \"BAUG\", \"ekcert\": \"%s\"}", pem) > 0);
+        assert_int_equal(parse(text, &req, &field), 0);
+        assert_int_equal(req.ekcert.size, 2 * REG_EKCERT_CHAIN_MAX);
+        registration_request_done(&req);
+}
+
+/* A PEM text over REG_EKCERT_PEM_MAX, and one block over REG_CERT_DER_MAX. */
+static void test_ekcert_pem_oversize(void **state) {
+        _cleanup_free_ char *pem = NULL, *b64 = NULL;
+        _cleanup_free_ uint8_t *der = calloc(1, REG_CERT_DER_MAX + 1);
+        size_t pad = REG_EKCERT_PEM_MAX;
+
+        assert_non_null(der);
+        assert_true(asprintf(&pem, PEM_CERT "%*s", (int) pad, "") > 0);
+        expect_ekcert(pem, -E2BIG);
+        /* SEQUENCE, length in three bytes, covering the rest. */
+        der[0] = 0x30, der[1] = 0x83;
+        der[2] = 0, der[3] = (REG_CERT_DER_MAX + 1 - 5) >> 8, der[4] = (REG_CERT_DER_MAX + 1 - 5) & 0xff;
+        b64 = base64_encode(der, REG_CERT_DER_MAX + 1);
+        assert_non_null(b64);
+        free(pem);
+        assert_true(asprintf(&pem, PEM_BEGIN "%s" PEM_END, b64) > 0);
+        expect_ekcert(pem, -E2BIG);
+}
+
+static void test_ekcert_split_invalid(void **state) {
+        static const uint8_t not_seq[] = { 0x02, 0x01, 0x05 }, short_seq[] = { 0x30, 0x05, 0x02 };
+        Blob first, chain;
+
+        assert_int_equal(ekcert_split(&(Blob) { (uint8_t *) not_seq, sizeof not_seq }, &first, &chain), -EBADMSG);
+        assert_int_equal(ekcert_split(&(Blob) { (uint8_t *) short_seq, sizeof short_seq }, &first, &chain), -EBADMSG);
+}
+
 /* Each decoded field may be exactly its limit, not one byte more. */
 static void check_limit(const char *name, size_t max) {
         RegistrationRequest req = {};
@@ -174,6 +291,16 @@ int main(void) {
                 cmocka_unit_test(test_not_base64),
                 cmocka_unit_test(test_iak_incomplete),
                 cmocka_unit_test(test_bad_mtls_and_address),
+                cmocka_unit_test(test_ekcert_pem),
+                cmocka_unit_test(test_ekcert_pem_chain),
+                cmocka_unit_test(test_ekcert_pem_garbage),
+                cmocka_unit_test(test_ekcert_pem_truncated),
+                cmocka_unit_test(test_ekcert_pem_empty_block),
+                cmocka_unit_test(test_ekcert_pem_not_der),
+                cmocka_unit_test(test_ekcert_pem_text_around),
+                cmocka_unit_test(test_ekcert_pem_too_many),
+                cmocka_unit_test(test_ekcert_pem_oversize),
+                cmocka_unit_test(test_ekcert_split_invalid),
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_agent_id),
                 cmocka_unit_test(test_auth_tag),
