@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The node's half of secret release: a fresh decryption key as a primary in
- * the owner hierarchy (no resource manager: flushed on every path), its
- * TPM2_Certify by the AK, then the verifier's wrapping undone in the TPM
- * (RSA_Decrypt, or ECDH_ZGen followed by HKDF) and AES-GCM here. */
+/* The node's half of secret release: a session of its own (the secret
+ * endpoints want the node's bearer token), a fresh decryption key as a
+ * primary in the owner hierarchy (no resource manager: flushed on every
+ * path), its TPM2_Certify by the AK, then the verifier's wrapping undone in
+ * the TPM (RSA_Decrypt, or ECDH_ZGen followed by HKDF) and AES-GCM here. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,21 +43,40 @@ static int create_key(Tpm *t, bool ecc, TpmHandle *key, TPM2B_PUBLIC **ret_pub) 
                                                   NULL, NULL, NULL), "CreatePrimary(secret key)");
 }
 
-/* POSTs body to BASE/v3.0/agents/NODE/secrets/NAME[suffix]. */
-static int post(const SecretRequest *req, const char *suffix, const char *body, HttpClientResponse *ret) {
+/* method BASE/path with body, with the bearer token when there is one. */
+static int call(const SecretRequest *req, const char *method, const char *path, const char *token,
+                const char *body, HttpClientResponse *ret) {
         _cleanup_free_ char *url = NULL;
         size_t n = strlen(req->verifier_url);
 
         while (n > 0 && req->verifier_url[n - 1] == '/')
                 n--;
-        if (asprintf(&url, "%.*s/v3.0/agents/%s/secrets/%s%s", (int) n, req->verifier_url, req->node_id,
-                     req->name, suffix) < 0)
+        if (asprintf(&url, "%.*s%s", (int) n, req->verifier_url, path) < 0)
                 return -ENOMEM;
         return http_client_request(&(HttpClientRequest) {
-                        .url = url, .method = "POST", .ca_file = req->ca_file,
-                        .content_type = "application/vnd.api+json",
+                        .url = url, .method = method, .ca_file = req->ca_file,
+                        .content_type = "application/vnd.api+json", .bearer_token = token,
                         .body = body, .body_size = strlen(body),
                 }, ret);
+}
+
+/* POSTs body to BASE/v3.0/agents/NODE/secrets/NAME[suffix]. */
+static int post(const SecretRequest *req, const char *token, const char *suffix, const char *body,
+                HttpClientResponse *ret) {
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/v" PUSH_API_VERSION "/agents/%s/secrets/%s%s", req->node_id, req->name, suffix) < 0)
+                return -ENOMEM;
+        return call(req, "POST", path, token, body, ret);
+}
+
+/* TPM2_Certify of object by the AK (its own scheme) over qualifying data. */
+static int certify(Tpm *t, ESYS_TR object, ESYS_TR ak, const TPM2B_DATA *qualifying, TPM2B_ATTEST **ret_attest,
+                   TPMT_SIGNATURE **ret_sig) {
+        TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
+
+        return tpm_rc_to_errno(Esys_Certify(t->esys, object, ak, ESYS_TR_PASSWORD, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                            qualifying, &scheme, ret_attest, ret_sig), "Certify");
 }
 
 static int attributes(const HttpClientResponse *resp, json_object **ret_doc, json_object **ret_attrs) {
@@ -103,14 +123,14 @@ static int refusal(const HttpClientResponse *resp, char **ret_refusal) {
         return -EACCES;
 }
 
-static int challenge(const SecretRequest *req, TPM2B_DATA *ret, char **ret_refusal) {
+static int challenge(const SecretRequest *req, const char *token, TPM2B_DATA *ret, char **ret_refusal) {
         _cleanup_(http_client_response_done) HttpClientResponse resp = {};
         _cleanup_free_ uint8_t *c = NULL;
         json_object *doc, *attrs;
         size_t n;
         int r;
 
-        r = post(req, "/challenge", "{}", &resp);
+        r = post(req, token, "/challenge", "{}", &resp);
         if (r < 0)
                 return r;
         if (resp.status != 201)
@@ -125,6 +145,61 @@ static int challenge(const SecretRequest *req, TPM2B_DATA *ret, char **ret_refus
         ret->size = (UINT16) n;
         memcpy(ret->buffer, c, n);
         return 0;
+}
+
+/* The PATCH body proving the AK: TPM2_Certify(AK, AK) over the challenge. */
+static int session_proof(Tpm *t, ESYS_TR ak, const SecretRequest *req, const char *sid, const uint8_t *challenge,
+                         size_t challenge_size, char **ret) {
+        _cleanup_esys_ TPM2B_ATTEST *attest = NULL;
+        _cleanup_esys_ TPMT_SIGNATURE *sig = NULL;
+        TPM2B_DATA qualifying = {};
+        uint8_t s[sizeof(TPMT_SIGNATURE)];
+        size_t ns = 0;
+        int r;
+
+        if (challenge_size > sizeof(qualifying.buffer))
+                return -EBADMSG;
+        qualifying.size = (UINT16) challenge_size;
+        memcpy(qualifying.buffer, challenge, challenge_size);
+        r = certify(t, ak, ak, &qualifying, &attest, &sig);
+        if (r < 0)
+                return r;
+        if (Tss2_MU_TPMT_SIGNATURE_Marshal(sig, s, sizeof(s), &ns) != TSS2_RC_SUCCESS)
+                return -EINVAL;
+        *ret = push_session_proof_body(req->node_id, sid, attest->attestationData, attest->size, s, ns);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int tpm_secret_session(Tpm *t, ESYS_TR ak, const SecretRequest *req, char **ret_token, char **ret_refusal) {
+        _cleanup_(http_client_response_done) HttpClientResponse resp = {}, proof = {};
+        _cleanup_free_ char *body = push_session_request_body(req->node_id), *sid = NULL, *path = NULL;
+        _cleanup_free_ char *proof_body = NULL;
+        _cleanup_free_ uint8_t *c = NULL;
+        size_t n;
+        int r;
+
+        if (!body)
+                return -ENOMEM;
+        r = call(req, "POST", "/v" PUSH_API_VERSION "/sessions", NULL, body, &resp);
+        if (r < 0)
+                return r;
+        if (resp.status != 200 && resp.status != 201)
+                return refusal(&resp, ret_refusal);
+        r = push_session_answer_parse(resp.body, resp.body_size, &sid, &c, &n);
+        if (r >= 0)
+                r = session_proof(t, ak, req, sid, c, n, &proof_body);
+        if (r >= 0 && asprintf(&path, "/v" PUSH_API_VERSION "/sessions/%s", sid) < 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = call(req, "PATCH", path, NULL, proof_body, &proof);
+        if (r < 0)
+                return r;
+        r = proof.status == 200 ? push_session_token_parse(proof.body, proof.body_size, ret_token) :
+            proof.status == 401 ? -EACCES : refusal(&proof, ret_refusal);
+        if (r == -EACCES && ret_refusal && !*ret_refusal &&
+            asprintf(ret_refusal, "HTTP %ld: the verifier refused the proof of possession of the AK", proof.status) < 0)
+                return -ENOMEM;
+        return r;
 }
 
 static int request_body(const TPM2B_PUBLIC *pub, const TPM2B_ATTEST *attest, const TPMT_SIGNATURE *sig, char **ret) {
@@ -222,25 +297,27 @@ int tpm_secret_fetch(Tpm *t, ESYS_TR ak, const SecretRequest *req, SecretBuffer 
         _cleanup_esys_ TPMT_SIGNATURE *sig = NULL;
         _cleanup_(http_client_response_done) HttpClientResponse resp = {};
         _cleanup_free_ char *body = NULL;
+        _cleanup_erase_string_ char *token = NULL;
         _cleanup_secret_buffer_ SecretBuffer plain = {};
-        TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
         TPM2B_DATA qualifying = {};
         int r;
 
+        r = tpm_secret_session(t, ak, req, &token, ret_refusal);
+        if (r < 0)
+                return r;
         r = create_key(t, req->ecc, &key, &pub);
         if (r < 0)
                 return r;
-        r = challenge(req, &qualifying, ret_refusal);
+        r = challenge(req, token, &qualifying, ret_refusal);
         if (r < 0)
                 return r;
-        r = tpm_rc_to_errno(Esys_Certify(t->esys, key.tr, ak, ESYS_TR_PASSWORD, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                         &qualifying, &scheme, &attest, &sig), "Certify(secret key)");
+        r = certify(t, key.tr, ak, &qualifying, &attest, &sig);
         if (r < 0)
                 return r;
         r = request_body(pub, attest, sig, &body);
         if (r < 0)
                 return r;
-        r = post(req, "", body, &resp);
+        r = post(req, token, "", body, &resp);
         if (r < 0)
                 return r;
         if (resp.status != 200)

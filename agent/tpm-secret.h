@@ -21,3 +21,9 @@ typedef struct SecretRequest {
  * its reason in *ret_refusal (may be NULL); the secret goes to *ret, to be
  * wiped by secret_buffer_done(). The secret itself is never logged. */
 int tpm_secret_fetch(Tpm *t, ESYS_TR ak, const SecretRequest *req, SecretBuffer *ret, char **ret_refusal);
+
+/* Opens a session of the push protocol and proves the AK: the bearer token
+ * the secret endpoints want (req->name unused). A session of its own rather
+ * than the push cycle's, so that a node that no longer pushes (TERMINATED)
+ * can fetch. -EACCES when the verifier refuses, its reason in *ret_refusal. */
+int tpm_secret_session(Tpm *t, ESYS_TR ak, const SecretRequest *req, char **ret_token, char **ret_refusal);

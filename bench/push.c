@@ -165,7 +165,9 @@ static pid_t start_verifier(const char *dir, int port) {
         write_file(dir, "tpm.json", "{\"15\": [\"0000000000000000000000000000000000000000000000000000000000000000\"]}");
         (void) snprintf(text, sizeof text,
                         "[Server]\ntenant_config = %s/tenant.conf\nadmin_socket = %s/admin.sock\n"
-                        "[Attestation]\nplugin_directory = %s\nhistory_retention = 10\n", dir, dir, BENCH_PLUGIN_DIR);
+                        "[Attestation]\nplugin_directory = %s\nhistory_retention = 10\n"
+                        /* every simulated node connects from loopback */
+                        "session_rate_limit = 0\n", dir, dir, BENCH_PLUGIN_DIR);
         if (arg_eval_threads >= 0)
                 (void) snprintf(text + strlen(text), sizeof text - strlen(text), "evaluation_threads = %d\n",
                                 arg_eval_threads);

@@ -16,8 +16,8 @@ struct SecretStore {
         char *dir;
         uint8_t key[SECRET_WRAP_KEY_SIZE];
         bool have_key;
-        SecretChallenge *challenges;    /* SECRET_CHALLENGES_MAX slots once the first is issued */
-        size_t n_challenges;
+        SecretChallenge *challenges;
+        size_t n_challenges, n_alloc;
 };
 
 void challenge_done(SecretChallenge *c);

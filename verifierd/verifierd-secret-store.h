@@ -39,6 +39,10 @@ int secret_store_list(SecretStore *s, const char *node, char ***ret);
 /* A fresh random challenge for node and name, replacing any earlier one. */
 int secret_challenge_issue(SecretStore *s, const char *node, const char *name, uint64_t now_usec,
                            uint8_t ret[SECRET_CHALLENGE_SIZE]);
+/* The challenge of node and name, left in place: -ENOENT when none was
+ * issued, it was used already or it expired. */
+int secret_challenge_peek(SecretStore *s, const char *node, const char *name, uint64_t now_usec,
+                          uint8_t ret[SECRET_CHALLENGE_SIZE]);
 /* Takes (removes) the challenge of node and name: -ENOENT when none was
  * issued, it was used already or it expired. */
 int secret_challenge_take(SecretStore *s, const char *node, const char *name, uint64_t now_usec,

@@ -2,7 +2,9 @@
 /* Secret release to nodes: POST /v3.0/agents/{id}/secrets/{name}/challenge
  * gives a single-use challenge; POST /v3.0/agents/{id}/secrets/{name} with a
  * fresh TPM decryption key certified by the node's AK over that challenge
- * returns the secret wrapped to the key, if the node passed recently. */
+ * returns the secret wrapped to the key, if the node passed recently. Both
+ * need the node's bearer token: a stranger can neither replace a node's
+ * challenge nor use it up. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -65,13 +67,30 @@ int secrets_load_node(Request *q, const char *id, bool for_node, Node **ret) {
         return r;
 }
 
+/* The node's bearer token (from a session, which a TERMINATED node may
+ * still open); answers 401 itself. */
+static int authorize(Request *q, const char *id) {
+        int r;
+
+        if (!agent_id_is_valid(id)) {
+                reply_error(q, 400, "invalid_agent_id", NULL, "Invalid node id.");
+                return -EINVAL;
+        }
+        r = session_authenticate(q, id, NULL);
+        if (r == -EACCES)
+                reply_error(q, 401, "unauthorized", NULL, "Missing, invalid or expired bearer token.");
+        else if (r < 0)
+                reply_error(q, 500, "storage", NULL, "Storage failure.");
+        return r;
+}
+
 static void issue_challenge(Request *q, const char *id, const char *name) {
         _cleanup_(node_freep) Node *n = NULL;
         uint8_t challenge[SECRET_CHALLENGE_SIZE];
         _cleanup_free_ char *b64 = NULL;
         json_object *attrs;
 
-        if (secrets_load_node(q, id, true, &n) < 0)
+        if (authorize(q, id) < 0 || secrets_load_node(q, id, true, &n) < 0)
                 return;
         if (secret_challenge_issue(q->manager->secrets, id, name, secrets_now_usec(), challenge) < 0)
                 return reply_error(q, 500, "oom", NULL, "Out of memory.");
@@ -145,43 +164,75 @@ static void release(Request *q, const char *id, const char *name, const Tpm2Publ
         reply_v3(q, 200, "secret", name, attrs);
 }
 
+static void refuse(Request *q, const char *id, const char *name, SecretRefusal refusal) {
+        log_struct(LOG_WARNING, MESSAGE_SECRET_REFUSED, "Secret %s refused to node %s: %s",
+                   name, id, secret_refusal_to_message(refusal));
+        reply_error(q, 403, secret_refusal_to_string(refusal), NULL, "%s", secret_refusal_to_message(refusal));
+}
+
+/* Checks the key and its certification over the open challenge; -EPERM
+ * after answering a refusal, other errors after answering them. */
+static int check_certification(Request *q, const Node *n, const char *name, const RequestBlobs *b,
+                               Tpm2Public **ret_key) {
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *ak = NULL;
+        uint8_t challenge[SECRET_CHALLENGE_SIZE];
+        SecretRefusal refusal;
+        uint64_t now = secrets_now_usec();
+        /* Only the certification is checked here: a status that passes now
+         * keeps secret_release_check() from refusing on freshness first. */
+        SecretNodeStatus certification_only = { .verdict = "PASS", .last_attestation_usec = now };
+
+        if (secret_challenge_peek(q->manager->secrets, n->id, name, now, challenge) < 0) {
+                reply_error(q, 409, "no_challenge", NULL, "No open challenge for secret %s; ask for one first.", name);
+                return -ENOENT;
+        }
+        if (node_ak(n, &ak) < 0) {
+                reply_error(q, 500, "bad_ak", NULL, "The stored AK of node %s cannot be used.", n->id);
+                return -EINVAL;
+        }
+        SecretReleaseRequest req = {
+                .ak = ak, .challenge = challenge, .challenge_size = sizeof(challenge),
+                .key_public = b->key_public, .key_public_size = b->key_public_size,
+                .certify_attest = b->attest, .certify_attest_size = b->attest_size,
+                .certify_signature = b->signature, .certify_signature_size = b->signature_size,
+        };
+        if (secret_release_check(&req, &certification_only, now, UINT64_MAX, &refusal, ret_key) < 0) {
+                reply_error(q, 500, "check_failed", NULL, "The request cannot be checked.");
+                return -EIO;
+        }
+        if (refusal != SECRET_RELEASE_OK) {
+                refuse(q, n->id, name, refusal);
+                return -EPERM;
+        }
+        return 0;
+}
+
 static void handle_request(Request *q, const char *id, const char *name) {
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_json_ json_object *body = NULL;
         _cleanup_(request_blobs_done) RequestBlobs b = {};
-        _cleanup_(EVP_PKEY_freep) EVP_PKEY *ak = NULL;
         _cleanup_(tpm2_public_freep) Tpm2Public *key = NULL;
-        uint8_t challenge[SECRET_CHALLENGE_SIZE];
+        uint8_t used[SECRET_CHALLENGE_SIZE];
         SecretNodeStatus status;
         SecretRefusal refusal;
         json_object *attrs;
 
-        if (secrets_load_node(q, id, true, &n) < 0)
+        if (authorize(q, id) < 0 || secrets_load_node(q, id, true, &n) < 0)
                 return;
-        /* Taken before anything else: a challenge is good for one attempt only. */
-        if (secret_challenge_take(q->manager->secrets, id, name, secrets_now_usec(), challenge) < 0)
-                return reply_error(q, 409, "no_challenge", NULL, "No open challenge for secret %s; ask for one first.", name);
         if (request_json(q, &body) < 0 || !(attrs = v3_attributes(q, body, "secret_request")) ||
             read_blobs(q, attrs, &b) < 0)
                 return;
-        if (node_ak(n, &ak) < 0)
-                return reply_error(q, 500, "bad_ak", NULL, "The stored AK of node %s cannot be used.", id);
+        if (check_certification(q, n, name, &b, &key) < 0)
+                return;
+        /* Used up only now, by a certification over it: a request that does
+         * not parse or verify leaves the challenge to the next one. */
+        (void) secret_challenge_take(q->manager->secrets, id, name, secrets_now_usec(), used);
+        erase_memory(used, sizeof used);
         node_secret_status(n, &status);
-        SecretReleaseRequest req = {
-                .ak = ak, .challenge = challenge, .challenge_size = sizeof(challenge),
-                .key_public = b.key_public, .key_public_size = b.key_public_size,
-                .certify_attest = b.attest, .certify_attest_size = b.attest_size,
-                .certify_signature = b.signature, .certify_signature_size = b.signature_size,
-        };
-        if (secret_release_check(&req, &status, secrets_now_usec(),
-                                 q->manager->config.secret_max_age_sec * UINT64_C(1000000), &refusal, &key) < 0)
-                return reply_error(q, 500, "check_failed", NULL, "The request cannot be checked.");
-        if (refusal != SECRET_RELEASE_OK) {
-                log_struct(LOG_WARNING, MESSAGE_SECRET_REFUSED, "Secret %s refused to node %s: %s",
-                           name, id, secret_refusal_to_message(refusal));
-                return reply_error(q, 403, secret_refusal_to_string(refusal), NULL, "%s",
-                                   secret_refusal_to_message(refusal));
-        }
+        refusal = secret_release_freshness(&status, secrets_now_usec(),
+                                           q->manager->config.secret_max_age_sec * UINT64_C(1000000));
+        if (refusal != SECRET_RELEASE_OK)
+                return refuse(q, id, name, refusal);
         release(q, id, name, key);
 }
 

@@ -70,16 +70,31 @@ void sim_uefi_done(SimUefi *u) {
         *u = (SimUefi) {};
 }
 
-/* The TPM2B_PUBLIC of a P-256 key: an EK (restricted decryption, AES-128-CFB)
- * or an AK (restricted signing, ECDSA/SHA-256). */
-static int public_area(EVP_PKEY *key, bool ek, SimBuf *ret) {
+typedef enum KeyKind {
+        KEY_EK,         /* restricted decryption, AES-128-CFB */
+        KEY_AK,         /* restricted signing, ECDSA/SHA-256 */
+        KEY_DECRYPT,    /* unrestricted decryption (ECDH): a key secrets are wrapped to */
+} KeyKind;
+
+static TPMA_OBJECT key_attributes(KeyKind kind) {
+        const TPMA_OBJECT fixed = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN;
+
+        switch (kind) {
+        case KEY_EK:
+                return fixed | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_ADMINWITHPOLICY;
+        case KEY_AK:
+                return fixed | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH;
+        default:
+                return fixed | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_USERWITHAUTH;
+        }
+}
+
+/* The TPM2B_PUBLIC of a P-256 key of the given kind. */
+static int public_area(EVP_PKEY *key, KeyKind kind, SimBuf *ret) {
         TPM2B_PUBLIC p = { .publicArea = {
                 .type = TPM2_ALG_ECC,
                 .nameAlg = TPM2_ALG_SHA256,
-                .objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                                    TPMA_OBJECT_RESTRICTED |
-                                    (ek ? TPMA_OBJECT_DECRYPT | TPMA_OBJECT_ADMINWITHPOLICY
-                                        : TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH),
+                .objectAttributes = key_attributes(kind),
         } };
         TPMS_ECC_PARMS *e = &p.publicArea.parameters.eccDetail;
         uint8_t point[65];
@@ -89,12 +104,12 @@ static int public_area(EVP_PKEY *key, bool ek, SimBuf *ret) {
                 return -EIO;
         e->curveID = TPM2_ECC_NIST_P256;
         e->kdf.scheme = TPM2_ALG_NULL;
-        if (ek) {
+        e->symmetric.algorithm = TPM2_ALG_NULL;
+        e->scheme.scheme = TPM2_ALG_NULL;
+        if (kind == KEY_EK)
                 e->symmetric = (TPMT_SYM_DEF_OBJECT) { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128,
                                                        .mode.aes = TPM2_ALG_CFB };
-                e->scheme.scheme = TPM2_ALG_NULL;
-        } else {
-                e->symmetric.algorithm = TPM2_ALG_NULL;
+        else if (kind == KEY_AK) {
                 e->scheme.scheme = TPM2_ALG_ECDSA;
                 e->scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
         }
@@ -108,6 +123,13 @@ static int public_area(EVP_PKEY *key, bool ek, SimBuf *ret) {
         return 0;
 }
 
+/* The SHA-256 TPM name of a TPM2B_PUBLIC. */
+static int public_name(const SimBuf *pub, uint8_t name[static SIM_NAME_SIZE]) {
+        name[0] = 0x00;
+        name[1] = 0x0b;
+        return sha256(pub->data + 2, pub->size - 2, NULL, 0, name + 2);
+}
+
 int sim_node_new(const char *id, const SimUefi *uefi, uint64_t boot_time, SimNode **ret) {
         SimNode *n = calloc(1, sizeof *n);
         int r = -EIO;
@@ -118,11 +140,8 @@ int sim_node_new(const char *id, const SimUefi *uefi, uint64_t boot_time, SimNod
         n->uefi = uefi;
         n->ek = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
         n->ak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-        if (n->ek && n->ak && public_area(n->ek, true, &n->ek_tpm) >= 0 && public_area(n->ak, false, &n->ak_tpm) >= 0) {
-                n->ak_name[0] = 0x00;
-                n->ak_name[1] = 0x0b;
-                r = sha256(n->ak_tpm.data + 2, n->ak_tpm.size - 2, NULL, 0, n->ak_name + 2);
-        }
+        if (n->ek && n->ak && public_area(n->ek, KEY_EK, &n->ek_tpm) >= 0 && public_area(n->ak, KEY_AK, &n->ak_tpm) >= 0)
+                r = public_name(&n->ak_tpm, n->ak_name);
         n->clock = (SimClock) { .clock = 1000000, .reset_count = 10, .restart_count = 0, .safe = true };
         if (r >= 0)
                 r = sim_node_boot(n, boot_time);
@@ -378,11 +397,24 @@ static int sign(EVP_PKEY *key, const SimBuf *msg, SimBuf *sig) {
         return 0;
 }
 
-int sim_node_certify(SimNode *n, const uint8_t *qualifying, size_t size, SimBuf *ret_attest, SimBuf *ret_sig) {
+int sim_node_certify_name(SimNode *n, const uint8_t name[static SIM_NAME_SIZE], const uint8_t *qualifying,
+                          size_t size, SimBuf *ret_attest, SimBuf *ret_sig) {
         attest_header(n, TPM2_ST_ATTEST_CERTIFY, qualifying, size, ret_attest);
-        put_tpm2b(ret_attest, n->ak_name, sizeof n->ak_name);
-        put_tpm2b(ret_attest, n->ak_name, sizeof n->ak_name);
+        put_tpm2b(ret_attest, name, SIM_NAME_SIZE);
+        put_tpm2b(ret_attest, name, SIM_NAME_SIZE);
         return sign(n->ak, ret_attest, ret_sig);
+}
+
+int sim_node_certify(SimNode *n, const uint8_t *qualifying, size_t size, SimBuf *ret_attest, SimBuf *ret_sig) {
+        return sim_node_certify_name(n, n->ak_name, qualifying, size, ret_attest, ret_sig);
+}
+
+int sim_decrypt_key_new(SimBuf *ret_public, uint8_t ret_name[static SIM_NAME_SIZE]) {
+        EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        int r = k ? public_area(k, KEY_DECRYPT, ret_public) : -ENOMEM;
+
+        EVP_PKEY_free(k);
+        return r < 0 ? r : public_name(ret_public, ret_name);
 }
 
 int sim_node_quote(SimNode *n, const uint8_t *nonce, size_t nonce_size, uint32_t mask, EVP_PKEY *signer,

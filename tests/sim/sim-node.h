@@ -17,6 +17,7 @@
 #define SIM_DIGEST 32u
 #define SIM_BUF_MAX 1024u
 #define SIM_TPM2B_PUBLIC_MAX 512u
+#define SIM_NAME_SIZE 34u             /* SHA-256 TPM names */
 
 typedef struct SimBuf {
         uint8_t data[SIM_BUF_MAX];
@@ -44,7 +45,7 @@ typedef struct SimNode {
         char id[64];
         EVP_PKEY *ek, *ak;
         SimBuf ek_tpm, ak_tpm;                  /* TPM2B_PUBLIC */
-        uint8_t ak_name[34];                    /* SHA-256 name */
+        uint8_t ak_name[SIM_NAME_SIZE];
         uint8_t pcrs[SIM_PCRS][SIM_DIGEST];
         SimClock clock;
         uint64_t boot_time;                     /* seconds since the epoch */
@@ -72,6 +73,12 @@ int sim_node_activate(const SimNode *n, const uint8_t *file, size_t size, uint8_
 
 /* TPM2_Certify of the AK by itself over qualifying data. */
 int sim_node_certify(SimNode *n, const uint8_t *qualifying, size_t size, SimBuf *ret_attest, SimBuf *ret_sig);
+/* TPM2_Certify of the object with that name by the AK over qualifying data. */
+int sim_node_certify_name(SimNode *n, const uint8_t name[static SIM_NAME_SIZE], const uint8_t *qualifying,
+                          size_t size, SimBuf *ret_attest, SimBuf *ret_sig);
+/* A P-256 decryption key as a TPM would make it for a secret request (the
+ * private half is dropped: the tests check the release, not the unwrapping). */
+int sim_decrypt_key_new(SimBuf *ret_public, uint8_t ret_name[static SIM_NAME_SIZE]);
 
 /* TPM2_Quote of the PCRs in mask (SHA-256 bank) over nonce, signed by signer
  * (the AK when NULL); the tpm2-tools PCR blob of the quoted values (malloc'ed). */

@@ -170,16 +170,26 @@ static void test_challenges(void **state) {
 static void test_challenges_full(void **state) {
         SecretStore *s = open_with_key(hex_key, strlen(hex_key));
         uint8_t c[SECRET_CHALLENGE_SIZE];
-        char node[32];
+        char name[32];
 
-        /* Past the limit the oldest go first; the store does not grow. */
-        for (unsigned i = 0; i < SECRET_CHALLENGES_MAX + 10; i++) {
-                snprintf(node, sizeof(node), "node-%u", i);
-                assert_int_equal(secret_challenge_issue(s, node, "d", 1000000000 + i, c), 0);
+        /* Many nodes: nobody's challenge is pushed out by another's. */
+        assert_int_equal(secret_challenge_issue(s, "node-a", "d", 1000000000, c), 0);
+        for (unsigned i = 0; i < 5000; i++) {
+                snprintf(name, sizeof(name), "node-%u", i);
+                assert_int_equal(secret_challenge_issue(s, name, "d", 1000000000 + i, c), 0);
         }
-        assert_int_equal(secret_challenge_take(s, "node-0", "d", 1000000000, c), -ENOENT);
-        snprintf(node, sizeof(node), "node-%u", SECRET_CHALLENGES_MAX + 9);
-        assert_int_equal(secret_challenge_take(s, node, "d", 1000000000, c), 0);
+        assert_int_equal(secret_challenge_peek(s, "node-a", "d", 1000000000, c), 0);
+        assert_int_equal(secret_challenge_take(s, "node-a", "d", 1000000000, c), 0);
+        assert_int_equal(secret_challenge_take(s, "node-4999", "d", 1000000000, c), 0);
+
+        /* One node past SECRETS_PER_NODE_MAX names: its own oldest goes. */
+        for (unsigned i = 0; i < SECRETS_PER_NODE_MAX + 1; i++) {
+                snprintf(name, sizeof(name), "s%u", i);
+                assert_int_equal(secret_challenge_issue(s, "node-b", name, 1000000000 + i, c), 0);
+        }
+        assert_int_equal(secret_challenge_take(s, "node-b", "s0", 1000000000, c), -ENOENT);
+        assert_int_equal(secret_challenge_take(s, "node-b", "s1", 1000000000, c), 0);
+        assert_int_equal(secret_challenge_take(s, "node-1", "d", 1000000000, c), 0);
         secret_store_free(s);
 }
 

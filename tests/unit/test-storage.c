@@ -201,6 +201,16 @@ static void test_session(void **state) {
         assert_int_equal(got.token_digest[31], 9);
         assert_int_equal(got.expires_usec, 100);
         session_done(&got);
+
+        /* Pruning removes what expired before the time given, and only that. */
+        a.id = (char *) "s2";
+        a.expires_usec = 300;
+        assert_int_equal(storage_session_put(s, &a), 0);
+        assert_int_equal(storage_session_prune(s, 100), 0);
+        assert_int_equal(storage_session_prune(s, 200), 1);
+        assert_int_equal(storage_session_get(s, "s1", &got), -ENOENT);
+        assert_int_equal(storage_session_get(s, "s2", &got), 0);
+        session_done(&got);
 }
 
 static Attestation make_attestation(uint64_t index, const char *evaluation) {
