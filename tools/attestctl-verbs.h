@@ -28,7 +28,7 @@ int verb_runtime_policy_run(int argc, char *argv[]);
         { "update",     verb_enrol,       "Change an enrolled node's policies or limits" }, \
         { "remove",     verb_node_action, "Remove a node from the verifier" }, \
         { "stop",       verb_node_action, "Stop attesting a node" }, \
-        { "reactivate", verb_node_action, "Resume a stopped or terminated node" }, \
+        { "reactivate", verb_node_action, "Resume a stopped node, or accept a failed one" }, \
         { "secret",     verb_secret,      "Store, list and remove the secrets released to a node" }, \
         { "luks",       verb_luks,        "Enrol a LUKS2 volume for unlocking after attestation" }, \
         /* verbs are added here, one line each: { "name", verb_fn, "summary" }, */

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "registration-request.h"
 #include "verifierd.h"
+#include "verifierd-identity.h"
 #include "verifierd-messages.h"
 #include "verifierd-policy.h"
 
@@ -153,22 +154,15 @@ static void enrol_or_update(Request *q, const char *id, bool update) {
                   update ? "updated" : "enrolled");
 }
 
-static void set_state(Request *q, const char *id, const char *action) {
+static void stop_node(Request *q, const char *id) {
         _cleanup_(node_freep) Node *n = NULL;
-        bool stop = strcmp(action, "stop") == 0;
 
         if (request_load_node(q, id, &n) < 0)
                 return;
-        if (stop && n->state != NODE_ENROLLED)
+        if (n->state != NODE_ENROLLED)
                 return reply_error(q, 409, "not_enrolled", NULL, "Node %s is %s, not ENROLLED.", id, node_state_to_string(n->state));
-        if (!stop && n->state != NODE_STOPPED && n->state != NODE_TERMINATED)
-                return reply_error(q, 409, "not_stopped", NULL, "Node %s is %s, not STOPPED or TERMINATED.", id,
-                                   node_state_to_string(n->state));
-        if (stop)
-                n->state = NODE_STOPPED;
-        else
-                node_mark_enrolled(n, n->attest_count, n->interval_sec);
-        save_node(q, n, stop ? "stopped" : "reactivated", MESSAGE_NODE_STATE, stop ? "stopped" : "reactivated");
+        n->state = NODE_STOPPED;
+        save_node(q, n, "stopped", MESSAGE_NODE_STATE, "stopped");
 }
 
 void remove_node(Request *q, const char *id) {
@@ -193,6 +187,8 @@ static json_object *node_with_latest(Request *q, const Node *node) {
         Attestation *l = NULL;
         size_t k = 0;
 
+        if (o)
+                (void) node_json_add_shared_ek(q->manager, node, o);
         if (o && storage_attestation_list(q->manager->storage, node->id, 1, &l, &k) >= 0 && k == 1) {
                 json_object *a = attestation_to_json(&l[0]);
                 (void) json_add_int(a, "index", (int64_t) l[0].index);
@@ -221,8 +217,10 @@ static bool route_nodes(Request *q) {
         if (n == 2 && is_method(q, "POST")) {
                 if (strcmp(s[1], "enrol") == 0 || strcmp(s[1], "update") == 0)
                         return enrol_or_update(q, s[0], strcmp(s[1], "update") == 0), true;
-                if (strcmp(s[1], "stop") == 0 || strcmp(s[1], "reactivate") == 0)
-                        return set_state(q, s[0], s[1]), true;
+                if (strcmp(s[1], "stop") == 0)
+                        return stop_node(q, s[0]), true;
+                if (strcmp(s[1], "reactivate") == 0)
+                        return node_reactivate(q, s[0]), true;
         }
         return false;
 }

@@ -190,6 +190,45 @@ static json_object *pending_attributes(const PendingAttestation *p, const PushCa
         return a;
 }
 
+static json_object *member(json_object *o, const char *key) {
+        json_object *v = NULL;
+
+        return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static bool same_item(json_object *a, json_object *b) {
+        const char *ca = json_object_get_string(member(a, "evidence_class")), *cb = json_object_get_string(member(b, "evidence_class"));
+        const char *ta = json_object_get_string(member(a, "evidence_type")), *tb = json_object_get_string(member(b, "evidence_type"));
+
+        return ca && cb && ta && tb && strcmp(ca, cb) == 0 && strcmp(ta, tb) == 0;
+}
+
+/* The evidence list of the attestation as Keylime shows it: each requested
+ * item with the capabilities the node offered for it and the chosen
+ * parameters; JSON text, or NULL on allocation failure. */
+static char *requested_evidence(json_object *body, json_object *requested) {
+        json_object *offered = member(member(member(body, "data"), "attributes"), "evidence_supported");
+        _cleanup_json_ json_object *l = json_object_new_array();
+
+        for (size_t i = 0; l && i < json_object_array_length(requested); i++) {
+                json_object *req = json_object_array_get_idx(requested, i), *caps = NULL;
+                json_object *o = json_object_new_object();
+
+                for (size_t k = 0; !caps && k < json_object_array_length(offered); k++)
+                        if (same_item(json_object_array_get_idx(offered, k), req))
+                                caps = member(json_object_array_get_idx(offered, k), "capabilities");
+                if (!o || json_object_array_add(l, o) < 0) {
+                        json_object_put(o);
+                        return NULL;
+                }
+                (void) json_object_object_add(o, "evidence_class", json_object_get(member(req, "evidence_class")));
+                (void) json_object_object_add(o, "evidence_type", json_object_get(member(req, "evidence_type")));
+                (void) json_object_object_add(o, "capabilities", json_object_get(caps));
+                (void) json_object_object_add(o, "chosen_parameters", json_object_get(member(req, "chosen_parameters")));
+        }
+        return l ? strdup(json_object_to_json_string_ext(l, JSON_TEXT_PLAIN)) : NULL;
+}
+
 /* 0 when the node may start an attestation now; else the answer was given. */
 static int check_may_attest(Request *q, const Node *n, NodeRuntime *rt, uint64_t now) {
         Manager *m = q->manager;
@@ -252,10 +291,19 @@ static void attestation_create(Request *q, const char *id) {
         (void) snprintf(location, sizeof location, "/v3.0/agents/%s/attestations/%llu", id, (unsigned long long) p.index);
         char idx[24];
         (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) p.index);
+        json_object *attrs = pending_attributes(&p, &caps);
+        p.evidence = attrs ? requested_evidence(body, member(attrs, "evidence_requested")) : NULL;
+        if (!p.evidence) {
+                json_object_put(attrs);
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        }
         q->resp->content_type = "application/vnd.api+json";
-        if (http_response_set(q->resp, 201, json_v3_document("attestation", idx, pending_attributes(&p, &caps), NULL)) < 0)
+        if (http_response_set(q->resp, 201, json_v3_document("attestation", idx, attrs, NULL)) < 0) {
+                free(p.evidence);
                 return;
+        }
         q->resp->location = strdup(location);
+        node_runtime_set_pending(&q->manager->push.nodes, rt, false);  /* an expired one */
         rt->pending = p;
         node_runtime_set_pending(&q->manager->push.nodes, rt, true);
 }
@@ -284,24 +332,126 @@ static int check_evidence_target(Request *q, const Node *n, NodeRuntime *rt, uin
         return reply_error(q, 404, "not_found", NULL, "No attestation %llu awaits evidence.", (unsigned long long) index), -1;
 }
 
+/* What the 202 answer repeats of the evidence, kept until the verdict is stored. */
+typedef struct EvidenceAck {
+        HttpDeferred *deferred;
+        char node_id[AGENT_ID_MAX + 1];
+        json_object *evidence;          /* the requested items with the data received */
+        uint64_t challenges_expire_usec, received_usec;
+} EvidenceAck;
+
+static EvidenceAck *evidence_ack_free(EvidenceAck *k) {
+        if (k) {
+                json_object_put(k->evidence);
+                free(k);
+        }
+        return NULL;
+}
+
+static int count_lines(const char *s) {
+        int n = 0;
+
+        for (; s && *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+/* Keylime's rendering of received evidence data: the quote's message,
+ * signature and subject_data; a log's entries and its count, which for the
+ * IMA log is the number of lines received. */
+static json_object *received_data(json_object *item, bool ima) {
+        static const char *const keys[] = { "message", "signature", "subject_data", "entries", "entry_count" };
+        json_object *d = member(item, "data"), *o = json_object_new_object();
+
+        for (size_t i = 0; o && i < ELEMENTSOF(keys); i++)
+                if (member(d, keys[i]) && !(ima && strcmp(keys[i], "entry_count") == 0))
+                        (void) json_object_object_add(o, keys[i], json_object_get(member(d, keys[i])));
+        if (o && ima)
+                (void) json_add_int(o, "entry_count", count_lines(json_object_get_string(member(d, "entries"))));
+        return o;
+}
+
+static EvidenceAck *evidence_ack_new(HttpDeferred *d, const char *id, const PendingAttestation *p, json_object *body) {
+        json_object *collected = member(member(member(body, "data"), "attributes"), "evidence_collected");
+        EvidenceAck *k = calloc(1, sizeof *k);
+
+        if (!k)
+                return NULL;
+        *k = (EvidenceAck) { .deferred = d, .challenges_expire_usec = p->expires_usec, .received_usec = now_realtime_usec() };
+        (void) snprintf(k->node_id, sizeof k->node_id, "%s", id);
+        k->evidence = json_tokener_parse(p->evidence);          /* our own text */
+        if (!json_object_is_type(k->evidence, json_type_array))
+                return evidence_ack_free(k);
+        for (size_t i = 0; i < json_object_array_length(k->evidence); i++) {
+                json_object *item = json_object_array_get_idx(k->evidence, i);
+                const char *type = json_object_get_string(member(item, "evidence_type"));
+
+                (void) json_object_object_add(item, "data", received_data(json_object_array_get_idx(collected, i),
+                                                                          type && strcmp(type, "ima_log") == 0));
+        }
+        return k;
+}
+
+/* An attestation as a JSON:API resource with its link. */
+static json_object *resource(const char *node_id, const Attestation *a) {
+        json_object *o = json_object_new_object(), *links = json_object_new_object();
+        char idx[24], self[AGENT_ID_MAX + 64];
+
+        if (!o || !links) {
+                json_object_put(o);
+                json_object_put(links);
+                return NULL;
+        }
+        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
+        (void) snprintf(self, sizeof self, "/v3.0/agents/%s/attestations/%s", node_id, idx);
+        (void) json_add_string(o, "type", "attestation");
+        (void) json_add_string(o, "id", idx);
+        (void) json_object_object_add(o, "attributes", attestation_to_json(a));
+        (void) json_add_string(links, "self", self);
+        (void) json_object_object_add(o, "links", links);
+        return o;
+}
+
+/* The 202 answer: Keylime's acknowledgement of the evidence (the items with
+ * their capabilities, parameters and data, the times, when to come back),
+ * sent once the verdict is stored, which it carries as well. */
+static json_object *evidence_answer(const EvidenceAck *k, const Attestation *a, const Node *n) {
+        json_object *doc = json_object_new_object(), *data = resource(k->node_id, a), *meta = json_object_new_object();
+        json_object *attrs = member(data, "attributes");
+        char when[64];
+
+        if (!doc || !attrs || !meta) {
+                json_object_put(doc);
+                json_object_put(data);
+                json_object_put(meta);
+                return NULL;
+        }
+        (void) json_add_string(attrs, "stage", "evaluating_evidence");
+        (void) json_object_object_add(attrs, "evidence", json_object_get(k->evidence));
+        (void) format_timestamp_iso(k->challenges_expire_usec, when, sizeof when);
+        (void) json_add_string(attrs, "challenges_expire_at", when);
+        (void) format_timestamp_iso(k->received_usec, when, sizeof when);
+        (void) json_add_string(attrs, "evidence_received_at", when);
+        (void) json_add_int(meta, "seconds_to_next_attestation", (int64_t) (n->interval_sec ?: DEFAULT_INTERVAL_SEC));
+        (void) json_object_object_add(doc, "data", data);
+        (void) json_object_object_add(doc, "meta", meta);
+        return doc;
+}
+
 /* After the group commit: 202 with the verdict, or 500. */
 static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, void *userdata) {
         HttpResponse resp = { .content_type = "application/vnd.api+json" };
-        json_object *attrs, *meta;
-        char idx[24];
+        EvidenceAck *k = userdata;
+        json_object *doc = r >= 0 ? evidence_answer(k, a, n) : NULL;
 
-        if (r < 0) {
+        if (!doc)
                 (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
                                                                    "The verdict could not be stored.", NULL));
-                return http_deferred_complete(userdata, &resp);
-        }
-        attrs = attestation_to_json(a);
-        meta = json_object_new_object();
-        (void) json_add_string(attrs, "stage", "evaluating_evidence");
-        (void) json_add_int(meta, "seconds_to_next_attestation", (int64_t) (n->interval_sec ?: DEFAULT_INTERVAL_SEC));
-        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
-        (void) http_response_set(&resp, 202, json_v3_document("attestation", idx, attrs, meta));
-        http_deferred_complete(userdata, &resp);
+        else
+                (void) http_response_set(&resp, 202, strdup(json_object_to_json_string_ext(doc, JSON_TEXT_PLAIN)));
+        json_object_put(doc);
+        http_deferred_complete(k->deferred, &resp);
+        evidence_ack_free(k);
 }
 
 static void attestation_evidence(Request *q, const char *id, const char *index_s) {
@@ -335,27 +485,20 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
         }
         /* The nonce is used up whatever the outcome. */
         p = rt->pending;
+        rt->pending.evidence = NULL;
         node_runtime_set_pending(&q->manager->push.nodes, rt, false);
         HttpDeferred *d = http_request_defer(q->http);
-        r = verdict_queue(q->manager, TAKE_PTR(n), rt, &p, &ev, session, on_verdict, d);
+        EvidenceAck *k = evidence_ack_new(d, id, &p, body);
+        r = k ? verdict_queue(q->manager, TAKE_PTR(n), rt, &p, &ev, session, on_verdict, k) : -ENOMEM;
         push_evidence_done(&ev);
+        free(p.evidence);
         if (r < 0) {
                 HttpResponse resp = { .content_type = "application/vnd.api+json" };
                 (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
                                                                    "The evidence could not be evaluated.", NULL));
                 http_deferred_complete(d, &resp);
+                evidence_ack_free(k);
         }
-}
-
-static json_object *resource(const Attestation *a) {
-        json_object *o = json_object_new_object();
-        char idx[24];
-
-        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
-        (void) json_add_string(o, "type", "attestation");
-        (void) json_add_string(o, "id", idx);
-        (void) json_object_object_add(o, "attributes", attestation_to_json(a));
-        return o;
 }
 
 static void attestation_show(Request *q, const char *id, const char *which) {
@@ -385,11 +528,11 @@ static void attestation_show(Request *q, const char *id, const char *which) {
         }
         json_object *doc = json_object_new_object(), *data;
         if (which)
-                data = resource(&l[0]);
+                data = resource(id, &l[0]);
         else {
                 data = json_object_new_array();
                 for (size_t i = 0; i < k; i++)
-                        (void) json_object_array_add(data, resource(&l[i]));
+                        (void) json_object_array_add(data, resource(id, &l[i]));
         }
         attestation_list_free(l, k);
         (void) json_object_object_add(doc, "data", data);

@@ -117,6 +117,16 @@ static int add_b64(json_object *o, const char *key, const Blob *b) {
         return json_add_string(o, key, s);
 }
 
+/* The EK certificate alone, as Keylime's registrar shows it: the chain a node
+ * sent with it (or NV padding) is stored after it. */
+static int add_ekcert(json_object *o, const Blob *ekcert) {
+        Blob first, chain;
+
+        if (ekcert->data && ekcert_split(ekcert, &first, &chain) >= 0)
+                return add_b64(o, "ekcert", &first);
+        return add_b64(o, "ekcert", ekcert);
+}
+
 int url_host_port(const char *url, char **ret_host, uint16_t *ret_port) {
         const char *h, *end, *p;
         uint16_t port;
@@ -217,7 +227,7 @@ static int add_keylime_status(json_object *o, const Node *n) {
 static json_object *agent_entry(Request *q, const Node *n) {
         _cleanup_json_ json_object *o = node_to_json(n, true);
 
-        if (!o || add_b64(o, "ek_tpm", &n->ek_tpm) < 0 || add_b64(o, "ekcert", &n->ekcert) < 0 ||
+        if (!o || add_b64(o, "ek_tpm", &n->ek_tpm) < 0 || add_ekcert(o, &n->ekcert) < 0 ||
             add_b64(o, "aik_tpm", &n->aik_tpm) < 0 || json_add_string(o, "mtls_cert", n->mtls_cert) < 0 ||
             add_keylime_status(o, n) < 0 || add_verifier_address(o, q->manager->config.verifier_url) < 0)
                 return NULL;
@@ -353,6 +363,9 @@ bool route_keylime_admin(Request *q) {
         if (strcmp(q->seg[0], "agents") == 0) {
                 if (q->n_seg == 1 && is_method(q, "GET"))
                         return agent_list(q), true;
+                /* keylime_tenant -c reactivate */
+                if (q->n_seg == 3 && strcmp(q->seg[2], "reactivate") == 0 && is_method(q, "PUT"))
+                        return node_reactivate(q, q->seg[1]), true;
                 if (q->n_seg != 2)
                         return false;
                 if (is_method(q, "POST"))

@@ -39,6 +39,7 @@ void node_table_done(NodeTable *t) {
                 for (NodeRuntime *e = t->buckets[i], *next; e; e = next) {
                         next = e->next;
                         EVP_PKEY_free(e->ak);
+                        free(e->pending.evidence);
                         free(e);
                 }
         free(t->buckets);
@@ -97,8 +98,10 @@ void node_runtime_set_pending(NodeTable *t, NodeRuntime *rt, bool pending) {
         rt->has_pending = pending;
         if (pending)
                 t->n_pending++;
-        else
+        else {
                 t->n_pending--;
+                rt->pending.evidence = mfree(rt->pending.evidence);
+        }
 }
 
 int node_runtime_ak(NodeRuntime *rt, const Blob *aik_tpm, EVP_PKEY **ret_key, uint16_t *ret_type) {

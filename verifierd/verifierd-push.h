@@ -31,6 +31,8 @@ typedef struct PendingAttestation {
         bool uefi, ima;
         uint64_t ima_offset;            /* entries */
         bool ima_fresh;                 /* replay IMA from entry 0 with a new state */
+        char *evidence;                 /* owned: JSON of the requested items with the offered
+                                         * capabilities, freed when it stops pending */
 } PendingAttestation;
 
 /* What the verifier keeps in memory per node. */
@@ -120,7 +122,7 @@ int session_authenticate(Request *q, const char *node_id, char **ret_session);
 /* Validation and evaluation of one pushed evidence, on a worker thread of the
  * evaluation pool; the verdict joins the next group commit and done is called
  * after it (r < 0: not stored) with the stored attestation and the node's new
- * row. n and e's contents are taken. Without a pool it evaluates in place. */
+ * row. n and e's contents are taken, p is copied. Without a pool it evaluates in place. */
 typedef struct VerdictJob VerdictJob;
 typedef void (*VerdictDone)(Manager *m, int r, const Attestation *a, const Node *n, void *userdata);
 int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e,
@@ -142,6 +144,21 @@ int push_clock_encode(const Tpm2ClockInfo *c, Blob *ret);
 int push_clock_decode(const Blob *b, Tpm2ClockInfo *ret);
 int push_ima_state_encode(const ImaReplayState *s, Blob *ret);
 int push_ima_state_decode(const Blob *b, ImaReplayState *ret);
+
+/* The operator's reactivate of node id: a stopped or terminated node attests
+ * again, and the IMA entries up to the last validated attestation are accepted
+ * (a failure stays otherwise, see verifierd-reactivate.c). Answers q. */
+void node_reactivate(Request *q, const char *id);
+
+/* A node's IMA replay states after a validated attestation (after: its
+ * replay state, NULL without an IMA log): a pass moves the anchor
+ * (ima_state, where the next attestation replays and evaluates from) and
+ * ima_state_latest to after; a failure moves only ima_state_latest, the
+ * anchor staying at the last pass of the boot, or at entry 0 (ima_restart)
+ * when the boot has none (fresh). Sets s's IMA members only. */
+int push_ima_next(const PushState *old, const ImaReplayState *after, bool pass, bool fresh, PushState *s);
+/* old with the anchor moved to ima_state_latest: what reactivate stores. */
+int push_state_accept(const PushState *old, PushState *ret);
 
 /* The liveness timer: nodes without an attestation for 5 × interval become TIMEOUT. */
 int liveness_start(Manager *m);

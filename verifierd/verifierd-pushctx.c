@@ -226,3 +226,48 @@ int push_ima_state_decode(const Blob *b, ImaReplayState *ret) {
                 return -EBADMSG;
         return ima_replay_state_restore(ret, get_be(b->data, 8), banks, n);
 }
+
+static int blob_copy(Blob *dst, const Blob *src) {
+        return blob_set(dst, src->data, src->size);
+}
+
+/* A failure leaves the anchor where the last pass of this boot left it (or at
+ * the log's start), so the next attestation asks for the entries since then
+ * again and evaluates them under the policy of that moment: an entry outside
+ * the policy fails every attestation until the policy allows it, the operator
+ * reactivates the node or the node reboots. */
+int push_ima_next(const PushState *old, const ImaReplayState *after, bool pass, bool fresh, PushState *s) {
+        int r;
+
+        if (!after) {
+                s->ima_restart = old->ima_restart;
+                r = blob_copy(&s->ima_state, &old->ima_state);
+                return r ?: blob_copy(&s->ima_state_latest, &old->ima_state_latest);
+        }
+        r = push_ima_state_encode(after, &s->ima_state_latest);
+        if (r < 0 || pass)
+                return r ?: push_ima_state_encode(after, &s->ima_state);
+        s->ima_restart = fresh;         /* no pass in this boot yet: from entry 0 again */
+        return fresh ? 0 : blob_copy(&s->ima_state, &old->ima_state);
+}
+
+int push_state_accept(const PushState *old, PushState *ret) {
+        PushState s = { .boot_time = old->boot_time, .next_index = old->next_index, .ima_restart = old->ima_restart };
+        const Blob *anchor = &old->ima_state;
+        int r;
+
+        if (old->ima_state_latest.size > 0) {
+                anchor = &old->ima_state_latest;
+                s.ima_restart = false;
+        }
+        r = blob_copy(&s.clock, &old->clock);
+        r = r ?: blob_copy(&s.enrolment_clock, &old->enrolment_clock);
+        r = r ?: blob_copy(&s.ima_state, anchor);
+        r = r ?: blob_copy(&s.ima_state_latest, &old->ima_state_latest);
+        if (r < 0) {
+                push_state_done(&s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}

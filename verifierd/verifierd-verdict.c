@@ -348,14 +348,12 @@ static int next_push_state(const PushState *old, const PendingAttestation *p, co
                 /* Nothing of a broken chain is trusted: keep what was known. */
                 r = r ?: blob_set(&s.clock, old->clock.data, old->clock.size);
                 r = r ?: blob_set(&s.ima_state, old->ima_state.data, old->ima_state.size);
+                r = r ?: blob_set(&s.ima_state_latest, old->ima_state_latest.data, old->ima_state_latest.size);
                 s.ima_restart = old->ima_restart || o->vf.ima_restart;
         } else {
                 s.boot_time = p->boot_time ?: old->boot_time;
                 r = r ?: push_clock_encode(&o->ev->clock_info, &s.clock);
-                if (o->ev->has_ima)
-                        r = r ?: push_ima_state_encode(&o->ev->ima_state, &s.ima_state);
-                else
-                        r = r ?: blob_set(&s.ima_state, old->ima_state.data, old->ima_state.size);
+                r = r ?: push_ima_next(old, o->ev->has_ima ? &o->ev->ima_state : NULL, o->pass, p->ima_fresh, &s);
         }
         if (old->enrolment_clock.size > 0)
                 r = r ?: blob_set(&s.enrolment_clock, old->enrolment_clock.data, old->enrolment_clock.size);
@@ -400,13 +398,15 @@ static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attes
         a->evaluation = strdup(o->pass ? "pass" : "fail");
         a->failure_reason = o->pass ? NULL : strdup(o->valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN);
         a->failures = o->failures.n > 0 ? failures_to_json(&o->failures) : NULL;
+        a->evidence = p->evidence ? strdup(p->evidence) : NULL;
         if (!o->valid && o->vf.detail[0]) {
                 json_object *d = json_object_new_object();
                 (void) json_add_string(d, "detail", o->vf.detail);
                 a->detail = strdup(json_object_to_json_string_ext(d, JSON_TEXT_PLAIN));
                 json_object_put(d);
         }
-        if (!a->stage || !a->evaluation || (!o->pass && !a->failure_reason) || (o->failures.n > 0 && !a->failures)) {
+        if (!a->stage || !a->evaluation || (!o->pass && !a->failure_reason) || (o->failures.n > 0 && !a->failures) ||
+            (p->evidence && !a->evidence)) {
                 attestation_done(a);
                 return -ENOMEM;
         }
@@ -417,6 +417,7 @@ static VerdictJob *verdict_job_free(VerdictJob *j) {
         if (!j)
                 return NULL;
         node_free(j->node);
+        free(j->p.evidence);
         push_evidence_done(&j->e);
         push_state_done(&j->old);
         EVP_PKEY_free(j->ak);
@@ -678,7 +679,8 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
         }
         *j = (VerdictJob) { .m = m, .node = n, .rt = rt, .p = *p, .e = *e, .done = done, .userdata = userdata };
         *e = (PushEvidence) {};
-        if (session_id && !(j->session_id = strdup(session_id)))
+        j->p.evidence = p->evidence ? strdup(p->evidence) : NULL;
+        if ((session_id && !(j->session_id = strdup(session_id))) || (p->evidence && !j->p.evidence))
                 r = -ENOMEM;
         else
                 r = storage_push_state_get(m->storage, n->id, &j->old);
@@ -723,6 +725,18 @@ json_object *attestation_to_json(const Attestation *a) {
                 d = json_tokener_parse(a->detail);
         if (d)
                 (void) json_object_object_add(o, "validation", d);
+        /* Keylime's members: the evidence requested, the node's boot time, when it all came. */
+        (void) json_object_object_add(o, "evidence", a->evidence ? json_tokener_parse(a->evidence) : json_object_new_array());
+        if (a->boot_time > 0) {
+                json_object *info = json_object_new_object();
+                (void) format_timestamp_iso(a->boot_time * 1000000ULL, when, sizeof when);
+                (void) json_add_string(info, "boot_time", when);
+                (void) json_object_object_add(o, "system_info", info);
+        }
+        (void) format_timestamp_iso(a->created_usec, when, sizeof when);
+        (void) json_add_string(o, "capabilities_received_at", when);
+        (void) format_timestamp_iso(a->updated_usec, when, sizeof when);
+        (void) json_add_string(o, "evidence_received_at", when);
         (void) json_add_int(o, "ima_starting_offset", (int64_t) a->ima_offset);
         (void) json_add_int(o, "ima_entry_count", (int64_t) a->ima_count);
         (void) format_timestamp_iso(a->created_usec, when, sizeof when);

@@ -87,19 +87,37 @@ int sqlite_session_get(Storage *s, const char *id, Session *ret) {
         return 0;
 }
 
+int sqlite_session_prune(Storage *s, uint64_t now_usec) {
+        sqlite3 *db = sqlite_storage_db(s);
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        r = prepare(s, "DELETE FROM sessions WHERE expires_usec < ?", &st);
+        if (r < 0)
+                return r;
+        r = bind_u64(st, 1, now_usec);
+        if (r < 0) {
+                sqlite3_finalize(st);
+                return r;
+        }
+        r = sqlite_step_done(db, st);
+        return r < 0 ? r : sqlite3_changes(db);
+}
+
 int sqlite_push_state_get(Storage *s, const char *node_id, PushState *ret) {
         _release_stmt_ sqlite3_stmt *st = NULL;
         PushState p = {};
         int r;
 
-        r = query_row_cached(s, "SELECT boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart"
-                                " FROM push_state WHERE node_id = ?", node_id, &st);
+        r = query_row_cached(s, "SELECT boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart,"
+                                " ima_state_latest FROM push_state WHERE node_id = ?", node_id, &st);
         if (r < 0)
                 return r;
         p.boot_time = (uint64_t) sqlite3_column_int64(st, 0);
         r = sqlite_column_blob(st, 1, &p.clock);
         r = r ?: sqlite_column_blob(st, 2, &p.enrolment_clock);
         r = r ?: sqlite_column_blob(st, 3, &p.ima_state);
+        r = r ?: sqlite_column_blob(st, 6, &p.ima_state_latest);
         if (r < 0) {
                 push_state_done(&p);
                 return r;
@@ -115,8 +133,8 @@ static int push_state_put(Storage *s, const char *node_id, const PushState *p) {
         int r;
 
         r = sqlite_prepare_cached(s, "INSERT OR REPLACE INTO push_state"
-                       " (node_id, boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
+                       " (node_id, boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart,"
+                       " ima_state_latest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, 1, node_id);
@@ -126,6 +144,7 @@ static int push_state_put(Storage *s, const char *node_id, const PushState *p) {
         r = r ?: sqlite_bind_blob(st, 5, p->ima_state.data, p->ima_state.size);
         r = r ?: bind_u64(st, 6, p->next_index);
         r = r ?: bind_u64(st, 7, p->ima_restart);
+        r = r ?: sqlite_bind_blob(st, 8, p->ima_state_latest.data, p->ima_state_latest.size);
         if (r < 0) {
                 sqlite_release(st);
                 return r;
@@ -135,14 +154,14 @@ static int push_state_put(Storage *s, const char *node_id, const PushState *p) {
 
 #define ATTESTATION_COLUMNS \
         "idx, stage, evaluation, nonce, boot_time_usec, ima_offset, ima_count, failure_reason, failures," \
-        " detail, created_usec, updated_usec"
+        " detail, created_usec, updated_usec, evidence"
 
 static int attestation_put(Storage *s, const char *node_id, const Attestation *a) {
         sqlite3_stmt *st = NULL;
         int r, i = 1;
 
         r = sqlite_prepare_cached(s, "INSERT OR REPLACE INTO attestations (node_id, " ATTESTATION_COLUMNS ")"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, i++, node_id);
@@ -158,6 +177,7 @@ static int attestation_put(Storage *s, const char *node_id, const Attestation *a
         r = r ?: sqlite_bind_text(st, i++, a->detail);
         r = r ?: bind_u64(st, i++, a->created_usec);
         r = r ?: bind_u64(st, i++, a->updated_usec);
+        r = r ?: sqlite_bind_text(st, i++, a->evidence);
         if (r < 0) {
                 sqlite_release(st);
                 return r;
@@ -181,6 +201,7 @@ static int read_attestation(sqlite3_stmt *st, Attestation *ret) {
         r = r ?: sqlite_column_text(st, 9, &a.detail);
         a.created_usec = (uint64_t) sqlite3_column_int64(st, 10);
         a.updated_usec = (uint64_t) sqlite3_column_int64(st, 11);
+        r = r ?: sqlite_column_text(st, 12, &a.evidence);
         if (r < 0) {
                 attestation_done(&a);
                 return r;

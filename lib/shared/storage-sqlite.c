@@ -72,6 +72,12 @@ static const char *const migrations[] = {
         " name TEXT,"
         " PRIMARY KEY (node_id, engine)) WITHOUT ROWID;"
         "CREATE INDEX node_policies_name ON node_policies(engine, name);",
+        /* 4: a failure stays until the operator acts or the node reboots: ima_state is the replay
+         * state at the last pass, ima_state_latest the one after the last validated attestation;
+         * each attestation keeps the evidence it asked for. */
+        "ALTER TABLE push_state ADD COLUMN ima_state_latest BLOB;"
+        "UPDATE push_state SET ima_state_latest = ima_state;"
+        "ALTER TABLE attestations ADD COLUMN evidence TEXT;",
 };
 
 #define STMT_CACHE_MAX 16u
@@ -369,11 +375,13 @@ static const StorageOps sqlite_ops = {
         .event_count = sqlite_event_count,
         .session_put = sqlite_session_put,
         .session_get = sqlite_session_get,
+        .session_prune = sqlite_session_prune,
         .push_state_get = sqlite_push_state_get,
         .verdict_commit = sqlite_verdict_commit,
         .attestation_get = sqlite_attestation_get,
         .attestation_list = sqlite_attestation_list,
         .node_list_overdue = sqlite_node_list_overdue,
+        .node_ids_by_ek = sqlite_node_ids_by_ek,
 };
 
 sqlite3 *sqlite_storage_db(Storage *s) {

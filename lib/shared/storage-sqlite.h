@@ -45,6 +45,7 @@ int sqlite_node_put_policies(Storage *s, const Node *n);
 int sqlite_node_policies_load(Storage *s, Node *n);
 int sqlite_node_delete(Storage *s, const char *id);
 int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n);
+int sqlite_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids);
 int sqlite_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size, char ret_digest[POLICY_DIGEST_HEX_SIZE]);
 int sqlite_policy_get(Storage *s, const char *digest, char **ret_kind, uint8_t **ret, size_t *ret_size);
 int sqlite_policy_name_set(Storage *s, const char *kind, const char *name, const char *digest, bool replace);
@@ -55,6 +56,7 @@ int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const ch
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret);
 int sqlite_session_put(Storage *s, const Session *session);
 int sqlite_session_get(Storage *s, const char *id, Session *ret);
+int sqlite_session_prune(Storage *s, uint64_t now_usec);
 int sqlite_push_state_get(Storage *s, const char *node_id, PushState *ret);
 int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n);
 int sqlite_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret);

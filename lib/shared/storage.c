@@ -182,6 +182,7 @@ void attestation_done(Attestation *a) {
         free(a->failure_reason);
         free(a->failures);
         free(a->detail);
+        free(a->evidence);
         *a = (Attestation) {};
 }
 
@@ -195,5 +196,6 @@ void push_state_done(PushState *p) {
         blob_done(&p->clock);
         blob_done(&p->enrolment_clock);
         blob_done(&p->ima_state);
+        blob_done(&p->ima_state_latest);
         *p = (PushState) {};
 }

@@ -122,6 +122,8 @@ typedef struct Attestation {
         char *failure_reason;       /* "broken_evidence_chain", "policy_violation" or NULL */
         char *failures;             /* JSON array of {id, severity, context}, or NULL */
         char *detail;               /* JSON object: the chosen parameters */
+        char *evidence;             /* JSON array: the evidence requested (class, type,
+                                     * capabilities, chosen_parameters), or NULL */
         uint64_t created_usec, updated_usec;
 } Attestation;
 
@@ -134,7 +136,10 @@ typedef struct PushState {
         uint64_t boot_time;         /* of the last validated attestation, seconds */
         Blob clock;                 /* its TPMS_CLOCK_INFO */
         Blob enrolment_clock;       /* the first validated attestation's */
-        Blob ima_state;             /* the IMA replay state after it */
+        Blob ima_state;             /* the IMA replay state after the last passing attestation of
+                                     * this boot: the next attestation replays and evaluates from it */
+        Blob ima_state_latest;      /* after the last validated attestation, passing or not: what
+                                     * the operator's reactivate accepts */
         uint64_t next_index;        /* the next attestation's index */
         bool ima_restart;           /* the next IMA log must start at entry 0 */
 } PushState;
@@ -172,11 +177,13 @@ typedef struct StorageOps {
         int (*event_count)(Storage *s, const char *node_id, uint64_t *ret);
         int (*session_put)(Storage *s, const Session *session);
         int (*session_get)(Storage *s, const char *id, Session *ret);
+        int (*session_prune)(Storage *s, uint64_t now_usec);
         int (*push_state_get)(Storage *s, const char *node_id, PushState *ret);
         int (*verdict_commit)(Storage *s, const VerdictCommit *c, size_t n);
         int (*attestation_get)(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
         int (*attestation_list)(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
         int (*node_list_overdue)(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);
+        int (*node_ids_by_ek)(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids);
 } StorageOps;
 
 struct Storage {
@@ -212,6 +219,11 @@ static inline int storage_node_delete(Storage *s, const char *id) {
 }
 static inline int storage_node_list(Storage *s, Node ***ret, size_t *ret_n) {
         return s->ops->node_list(s, ret, ret_n);
+}
+/* The ids of the nodes other than except_id registered with this EK, sorted, as
+ * a NULL-terminated list (strv_free), or NULL when there are none. */
+static inline int storage_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids) {
+        return s->ops->node_ids_by_ek(s, ek_tpm, except_id, ret_ids);
 }
 /* Stores content once by its SHA-256; ret_digest is its lowercase hex. */
 static inline int storage_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size,
@@ -250,6 +262,10 @@ static inline int storage_session_put(Storage *s, const Session *session) {
 /* -ENOENT when there is no such session. */
 static inline int storage_session_get(Storage *s, const char *id, Session *ret) {
         return s->ops->session_get(s, id, ret);
+}
+/* Removes the sessions that expired before now_usec; returns how many. */
+static inline int storage_session_prune(Storage *s, uint64_t now_usec) {
+        return s->ops->session_prune(s, now_usec);
 }
 /* -ENOENT before the node's first push. */
 static inline int storage_push_state_get(Storage *s, const char *node_id, PushState *ret) {

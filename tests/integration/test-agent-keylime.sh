@@ -7,7 +7,8 @@
 # `keylime_tenant -c add --push-model` with a measured-boot and a runtime
 # policy; attest-agent, on a swtpm holding a real UEFI event log and
 # IMA log, registers with Keylime's registrar, passes attestation at Keylime's
-# verifier, and fails there once a file outside the runtime policy runs.
+# verifier, and fails there once a file outside the runtime policy runs, and
+# keeps failing on the attestations after it.
 set -euo pipefail
 
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
@@ -115,6 +116,19 @@ n=$(grep -c "PATCH /v3.0/agents/$node/attestations/" verifier.log || true)
 measure_exec "$ima" /usr/local/bin/not-in-policy >/dev/null || fail "the execution could not be measured"
 wait_prop Verdict FAIL 60 || fail "no FAIL after an unlisted file ran (Verdict $(prop Verdict))"
 grep -q '/usr/local/bin/not-in-policy' verifier.log || fail "Keylime's verifier did not name the unlisted file"
+# Attestations without new measurements after it: Keylime keeps the node
+# failing (it evaluates from the last passing attestation's offset and does
+# not recover FAIL → PASS by itself), as attest-verifierd does.
+posts=$(grep -c "POST /v3.0/agents/$node/attestations" verifier.log || true)
+for _ in $(seq 200); do
+        [ "$(prop Verdict)" = FAIL ] || fail "Keylime's verdict went from FAIL to $(prop Verdict) with no new measurement"
+        [ "$(grep -c "POST /v3.0/agents/$node/attestations" verifier.log || true)" -gt "$posts" ] && break
+        sleep 0.1
+done
+[ "$(grep -c "POST /v3.0/agents/$node/attestations" verifier.log || true)" -gt "$posts" ] ||
+        fail "the agent did not attest again after the failure"
+sleep 3
+[ "$(prop Verdict)" = FAIL ] || fail "Keylime's verdict went from FAIL to $(prop Verdict) with no new measurement"
 reasons=$(prop FailureReasons)
 # Keylime 7.14 shows a pushing node no reason (last_event_id stays null).
 echo "Keylime's verdict after an unlisted file ran: FAIL (${reasons:-no reason given by Keylime})"

@@ -220,18 +220,21 @@ static void test_migration_from_v2(void **state) {
         _cleanup_(node_freep) Node *n = make_enrolled("old-node"), *got = NULL;
         char d[POLICY_DIGEST_HEX_SIZE];
 
-        assert_int_equal(storage_sqlite_schema_version(), 3u);
+        assert_int_equal(storage_sqlite_schema_version(), 4u);
         n->runtime_policy_name = strdup("fleet");
         assert_int_equal(storage_node_put(s, n), 0);
         storage_close(s);
         *state = NULL;
+        /* Undo migrations 4 and 3. */
+        assert_int_equal(raw("ALTER TABLE push_state DROP COLUMN ima_state_latest"), -1);
+        assert_int_equal(raw("ALTER TABLE attestations DROP COLUMN evidence"), -1);
         assert_int_equal(raw("DROP TABLE node_policies"), -1);
         assert_int_equal(raw("PRAGMA user_version = 2"), -1);
         assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'node_policies'"), 0);
 
         assert_int_equal(storage_open_sqlite(db_path, &s), 0);
         *state = s;
-        assert_int_equal(raw("PRAGMA user_version"), 3);
+        assert_int_equal(raw("PRAGMA user_version"), 4);
         assert_int_equal(storage_node_get(s, "old-node", &got), 0);
         assert_string_equal(got->runtime_policy_name, "fleet");
         assert_int_equal(got->n_policies, 0);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The verifier's encodings of a node's push state (clock, IMA replay state). */
+/* The verifier's encodings of a node's push state (clock, IMA replay state)
+ * and how the IMA replay anchor moves with passes, failures and reactivate. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,9 +45,110 @@ static void test_encodings(void **state) {
         assert_int_equal(push_ima_state_decode(&b, &st2), -EBADMSG); /* empty */
 }
 
+/* A replay state of n entries whose SHA-256 value starts with mark. */
+static void ima_blob(uint64_t n, uint8_t mark, Blob *ret) {
+        const HashAlg *algs[1] = { hash_alg_from_name("sha256") };
+        ImaReplayState st;
+
+        assert_int_equal(ima_replay_state_init(&st, algs, 1), 0);
+        st.n_entries = n;
+        st.banks[0].value[0] = mark;
+        assert_int_equal(push_ima_state_encode(&st, ret), 0);
+}
+
+static uint64_t ima_entries(const Blob *b) {
+        ImaReplayState st;
+
+        assert_int_equal(push_ima_state_decode(b, &st), 0);
+        return st.n_entries;
+}
+
+static void ima_after(uint64_t n, ImaReplayState *ret) {
+        const HashAlg *algs[1] = { hash_alg_from_name("sha256") };
+
+        assert_int_equal(ima_replay_state_init(ret, algs, 1), 0);
+        ret->n_entries = n;
+}
+
+/* A pass moves the anchor; a failure leaves it at the last pass, so the entries since are asked for again. */
+static void test_ima_anchor(void **state) {
+        PushState old = {}, s = {}, s2 = {};
+        ImaReplayState after;
+
+        ima_blob(10, 0xaa, &old.ima_state);
+        ima_blob(10, 0xaa, &old.ima_state_latest);
+        ima_after(14, &after);
+
+        assert_int_equal(push_ima_next(&old, &after, true, false, &s), 0);
+        assert_int_equal(ima_entries(&s.ima_state), 14);
+        assert_int_equal(ima_entries(&s.ima_state_latest), 14);
+        assert_false(s.ima_restart);
+        push_state_done(&s);
+
+        assert_int_equal(push_ima_next(&old, &after, false, false, &s), 0);
+        assert_int_equal(ima_entries(&s.ima_state), 10);
+        assert_int_equal(ima_entries(&s.ima_state_latest), 14);
+        assert_false(s.ima_restart);
+
+        /* Clean attestations after the failure: the anchor stays where the last pass left it. */
+        ima_after(20, &after);
+        assert_int_equal(push_ima_next(&s, &after, false, false, &s2), 0);
+        assert_int_equal(ima_entries(&s2.ima_state), 10);
+        assert_int_equal(ima_entries(&s2.ima_state_latest), 20);
+        push_state_done(&s);
+
+        /* Reactivate accepts up to the latest validated entries. */
+        assert_int_equal(push_state_accept(&s2, &s), 0);
+        assert_int_equal(ima_entries(&s.ima_state), 20);
+        assert_false(s.ima_restart);
+        push_state_done(&s);
+        push_state_done(&s2);
+
+        /* Without an IMA log both states stay. */
+        assert_int_equal(push_ima_next(&old, NULL, false, false, &s), 0);
+        assert_int_equal(ima_entries(&s.ima_state), 10);
+        assert_int_equal(ima_entries(&s.ima_state_latest), 10);
+        push_state_done(&s);
+        push_state_done(&old);
+}
+
+/* The first attestation of a boot fails: the next one starts from entry 0 again. */
+static void test_ima_fresh_failure(void **state) {
+        PushState old = {}, s = {}, s2 = {};
+        ImaReplayState after;
+
+        ima_blob(50, 0xbb, &old.ima_state);    /* the previous boot's */
+        ima_after(3, &after);
+        assert_int_equal(push_ima_next(&old, &after, false, true, &s), 0);
+        assert_true(s.ima_restart);
+        assert_int_equal(s.ima_state.size, 0);
+        assert_int_equal(ima_entries(&s.ima_state_latest), 3);
+
+        assert_int_equal(push_state_accept(&s, &s2), 0);
+        assert_false(s2.ima_restart);
+        assert_int_equal(ima_entries(&s2.ima_state), 3);
+        push_state_done(&s2);
+
+        /* A pass from entry 0 clears the restart. */
+        ima_after(5, &after);
+        assert_int_equal(push_ima_next(&s, &after, true, true, &s2), 0);
+        assert_false(s2.ima_restart);
+        assert_int_equal(ima_entries(&s2.ima_state), 5);
+        push_state_done(&s2);
+        push_state_done(&s);
+        push_state_done(&old);
+
+        /* Nothing validated yet: reactivate keeps what there is. */
+        assert_int_equal(push_state_accept(&old, &s), 0);
+        assert_int_equal(s.ima_state.size, 0);
+        push_state_done(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_encodings),
+                cmocka_unit_test(test_ima_anchor),
+                cmocka_unit_test(test_ima_fresh_failure),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
