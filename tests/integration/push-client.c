@@ -4,10 +4,15 @@
  *
  *   push-client ima-log DIR N          the IMA log of a node with N files under DIR
  *   push-client run URL SCENARIO ID    pass | spoils | count1 | engine-missing | timeout | exec |
- *                                      exec-missing | stall | stall-long
+ *                                      exec-missing | stall | stall-long | session-fields | secret |
+ *                                      sticky
  *
  * Exit 0 when every check held; each failed check is printed. The timeout
- * scenario runs $PUSH_CLIENT_HOOK with "timeout" and then "recovered". */
+ * scenario runs $PUSH_CLIENT_HOOK with "timeout" and then "recovered"; the
+ * secret scenario runs it with "secret" once the node passed, for the test to
+ * store the node's secret "disk" (and start what else it wants to run meanwhile);
+ * the sticky scenario runs it with "fail", "allow", "disallow", "reactivate"
+ * and "pending" (see there). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hexdecode.h"
+#include "macro.h"
 #include "sim-agent.h"
 
 #define FILES_DIR "/usr/lib/hostattest-test"
@@ -175,7 +182,10 @@ static void scenario_count1(SimClient *c, SimAgent *a) {
         expect_pass(&r, "the only attestation");
         CHECK(sim_agent_attest(c, a, SIM_SPOIL_NONE, 0, &r) >= 0 && r.create_status == 410,
               "after attest_count: %ld, want 410", r.create_status);
-        CHECK(sim_agent_session(c, &again) < 0, "a new session of a terminated node");
+        /* A terminated node may still authenticate, to fetch its secrets, but not attest. */
+        CHECK(sim_agent_session(c, &again) >= 0, "a new session of a terminated node");
+        CHECK(sim_agent_attest(c, &again, SIM_SPOIL_NONE, 0, &r) >= 0 && r.create_status == 410,
+              "with the new session: %ld, want 410", r.create_status);
 }
 
 static void scenario_engine_missing(SimClient *c, SimAgent *a) {
@@ -243,6 +253,64 @@ static void scenario_exec_missing(SimClient *c, SimAgent *a) {
         run_steps(c, a, steps, sizeof steps / sizeof steps[0]);
 }
 
+#define STICKY_DIR "/tmp/sticky"
+
+/* Clean attestations after a failure: each fails again with the failure id
+ * first seen, asking for the IMA log from where the last pass ended. */
+static void expect_stays_failed(SimClient *c, SimAgent *a, const char *id, uint64_t offset, const char *what) {
+        for (int i = 0; i < 2; i++) {
+                SimAttestation r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+
+                expect_fail(&r, "policy_violation", id, what);
+                CHECK(r.ima_offset == offset, "%s: starting_offset %llu, want %llu", what,
+                      (unsigned long long) r.ima_offset, (unsigned long long) offset);
+        }
+        hook("fail");
+}
+
+/* A file outside the runtime policy fails the node on every attestation of
+ * the boot until the operator acts: the hook's "allow" puts the file in the
+ * node's policy ("disallow" takes it out again), its "reactivate" accepts the
+ * node as it is ("pending": the verdict waits for the next attestation);
+ * or until the node reboots. */
+static void scenario_sticky(SimClient *c, SimAgent *a) {
+        char id[sizeof ((SimAttestation) {}).failure_id];
+        SimAttestation r;
+        uint64_t anchor;
+
+        r = attest(c, a, SIM_SPOIL_NONE, 2, FILES_DIR);
+        expect_pass(&r, "before the violation");
+        CHECK(r.acked_items == 3, "202 evidence list (quote, UEFI log, IMA log): %u items with capabilities, parameters and data", r.acked_items);
+        anchor = a->node->ima_entries;
+        r = attest(c, a, SIM_SPOIL_NONE, 1, STICKY_DIR);
+        expect_fail(&r, "policy_violation", "ima.", "the violation");
+        memcpy(id, r.failure_id, sizeof id);
+        expect_stays_failed(c, a, id, anchor, "after the violation");
+
+        hook("allow");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_pass(&r, "with the file in the policy");
+        CHECK(r.ima_offset == anchor, "with the file in the policy: starting_offset %llu, want %llu",
+              (unsigned long long) r.ima_offset, (unsigned long long) anchor);
+        hook("disallow");
+
+        anchor = a->node->ima_entries;
+        r = attest(c, a, SIM_SPOIL_NONE, 1, STICKY_DIR);
+        expect_fail(&r, "policy_violation", id, "a second violation");
+        expect_stays_failed(c, a, id, anchor, "after the second violation");
+        hook("reactivate");
+        hook("pending");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_pass(&r, "after reactivate");
+
+        r = attest(c, a, SIM_SPOIL_NONE, 1, STICKY_DIR);
+        expect_fail(&r, "policy_violation", id, "a third violation");
+        CHECK(sim_node_boot(a->node, a->node->boot_time + 60) >= 0, "reboot");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_pass(&r, "after the reboot");
+        CHECK(r.ima_offset == 0, "after the reboot: starting_offset %llu, want 0", (unsigned long long) r.ima_offset);
+}
+
 static void scenario_timeout(SimClient *c, SimAgent *a) {
         SimAttestation r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
 
@@ -252,6 +320,123 @@ static void scenario_timeout(SimClient *c, SimAgent *a) {
         r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
         expect_pass(&r, "after the timeout");
         hook("recovered");
+}
+
+/* An ISO 8601 time as Keylime writes it: microseconds and a UTC offset. */
+static bool is_keylime_time(const char *t) {
+        return t && strlen(t) == 32 && t[10] == 'T' && t[19] == '.' && strcmp(t + 26, "+00:00") == 0;
+}
+
+static void check_times(json_object *attrs, const char *const *names, const char *what) {
+        for (; *names; names++)
+                CHECK(is_keylime_time(SIM_DIG_STRING(attrs, *names)), "%s: %s is '%s'", what, *names,
+                      SIM_DIG_STRING(attrs, *names) ?: "(missing)");
+}
+
+/* The session answers carry the fields Keylime sends and the Rust agent
+ * decodes (rust-keylime structures/sessions.rs). */
+static void scenario_session_fields(SimClient *c, SimAgent *a) {
+        static const char *const created_times[] = { "created_at", "challenges_expire_at", NULL };
+        static const char *const proven_times[] = { "created_at", "challenges_expire_at", "response_received_at",
+                                                    "token_expires_at", NULL };
+        _cleanup_free_ char *created = NULL, *proven = NULL;
+        json_object *cj, *pj, *ca, *pa;
+        const char *challenge;
+        SimAttestation r;
+
+        CHECK(sim_agent_session_answers(c, a, &created, &proven) >= 0, "second session");
+        cj = json_tokener_parse(created ?: "");
+        pj = json_tokener_parse(proven ?: "");
+        ca = json_object_object_get(json_object_object_get(cj, "data"), "attributes");
+        pa = json_object_object_get(json_object_object_get(pj, "data"), "attributes");
+        check_times(ca, created_times, "POST /sessions");
+        challenge = SIM_DIG_STRING(ca, "authentication_requested", "0", "chosen_parameters", "challenge");
+        CHECK(challenge, "POST /sessions: no challenge");
+        check_times(pa, proven_times, "PATCH /sessions");
+        CHECK(SIM_DIG_STRING(pa, "evaluation") && strcmp(SIM_DIG_STRING(pa, "evaluation"), "pass") == 0 &&
+              SIM_DIG_STRING(pa, "token") && SIM_DIG_STRING(pa, "agent_id") &&
+              strcmp(SIM_DIG_STRING(pa, "agent_id"), a->node->id) == 0, "PATCH /sessions: %s", proven);
+        CHECK(SIM_DIG_STRING(pa, "authentication", "0", "authentication_class") &&
+              strcmp(SIM_DIG_STRING(pa, "authentication", "0", "authentication_class"), "pop") == 0 &&
+              strcmp(SIM_DIG_STRING(pa, "authentication", "0", "authentication_type") ?: "", "tpm_pop") == 0 &&
+              challenge && strcmp(SIM_DIG_STRING(pa, "authentication", "0", "chosen_parameters", "challenge") ?: "",
+                                  challenge) == 0 &&
+              *(SIM_DIG_STRING(pa, "authentication", "0", "data", "message") ?: "") &&
+              *(SIM_DIG_STRING(pa, "authentication", "0", "data", "signature") ?: ""),
+              "PATCH /sessions: authentication list: %s", proven);
+        CHECK(!json_object_object_get(pa, "authentication_requested"),
+              "PATCH /sessions: authentication_requested is not Keylime's");
+        json_object_put(cj);
+        json_object_put(pj);
+        r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+        expect_pass(&r, "attestation with the second session's token");
+}
+
+/* POST …/secrets/disk[/challenge] with the token given (or none). */
+static long secret_post(SimClient *c, SimAgent *a, const char *suffix, const char *token, const char *body,
+                        char **ret_challenge) {
+        SimResponse r = {};
+        char path[256];
+        long status;
+
+        (void) snprintf(path, sizeof path, "/v3.0/agents/%s/secrets/disk%s", a->node->id, suffix);
+        if (sim_http(c, "POST", path, token, body ?: "{}", &r) < 0)
+                return -1;
+        status = r.status;
+        if (ret_challenge && status == 201) {
+                json_object *j = json_tokener_parse(r.body ?: "");
+                const char *ch = SIM_DIG_STRING(j, "data", "attributes", "challenge");
+
+                *ret_challenge = ch ? strdup(ch) : NULL;
+                json_object_put(j);
+        }
+        sim_response_done(&r);
+        return status;
+}
+
+/* A secret request: a fresh decryption key certified by the AK over qualifying. */
+static char *secret_request_body(SimAgent *a, const uint8_t *qualifying, size_t size) {
+        uint8_t name[SIM_NAME_SIZE];
+        _cleanup_free_ char *k = NULL, *m = NULL, *s = NULL;
+        SimBuf key, attest, sig;
+        char *body = NULL;
+
+        if (sim_decrypt_key_new(&key, name) < 0 || sim_node_certify_name(a->node, name, qualifying, size, &attest, &sig) < 0)
+                return NULL;
+        k = base64_encode(key.data, key.size);
+        m = base64_encode(attest.data, attest.size);
+        s = base64_encode(sig.data, sig.size);
+        if (!k || !m || !s || asprintf(&body, "{\"data\":{\"type\":\"secret_request\",\"attributes\":{\"key_public\":\"%s\","
+                                        "\"certify_attest\":\"%s\",\"certify_signature\":\"%s\"}}}", k, m, s) < 0)
+                return NULL;
+        return body;
+}
+
+/* Secret release needs the node's token on both requests; a certification
+ * that does not verify leaves the challenge for the real request. */
+static void scenario_secret(SimClient *c, SimAgent *a) {
+        static const uint8_t other[32] = { 1 };
+        _cleanup_free_ char *challenge = NULL, *bad = NULL, *good = NULL;
+        _cleanup_free_ uint8_t *raw = NULL;
+        size_t raw_size = 0;
+        SimAttestation r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
+
+        expect_pass(&r, "attestation before the secret");
+        hook("secret");
+        CHECK(secret_post(c, a, "/challenge", NULL, NULL, NULL) == 401, "challenge without a token");
+        CHECK(secret_post(c, a, "", NULL, "{}", NULL) == 401, "request without a token");
+        CHECK(secret_post(c, a, "/challenge", a->token, NULL, &challenge) == 201 && challenge, "challenge with the token");
+        CHECK(challenge && base64_decode(challenge, strlen(challenge), &raw, &raw_size) >= 0, "challenge: base64");
+        bad = secret_request_body(a, other, sizeof other);
+        good = raw ? secret_request_body(a, raw, raw_size) : NULL;
+        CHECK(bad && good, "secret requests");
+        if (!bad || !good)
+                return;
+        CHECK(secret_post(c, a, "", a->token, "{\"data\":{\"type\":\"secret_request\",\"attributes\":{}}}", NULL) == 400,
+              "malformed request");
+        CHECK(secret_post(c, a, "", a->token, bad, NULL) == 403, "certification over other data");
+        CHECK(secret_post(c, a, "", a->token, good, NULL) == 200, "release after the failed attempts");
+        CHECK(secret_post(c, a, "", a->token, good, NULL) == 409, "replayed request");
 }
 
 int main(int argc, char *argv[]) {
@@ -297,6 +482,12 @@ int main(int argc, char *argv[]) {
                 scenario_exec_missing(c, &a);
         else if (strcmp(argv[3], "stall") == 0 || strcmp(argv[3], "stall-long") == 0)
                 scenario_stall(c, &a, argv[3]);
+        else if (strcmp(argv[3], "session-fields") == 0)
+                scenario_session_fields(c, &a);
+        else if (strcmp(argv[3], "secret") == 0)
+                scenario_secret(c, &a);
+        else if (strcmp(argv[3], "sticky") == 0)
+                scenario_sticky(c, &a);
         else
                 return 2;
         sim_node_free(a.node);

@@ -3,7 +3,9 @@
 # Push attestation against attest-verifierd with simulated nodes (push-client:
 # software EK/AK, real quotes, a real UEFI log, growing IMA logs): a passing
 # node; each broken evidence chain and a file outside the runtime policy fail
-# with their own reason and a later pass recovers; liveness TIMEOUT and
+# with their own reason and a later pass recovers; a file outside the runtime
+# policy keeps the node failing, with the same failure id, until its policy
+# allows the file, the operator reactivates it or it reboots; liveness TIMEOUT and
 # recovery; attest_count = 1 ends in TERMINATED and 410; broken plugins in the
 # plugin directory and a missing engine do not take the daemon down.
 set -euo pipefail
@@ -78,6 +80,10 @@ grep -q "bad-abi" verifierd.log || fail "the plugin with a wrong ABI was not rep
 
 # --- A passing node, its history, the node and admin views.
 "$PUSH_CLIENT" run "$base" pass node-pass || fail "pass scenario"
+# Every answer of that exchange, decoded as Keylime's Rust push agent decodes it.
+mkdir answers
+SIM_ANSWERS_DIR=$work/answers "$PUSH_CLIENT" run "$base" pass node-answers || fail "pass scenario, answers kept"
+python3 "$ATTEST_INTEGRATION_DIR/keylime-answer-check.py" answers || fail "answers the Rust Keylime agent would refuse"
 ctl status node-pass | grep -q "Verdict: PASS" || fail "status of node-pass: $(ctl status node-pass)"
 ctl status node-pass | grep -q "Last result: pass" || fail "status shows no last result"
 [ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" "http://l/v3.0/agents/node-pass/attestations/latest")" = 200 ] \
@@ -102,6 +108,27 @@ esac
 HOOK
 chmod +x hook.sh
 PUSH_CLIENT_HOOK=$work/hook.sh "$PUSH_CLIENT" run "$base" timeout node-live || fail "timeout scenario"
+
+# --- A file outside the runtime policy: the node stays FAIL with the same failure
+# id until its policy allows the file, the operator reactivates it, or it reboots.
+{ cat ima.log; "$PUSH_CLIENT" ima-log /tmp/sticky 200; } > allow.log
+"$ATTESTCTL" policy create-runtime --from-ima-log allow.log > allow-policy.json
+cat > sticky-hook.sh <<HOOK
+#!/bin/sh
+ctl() { "$ATTESTCTL" --admin-socket "$sock" "\$@"; }
+case "\$1" in
+fail) ctl status node-sticky | grep -q "Verdict: FAIL" ;;
+allow) ctl update node-sticky --runtime-policy "$work/allow-policy.json" >/dev/null ;;
+disallow) ctl update node-sticky --runtime-policy "$work/runtime-policy.json" >/dev/null ;;
+reactivate) ctl reactivate node-sticky >/dev/null ;;
+pending) ctl status node-sticky | grep -q "Verdict: PENDING" ;;
+esac
+HOOK
+chmod +x sticky-hook.sh
+PUSH_CLIENT_HOOK=$work/sticky-hook.sh "$PUSH_CLIENT" run "$base" sticky node-sticky || fail "sticky scenario"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --unix-socket "$sock" "http://l/v2.1/agents/node-sticky/reactivate")" = 200 ] \
+        || fail "keylime_tenant's reactivate"
+ctl status node-sticky | grep -q "Verdict: PASS" || fail "reactivate changed a passing node: $(ctl status node-sticky)"
 
 # --- Verdicts survive a restart; attest_count = 1 terminates the next node.
 stop_verifierd

@@ -51,6 +51,50 @@ typedef struct Sink {
         size_t size;
 } Sink;
 
+/* The Keylime endpoint a request went to, as keylime-answer-check.py names it. */
+static const char *endpoint_name(const char *method, const char *path, long status) {
+        unsigned n = 0;
+
+        for (const char *p = path; *p; p++)
+                n += *p == '/';
+        if (status >= 400)
+                return "error";
+        if (strcmp(path, "/version") == 0)
+                return "version";
+        if (strncmp(path, "/v2.", 4) == 0 && strstr(path, "/agents/") && n == 3)
+                return strcmp(method, "POST") == 0 ? "register" : strcmp(method, "PUT") == 0 ? "activate" : NULL;
+        if (strcmp(path, "/v3.0/sessions") == 0 && strcmp(method, "POST") == 0)
+                return "session-create";
+        if (strncmp(path, "/v3.0/sessions/", 15) == 0 && strcmp(method, "PATCH") == 0)
+                return "session-authenticate";
+        if (strstr(path, "/attestations") && strcmp(method, "POST") == 0 && n == 4)
+                return "attestation-create";
+        if (strstr(path, "/attestations/") && strcmp(method, "PATCH") == 0)
+                return "attestation-evidence";
+        return NULL;
+}
+
+/* With $SIM_ANSWERS_DIR, each answer is kept there as <endpoint>.<status>.json and
+ * .headers, the latest of each kind, for the Keylime compatibility check. */
+static void record_answer(const char *method, const char *path, long status, const Sink *headers, const Sink *body) {
+        const char *dir = getenv("SIM_ANSWERS_DIR"), *name = endpoint_name(method, path, status);
+        char file[1024];
+        FILE *f;
+
+        if (!dir || !name)
+                return;
+        for (int i = 0; i < 2; i++) {
+                const Sink *what = i == 0 ? body : headers;
+                (void) snprintf(file, sizeof file, "%s/%s.%ld.%s", dir, name, status, i == 0 ? "json" : "headers");
+                f = fopen(file, "we");
+                if (!f)
+                        continue;
+                if (what->size > 0)
+                        (void) fwrite(what->data, 1, what->size, f);
+                (void) fclose(f);
+        }
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
         Sink *s = userdata;
         char *m = realloc(s->data, s->size + size * n + 1);
@@ -64,10 +108,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
         return size * n;
 }
 
+typedef struct HeaderSink {
+        SimResponse *response;
+        Sink raw;
+} HeaderSink;
+
 static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
-        SimResponse *r = userdata;
+        HeaderSink *hs = userdata;
+        SimResponse *r = hs->response;
         size_t len = size * n;
 
+        if (on_body(p, size, n, &hs->raw) != len)
+                return 0;
         if (len > 10 && strncasecmp(p, "Location: ", 10) == 0)
                 (void) snprintf(r->location, sizeof r->location, "%.*s", (int) strcspn(p + 10, "\r\n"), p + 10);
         else if (len > 13 && strncasecmp(p, "Retry-After: ", 13) == 0)
@@ -81,6 +133,7 @@ int sim_http(SimClient *c, const char *method, const char *path, const char *bea
         char url[1024], auth[400];
         SimResponse r = {};
         Sink sink = {};
+        HeaderSink headers = { .response = &r };
         CURLcode rc;
 
         (void) snprintf(url, sizeof url, "%s%s", c->base, path);
@@ -96,7 +149,7 @@ int sim_http(SimClient *c, const char *method, const char *path, const char *bea
         curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &sink);
         curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &r);
+        curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &headers);
         curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 60L);
         if (body) {
                 curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
@@ -106,9 +159,12 @@ int sim_http(SimClient *c, const char *method, const char *path, const char *bea
         curl_slist_free_all(h);
         if (rc != CURLE_OK) {
                 free(sink.data);
+                free(headers.raw.data);
                 return -EIO;
         }
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r.status);
+        record_answer(method, path, r.status, &headers.raw, &sink);
+        free(headers.raw.data);
         r.body = sink.data;
         *ret = r;
         return 0;
@@ -129,12 +185,12 @@ static json_object *dig(json_object *o, const char *const *path) {
 
 #define DIG(o, ...) dig((o), (const char *const[]) { __VA_ARGS__, NULL })
 
-static const char *dig_string(json_object *o, const char *const *path) {
+const char *sim_dig_string(json_object *o, const char *const *path) {
         o = dig(o, path);
         return json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
 }
 
-#define DIG_STRING(o, ...) dig_string((o), (const char *const[]) { __VA_ARGS__, NULL })
+#define DIG_STRING(o, ...) SIM_DIG_STRING(o, __VA_ARGS__)
 
 static int b64_decode_member(const char *s, uint8_t **ret, size_t *ret_size) {
         return s ? base64_decode(s, strlen(s), ret, ret_size) : -ENOENT;
@@ -180,7 +236,17 @@ int sim_agent_register(SimClient *c, SimNode *n) {
         return e;
 }
 
-int sim_agent_session(SimClient *c, SimAgent *a) {
+/* Hands the answer's body to *ret when the caller wants it, and frees the rest. */
+static void keep_body(SimResponse *r, char **ret) {
+        if (ret) {
+                free(*ret);
+                *ret = r->body;
+                r->body = NULL;
+        }
+        sim_response_done(r);
+}
+
+int sim_agent_session_answers(SimClient *c, SimAgent *a, char **ret_created, char **ret_proven) {
         _cleanup_free_ uint8_t *challenge = NULL;
         _cleanup_free_ char *m64 = NULL, *s64 = NULL;
         char path[256], body[4096], sid[128];
@@ -197,7 +263,7 @@ int sim_agent_session(SimClient *c, SimAgent *a) {
         if (e < 0)
                 return e;
         j = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
-        sim_response_done(&r);
+        keep_body(&r, ret_created);
         e = j && DIG_STRING(j, "data", "id") ? 0 : -EPROTO;
         if (e >= 0) {
                 (void) snprintf(sid, sizeof sid, "%s", DIG_STRING(j, "data", "id"));
@@ -223,12 +289,16 @@ int sim_agent_session(SimClient *c, SimAgent *a) {
         if (e < 0)
                 return e;
         j = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
-        sim_response_done(&r);
+        keep_body(&r, ret_proven);
         e = j && DIG_STRING(j, "data", "attributes", "token") ? 0 : -EACCES;
         if (e >= 0)
                 (void) snprintf(a->token, sizeof a->token, "%s", DIG_STRING(j, "data", "attributes", "token"));
         json_object_put(j);
         return e;
+}
+
+int sim_agent_session(SimClient *c, SimAgent *a) {
+        return sim_agent_session_answers(c, a, NULL, NULL);
 }
 
 static void format_rfc3339(uint64_t t, char *buf, size_t size) {
@@ -239,8 +309,12 @@ static void format_rfc3339(uint64_t t, char *buf, size_t size) {
 
 static char *capabilities_body(const SimNode *n, uint64_t boot_time) {
         char when[64], list[128] = "", *body = NULL;
+        _cleanup_free_ char *ak_name = hex_encode(n->ak_name, sizeof n->ak_name);
+        _cleanup_free_ char *ak_public = base64_encode(n->ak_tpm.data, n->ak_tpm.size);
         size_t o = 0;
 
+        if (!ak_name || !ak_public)
+                return NULL;
         for (unsigned i = 0; i < SIM_PCRS; i++)
                 o += (size_t) snprintf(list + o, sizeof list - o, "%s%u", i ? "," : "", i);
         format_rfc3339(boot_time, when, sizeof when);
@@ -249,14 +323,16 @@ static char *capabilities_body(const SimNode *n, uint64_t boot_time) {
                      "{\"evidence_class\":\"certification\",\"evidence_type\":\"tpm_quote\",\"capabilities\":{"
                      "\"component_version\":\"2.0\",\"hash_algorithms\":[\"sha256\"],\"signature_schemes\":[\"ecdsa\"],"
                      "\"available_subjects\":{\"sha256\":[%s]},\"certification_keys\":[{\"key_class\":\"asymmetric\","
-                     "\"key_algorithm\":\"ecc\",\"key_size\":256,\"server_identifier\":\"ak\"}]}},"
+                     "\"key_algorithm\":\"ecc\",\"key_size\":256,\"server_identifier\":\"ak\",\"local_identifier\":\"%s\","
+                     "\"public\":\"%s\",\"allowable_hash_algorithms\":[\"sha256\"],"
+                     "\"allowable_signature_schemes\":[\"ecdsa\"]}]}},"
                      "{\"evidence_class\":\"log\",\"evidence_type\":\"uefi_log\",\"capabilities\":{\"evidence_version\":\"2.1\","
                      "\"entry_count\":0,\"supports_partial_access\":false,\"appendable\":false,"
                      "\"formats\":[\"application/octet-stream\"]}},"
                      "{\"evidence_class\":\"log\",\"evidence_type\":\"ima_log\",\"capabilities\":{\"entry_count\":%llu,"
                      "\"supports_partial_access\":true,\"appendable\":true,\"formats\":[\"text/plain\"]}}],"
                      "\"system_info\":{\"boot_time\":\"%s\"}}}}",
-                     list, (unsigned long long) n->ima_entries, when) < 0)
+                     list, ak_name, ak_public, (unsigned long long) n->ima_entries, when) < 0)
                 return NULL;
         return body;
 }
@@ -432,6 +508,13 @@ static void read_verdict(json_object *j, SimAttestation *ret) {
         (void) snprintf(ret->failure_reason, sizeof ret->failure_reason, "%s", fr ?: "");
         (void) snprintf(ret->failure_id, sizeof ret->failure_id, "%s", id ?: "");
         ret->seconds_to_next = (uint64_t) json_object_get_int64(DIG(j, "meta", "seconds_to_next_attestation"));
+        json_object *l = DIG(j, "data", "attributes", "evidence");
+        for (size_t i = 0; json_object_is_type(l, json_type_array) && i < json_object_array_length(l); i++) {
+                json_object *item = json_object_array_get_idx(l, i), *v;
+                ret->acked_items += json_object_object_get_ex(item, "capabilities", &v) &&
+                                    json_object_object_get_ex(item, "chosen_parameters", &v) &&
+                                    json_object_object_get_ex(item, "data", &v);
+        }
 }
 
 int sim_agent_attest(SimClient *c, SimAgent *a, SimSpoil spoil, unsigned expire_wait_ms, SimAttestation *ret) {

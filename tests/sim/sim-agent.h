@@ -9,9 +9,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "sim-node.h"
 
 typedef struct SimClient SimClient;
+
+/* The string at a path of member names and array indexes, or NULL. */
+const char *sim_dig_string(json_object *o, const char *const *path);
+#define SIM_DIG_STRING(o, ...) sim_dig_string((o), (const char *const[]) { __VA_ARGS__, NULL })
 
 int sim_client_new(const char *base_url, SimClient **ret);
 SimClient *sim_client_free(SimClient *c);
@@ -41,6 +47,9 @@ typedef struct SimAgent {
 
 /* A session with the TPM2_Certify proof of possession; the token in a->token. */
 int sim_agent_session(SimClient *c, SimAgent *a);
+/* The same, keeping the bodies of the two answers (POST and PATCH /sessions;
+ * malloc'ed, either may be NULL) for tests of their fields. */
+int sim_agent_session_answers(SimClient *c, SimAgent *a, char **ret_created, char **ret_proven);
 
 /* Ways to spoil one attestation. */
 typedef enum SimSpoil {
@@ -66,6 +75,8 @@ typedef struct SimAttestation {
         char error_code[64];            /* errors[0].code of a refusal */
         uint64_t ima_offset;
         uint64_t seconds_to_next;
+        unsigned acked_items;           /* items of the 202's evidence list with Keylime's members:
+                                         * capabilities, chosen_parameters and data */
 } SimAttestation;
 
 /* One attestation: capabilities, the chosen parameters, the evidence. */
