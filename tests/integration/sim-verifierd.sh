@@ -18,6 +18,37 @@ sim_verifierd_conf() {
         done
 }
 
+# The built plugins, and a tenant.conf that enrols every node with the
+# policies the simulated nodes pass (sim_policies).
+sim_tenant() {
+        sim_policies
+        mkdir plugins
+        cp "$ATTEST_PLUGIN_DIR"/libattest-plugin-*.so plugins/
+        cat > tenant.conf <<CONF
+[Enrolment]
+auto_enrol = yes
+boot_policy = $work/boot-policy.json
+runtime_policy = $work/runtime-policy.json
+interval = 1s
+CONF
+}
+
+# Starts attest-verifierd socket-activated on 127.0.0.1:$port and $sock with
+# $work/verifierd.conf and $work/state, sets VERIFIERD_PID and waits until
+# $base/version answers.
+sim_verifierd_start() {
+        rm -f "$sock"
+        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
+                "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
+                >>verifierd.log 2>&1 &
+        VERIFIERD_PID=$!
+        for _ in $(seq 50); do
+                curl -sf "$base/version" >/dev/null && break
+                sleep 0.1
+        done
+        curl -sf "$base/version" >/dev/null || fail "verifier does not answer"
+}
+
 # The policies the simulated nodes pass: the files they run (runtime) and the
 # UEFI log they boot with (boot).
 sim_policies() {

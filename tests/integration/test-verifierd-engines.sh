@@ -22,17 +22,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-sim_policies
-mkdir plugins
-cp "$ATTEST_PLUGIN_DIR"/libattest-plugin-*.so plugins/
-
-cat > tenant.conf <<CONF
-[Enrolment]
-auto_enrol = yes
-boot_policy = $work/boot-policy.json
-runtime_policy = $work/runtime-policy.json
-interval = 1s
-CONF
+sim_tenant
 sim_verifierd_conf "evaluation_threads = 2"
 
 # --- The exec programs and their policies.

@@ -39,16 +39,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-sim_policies
-mkdir plugins
-cp "$ATTEST_PLUGIN_DIR"/libattest-plugin-*.so plugins/
-cat > tenant.conf <<CONF
-[Enrolment]
-auto_enrol = yes
-boot_policy = $work/boot-policy.json
-runtime_policy = $work/runtime-policy.json
-interval = 1s
-CONF
+sim_tenant
 
 port=$(free_port_pair)
 sock=$work/verifierd.sock
@@ -62,17 +53,8 @@ start_verifierd() {
         for line in "$@"; do
                 echo "$line" >> verifierd.conf
         done
-        rm -f "$sock"
         mkdir -p state
-        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
-                "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
-                >>verifierd.log 2>&1 &
-        VERIFIERD_PID=$!
-        for _ in $(seq 50); do
-                curl -sf "$base/version" >/dev/null && break
-                sleep 0.1
-        done
-        curl -sf "$base/version" >/dev/null || fail "verifier does not answer"
+        sim_verifierd_start
 }
 stop_verifierd() {
         alive

@@ -54,18 +54,7 @@ port=$(free_port_pair)
 sock=$work/verifierd.sock
 base=http://127.0.0.1:$port
 
-start_verifierd() {
-        rm -f "$sock"
-        systemd-socket-activate -l "127.0.0.1:$port" -l "$sock" \
-                "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" \
-                >>verifierd.log 2>&1 &
-        VERIFIERD_PID=$!
-        for _ in $(seq 50); do
-                curl -sf "$base/version" >/dev/null && break
-                sleep 0.1
-        done
-        curl -sf "$base/version" >/dev/null || fail "verifier does not answer"
-}
+start_verifierd() { sim_verifierd_start; }
 stop_verifierd() {
         kill "$VERIFIERD_PID"
         wait "$VERIFIERD_PID" || true
