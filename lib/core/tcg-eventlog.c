@@ -265,7 +265,9 @@ static int parse_first_event(TcgEventLog *log, size_t *offset, size_t *allocated
         r = parse_legacy_event(log->buf, log->size, offset, &e);
         if (r < 0)
                 return r;
-        if (e.type == EV_NO_ACTION && e.pcr == 0 && e.data_size >= 16 &&
+        /* The Spec ID event belongs to PCR 0, but confidential-computing event logs
+         * (CCEL) put it under MR index 1; being EV_NO_ACTION it extends nothing either way. */
+        if (e.type == EV_NO_ACTION && e.pcr <= 1 && e.data_size >= 16 &&
             memcmp(e.data, SPEC_ID_SIGNATURE, 16) == 0) {
                 r = parse_spec_id(log, e.data, e.data_size, &overflow);
                 if (r < 0)

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* attestctl snp …, attestctl tdx …: offline verification of confidential-computing evidence. */
+int verb_snp(int argc, char *argv[]);
+int verb_tdx(int argc, char *argv[]);
