@@ -53,6 +53,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "s", empty_if_null(a->verifier_url));
         if (strcmp(property, "FailureReasons") == 0)
                 return sd_bus_message_append_strv(reply, a->failure_reasons);
+        if (strcmp(property, "Result") == 0)
+                return sd_bus_message_append(reply, "s", empty_if_null(a->result));
         return -ENOENT;
 }
 
@@ -96,7 +98,8 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
             (r = append_entry(reply, "Verdict", "s", a->verdict ?: AGENT_VERDICT_UNKNOWN)) < 0 ||
             (r = append_entry(reply, "LastAttestation", "t", a->last_attestation_usec)) < 0 ||
             (r = append_entry(reply, "VerifierURL", "s", empty_if_null(a->verifier_url))) < 0 ||
-            (r = append_entry(reply, "AKName", "s", empty_if_null(a->ak_name))) < 0)
+            (r = append_entry(reply, "AKName", "s", empty_if_null(a->ak_name))) < 0 ||
+            (r = append_entry(reply, "Result", "s", empty_if_null(a->result))) < 0)
                 return r;
 
         /* as inside a variant: appended by hand, the varargs form has no strv. */
@@ -118,14 +121,8 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_attest_now(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Agent *a = userdata;
-        int r;
-
-        r = agent_bus_check_root(m, error);
-        if (r != 0)
-                return r;
-
+/* 0 when the agent can attest now, else the reason in error. */
+static int check_can_attest(Agent *a, sd_bus_error *error) {
         if (!a->verifier_url)
                 return sd_bus_error_set(error, ERROR_NO_VERIFIER,
                                         "No verifier is configured: there is no verdict to report.");
@@ -134,9 +131,45 @@ static int method_attest_now(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (a->state != AGENT_STATE_REGISTERED && a->config->registrar_url)
                 return sd_bus_error_setf(error, ERROR_NOT_REGISTERED, "The node is %s, not registered yet.",
                                          agent_state_to_string(a->state));
+        return 0;
+}
+
+static int method_attest_now(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Agent *a = userdata;
+        int r;
+
+        r = agent_bus_check_root(m, error);
+        if (r == 0)
+                r = check_can_attest(a, error);
+        if (r != 0)
+                return r;
         r = agent_attest_now(a, m);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to start an attestation: %m");
+        return 1;   /* answered when the cycle ends */
+}
+
+/* A signed result fresher than the call: root makes the agent attest now, anyone
+ * else waits for the next scheduled attestation (no one else may drive the TPM). */
+static int method_get_result(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        sd_bus_error denied = SD_BUS_ERROR_NULL;
+        Agent *a = userdata;
+        bool root;
+        int r;
+
+        r = check_can_attest(a, error);
+        if (r != 0)
+                return r;
+        r = agent_bus_check_root(m, &denied);
+        root = r == 0;
+        if (r < 0 && !sd_bus_error_has_name(&denied, SD_BUS_ERROR_ACCESS_DENIED)) {
+                sd_bus_error_free(&denied);
+                return r;
+        }
+        sd_bus_error_free(&denied);
+        r = agent_result_wait(a, m, root);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to wait for an attestation: %m");
         return 1;   /* answered when the cycle ends */
 }
 
@@ -148,10 +181,13 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_PROPERTY("LastAttestation", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("FailureReasons", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("VerifierURL", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Result", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "a{sv}", SD_BUS_PARAM(status),
                                  method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AttestNow", "", , "s", SD_BUS_PARAM(verdict),
                                  method_attest_now, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetResult", "", , "s", SD_BUS_PARAM(result),
+                                 method_get_result, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RequestSecret", "s", SD_BUS_PARAM(name), "ay", SD_BUS_PARAM(secret),
                                  method_request_secret, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
         SD_BUS_SIGNAL_WITH_NAMES("VerdictChanged", "sast",

@@ -51,7 +51,9 @@ static void agent_done(Agent *a) {
         a->node_id = mfree(a->node_id);
         a->ak_name = mfree(a->ak_name);
         a->verdict = mfree(a->verdict);
+        a->result = mfree(a->result);
         a->verifier_url = mfree(a->verifier_url);
+        a->registrar_url = mfree(a->registrar_url);
         for (char **p = a->failure_reasons; p && *p; p++)
                 free(*p);
         a->failure_reasons = mfree(a->failure_reasons);
@@ -92,7 +94,8 @@ int verb_run(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         a.verdict = strdup(AGENT_VERDICT_UNKNOWN);
-        if (!a.verdict || (arg_config.verifier_url && !(a.verifier_url = strdup(arg_config.verifier_url))))
+        if (!a.verdict || agent_url_pick(arg_config.verifier_url, 0, &a.verifier_url) < 0 ||
+            agent_url_pick(arg_config.registrar_url, 0, &a.registrar_url) < 0)
                 return log_oom(), EXIT_FAILED;
 
         sigemptyset(&mask);

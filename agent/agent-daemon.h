@@ -45,7 +45,11 @@ typedef struct Agent {
         char *verdict;
         uint64_t last_attestation_usec;
         char **failure_reasons;    /* NULL-terminated */
-        char *verifier_url;
+        char *result;              /* the verifier's signed result (EAR JWT) of the verdict, or NULL */
+        char *verifier_url;        /* the one of [Verifier] URL= (or the registrar's) in use */
+        unsigned verifier_index;   /* its position in [Verifier] URL= */
+        char *registrar_url;       /* the one of [Registrar] URL= in use */
+        unsigned registrar_index;
 
         /* The push loop (agent-push.c): one cycle at a time in a worker thread. */
         struct PushJob *push_job;
@@ -56,7 +60,7 @@ typedef struct Agent {
         unsigned push_failures;
         uint64_t push_not_before;  /* CLOCK_MONOTONIC µs: the verifier's Retry-After holds until then */
         uint64_t push_cycles;      /* cycles started so far; a cycle's number is its count */
-        struct AttestWaiter *attest_waiters;   /* AttestNow() calls waiting for a cycle */
+        struct AttestWaiter *attest_waiters;   /* AttestNow() and GetResult() calls waiting for a cycle */
         size_t n_attest_waiters;
         bool attest_requested;     /* AttestNow() during a cycle: run a fresh one after it */
         struct SecretWaiter *secret_waiters;   /* RequestSecret() calls waiting for a cycle */
@@ -69,6 +73,14 @@ void agent_set_state(Agent *a, AgentState s);
 int agent_registration_start(Agent *a);
 /* Waits for a running worker and drops its result; for shutdown. */
 void agent_registration_stop(Agent *a);
+/* Failover between the instances of [Registrar] URL= and [Verifier] URL= (agent-failover.c). */
+/* The index'th (modulo their count) of whitespace-separated URLs; NULL for none. */
+int agent_url_pick(const char *list, unsigned index, char **ret);
+/* Whether a failed request should be tried at the next instance. */
+bool agent_failover_error(int r);
+void agent_verifier_failover(Agent *a);
+void agent_registrar_failover(Agent *a);
+
 /* Exponential backoff with jitter for the attempt'th retry, in µs. */
 uint64_t agent_retry_delay(unsigned attempt);
 
@@ -76,6 +88,9 @@ uint64_t agent_retry_delay(unsigned attempt);
 int agent_push_start(Agent *a);
 /* AttestNow(): m is answered with the verdict of a cycle started after the call. */
 int agent_attest_now(Agent *a, sd_bus_message *m);
+/* GetResult(): m is answered with the signed result of a cycle started after
+ * the call; start: start one now (as AttestNow()), else wait for the schedule. */
+int agent_result_wait(Agent *a, sd_bus_message *m, bool start);
 /* Starts a cycle now, or a fresh one after the running one. Returns the
  * number of the first cycle that starts after the call (the one to wait for). */
 int agent_push_request(Agent *a, uint64_t *ret_cycle);

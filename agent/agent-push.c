@@ -87,6 +87,16 @@ static bool strv_equal(char **a, char **b) {
         return !(a && *a) && !(b && *b);
 }
 
+/* The signed result changes with every attestation (its time and nonce); a
+ * verifier that signs none leaves the last one in place until it expires. */
+static void apply_result(Agent *a, PushOutcome *o) {
+        if (!o->ear)
+                return;
+        free(a->result);
+        a->result = TAKE_PTR(o->ear);
+        agent_bus_properties_changed(a, "Result", NULL);
+}
+
 static void apply_verdict(Agent *a, PushOutcome *o) {
         const char *verdict = push_evaluation_to_string(o->evaluation);
         bool changed = !a->verdict || strcmp(a->verdict, verdict) != 0 || !strv_equal(a->failure_reasons, o->failures);
@@ -105,6 +115,7 @@ static void apply_verdict(Agent *a, PushOutcome *o) {
                 free(*p);
         free(a->failure_reasons);
         a->failure_reasons = TAKE_PTR(o->failures);
+        apply_result(a, o);
         if (changed) {
                 log_info("Verdict of %s: %s%s%s.", a->verifier_url, verdict,
                          a->failure_reasons && a->failure_reasons[0] ? ", first reason " : "",
@@ -117,7 +128,22 @@ static void apply_verdict(Agent *a, PushOutcome *o) {
 typedef struct AttestWaiter {
         sd_bus_message *m;
         uint64_t cycle;   /* the first cycle started after the call */
+        bool result;      /* GetResult(): answered with the signed result */
 } AttestWaiter;
+
+static int reply_waiter(Agent *a, const AttestWaiter *w, const PushJob *j) {
+        if (j->outcome.terminated)
+                return sd_bus_reply_method_errorf(w->m, ERROR_TERMINATED, "%s",
+                                                  j->outcome.error ?: "The verifier ended attestation of this node.");
+        if (j->result < 0 || !j->outcome.have_verdict)
+                return sd_bus_reply_method_errorf(w->m, ERROR_ATTESTATION, "%s",
+                                                  j->outcome.error ?: "The attestation did not complete.");
+        if (!w->result)
+                return sd_bus_reply_method_return(w->m, "s", a->verdict);
+        if (!a->result)
+                return sd_bus_reply_method_errorf(w->m, ERROR_ATTESTATION, "The verifier sent no signed result.");
+        return sd_bus_reply_method_return(w->m, "s", a->result);
+}
 
 /* Answers the callers this cycle is fresh enough for; the others, who called
  * while it ran, wait for the next one (final: there is none). */
@@ -128,20 +154,14 @@ static void reply_waiters(Agent *a, const PushJob *j, bool final) {
                 sd_bus_message *m = a->attest_waiters[i].m;
                 int r;
 
-                if (!final && a->attest_waiters[i].cycle > j->cycle) {
+                /* A result is worth the wait when the verifier asked for one (Retry-After). */
+                if (!final && (a->attest_waiters[i].cycle > j->cycle || (a->attest_waiters[i].result && j->result == -EAGAIN))) {
                         a->attest_waiters[kept++] = a->attest_waiters[i];
                         continue;
                 }
-                if (j->outcome.terminated)
-                        r = sd_bus_reply_method_errorf(m, ERROR_TERMINATED, "%s",
-                                                       j->outcome.error ?: "The verifier ended attestation of this node.");
-                else if (j->result >= 0 && j->outcome.have_verdict)
-                        r = sd_bus_reply_method_return(m, "s", a->verdict);
-                else
-                        r = sd_bus_reply_method_errorf(m, ERROR_ATTESTATION, "%s",
-                                                       j->outcome.error ?: "The attestation did not complete.");
+                r = reply_waiter(a, &a->attest_waiters[i], j);
                 if (r < 0)
-                        log_debug_errno(r, "Failed to answer AttestNow(): %m");
+                        log_debug_errno(r, "Failed to answer %s(): %m", sd_bus_message_get_member(m));
                 sd_bus_message_unref(m);
         }
         a->n_attest_waiters = kept;
@@ -195,8 +215,11 @@ static void push_job_apply(Agent *a, PushJob *j) {
         } else if (j->result == -EAGAIN && j->outcome.retry_after_sec > 0) {
                 delay = j->outcome.retry_after_sec * 1000000ULL;
                 a->push_not_before = now + delay;
-        } else
+        } else {
+                if (agent_failover_error(j->result))
+                        agent_verifier_failover(a);
                 delay = agent_retry_delay(a->push_failures++);
+        }
 
         /* AttestNow() asks for a cycle now, but not before the verifier said. */
         if (a->attest_requested) {
@@ -283,20 +306,32 @@ int agent_push_request(Agent *a, uint64_t *ret_cycle) {
         return agent_push_start(a);
 }
 
-int agent_attest_now(Agent *a, sd_bus_message *m) {
+static int waiter_add(Agent *a, sd_bus_message *m, bool start, bool result) {
         AttestWaiter *w;
-        uint64_t cycle;
+        uint64_t cycle = a->push_cycles + 1;   /* the next one to start */
         int r;
 
         w = reallocarray(a->attest_waiters, a->n_attest_waiters + 1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
         a->attest_waiters = w;
-        r = agent_push_request(a, &cycle);
-        if (r < 0)
-                return r;
-        a->attest_waiters[a->n_attest_waiters++] = (AttestWaiter) { .m = sd_bus_message_ref(m), .cycle = cycle };
+        if (start) {
+                r = agent_push_request(a, &cycle);
+                if (r < 0)
+                        return r;
+        }
+        a->attest_waiters[a->n_attest_waiters++] = (AttestWaiter) {
+                .m = sd_bus_message_ref(m), .cycle = cycle, .result = result,
+        };
         return 0;
+}
+
+int agent_attest_now(Agent *a, sd_bus_message *m) {
+        return waiter_add(a, m, true, false);
+}
+
+int agent_result_wait(Agent *a, sd_bus_message *m, bool start) {
+        return waiter_add(a, m, start, true);
 }
 
 void agent_push_stop(Agent *a) {

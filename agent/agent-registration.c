@@ -127,6 +127,8 @@ static void job_apply(Agent *a, RegistrationJob *j) {
                 return;
         }
         agent_set_state(a, AGENT_STATE_UNREGISTERED);
+        if (agent_failover_error(j->result))
+                agent_registrar_failover(a);
         if (schedule_retry(a) < 0)
                 agent_set_state(a, AGENT_STATE_FAILED);
 }
@@ -164,6 +166,7 @@ int agent_registration_start(Agent *a) {
         if (!j)
                 return log_oom();
         j->config = *a->config;
+        j->config.registrar_url = a->registrar_url;     /* the instance in use; kept until the job is reaped */
         j->node_id = strdup(a->node_id);
         j->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (!j->node_id || j->fd < 0) {

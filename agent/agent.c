@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -49,13 +50,14 @@ static void help(FILE *f) {
                 "     --version            Show the version\n"
                 "     --config FILE        Configuration file (default %s)\n"
                 "     --tcti CONF          TPM access (default %s)\n"
-                "     --state-dir DIR      Where the AK is kept (default %s)\n"
+                "     --state-directory DIR\n"
+                "                          Where the AK is kept (default %s)\n"
                 "     --ek-type TYPE       auto, rsa2048, ecc256 or ecc384 (default auto)\n"
                 "     --ak-type TYPE       rsa or ecc (default rsa)\n"
                 "     --agent-id ID        Node id (default: /etc/machine-id)\n"
                 "     --registrar URL      Registrar base URL (https://host:port)\n"
                 "     --verifier URL       Verifier base URL\n"
-                "     --ca FILE            CA certificate(s) the servers' TLS certificates must chain to\n"
+                "     --cacert FILE        CA certificate(s) the servers' TLS certificates must chain to\n"
                 "     --api-version V      Registrar API version (default 2.1)\n"
                 "     --uefi-log FILE      UEFI event log pushed (default %s)\n"
                 "     --ima-log FILE       IMA ascii log pushed (default %s)\n"
@@ -97,12 +99,16 @@ static int parse_argv(int argc, char *argv[]) {
                 { "version",     no_argument,       NULL, ARG_VERSION     },
                 { "config",      required_argument, NULL, ARG_CONFIG      },
                 { "tcti",        required_argument, NULL, ARG_TCTI        },
+                { "state-directory", required_argument, NULL, ARG_STATE_DIR },
+                /* The earlier spelling; attest-verifierd and agent.conf say "directory". */
                 { "state-dir",   required_argument, NULL, ARG_STATE_DIR   },
                 { "ek-type",     required_argument, NULL, ARG_EK_TYPE     },
                 { "ak-type",     required_argument, NULL, ARG_AK_TYPE     },
                 { "agent-id",    required_argument, NULL, ARG_AGENT_ID    },
                 { "registrar",   required_argument, NULL, ARG_REGISTRAR   },
                 { "verifier",    required_argument, NULL, ARG_VERIFIER    },
+                { "cacert",      required_argument, NULL, ARG_CA          },
+                /* The earlier spelling; attestctl says --cacert. */
                 { "ca",          required_argument, NULL, ARG_CA          },
                 { "api-version", required_argument, NULL, ARG_API_VERSION },
                 { "uefi-log",    required_argument, NULL, ARG_UEFI_LOG    },
@@ -195,6 +201,42 @@ static void tpm_unlockp(bool *locked) {
                 (void) pthread_mutex_unlock(&tpm_lock);
 }
 
+/* Until 0.1 the agent kept its state inside the verifier's state directory. A
+ * host upgraded from there keeps its AK (the verifier holds the node id to it):
+ * the files are copied once into the new default directory, which then wins. */
+#define AGENT_LEGACY_STATE_DIR LOCALSTATEDIR "/agent"
+#define AGENT_STATE_FILE_MAX (64u * 1024u)
+
+static void state_adopt_legacy(const char *state_dir) {
+        /* ak.pub last: its presence says the copy is complete. */
+        static const char *const files[] = { "ak.priv", "ak.ek-name", "registration", "ak.pub" };
+        _cleanup_free_ char *probe = NULL;
+
+        if (strcmp(state_dir, AGENT_DEFAULT_STATE_DIR) != 0 ||
+            asprintf(&probe, "%s/ak.pub", state_dir) < 0 || access(probe, F_OK) == 0 ||
+            access(AGENT_LEGACY_STATE_DIR "/ak.pub", F_OK) < 0)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *from = NULL, *to = NULL;
+                _cleanup_free_ uint8_t *data = NULL;
+                size_t size;
+                int r;
+
+                if (asprintf(&from, "%s/%s", AGENT_LEGACY_STATE_DIR, files[i]) < 0 ||
+                    asprintf(&to, "%s/%s", state_dir, files[i]) < 0)
+                        return (void) log_oom();
+                r = read_full_file(from, AGENT_STATE_FILE_MAX, &data, &size);
+                if (r == -ENOENT)
+                        continue;
+                if (r >= 0)
+                        r = write_file_atomic(to, data, size, 0600);
+                if (r < 0)
+                        return (void) log_warning_errno(r, "Failed to copy %s to %s: %m", from, to);
+        }
+        log_notice("Adopted the AK and registration of %s into %s; the old directory may be removed.",
+                   AGENT_LEGACY_STATE_DIR, state_dir);
+}
+
 int agent_identity_open(const AgentConfig *c, AgentIdentity *ret) {
         _cleanup_(tpm_unlockp) bool locked = false;
         _cleanup_(tpm_closep) Tpm *t = NULL;
@@ -210,6 +252,7 @@ int agent_identity_open(const AgentConfig *c, AgentIdentity *ret) {
         r = tpm_ek_create(t, c->ek_type, &ek);
         if (r < 0)
                 return r;
+        state_adopt_legacy(c->state_dir);
         r = tpm_ak_load_or_create(t, &ek, c->state_dir, c->ak_type, &ak);
         if (r < 0)
                 return r;
@@ -282,7 +325,7 @@ int verb_register(int argc, char *argv[]) {
         };
 
         if (argc != 1) {
-                log_error("Usage: attest-agent --registrar URL [--ca FILE] [--agent-id ID] register");
+                log_error("Usage: attest-agent --registrar URL [--cacert FILE] [--agent-id ID] register");
                 return EXIT_USAGE;
         }
         if (!arg_config.registrar_url) {

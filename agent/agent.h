@@ -7,7 +7,7 @@
 #include "tpm-devid.h"
 #include "tpm-ek.h"
 
-#define AGENT_DEFAULT_STATE_DIR LOCALSTATEDIR "/agent"
+#define AGENT_DEFAULT_STATE_DIR AGENT_STATEDIR
 
 /* Exit codes, as for every hostattest program. */
 #define EXIT_OK 0

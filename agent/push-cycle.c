@@ -37,6 +37,7 @@ void push_outcome_done(PushOutcome *o) {
                 free(*p);
         o->failures = mfree(o->failures);
         o->error = mfree(o->error);
+        o->ear = mfree(o->ear);
 }
 
 static int fail(PushOutcome *o, int r, const char *fmt, ...) _printf_(3, 4);
@@ -145,6 +146,10 @@ static int refused(PushOutcome *o, const char *what, const HttpClientResponse *r
                 return fail(o, -EACCES, "The verifier refused the session token at the %s (401, %s).", what,
                             detail ?: "no detail");
         default:
+                /* The instance failed, not the request: another instance may take it. */
+                if (resp->status >= 500)
+                        return fail(o, -EREMOTEIO, "The verifier failed at the %s with HTTP %ld (%s).", what,
+                                    resp->status, detail ?: "no detail");
                 return fail(o, -EPROTO, "The verifier refused the %s with HTTP %ld (%s).", what, resp->status,
                             detail ?: "no detail");
         }
@@ -440,6 +445,7 @@ static int fetch_verdict(const PushContext *ctx, PushSessionState *s, PushOutcom
                         o->have_verdict = true;
                         o->evaluation = v.evaluation;
                         o->failures = TAKE_PTR(v.failures);
+                        o->ear = TAKE_PTR(v.ear);
                         return 0;
                 }
                 sleep_msec(VERDICT_POLL_MSEC, ctx->cancel);

@@ -55,6 +55,7 @@ typedef struct PushOutcome {
         bool have_verdict;
         PushEvaluation evaluation;
         char **failures;             /* NULL-terminated, may be NULL */
+        char *ear;                   /* the verifier's signed result of the verdict, or NULL */
         uint64_t next_sec;           /* the verifier's schedule (seconds_to_next_attestation) */
         uint64_t retry_after_sec;    /* 429/503: when the verifier wants to hear again */
         char *error;                 /* what went wrong, for the journal and D-Bus */

@@ -11,7 +11,14 @@
  * (attestations per core-second), cpu-r is that over the bare rate.
  *
  *   build/bench/push [--rounds R] [--threads T] [--lines L] [--evaluation-threads E]
- *                    [--verifierd PATH] [N …]     (default: N = 100, T = 16)
+ *                    [--verifierd PATH] [--postgresql URL --postgresql-pid PID]
+ *                    [--instances K] [N …]     (default: N = 100, T = 16, K = 1)
+ *
+ * --postgresql runs the verifier instances on that database (emptied before each
+ * N) instead of SQLite; the CPU per attestation then counts the server's
+ * processes too (children of the postmaster PID). --instances K runs K
+ * verifier processes on it, the client threads spread over them.
+ * bench/push-postgresql.sh starts a server and runs SQLite, K = 1 and K = 2.
  *
  * --evaluation-threads sets the verifier's evaluation_threads= (its default
  * otherwise); --verifierd runs another build of the daemon, e.g. an older one
@@ -37,6 +44,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <dirent.h>
+#include <libpq-fe.h>
 
 #include "sim-agent.h"
 #include "tpm2-public.h"
@@ -45,13 +54,20 @@
 #define POLICY_DIGESTS 100000u
 #define FILES_DIR "/bench"
 
-static unsigned arg_rounds = 3, arg_threads = 16, arg_lines = 0;
-static const char *arg_verifierd = BENCH_VERIFIERD;
+static unsigned arg_rounds = 3, arg_threads = 16, arg_lines = 0, arg_instances = 1;
+static const char *arg_verifierd = BENCH_VERIFIERD, *arg_pg_url = NULL;
+static pid_t arg_pg_pid = 0;
 static int arg_eval_threads = -1;       /* -1: not set in verifierd.conf */
 static SimUefi uefi;
 
+#define INSTANCES_MAX 8u
+static pid_t verifier_pids[INSTANCES_MAX];     /* running, for die() to stop */
+
 static void die(const char *what, int e) {
         fprintf(stderr, "push: %s: %s\n", what, strerror(e < 0 ? -e : e));
+        for (unsigned i = 0; i < INSTANCES_MAX; i++)
+                if (verifier_pids[i] > 0)
+                        kill(verifier_pids[i], SIGTERM);
         exit(EXIT_FAILURE);
 }
 
@@ -95,6 +111,54 @@ static double cpu_s(pid_t pid) {
         if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
                 return 0;
         return (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of the PostgreSQL server: the postmaster and its children (backends, writers). */
+static double pg_cpu_s(void) {
+        char path[300], buf[1024], *p;
+        double sum = 0;
+        DIR *d;
+        struct dirent *de;
+
+        if (arg_pg_pid <= 0)
+                return 0;
+        sum = cpu_s(arg_pg_pid);
+        d = opendir("/proc");
+        while (d && (de = readdir(d))) {
+                int ppid = 0;
+                FILE *f;
+                size_t n;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                (void) snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+                f = fopen(path, "re");
+                if (!f)
+                        continue;
+                n = fread(buf, 1, sizeof buf - 1, f);
+                fclose(f);
+                buf[n] = '\0';
+                p = strrchr(buf, ')');
+                if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == arg_pg_pid)
+                        sum += cpu_s((pid_t) atoi(de->d_name));
+        }
+        if (d)
+                closedir(d);
+        return sum;
+}
+
+/* A fresh schema for each run: the instances migrate it when they start. */
+static void pg_empty(void) {
+        PGconn *c = PQconnectdb(arg_pg_url);
+        PGresult *r;
+
+        if (PQstatus(c) != CONNECTION_OK)
+                die(PQerrorMessage(c), ECONNREFUSED);
+        r = PQexec(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                die(PQresultErrorMessage(r), EIO);
+        PQclear(r);
+        PQfinish(c);
 }
 
 static int free_port(void) {
@@ -154,7 +218,7 @@ static void write_runtime_policy(const char *dir) {
                 die(path, -errno);
 }
 
-static pid_t start_verifier(const char *dir, int port) {
+static pid_t start_verifier(const char *dir, unsigned instance, int port) {
         char conf[512], state[512], listen[64], text[2048];
         pid_t pid;
 
@@ -164,22 +228,31 @@ static pid_t start_verifier(const char *dir, int port) {
         write_file(dir, "tenant.conf", text);
         write_file(dir, "tpm.json", "{\"15\": [\"0000000000000000000000000000000000000000000000000000000000000000\"]}");
         (void) snprintf(text, sizeof text,
-                        "[Server]\ntenant_config = %s/tenant.conf\nadmin_socket = %s/admin.sock\n"
+                        "[Server]\ntenant_config = %s/tenant.conf\nadmin_socket = %s/admin-%u.sock\n"
                         "[Attestation]\nplugin_directory = %s\nhistory_retention = 10\n"
                         /* every simulated node connects from loopback */
-                        "session_rate_limit = 0\n", dir, dir, BENCH_PLUGIN_DIR);
+                        "session_rate_limit = 0\n", dir, dir, instance, BENCH_PLUGIN_DIR);
         if (arg_eval_threads >= 0)
                 (void) snprintf(text + strlen(text), sizeof text - strlen(text), "evaluation_threads = %d\n",
                                 arg_eval_threads);
-        write_file(dir, "verifierd.conf", text);
-        (void) snprintf(conf, sizeof conf, "%s/verifierd.conf", dir);
-        (void) snprintf(state, sizeof state, "%s/state", dir);
+        if (arg_pg_url)
+                (void) snprintf(text + strlen(text), sizeof text - strlen(text),
+                                "[Storage]\nbackend = postgresql\nurl = %s\n", arg_pg_url);
+        (void) snprintf(conf, sizeof conf, "verifierd-%u.conf", instance);
+        write_file(dir, conf, text);
+        (void) snprintf(conf, sizeof conf, "%s/verifierd-%u.conf", dir, instance);
+        (void) snprintf(state, sizeof state, "%s/state-%u", dir, instance);
+        if (mkdir(state, 0700) < 0 && errno != EEXIST)
+                die(state, -errno);
         (void) snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+        (void) snprintf(text, sizeof text, "%s/verifierd-%u.log", dir, instance);
         pid = fork();
         if (pid < 0)
                 die("fork", -errno);
         if (pid == 0) {
-                freopen("/dev/null", "w", stderr);
+                /* Kept for a look when the bench fails; removed with the directory. */
+                if (!freopen(text, "w", stderr))
+                        _exit(127);
                 execl(arg_verifierd, arg_verifierd, "--config", conf, "--state-directory", state, "--listen", listen,
                       (char *) NULL);
                 _exit(127);
@@ -283,7 +356,8 @@ static double bare_verify_rate(void) {
 }
 
 static void wait_ready(SimClient *c) {
-        for (int i = 0; i < 100; i++) {
+        /* Instances on one database start one after the other: they migrate it in turn. */
+        for (int i = 0; i < 600; i++) {
                 SimResponse r = {};
                 if (sim_http(c, "GET", "/version", NULL, NULL, &r) >= 0 && r.status == 200) {
                         sim_response_done(&r);
@@ -295,24 +369,42 @@ static void wait_ready(SimClient *c) {
         die("verifier does not answer", ETIMEDOUT);
 }
 
+/* CPU seconds of the verifier instances, and of the database server when it is PostgreSQL. */
+static double cpu_all(const pid_t *pids) {
+        double sum = pg_cpu_s();
+
+        for (unsigned i = 0; i < arg_instances; i++)
+                sum += cpu_s(pids[i]);
+        return sum;
+}
+
+static long rss_all(const pid_t *pids) {
+        long sum = 0;
+
+        for (unsigned i = 0; i < arg_instances; i++)
+                sum += rss_kib(pids[i]);
+        return sum;
+}
+
 static void run(size_t n_nodes, const char *dir, double bare) {
-        char base[64], state[600];
-        int port = free_port();
+        char base[INSTANCES_MAX][64];
         Worker *w = calloc(arg_threads, sizeof *w);
         SimAgent *agents = calloc(n_nodes, sizeof *agents);
         double *all, busy = 0, t, t_reg, cpu0, cpu1;
         size_t n_all = 0;
         unsigned failed = 0;
         long rss0, rss1;
-        pid_t pid;
+        pid_t pids[INSTANCES_MAX];
 
         if (!w || !agents)
                 die("memory", ENOMEM);
-        (void) snprintf(state, sizeof state, "%s/state", dir);
-        if (mkdir(state, 0700) < 0 && errno != EEXIST)
-                die(state, -errno);
-        pid = start_verifier(dir, port);
-        (void) snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+        if (arg_pg_url)
+                pg_empty();
+        for (unsigned i = 0; i < arg_instances; i++) {
+                int port = free_port();
+                pids[i] = verifier_pids[i] = start_verifier(dir, i, port);
+                (void) snprintf(base[i], sizeof base[i], "http://127.0.0.1:%d", port);
+        }
         for (size_t i = 0; i < n_nodes; i++) {
                 char id[64];
                 (void) snprintf(id, sizeof id, "bench-%zu", i);
@@ -321,21 +413,22 @@ static void run(size_t n_nodes, const char *dir, double bare) {
         }
         for (unsigned k = 0; k < arg_threads; k++) {
                 size_t from = n_nodes * k / arg_threads, to = n_nodes * (k + 1) / arg_threads;
-                if (sim_client_new(base, &w[k].client) < 0)
+                if (sim_client_new(base[k % arg_instances], &w[k].client) < 0)
                         die("client", ENOMEM);
                 w[k].agents = agents + from;
                 w[k].n_agents = to - from;
                 w[k].latency = calloc((to - from) * arg_rounds + 1, sizeof(double));
         }
-        wait_ready(w[0].client);
-        rss0 = rss_kib(pid);
+        for (unsigned k = 0; k < MIN(arg_threads, arg_instances); k++)
+                wait_ready(w[k].client);
+        rss0 = rss_all(pids);
         pthread_barrier_init(&barrier, NULL, arg_threads + 1);
         t = now_s();
         for (unsigned k = 0; k < arg_threads; k++)
                 pthread_create(&w[k].thread, NULL, worker_run, &w[k]);
         pthread_barrier_wait(&barrier);
         t_reg = now_s() - t;
-        cpu0 = cpu_s(pid);
+        cpu0 = cpu_all(pids);
         for (unsigned round = 0; round < arg_rounds; round++) {
                 double start = now_s(), took;
                 pthread_barrier_wait(&barrier);
@@ -345,8 +438,8 @@ static void run(size_t n_nodes, const char *dir, double bare) {
                 if (round + 1 < arg_rounds && took < 1.05)
                         sleep_s(1.05 - took);   /* the nodes' interval is 1 s */
         }
-        rss1 = rss_kib(pid);
-        cpu1 = cpu_s(pid);
+        rss1 = rss_all(pids);
+        cpu1 = cpu_all(pids);
         all = calloc(n_nodes * arg_rounds + 1, sizeof *all);
         for (unsigned k = 0; k < arg_threads; k++) {
                 pthread_join(w[k].thread, NULL);
@@ -357,8 +450,11 @@ static void run(size_t n_nodes, const char *dir, double bare) {
                 sim_client_free(w[k].client);
         }
         pthread_barrier_destroy(&barrier);
-        kill(pid, SIGTERM);
-        (void) waitpid(pid, NULL, 0);
+        for (unsigned i = 0; i < arg_instances; i++) {
+                kill(pids[i], SIGTERM);
+                (void) waitpid(pids[i], NULL, 0);
+                verifier_pids[i] = 0;
+        }
         qsort(all, n_all, sizeof *all, cmp_double);
         double per_cpu = cpu1 > cpu0 ? n_all / (cpu1 - cpu0) : 0;
         printf("%7zu %8.0f %9.0f %10.0f %8.2f %8.2f %9.1f %7.3f %7.3f %6u\n", n_nodes, n_nodes / t_reg, n_all / busy,
@@ -378,6 +474,9 @@ int main(int argc, char *argv[]) {
                 { "lines",   required_argument, NULL, 'l' },
                 { "evaluation-threads", required_argument, NULL, 'e' },
                 { "verifierd", required_argument, NULL, 'v' },
+                { "postgresql", required_argument, NULL, 'p' },
+                { "postgresql-pid", required_argument, NULL, 'P' },
+                { "instances", required_argument, NULL, 'i' },
                 {}
         };
         char dir[] = "/tmp/bench-push-XXXXXX", cmd[600];
@@ -391,9 +490,13 @@ int main(int argc, char *argv[]) {
                 case 'l': arg_lines = (unsigned) atoi(optarg); break;
                 case 'e': arg_eval_threads = atoi(optarg); break;
                 case 'v': arg_verifierd = optarg; break;
+                case 'p': arg_pg_url = optarg; break;
+                case 'P': arg_pg_pid = (pid_t) atoi(optarg); break;
+                case 'i': arg_instances = (unsigned) atoi(optarg); break;
                 default: return EXIT_FAILURE;
                 }
-        if (arg_rounds < 1 || arg_threads < 1 || arg_threads > 64)
+        if (arg_rounds < 1 || arg_threads < 1 || arg_threads > 64 || arg_instances < 1 ||
+            arg_instances > INSTANCES_MAX || (arg_instances > 1 && !arg_pg_url))
                 return EXIT_FAILURE;
         curl_global_init(CURL_GLOBAL_DEFAULT);
         if (sim_uefi_load(BENCH_UEFI_LOG, &uefi) < 0)
@@ -404,9 +507,10 @@ int main(int argc, char *argv[]) {
                 write_runtime_policy(dir);
         bare = bare_verify_rate();
         printf("bare signature verification (ECDSA P-256/SHA-256 of a quote): %.0f/s\n", bare);
-        printf("%s, %u rounds, %u client threads; verifier: one process, durable verdicts\n",
+        printf("%s, %u rounds, %u client threads; verifier: %u process%s on %s, durable verdicts%s\n",
                arg_lines ? "runtime policy of 100000 digests, new IMA lines per push" : "quote only (tpm policy, PCR 15)",
-               arg_rounds, arg_threads);
+               arg_rounds, arg_threads, arg_instances, arg_instances > 1 ? "es" : "", arg_pg_url ? "PostgreSQL" : "SQLite",
+               arg_pg_url ? " (per-cpu-s counts the server's CPU)" : "");
         if (arg_eval_threads >= 0)
                 printf("verifier: %s, evaluation_threads = %d\n", arg_verifierd, arg_eval_threads);
         else
@@ -418,7 +522,7 @@ int main(int argc, char *argv[]) {
         if (optind == argc)
                 run(100, dir, bare);
         for (int i = optind; i < argc; i++) {
-                (void) snprintf(cmd, sizeof cmd, "rm -rf %s/state", dir);
+                (void) snprintf(cmd, sizeof cmd, "rm -rf %s/state-*", dir);
                 if (system(cmd) != 0)
                         die("cleanup", EIO);
                 run((size_t) strtoul(argv[i], NULL, 10), dir, bare);

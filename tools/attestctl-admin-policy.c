@@ -29,8 +29,12 @@ static int policy_path(const char *kind, const char *name, char **ret) {
                           kind);
                 return EXIT_UNUSABLE;
         }
-        if (strchr(name, '/') || strchr(name, '?') || strchr(name, '%') || !*name) {
-                log_error("Invalid policy name '%s'.", name);
+        /* The verifier's rule, checked here so that the name never reaches the URL. */
+        size_t n = strlen(name);
+        if (n == 0 || n > 64 || name[0] == '.' ||
+            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
+                log_error("Invalid policy name '%s': use 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-', "
+                          "not starting with '.'.", name);
                 return EXIT_UNUSABLE;
         }
         if (asprintf(ret, "/admin/v1/policies/%s/%s", kind, name) < 0)
@@ -42,13 +46,16 @@ static bool wants_help(int argc, char *argv[]) {
         return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
 }
 
+/* policy add (PUT: a new name) and policy update (POST: new content for a name). */
 int verb_policy_add(int argc, char *argv[]) {
+        _cleanup_json_ json_object *results = NULL;
         _cleanup_free_ char *path = NULL, *content = NULL;
+        bool update = strcmp(argv[0], "update") == 0;
         size_t size;
         int r;
 
         if (wants_help(argc, argv) || argc != 4) {
-                fprintf(argc == 4 ? stdout : stderr, "Usage: attestctl policy add KIND NAME FILE\n");
+                fprintf(wants_help(argc, argv) ? stdout : stderr, "Usage: attestctl policy %s KIND NAME FILE\n", argv[0]);
                 return wants_help(argc, argv) ? EXIT_PASS : EXIT_UNUSABLE;
         }
         r = policy_path(argv[1], argv[2], &path);
@@ -56,10 +63,17 @@ int verb_policy_add(int argc, char *argv[]) {
                 return r;
         if (attestctl_read_file(argv[3], HTTP_ADMIN_BODY_MAX, "policy", (uint8_t **) &content, &size) < 0)
                 return EXIT_UNUSABLE;
-        r = admin_call("PUT", path, content, size, NULL);
-        if (r == EXIT_PASS)
+        r = admin_call(update ? "POST" : "PUT", path, content, size, &results);
+        if (r != EXIT_PASS)
+                return r;
+        if (update) {
+                json_object *n = NULL;
+                (void) json_object_object_get_ex(results, "nodes", &n);
+                printf("Updated %s policy '%s': %s node(s) use it from their next attestation.\n", argv[1], argv[2],
+                       n ? json_object_get_string(n) : "?");
+        } else
                 printf("Stored %s policy '%s'.\n", argv[1], argv[2]);
-        return r;
+        return EXIT_PASS;
 }
 
 int verb_policy_list(int argc, char *argv[]) {
@@ -68,6 +82,10 @@ int verb_policy_list(int argc, char *argv[]) {
         bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
         int r;
 
+        if (wants_help(argc, argv)) {
+                printf("Usage: attestctl policy list [--json]\n");
+                return EXIT_PASS;
+        }
         if (argc > 2 || (argc == 2 && !json)) {
                 fprintf(stderr, "Usage: attestctl policy list [--json]\n");
                 return EXIT_UNUSABLE;
@@ -94,20 +112,55 @@ int verb_policy_list(int argc, char *argv[]) {
         return EXIT_PASS;
 }
 
+/* The content, after the digest and the nodes that use the name; --content
+ * prints the content alone (to edit and update it), --json the rest. */
 int verb_policy_show(int argc, char *argv[]) {
-        _cleanup_free_ char *path = NULL, *body = NULL;
+        _cleanup_free_ char *path = NULL, *nodes_path = NULL, *body = NULL;
+        _cleanup_json_ json_object *info = NULL;
+        bool content_only = false, json = false;
+        json_object *nodes = NULL;
         int r;
 
-        if (argc != 3) {
-                fprintf(wants_help(argc, argv) ? stdout : stderr, "Usage: attestctl policy show KIND NAME\n");
+        for (; argc > 1 && argv[1][0] == '-' && !wants_help(argc, argv); argc--, argv++)
+                if (strcmp(argv[1], "--content") == 0)
+                        content_only = true;
+                else if (strcmp(argv[1], "--json") == 0)
+                        json = true;
+                else
+                        return log_error("Unknown option '%s' of policy show.", argv[1]), EXIT_UNUSABLE;
+        if (argc != 3 || (content_only && json)) {
+                fprintf(wants_help(argc, argv) ? stdout : stderr,
+                        "Usage: attestctl policy show [--content|--json] KIND NAME\n");
                 return wants_help(argc, argv) ? EXIT_PASS : EXIT_UNUSABLE;
         }
         r = policy_path(argv[1], argv[2], &path);
         if (r != 0)
                 return r;
+        if (!content_only) {
+                if (asprintf(&nodes_path, "%s/nodes", path) < 0)
+                        return log_oom(), EXIT_UNUSABLE;
+                r = admin_call("GET", nodes_path, NULL, 0, &info);
+                if (r != EXIT_PASS)
+                        return r;
+                if (json) {
+                        attestctl_print_json(info);
+                        return EXIT_PASS;
+                }
+                (void) json_object_object_get_ex(info, "nodes", &nodes);
+        }
         r = admin_call_raw("GET", path, &body);
         if (r != EXIT_PASS)
                 return r;
+        if (!content_only) {
+                json_object *d = NULL;
+                size_t k = nodes ? json_object_array_length(nodes) : 0;
+
+                (void) json_object_object_get_ex(info, "digest", &d);
+                printf("# %s policy '%s', sha256 %s\n# Nodes (%zu):", argv[1], argv[2], d ? json_object_get_string(d) : "?", k);
+                for (size_t i = 0; i < k; i++)
+                        printf(" %s", json_object_get_string(json_object_array_get_idx(nodes, i)));
+                printf("\n");
+        }
         fputs(body, stdout);
         if (*body && body[strlen(body) - 1] != '\n')
                 putchar('\n');

@@ -18,6 +18,8 @@
 
 int verb_policy_create_mb(int argc, char *argv[]) {
         static const struct option options[] = {
+                { "hash",     required_argument, NULL, 'a' },
+                /* The earlier spelling; the other verbs say --hash. */
                 { "hash-alg", required_argument, NULL, 'a' },
                 { "help",     no_argument,       NULL, 'h' },
                 {}
@@ -33,16 +35,17 @@ int verb_policy_create_mb(int argc, char *argv[]) {
                 case 'a':
                         alg = hash_alg_from_name(optarg);
                         if (!alg)
-                                return log_error("Unknown hash algorithm '%s'.", optarg), EXIT_UNUSABLE;
+                                return log_error("Unknown hash algorithm '%s' (sha1, sha256, sha384, sha512, sm3_256).",
+                                                 optarg), EXIT_UNUSABLE;
                         break;
                 case 'h':
-                        printf("Usage: attestctl policy create-mb LOG [--hash-alg ALG]\n");
+                        printf("Usage: attestctl policy create-mb LOG [--hash ALG]\n");
                         return EXIT_PASS;
                 default:
                         return EXIT_UNUSABLE;
                 }
         if (optind + 1 != argc)
-                return log_error("Usage: attestctl policy create-mb LOG [--hash-alg ALG]"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl policy create-mb LOG [--hash ALG]"), EXIT_UNUSABLE;
         if (eventlog_load(argv[optind], &log) < 0)
                 return EXIT_UNUSABLE;
         if (!alg)

@@ -15,6 +15,7 @@
 #include "attestctl.h"
 #include "attestctl-secret.h"
 #include "attestctl-util.h"
+#include "conf-parser.h"
 #include "hexdecode.h"
 #include "log.h"
 #include "luks-attest-token.h"
@@ -193,11 +194,14 @@ static int parse_luks_args(int argc, char *argv[], LuksArgs *a) {
                 case ARG_UNLOCK:  a->unlock_key_file = optarg; break;
                 case ARG_REPLACE: a->replace = true; break;
                 case ARG_KEEP:    a->keep_secret = true; break;
-                case ARG_TIMEOUT:
-                        if (safe_atou32(optarg, &a->timeout_sec) < 0 || a->timeout_sec == 0 ||
-                            a->timeout_sec > LUKS_TOKEN_TIMEOUT_MAX)
-                                return log_error_errno(-EINVAL, "--timeout takes 1 to %u seconds.", LUKS_TOKEN_TIMEOUT_MAX);
+                case ARG_TIMEOUT: {
+                        uint64_t t;
+                        if (config_parse_sec(optarg, &t) < 0 || t == 0 || t > LUKS_TOKEN_TIMEOUT_MAX)
+                                return log_error_errno(-EINVAL, "Invalid --timeout '%s': a duration from 1s to %us.",
+                                                       optarg, LUKS_TOKEN_TIMEOUT_MAX);
+                        a->timeout_sec = (uint32_t) t;
                         break;
+                }
                 default:
                         return -EINVAL;
                 }
@@ -210,15 +214,21 @@ static int parse_luks_args(int argc, char *argv[], LuksArgs *a) {
         return optind;
 }
 
+#define LUKS_ENROL_USAGE \
+        "luks enrol DEVICE --secret NAME [--node ID] [--unlock-key-file FILE] [--timeout TIME] [--replace]"
+#define LUKS_REMOVE_USAGE "luks remove DEVICE [--node ID] [--keep-secret]"
+
 static int verb_luks_enroll(int argc, char *argv[]) {
         LuksArgs a;
-        int i = parse_luks_args(argc, argv, &a);
+        int i;
 
+        if (attestctl_help_requested(argc, argv, LUKS_ENROL_USAGE))
+                return EXIT_PASS;
+        i = parse_luks_args(argc, argv, &a);
         if (i < 0)
                 return EXIT_UNUSABLE;
         if (i != argc - 1 || !a.secret)
-                return log_error("Usage: attestctl luks enroll DEVICE --secret NAME [--node ID] "
-                                 "[--unlock-key-file FILE] [--timeout SEC] [--replace]"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl " LUKS_ENROL_USAGE), EXIT_UNUSABLE;
         if (!secret_name_is_valid(a.secret))
                 return log_error("Invalid secret name '%s'.", a.secret), EXIT_UNUSABLE;
         return enroll(argv[i], &a);
@@ -226,18 +236,21 @@ static int verb_luks_enroll(int argc, char *argv[]) {
 
 static int verb_luks_remove(int argc, char *argv[]) {
         LuksArgs a;
-        int i = parse_luks_args(argc, argv, &a);
+        int i;
 
+        if (attestctl_help_requested(argc, argv, LUKS_REMOVE_USAGE))
+                return EXIT_PASS;
+        i = parse_luks_args(argc, argv, &a);
         if (i < 0)
                 return EXIT_UNUSABLE;
         if (i != argc - 1)
-                return log_error("Usage: attestctl luks remove DEVICE [--node ID] [--keep-secret]"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl " LUKS_REMOVE_USAGE), EXIT_UNUSABLE;
         return unenroll(argv[i], &a);
 }
 
 int verb_luks(int argc, char *argv[]) {
         static const Verb verbs[] = {
-                { "enroll", verb_luks_enroll, "Add a keyslot unlocked by a secret the verifier releases" },
+                { "enrol",  verb_luks_enroll, "Add a keyslot unlocked by a secret the verifier releases" },
                 { "remove", verb_luks_remove, "Remove the attest token, its keyslot and its secret" },
         };
         return dispatch_verbs("luks", verbs, ELEMENTSOF(verbs), argc, argv);

@@ -8,9 +8,11 @@
 
 #include "attestctl.h"
 #include "attestctl-admin.h"
+#include "attestctl-fleet.h"
 #include "attestctl-util.h"
 #include "attest-limits.h"
 #include "attestctl-nodes.h"
+#include "conf-parser.h"
 #include "json-util.h"
 #include "log.h"
 #include "parse-util.h"
@@ -23,11 +25,13 @@ static const char *str_of(json_object *o, const char *key) {
         return json_object_get_string(v);
 }
 
-/* Only --json (and --help); returns the index of the first positional argument or < 0. */
-static int parse_json_flag(int argc, char *argv[], const char *usage, bool *json) {
+/* --json, --ear when ear is given (and --help); returns the index of the first
+ * positional argument or < 0. */
+static int parse_flags(int argc, char *argv[], const char *usage, bool *json, bool *ear) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, 'j' },
+                { "ear",  no_argument, NULL, 'e' },
                 {}
         };
         int c;
@@ -39,6 +43,11 @@ static int parse_json_flag(int argc, char *argv[], const char *usage, bool *json
                         return -EALREADY;
                 case 'j':
                         *json = true;
+                        break;
+                case 'e':
+                        if (!ear)
+                                return -EINVAL;
+                        *ear = true;
                         break;
                 default:
                         return -EINVAL;
@@ -75,22 +84,25 @@ static int print_shared_eks(json_object *nodes) {
 }
 
 int verb_nodes(int argc, char *argv[]) {
-        _cleanup_json_ json_object *results = NULL;
-        json_object *nodes;
-        bool json = false;
+        _cleanup_json_ json_object *results = NULL, *nodes = NULL;
+        NodesArgs a = {};
+        json_object *all;
         int r;
 
-        r = parse_json_flag(argc, argv, "attestctl nodes [--json]", &json);
+        r = nodes_parse_args(argc, argv, &a);
         if (r < 0)
                 return r == -EALREADY ? EXIT_PASS : EXIT_UNUSABLE;
-        if (r != argc)
-                return log_error("'nodes' takes no arguments."), EXIT_UNUSABLE;
+        if (a.summary)
+                return nodes_summary(a.json);
         r = admin_call("GET", "/admin/v1/nodes", NULL, 0, &results);
         if (r != EXIT_PASS)
                 return r;
-        if (!json_object_object_get_ex(results, "nodes", &nodes))
+        if (!json_object_object_get_ex(results, "nodes", &all))
                 return log_error("Unexpected answer from the verifier."), EXIT_UNUSABLE;
-        if (json) {
+        nodes = nodes_filter(all, &a);
+        if (!nodes)
+                return log_oom(), EXIT_UNUSABLE;
+        if (a.json) {
                 attestctl_print_json(nodes);
                 return EXIT_PASS;
         }
@@ -182,6 +194,17 @@ static void print_latest(json_object *n) {
         }
 }
 
+/* The signed result (EAR) of the latest attestation, for a relying party. */
+static int print_ear(json_object *n) {
+        json_object *a, *ear;
+
+        if (!json_object_object_get_ex(n, "latest_attestation", &a) || !json_object_object_get_ex(a, "ear", &ear) ||
+            !json_object_is_type(ear, json_type_string))
+                return log_error("Node %s has no signed result yet.", str_of(n, "agent_id")), EXIT_VIOLATION;
+        puts(json_object_get_string(ear));
+        return EXIT_PASS;
+}
+
 int verb_status(int argc, char *argv[]) {
         _cleanup_json_ json_object *n = NULL;
         _cleanup_free_ char *path = NULL;
@@ -192,20 +215,22 @@ int verb_status(int argc, char *argv[]) {
                 { "Attest count", "attest_count" }, { "Interval (s)", "interval" },
                 { "Failure actions", "failure_actions" }, { "Registrations", "regcount" },
         };
-        bool json = false;
+        bool json = false, ear = false;
         int r;
 
-        r = parse_json_flag(argc, argv, "attestctl status NODE [--json]", &json);
+        r = parse_flags(argc, argv, "attestctl status NODE [--json|--ear]", &json, &ear);
         if (r < 0)
                 return r == -EALREADY ? EXIT_PASS : EXIT_UNUSABLE;
         if (r != argc - 1)
-                return log_error("Usage: attestctl status NODE [--json]"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl status NODE [--json|--ear]"), EXIT_UNUSABLE;
         r = node_path(argv[r], "", &path);
         if (r != 0)
                 return r;
         r = admin_call("GET", path, NULL, 0, &n);
         if (r != EXIT_PASS)
                 return r;
+        if (ear)
+                return print_ear(n);
         if (json) {
                 attestctl_print_json(n);
                 return EXIT_PASS;
@@ -222,11 +247,14 @@ int verb_status(int argc, char *argv[]) {
 }
 
 /* FILE|NAME: an existing file or anything with a '/' is a file, else a stored name. */
-static int add_policy_arg(json_object *body, const char *kind, const char *arg, bool file_only) {
+static int add_policy_arg(json_object *body, const char *kind, const char *arg) {
         char key[40];
         struct stat st;
 
-        if (file_only || strchr(arg, '/') || stat(arg, &st) == 0) {
+        if (!*arg)
+                return log_error_errno(-EINVAL, "--%s-policy needs a file or a policy name; to detach the %s policy "
+                                       "use --no-policy %s.", kind, kind, kind);
+        if (strchr(arg, '/') || stat(arg, &st) == 0) {
                 _cleanup_free_ char *content = NULL;
                 size_t size;
                 if (attestctl_read_file(arg, HTTP_ADMIN_BODY_MAX, "policy", (uint8_t **) &content, &size) < 0)
@@ -238,6 +266,14 @@ static int add_policy_arg(json_object *body, const char *kind, const char *arg, 
         return json_add_string(body, key, arg);
 }
 
+/* --no-policy tpm|boot|runtime: "<kind>_policy": null. */
+static int detach_policy(json_object *body, const char *kind) {
+        char key[40];
+
+        (void) snprintf(key, sizeof key, "%s_policy", kind);
+        return json_object_object_add(body, key, NULL) < 0 ? log_oom() : 0;
+}
+
 /* --policy ENGINE=FILE|NAME and --no-policy ENGINE: body.policies.ENGINE. */
 static int add_engine_policy(json_object *body, const char *arg, bool remove) {
         _cleanup_free_ char *engine = NULL;
@@ -245,6 +281,10 @@ static int add_engine_policy(json_object *body, const char *arg, bool remove) {
         json_object *policies, *spec;
         struct stat st;
 
+        if (remove && (strcmp(arg, "tpm") == 0 || strcmp(arg, "boot") == 0 || strcmp(arg, "runtime") == 0))
+                return detach_policy(body, arg);
+        if (remove && !*arg)
+                return log_error_errno(-EINVAL, "--no-policy takes tpm, boot, runtime or an engine name.");
         if (!remove && (!eq || eq == arg || !eq[1]))
                 return log_error_errno(-EINVAL, "--policy takes ENGINE=FILE or ENGINE=NAME, not '%s'.", arg);
         engine = eq ? strndup(arg, (size_t) (eq - arg)) : strdup(arg);
@@ -271,7 +311,7 @@ static int add_engine_policy(json_object *body, const char *arg, bool remove) {
 }
 
 static int parse_enrol_args(int argc, char *argv[], json_object *body, const char **ret_id) {
-        enum { ARG_TPM = 0x100, ARG_BOOT, ARG_RUNTIME, ARG_COUNT, ARG_INTERVAL, ARG_POLICY, ARG_NO_POLICY };
+        enum { ARG_TPM = 0x100, ARG_BOOT, ARG_RUNTIME, ARG_COUNT, ARG_INTERVAL, ARG_POLICY, ARG_NO_POLICY, ARG_FORCE };
         static const struct option options[] = {
                 { "help",           no_argument,       NULL, 'h'         },
                 { "tpm-policy",     required_argument, NULL, ARG_TPM     },
@@ -281,36 +321,51 @@ static int parse_enrol_args(int argc, char *argv[], json_object *body, const cha
                 { "interval",       required_argument, NULL, ARG_INTERVAL },
                 { "policy",         required_argument, NULL, ARG_POLICY  },
                 { "no-policy",      required_argument, NULL, ARG_NO_POLICY },
+                { "force",          no_argument,       NULL, ARG_FORCE   },
                 {}
         };
+        bool update = strcmp(argv[0], "update") == 0;
         uint64_t v;
         int c, r = 0;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
-                        printf("Usage: attestctl %s NODE [--tpm-policy FILE] [--boot-policy FILE|NAME]\n"
-                               "       [--runtime-policy FILE|NAME] [--policy ENGINE=FILE|NAME]… [--no-policy ENGINE]…\n"
-                               "       [--attest-count N] [--interval SEC]\n", argv[0]);
+                        printf("Usage: attestctl %s NODE [--tpm-policy FILE|NAME] [--boot-policy FILE|NAME]\n"
+                               "       [--runtime-policy FILE|NAME] [--policy ENGINE=FILE|NAME]…\n"
+                               "       [--no-policy tpm|boot|runtime|ENGINE]… [--attest-count N] [--interval TIME]%s\n",
+                               argv[0], update ? "" : " [--force]");
                         return -EALREADY;
                 case ARG_TPM:
-                        r = add_policy_arg(body, "tpm", optarg, true);
+                        r = add_policy_arg(body, "tpm", optarg);
                         break;
                 case ARG_BOOT:
-                        r = add_policy_arg(body, "boot", optarg, false);
+                        r = add_policy_arg(body, "boot", optarg);
                         break;
                 case ARG_RUNTIME:
-                        r = add_policy_arg(body, "runtime", optarg, false);
+                        r = add_policy_arg(body, "runtime", optarg);
+                        break;
+                case ARG_FORCE:
+                        if (update)
+                                return log_error_errno(-EINVAL, "--force is for enrol: update never resets a node.");
+                        r = json_add_bool(body, "force", true);
                         break;
                 case ARG_POLICY:
                 case ARG_NO_POLICY:
                         r = add_engine_policy(body, optarg, c == ARG_NO_POLICY);
                         break;
                 case ARG_COUNT:
+                        if (safe_atou64(optarg, &v) < 0 || v > INT64_MAX)
+                                return log_error_errno(-EINVAL, "Invalid --attest-count '%s': a number, 0 for no limit.",
+                                                       optarg);
+                        r = json_add_int(body, "attest_count", (int64_t) v);
+                        break;
                 case ARG_INTERVAL:
-                        if (safe_atou64(optarg, &v) < 0 || (c == ARG_INTERVAL && v == 0))
-                                return log_error_errno(-EINVAL, "Invalid number '%s'.", optarg);
-                        r = json_add_int(body, c == ARG_COUNT ? "attest_count" : "interval", (int64_t) v);
+                        /* As tenant.conf's interval=: "30", "30s", "5min", "2h". */
+                        if (config_parse_sec(optarg, &v) < 0 || v == 0 || v > INT64_MAX)
+                                return log_error_errno(-EINVAL, "Invalid --interval '%s': a duration of at least 1s, "
+                                                       "e.g. 30s, 5min or 2h.", optarg);
+                        r = json_add_int(body, "interval", (int64_t) v);
                         break;
                 default:
                         return -EINVAL;
@@ -320,6 +375,9 @@ static int parse_enrol_args(int argc, char *argv[], json_object *body, const cha
         }
         if (optind != argc - 1)
                 return log_error_errno(-EINVAL, "Usage: attestctl %s NODE [OPTIONS…]", argv[0]);
+        if (update && json_object_object_length(body) == 0)
+                return log_error_errno(-EINVAL, "Nothing to change for node %s: give a policy option, --no-policy, "
+                                       "--attest-count or --interval.", argv[optind]);
         *ret_id = argv[optind];
         return 0;
 }
@@ -351,6 +409,7 @@ int verb_node_action(int argc, char *argv[]) {
         _cleanup_free_ char *path = NULL;
         const char *action = argv[0];
         bool remove = strcmp(action, "remove") == 0;
+        long status = 0;
         int r;
 
         if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -362,8 +421,12 @@ int verb_node_action(int argc, char *argv[]) {
         r = node_path(argv[1], remove ? "" : strcmp(action, "stop") == 0 ? "/stop" : "/reactivate", &path);
         if (r != 0)
                 return r;
-        r = admin_call(remove ? "DELETE" : "POST", path, remove ? NULL : "{}", remove ? 0 : 2, NULL);
-        if (r == EXIT_PASS)
+        /* Idempotent as systemctl's stop: removing a node that is gone is done already. */
+        r = admin_call_expect(remove ? "DELETE" : "POST", path, remove ? NULL : "{}", remove ? 0 : 2, remove ? 404 : 0,
+                              &status, NULL);
+        if (r == EXIT_PASS && status == 404)
+                printf("Node %s does not exist (removed already).\n", argv[1]);
+        else if (r == EXIT_PASS)
                 printf("Node %s %s.\n", argv[1], remove ? "removed" : strcmp(action, "stop") == 0 ? "stopped" : "reactivated");
         return r;
 }

@@ -13,8 +13,9 @@ int verb_policy(int argc, char *argv[]) {
                 { "create-mb",      verb_policy_create_mb,      "Print a boot reference state that accepts exactly this event log" },
                 { "create-runtime", verb_policy_create_runtime, "Create a runtime (IMA) policy" },
                 { "add",            verb_policy_add,            "Store a named policy in the verifier: KIND NAME FILE" },
+                { "update",         verb_policy_add,            "Replace a named policy's content; its nodes follow: KIND NAME FILE" },
                 { "list",           verb_policy_list,           "List the verifier's named policies" },
-                { "show",           verb_policy_show,           "Print a named policy stored in the verifier: KIND NAME" },
+                { "show",           verb_policy_show,           "Print a named policy and the nodes using it: KIND NAME" },
                 { "remove",         verb_policy_remove,         "Remove a named policy no node uses: KIND NAME" },
         };
         return dispatch_verbs("policy", verbs, ELEMENTSOF(verbs), argc, argv);

@@ -205,6 +205,29 @@ static int add_dir(CreateMaps *m, const char *dir, const HashAlg *alg) {
         return r < 0 ? log_error_errno(r, "Failed to add '%s': %m", dir) : 0;
 }
 
+/* An exclude the verifier's engine would refuse (PCRE2 cannot compile it, or it is
+ * too long) is refused here, before any hashing: checked by compiling a policy
+ * that holds only it, as the verifier compiles excludes. */
+static int exclude_check(const char *pattern) {
+        _cleanup_(runtime_policy_freep) RuntimePolicy *p = NULL;
+        _cleanup_json_ json_object *o = json_object_new_object(), *a = json_object_new_array(),
+                *meta = json_object_new_object();
+        RuntimePolicyError err = {};
+        const char *text;
+        int r;
+
+        if (!o || !a || !meta || json_object_array_add(a, json_object_new_string(pattern)) < 0 ||
+            json_object_object_add(meta, "version", json_object_new_int(1)) < 0 ||
+            json_object_object_add(o, "meta", json_object_get(meta)) < 0 ||
+            json_object_object_add(o, "excludes", json_object_get(a)) < 0)
+                return log_oom();
+        text = json_object_to_json_string_ext(o, JSON_TEXT_PLAIN);
+        r = runtime_policy_load(text, strlen(text), &p, &err);
+        if (r < 0)
+                return log_error_errno(r, "Invalid --exclude: %s.", err.text[0] ? err.text : pattern);
+        return 0;
+}
+
 static json_object *policy_new(CreateMaps *m, json_object *excludes) {
         json_object *o = json_object_new_object(), *meta = json_object_new_object(), *ima = json_object_new_object();
         char ts[32];
@@ -270,7 +293,9 @@ int verb_policy_create_runtime(int argc, char *argv[]) {
                         dirs[n_dirs++] = optarg;
                         break;
                 case ARG_EXCLUDE:
-                        r = json_object_array_add(excludes, json_object_new_string(optarg)) < 0 ? log_oom() : 0;
+                        r = exclude_check(optarg);
+                        if (r >= 0)
+                                r = json_object_array_add(excludes, json_object_new_string(optarg)) < 0 ? log_oom() : 0;
                         break;
                 case ARG_HASH:
                         alg = hash_alg_from_name(optarg);

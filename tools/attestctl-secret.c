@@ -90,6 +90,10 @@ static int read_value(const char *file, SecretBuffer *ret) {
         return 0;
 }
 
+#define SECRET_ADD_USAGE "secret add NODE NAME [--file FILE] [--replace]"
+#define SECRET_LIST_USAGE "secret list NODE [--json]"
+#define SECRET_REMOVE_USAGE "secret remove NODE NAME"
+
 static int verb_secret_add(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "file",    required_argument, NULL, 'f' },
@@ -101,6 +105,8 @@ static int verb_secret_add(int argc, char *argv[]) {
         bool replace = false;
         int c, r;
 
+        if (attestctl_help_requested(argc, argv, SECRET_ADD_USAGE))
+                return EXIT_PASS;
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'f': file = optarg; break;
@@ -108,7 +114,7 @@ static int verb_secret_add(int argc, char *argv[]) {
                 default: return EXIT_UNUSABLE;
                 }
         if (optind != argc - 2)
-                return log_error("Usage: attestctl secret add NODE NAME [--file FILE] [--replace]"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl " SECRET_ADD_USAGE), EXIT_UNUSABLE;
         r = read_value(file, &value);
         if (r != 0)
                 return r;
@@ -128,13 +134,15 @@ static int verb_secret_list(int argc, char *argv[]) {
         bool json = false;
         int c, r;
 
+        if (attestctl_help_requested(argc, argv, SECRET_LIST_USAGE))
+                return EXIT_PASS;
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'j': json = true; break;
                 default: return EXIT_UNUSABLE;
                 }
         if (optind != argc - 1)
-                return log_error("Usage: attestctl secret list NODE [--json]"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl " SECRET_LIST_USAGE), EXIT_UNUSABLE;
         r = secret_path(argv[optind], NULL, &path);
         if (r != 0)
                 return r;
@@ -153,8 +161,10 @@ static int verb_secret_list(int argc, char *argv[]) {
 }
 
 static int verb_secret_remove(int argc, char *argv[]) {
+        if (attestctl_help_requested(argc, argv, SECRET_REMOVE_USAGE))
+                return EXIT_PASS;
         if (argc != 3)
-                return log_error("Usage: attestctl secret remove NODE NAME"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl " SECRET_REMOVE_USAGE), EXIT_UNUSABLE;
         return secret_remove_remote(argv[1], argv[2]);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers every attestctl verb uses: input files, output formats. */
 #include <stdio.h>
+#include <string.h>
 
 #include "attestctl-util.h"
 #include "fileio.h"
@@ -13,6 +14,15 @@ int attestctl_read_file(const char *path, size_t max_size, const char *what, uin
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s %s: %m", what, path);
         return 0;
+}
+
+bool attestctl_help_requested(int argc, char *argv[], const char *usage) {
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        printf("Usage: attestctl %s\n", usage);
+                        return true;
+                }
+        return false;
 }
 
 void attestctl_print_json(json_object *o) {

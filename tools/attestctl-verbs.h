@@ -6,13 +6,17 @@
 #include "attestctl-quote.h"
 #include "attestctl-tpm.h"
 #include "attestctl-nodes.h"
+#include "attestctl-result.h"
+#include "attestctl-fleet.h"
 #include "attestctl-secret.h"
+#include "attestctl-cc.h"
 
 int verb_eventlog(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
 int verb_boot_policy_run(int argc, char *argv[]);
 int verb_ima(int argc, char *argv[]);
 int verb_runtime_policy_run(int argc, char *argv[]);
+int verb_storage(int argc, char *argv[]);
 
 #define ATTESTCTL_VERBS \
         { "quote", verb_quote, "Verify TPM quotes" }, \
@@ -31,4 +35,9 @@ int verb_runtime_policy_run(int argc, char *argv[]);
         { "reactivate", verb_node_action, "Resume a stopped node, or accept a failed one" }, \
         { "secret",     verb_secret,      "Store, list and remove the secrets released to a node" }, \
         { "luks",       verb_luks,        "Enrol a LUKS2 volume for unlocking after attestation" }, \
+        { "snp",        verb_snp,         "Verify AMD SEV-SNP attestation reports offline" }, \
+        { "tdx",        verb_tdx,         "Verify Intel TDX quotes offline" }, \
+        { "result",     verb_result,      "Check a signed attestation result (EAR) offline" }, \
+        { "history",    verb_history,     "List a node's attestations, newest first" }, \
+        { "storage",    verb_storage,     "Copy a verifier's state between storage backends" }, \
         /* verbs are added here, one line each: { "name", verb_fn, "summary" }, */

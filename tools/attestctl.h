@@ -13,6 +13,8 @@ enum {
 /* Options that stand before the verb and apply to all of them. */
 typedef struct AttestctlGlobals {
         const char *admin_socket;
+        bool admin_socket_set;     /* given on the command line: local even when a URL is configured */
+        const char *url, *cert, *key, *cacert;   /* a remote verifier's admin API over mutual TLS */
 } AttestctlGlobals;
 
 extern AttestctlGlobals arg_globals;

@@ -108,8 +108,9 @@ static void add_secret(Request *q, const char *id, const char *name) {
                 return reply_error(q, 409, "too_many", NULL, "Node %s has %u secrets already.", id, SECRETS_PER_NODE_MAX);
         if (r < 0)
                 return reply_error(q, 500, "secret_store", NULL, "The secret cannot be stored.");
-        log_struct(LOG_INFO, MESSAGE_SECRET_CHANGED, "Secret %s of node %s %s by the administrator.",
-                   name, id, rep ? "set" : "added");
+        log_node_admin(LOG_INFO, MESSAGE_SECRET_CHANGED, id, REQUEST_CALLER(q),
+                       "Secret %s of node %s %s by the administrator.",
+                       name, id, rep ? "set" : "added");
         reply_v2(q, 201, NULL);
 }
 
@@ -120,7 +121,8 @@ static void remove_secret(Request *q, const char *id, const char *name) {
                 return reply_error(q, 404, "not_found", NULL, "Node %s has no secret %s.", id, name);
         if (r < 0)
                 return reply_error(q, 500, "secret_store", NULL, "The secret cannot be removed.");
-        log_struct(LOG_INFO, MESSAGE_SECRET_CHANGED, "Secret %s of node %s removed by the administrator.", name, id);
+        log_node_admin(LOG_INFO, MESSAGE_SECRET_CHANGED, id, REQUEST_CALLER(q),
+                       "Secret %s of node %s removed by the administrator.", name, id);
         reply_v2(q, 200, NULL);
 }
 

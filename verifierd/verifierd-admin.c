@@ -64,21 +64,33 @@ static void save_node(Request *q, Node *n, const char *event, const char *messag
         if (storage_node_put_policies(q->manager->storage, n) < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         (void) storage_event_add(q->manager->storage, n->id, event, "admin");
-        log_struct(LOG_INFO, message_id, "Node %s %s by the administrator.", n->id, what);
+        log_node_admin(LOG_INFO, message_id, n->id, REQUEST_CALLER(q), "Node %s %s by the administrator.", n->id, what);
         reply_v2(q, 200, node_to_json(n, true));
 }
 
+static bool is_null(json_object *body, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(body, key, &v) && json_object_is_type(v, json_type_null);
+}
+
 /* One policy override of an enrol/update body: "<kind>_policy" is the content,
- * "<kind>_policy_name" a stored policy's name. Returns 1 when one was given. */
+ * "<kind>_policy_name" a stored policy's name, either null detaches the policy.
+ * Returns 1 when one was given. */
 static int apply_policy(Request *q, json_object *body, const char *kind, char **digest, char **name) {
         char key[32], key_name[40], d[POLICY_DIGEST_HEX_SIZE], error[POLICY_ERROR_MAX];
         const char *content, *nm;
-        char *dd, *nn = NULL;
+        char *dd = NULL, *nn = NULL;
         int r;
 
         (void) snprintf(key, sizeof key, "%s_policy", kind);
         (void) snprintf(key_name, sizeof key_name, "%s_policy_name", kind);
-        if (json_get_string(body, key, HTTP_ADMIN_BODY_MAX, &content) >= 0) {
+        if (is_null(body, key) || is_null(body, key_name)) {
+                /* detached: dd and nn stay NULL */
+        } else if (json_get_string(body, key, HTTP_ADMIN_BODY_MAX, &content) >= 0) {
+                if (!*content) {
+                        reply_error(q, 400, "invalid_policy", NULL, "The %s policy is empty; to detach it send null.", kind);
+                        return -EINVAL;
+                }
                 r = policy_validate(q->manager, kind, (const uint8_t *) content, strlen(content), error, sizeof error);
                 if (r < 0)
                         return policy_reply_invalid(q, kind, r, error);
@@ -103,19 +115,22 @@ static int apply_policy(Request *q, json_object *body, const char *kind, char **
                 return 0;
         free(*digest);
         *digest = dd;
-        if (name) {
-                free(*name);
-                *name = nn;
-        } else
-                free(nn);
+        free(*name);
+        *name = nn;
         return 1;
+}
+
+static bool json_get_true(json_object *body, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(body, key, &v) && json_object_is_type(v, json_type_boolean) &&
+               json_object_get_boolean(v);
 }
 
 static int apply_overrides(Request *q, json_object *body, Node *n) {
         uint64_t v;
         int r;
 
-        if (apply_policy(q, body, "tpm", &n->tpm_policy, NULL) < 0 ||
+        if (apply_policy(q, body, "tpm", &n->tpm_policy, &n->tpm_policy_name) < 0 ||
             apply_policy(q, body, "boot", &n->boot_policy, &n->boot_policy_name) < 0 ||
             apply_policy(q, body, "runtime", &n->runtime_policy, &n->runtime_policy_name) < 0 ||
             apply_engine_policies(q, body, n) < 0)
@@ -146,6 +161,13 @@ static void enrol_or_update(Request *q, const char *id, bool update) {
                 return reply_error(q, 409, "not_activated", NULL, "Node %s has not activated its credential yet.", id);
         if (update && n->state == NODE_ACTIVATED)
                 return reply_error(q, 409, "not_enrolled", NULL, "Node %s is not enrolled; use enrol.", id);
+        /* A second enrol would reset the node (defaults, verdict, counters): only when asked for. */
+        if (!update && n->state != NODE_ACTIVATED && !json_get_true(body, "force"))
+                return reply_error(q, 409, "already_enrolled", NULL, "Node %s is already enrolled (%s); change it with "
+                                   "update, or enrol it anew with force.", id, node_state_to_string(n->state));
+        if (update && json_object_object_length(body) == 0)
+                return reply_error(q, 400, "nothing_to_change", NULL, "Nothing to change for node %s: give a policy, "
+                                   "attest_count or interval.", id);
         if (!update && enrol_with_defaults(q->manager, n) < 0)
                 return reply_error(q, 500, "enrolment_failed", NULL, "The tenant.conf defaults cannot be applied.");
         if (apply_overrides(q, body, n) < 0)
@@ -159,6 +181,8 @@ static void stop_node(Request *q, const char *id) {
 
         if (request_load_node(q, id, &n) < 0)
                 return;
+        if (n->state == NODE_STOPPED)   /* idempotent: nothing changes, nothing is logged */
+                return reply_v2(q, 200, node_to_json(n, true));
         if (n->state != NODE_ENROLLED)
                 return reply_error(q, 409, "not_enrolled", NULL, "Node %s is %s, not ENROLLED.", id, node_state_to_string(n->state));
         n->state = NODE_STOPPED;
@@ -177,7 +201,8 @@ void remove_node(Request *q, const char *id) {
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         (void) secret_store_delete_node(q->manager->secrets, id);
         (void) storage_event_add(q->manager->storage, id, "removed", "admin");
-        log_struct(LOG_INFO, MESSAGE_NODE_REMOVED, "Node %s removed by the administrator.", id);
+        log_node_admin(LOG_INFO, MESSAGE_NODE_REMOVED, id, REQUEST_CALLER(q),
+                       "Node %s removed by the administrator.", id);
         reply_v2(q, 200, NULL);
 }
 
@@ -192,6 +217,7 @@ static json_object *node_with_latest(Request *q, const Node *node) {
         if (o && storage_attestation_list(q->manager->storage, node->id, 1, &l, &k) >= 0 && k == 1) {
                 json_object *a = attestation_to_json(&l[0]);
                 (void) json_add_int(a, "index", (int64_t) l[0].index);
+                results_attach(q->manager, node->id, &l[0], a);
                 (void) json_object_object_add(o, "latest_attestation", a);
         }
         attestation_list_free(l, k);
@@ -212,6 +238,8 @@ static bool route_nodes(Request *q) {
         }
         if (n == 1 && is_method(q, "DELETE"))
                 return remove_node(q, s[0]), true;
+        if (n == 2 && is_method(q, "GET") && strcmp(s[1], "history") == 0)
+                return node_history(q, s[0]), true;
         if (n >= 2 && strcmp(s[1], "secrets") == 0)
                 return route_node_secrets(q, s[0], s + 2, n - 2), true;
         if (n == 2 && is_method(q, "POST")) {
@@ -234,5 +262,7 @@ bool route_admin(Request *q) {
                 return route_nodes(q);
         if (strcmp(q->seg[0], "policies") == 0)
                 return route_policies(q);
+        if (strcmp(q->seg[0], "summary") == 0 && q->n_seg == 1 && is_method(q, "GET"))
+                return nodes_summary(q), true;
         return false;
 }

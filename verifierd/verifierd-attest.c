@@ -268,6 +268,9 @@ static void attestation_create(Request *q, const char *id) {
                 return;
         if (node_table_ensure(&q->manager->push.nodes, id, &rt) < 0)
                 return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        /* Its evidence went to another instance, which stored a verdict since. */
+        if (rt->has_pending && n->last_attestation_usec >= rt->pending.created_usec)
+                node_runtime_set_pending(&q->manager->push.nodes, rt, false);
         if (check_may_attest(q, n, rt, now) < 0)
                 return;
         if (request_json(q, &body) < 0)
@@ -306,6 +309,7 @@ static void attestation_create(Request *q, const char *id) {
         node_runtime_set_pending(&q->manager->push.nodes, rt, false);  /* an expired one */
         rt->pending = p;
         node_runtime_set_pending(&q->manager->push.nodes, rt, true);
+        pending_publish(q->manager, id, &rt->pending);
 }
 
 /* 0 when index names the pending attestation; else the answer was given. */
@@ -450,6 +454,9 @@ static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, v
         else
                 (void) http_response_set(&resp, 202, strdup(json_object_to_json_string_ext(doc, JSON_TEXT_PLAIN)));
         json_object_put(doc);
+        /* Counted here: the request was deferred when its handler returned. */
+        metrics_request(&m->metrics, "PATCH", (const char *const[]) { "v3.0", "agents", k->node_id, "attestations", "" },
+                        5, resp.status);
         http_deferred_complete(k->deferred, &resp);
         evidence_ack_free(k);
 }
@@ -472,6 +479,9 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
         if (n->state == NODE_TERMINATED)
                 return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", id);
         rt = node_table_get(&q->manager->push.nodes, id);
+        /* Issued by another instance: taken over from the storage. */
+        if (!(rt && rt->has_pending && rt->pending.index == index))
+                (void) pending_adopt(q->manager, id, index, &rt);
         if (check_evidence_target(q, n, rt, index) < 0)
                 return;
         if (request_json(q, &body) < 0)
@@ -482,6 +492,15 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
                 push_evidence_done(&ev);
                 return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected",
                                    "Evidence misses a requested log.");
+        }
+        r = pending_claim(q->manager, id, &rt->pending);
+        if (r < 0) {
+                push_evidence_done(&ev);
+                node_runtime_set_pending(&q->manager->push.nodes, rt, false);
+                if (r == -ESTALE)
+                        return reply_error(q, 403, "evidence_immutable", NULL, "Attestation %llu already has its evidence.",
+                                           (unsigned long long) index);
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
         }
         /* The nonce is used up whatever the outcome. */
         p = rt->pending;
@@ -527,9 +546,10 @@ static void attestation_show(Request *q, const char *id, const char *which) {
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         }
         json_object *doc = json_object_new_object(), *data;
-        if (which)
+        if (which) {
                 data = resource(id, &l[0]);
-        else {
+                results_attach(q->manager, id, &l[0], member(data, "attributes"));
+        } else {
                 data = json_object_new_array();
                 for (size_t i = 0; i < k; i++)
                         (void) json_object_array_add(data, resource(id, &l[i]));

@@ -24,6 +24,8 @@ static const ConfigItem verifier_items[] = {
         { "Server",    "request_timeout",   config_parse_sec,    offsetof(VerifierConfig, request_timeout_sec) },
         { "Server",    "max_evidence_size", config_parse_size,   offsetof(VerifierConfig, max_evidence_size) },
         { "Server",    "max_pending_body_bytes", config_parse_size, offsetof(VerifierConfig, max_pending_body_bytes) },
+        { "Storage",   "backend",           config_parse_storage_backend, offsetof(VerifierConfig, storage_backend) },
+        { "Storage",   "url",               config_parse_string, offsetof(VerifierConfig, storage_url)       },
         { "Registrar", "ek_ca_directory",   config_parse_path,   offsetof(VerifierConfig, ek_ca_directory)   },
         { "Registrar", "require_ek_cert",   config_parse_bool,   offsetof(VerifierConfig, require_ek_cert)   },
         { "Registrar", "iak_ca_directory",  config_parse_path,   offsetof(VerifierConfig, iak_ca_directory)  },
@@ -40,6 +42,9 @@ static const ConfigItem verifier_items[] = {
         { "Attestation", "evaluation_threads", config_parse_uint64, offsetof(VerifierConfig, evaluation_threads) },
         { "Secrets",   "key_file",          config_parse_path,   offsetof(VerifierConfig, secret_key_file)   },
         { "Secrets",   "max_age",           config_parse_sec,    offsetof(VerifierConfig, secret_max_age_sec) },
+        { "Results",   "signing_key",       config_parse_path,   offsetof(VerifierConfig, results_signing_key) },
+        { "Server",    "metrics_listen",    config_parse_string, offsetof(VerifierConfig, metrics_listen)    },
+        { "Server",    "metrics_allow_remote", config_parse_bool, offsetof(VerifierConfig, metrics_allow_remote) },
 };
 
 static const ConfigItem tenant_items[] = {
@@ -84,6 +89,24 @@ int config_parse_duplicate_ek(const char *rvalue, void *data) {
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (strcmp(rvalue, names[i]) == 0) {
                         *(DuplicateEk *) data = (DuplicateEk) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static const char *const storage_backend_names[] = {
+        [STORAGE_BACKEND_SQLITE] = "sqlite",
+        [STORAGE_BACKEND_POSTGRESQL] = "postgresql",
+};
+
+const char *storage_backend_to_string(StorageBackend b) {
+        return (size_t) b < ELEMENTSOF(storage_backend_names) ? storage_backend_names[b] : NULL;
+}
+
+int config_parse_storage_backend(const char *rvalue, void *data) {
+        for (size_t i = 0; i < ELEMENTSOF(storage_backend_names); i++)
+                if (strcmp(rvalue, storage_backend_names[i]) == 0) {
+                        *(StorageBackend *) data = (StorageBackend) i;
                         return 0;
                 }
         return -EINVAL;
@@ -165,6 +188,10 @@ int verifier_config_load(const char *path, VerifierConfig *ret) {
                 verifier_config_done(&c);
                 return log_error_errno(-EINVAL, "%s: challenge_lifetime and session_lifetime must be at least 1s.", path);
         }
+        if ((c.storage_backend == STORAGE_BACKEND_POSTGRESQL) != !!c.storage_url) {
+                verifier_config_done(&c);
+                return log_error_errno(-EINVAL, "%s: [Storage] url is needed with backend = postgresql, and only then.", path);
+        }
         if (!c.tls_certificate != !c.tls_key) {
                 verifier_config_done(&c);
                 return log_error_errno(-EINVAL, "%s: tls_certificate and tls_key must be set together.", path);
@@ -178,6 +205,7 @@ void verifier_config_done(VerifierConfig *c) {
         free(c->admin_socket);
         free(c->admin_group);
         free(c->state_directory);
+        free(c->storage_url);
         free(c->tls_certificate);
         free(c->tls_key);
         free(c->tls_client_ca);
@@ -188,6 +216,8 @@ void verifier_config_done(VerifierConfig *c) {
         free(c->plugin_directory);
         free(c->action_directory);
         free(c->secret_key_file);
+        free(c->results_signing_key);
+        free(c->metrics_listen);
         *c = (VerifierConfig) {};
 }
 

@@ -32,12 +32,20 @@ typedef enum DuplicateEk {
         DUPLICATE_EK_REPLACE,      /* the other nodes go once this one activated its credential */
 } DuplicateEk;
 
+/* [Storage] backend=: where the verifier's state lives. */
+typedef enum StorageBackend {
+        STORAGE_BACKEND_SQLITE,      /* <state_directory>/verifier.db, one instance */
+        STORAGE_BACKEND_POSTGRESQL,  /* [Storage] url, shared by several instances */
+} StorageBackend;
+
 /* verifierd.conf, parsed once at startup. */
 typedef struct VerifierConfig {
         char **listen;             /* ADDR:PORT, used when not socket-activated */
         char *admin_socket;
         char *admin_group;
         char *state_directory;
+        StorageBackend storage_backend;
+        char *storage_url;         /* a libpq connection string, without the password */
         char *tls_certificate, *tls_key, *tls_client_ca;
         char *verifier_url;        /* announced to nodes at activation */
         char *tenant_config;
@@ -64,6 +72,9 @@ typedef struct VerifierConfig {
         uint64_t evaluation_threads; /* workers validating and evaluating evidence; 0 = per CPU */
         char *secret_key_file;     /* when the service has no verifierd-secret-key credential */
         uint64_t secret_max_age_sec; /* a secret goes only to a node that passed this recently */
+        char *results_signing_key; /* PEM EC key signing the EARs, else credential or state directory */
+        char *metrics_listen;      /* ADDR:PORT serving GET /metrics, or NULL */
+        bool metrics_allow_remote; /* metrics on a non-loopback address */
 } VerifierConfig;
 
 /* tenant.conf: the defaults a node is enrolled with. Policy settings name a
@@ -84,6 +95,9 @@ void verifier_config_done(VerifierConfig *c);
 int tenant_config_load(const char *path, TenantConfig *ret);
 /* The parser of tenant.conf's policy.ENGINE= keys, given "ENGINE=VALUE". */
 int config_parse_engine_policy(const char *rvalue, void *data);
+/* sqlite | postgresql */
+int config_parse_storage_backend(const char *rvalue, void *data);
+const char *storage_backend_to_string(StorageBackend b);
 /* allow | refuse | replace */
 int config_parse_duplicate_ek(const char *rvalue, void *data);
 void tenant_config_done(TenantConfig *c);

@@ -27,8 +27,37 @@ static const char *default_spec(Manager *m, size_t i) {
         return specs[i];
 }
 
-/* A policy file is read, compiled by its engine and stored here once; enrolments
- * reference its digest, and the compiled form stays in the cache for evaluation. */
+/* The file's derived name follows its content: created on first use, repointed
+ * (with every node enrolled with it) when the file changed since the last start. */
+static int name_default_file(Manager *m, const char *kind, const char *path, const char *digest) {
+        char name[POLICY_NAME_MAX + 1];
+        _cleanup_free_ char *old = NULL;
+        int r;
+
+        r = policy_name_for_file(path, name);
+        if (r < 0)
+                return log_error_errno(r, "%s: no policy name can be made of %s.", m->config.tenant_config, path);
+        r = storage_policy_name_get(m->storage, kind, name, &old);
+        if (r == -ENOENT) {
+                r = storage_policy_name_set(m->storage, kind, name, digest, false);
+                /* Another instance on the same database named it first: as if it had been there. */
+                if (r == -EEXIST)
+                        r = storage_policy_name_get(m->storage, kind, name, &old);
+        }
+        if (r >= 0 && old && strcmp(old, digest) != 0) {
+                r = storage_policy_name_update(m->storage, kind, name, digest);
+                if (r >= 0)
+                        log_notice("Default %s policy %s changed: stored as '%s', %d node(s) use it from their next "
+                                   "attestation.", kind, path, name, r);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to name default %s policy %s as '%s': %m", kind, path, name);
+        return 0;
+}
+
+/* A policy file is read, compiled by its engine and stored here once under a name
+ * derived from its path; enrolments reference the name, and the compiled form
+ * stays in the cache for evaluation. */
 static int load_default_file(Manager *m, DefaultPolicy *d, const char *kind, const char *path) {
         char error[POLICY_ERROR_MAX] = "";
         _cleanup_free_ uint8_t *buf = NULL;
@@ -48,6 +77,9 @@ static int load_default_file(Manager *m, DefaultPolicy *d, const char *kind, con
         r = storage_policy_put(m->storage, kind, buf, size, d->digest);
         if (r < 0)
                 return log_error_errno(r, "Failed to store default %s policy %s: %m", kind, path);
+        r = name_default_file(m, kind, path, d->digest);
+        if (r < 0)
+                return r;
         log_info("Default %s policy %s loaded (sha256 %s).", kind, path, d->digest);
         return 0;
 }
@@ -132,30 +164,28 @@ void tenant_policies_done(Manager *m) {
         m->n_engine_defaults = 0;
 }
 
-/* A stored name is looked up at each enrolment (it may be removed and added anew); a file's digest is fixed at startup. */
+/* The name is looked up at each enrolment: a file's derived name or a stored
+ * name, repointed by policy updates and restarts with changed files. */
 static int set_policy(Manager *m, size_t i, char **digest, char **name) {
         const char *spec = default_spec(m, i);
-        _cleanup_free_ char *d = NULL, *nm = NULL;
+        char nm[POLICY_NAME_MAX + 1];
+        _cleanup_free_ char *d = NULL, *n = NULL;
         int r;
 
-        if (spec && spec[0] == '/')
-                d = strdup(m->defaults[i].digest);
-        else if (spec) {
-                r = storage_policy_name_get(m->storage, default_kinds[i], spec, &d);
+        if (spec) {
+                r = policy_name_for_spec(spec, nm);
+                if (r >= 0)
+                        r = storage_policy_name_get(m->storage, default_kinds[i], nm, &d);
                 if (r < 0)
                         return log_error_errno(r, "Default %s policy '%s' cannot be used: %m", default_kinds[i], spec);
-                nm = strdup(spec);
-                if (!nm)
+                n = strdup(nm);
+                if (!n)
                         return -ENOMEM;
         }
-        if (spec && !d)
-                return -ENOMEM;
         free(*digest);
         *digest = TAKE_PTR(d);
-        if (name) {
-                free(*name);
-                *name = TAKE_PTR(nm);
-        }
+        free(*name);
+        *name = TAKE_PTR(n);
         return 0;
 }
 
@@ -165,13 +195,13 @@ static int set_engine_policies(Manager *m, Node *n) {
                 (void) node_policy_remove(n, n->policies[0].engine);
         for (size_t i = 0; i < m->n_engine_defaults; i++) {
                 const EngineDefault *e = &m->engine_defaults[i];
+                char nm[POLICY_NAME_MAX + 1];
                 _cleanup_free_ char *d = NULL;
                 int r;
 
-                if (e->spec[0] == '/')
-                        r = node_policy_set(n, e->engine, e->policy.digest, NULL);
-                else if ((r = storage_policy_name_get(m->storage, e->engine, e->spec, &d)) >= 0)
-                        r = node_policy_set(n, e->engine, d, e->spec);
+                r = policy_name_for_spec(e->spec, nm);
+                if (r >= 0 && (r = storage_policy_name_get(m->storage, e->engine, nm, &d)) >= 0)
+                        r = node_policy_set(n, e->engine, d, nm);
                 if (r < 0)
                         return log_error_errno(r, "Default %s policy '%s' cannot be used: %m", e->engine, e->spec);
         }
@@ -200,7 +230,7 @@ int enrol_with_defaults(Manager *m, Node *n) {
         char *fa;
         int r;
 
-        r = set_policy(m, 0, &n->tpm_policy, NULL);
+        r = set_policy(m, 0, &n->tpm_policy, &n->tpm_policy_name);
         if (r >= 0)
                 r = set_policy(m, 1, &n->boot_policy, &n->boot_policy_name);
         if (r >= 0)
@@ -272,7 +302,7 @@ json_object *node_to_json(const Node *n, bool detail) {
         r = r ?: json_add_int(o, "attestations_passed", (int64_t) n->attestations_passed);
         r = r ?: node_json_add_ek_digest(n, o);
         if (detail) {
-                r = r ?: add_policy(o, "tpm_policy", n->tpm_policy, NULL);
+                r = r ?: add_policy(o, "tpm_policy", n->tpm_policy, n->tpm_policy_name);
                 r = r ?: add_policy(o, "boot_policy", n->boot_policy, n->boot_policy_name);
                 r = r ?: add_policy(o, "runtime_policy", n->runtime_policy, n->runtime_policy_name);
                 r = r ?: node_policies_to_json(n, o);

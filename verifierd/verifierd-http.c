@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
+#include "conf-parser.h"
 #include "json-util.h"
 #include "attest-limits.h"
 #include "log.h"
@@ -63,6 +66,31 @@ void reply_v3(Request *q, unsigned status, const char *type, const char *id, jso
         (void) http_response_set(q->resp, status, json_v3_document(type, id, attributes, NULL));
 }
 
+void listener_note(Manager *m, int fd, const char *what) {
+        struct sockaddr_un un;
+        socklen_t len = sizeof un;
+        char address[sizeof un.sun_path + 8] = "?", entry[sizeof address + 64];
+
+        if (http_socket_address(fd, address, sizeof address) < 0 &&
+            getsockname(fd, (struct sockaddr *) &un, &len) >= 0 && un.sun_family == AF_UNIX)
+                (void) snprintf(address, sizeof address, "%.*s", (int) sizeof un.sun_path, un.sun_path);
+        (void) snprintf(entry, sizeof entry, "%s (%s)", address, what);
+        if (strv_extend(&m->listening, entry) < 0)
+                log_oom();
+}
+
+const char *request_caller(const Request *q, char buf[static REQUEST_CALLER_MAX]) {
+        char subject[REQUEST_CALLER_MAX - 8];
+
+        if (q->http->have_peer)
+                (void) snprintf(buf, REQUEST_CALLER_MAX, "uid=%u", (unsigned) q->http->peer_uid);
+        else if (http_request_client_subject(q->http, subject, sizeof subject) >= 0)
+                (void) snprintf(buf, REQUEST_CALLER_MAX, "cert=%s", subject);
+        else
+                (void) snprintf(buf, REQUEST_CALLER_MAX, "unknown");
+        return buf;
+}
+
 int request_json(Request *q, json_object **ret) {
         int r;
 
@@ -94,6 +122,8 @@ static void reply_version(Request *q) {
                 (void) json_object_array_add(a, json_object_new_string(supported_versions[i]));
         (void) json_add_string(o, "current_version", CURRENT_VERSION);
         (void) json_object_object_add(o, "supported_versions", a);
+        /* Which storage this instance runs on: with several instances, they must all say postgresql. */
+        (void) json_add_string(o, "storage", storage_backend_to_string(q->manager->config.storage_backend));
         reply_v2(q, 200, o);
 }
 
@@ -173,6 +203,8 @@ static void dispatch(Request *q, const char **seg, size_t n) {
                         reply_error(q, 404, "not_found", NULL, "No such admin resource.");
                 return;
         }
+        if (route_well_known(q, seg, n))
+                return;
         if (n == 0 || parse_version(seg[0], &q->major, &q->minor) < 0) {
                 q->major = 2;
                 return reply_error(q, 404, "not_found", NULL, "Unknown path or API version.");
@@ -237,6 +269,8 @@ size_t http_admit(const HttpRequest *req, HttpResponse *resp, void *userdata) {
         size_t n;
         int r;
 
+        if (req->listener_kind == LISTENER_METRICS)
+                return 1;       /* a GET: no body worth reading (0 would refuse the request) */
         if (q.admin)
                 return HTTP_ADMIN_BODY_MAX;
         /* The admin socket reads nothing from a caller it will refuse anyway. */
@@ -264,6 +298,8 @@ void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata) {
         Request q = request_new(userdata, req, resp);
         size_t n;
 
+        if (req->listener_kind == LISTENER_METRICS)
+                return metrics_serve(userdata, req->method, req->path, resp);
         if (!request_split(&q, path, seg, &n))
                 return;
         if (req->server_busy) {
@@ -272,5 +308,6 @@ void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata) {
                 return reply_error(&q, 503, "busy", NULL, "Too many request bodies in flight; retry later.");
         }
         dispatch(&q, seg, n);
+        metrics_request(&q.manager->metrics, req->method, seg, n, resp->status);
         log_debug("%s %s → %u", req->method, req->path, resp->status);
 }

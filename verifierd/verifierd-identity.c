@@ -17,7 +17,7 @@ static int refuse(Request *q, const char *id, unsigned status, const char *code,
         char pointer[64];
 
         (void) snprintf(pointer, sizeof pointer, "/data/attributes/%s", field);
-        log_struct(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED, "Refused registration of node %s: %s", id, what);
+        log_node(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED, id, "Refused registration of node %s: %s", id, what);
         reply_error(q, status, code, pointer, "%s", what);
         return -EPERM;
 }

@@ -105,7 +105,8 @@ static void tenant_add(Request *q, const char *id) {
         if (storage_node_put(q->manager->storage, n) < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         (void) storage_event_add(q->manager->storage, id, "enrolled", "keylime_tenant");
-        log_struct(LOG_INFO, MESSAGE_NODE_ENROLLED, "Node %s enrolled through the Keylime API.", id);
+        log_node_admin(LOG_INFO, MESSAGE_NODE_ENROLLED, id, REQUEST_CALLER(q),
+                       "Node %s enrolled through the Keylime API.", id);
         reply_v2(q, 200, NULL);
 }
 

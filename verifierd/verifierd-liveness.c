@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf-parser.h"
+#include "failure-event.h"
 #include "log.h"
 #include "verifierd.h"
 #include "verifierd-messages.h"
@@ -13,38 +15,38 @@
 #define LIVENESS_FACTOR 5u
 #define LIVENESS_PERIOD_USEC (1000000ULL)
 
-static void mark_timeout(Manager *m, const char *id) {
+/* A node this instance set TIMEOUT: it alone reports it and runs the failure actions. */
+static void timed_out(Manager *m, const char *id) {
         _cleanup_(node_freep) Node *n = NULL;
-        char *v;
+        int r;
 
-        if (storage_node_get(m->storage, id, &n) < 0)
-                return;
-        v = strdup("TIMEOUT");
-        if (!v)
-                return (void) log_oom();
-        free(n->verdict);
-        n->verdict = v;
-        if (storage_verdict_commit(m->storage, &(VerdictCommit) {
-                        .node = n, .event_kind = "TIMEOUT", .event_detail = "no attestation for 5 intervals" }, 1) < 0) {
-                log_warning("Cannot store the TIMEOUT of node %s.", id);
+        r = storage_node_get(m->storage, id, &n);
+        if (r < 0) {
+                log_node(LOG_WARNING, MESSAGE_VERDICT_TIMEOUT, id,
+                         "Node %s has not attested for %u intervals: TIMEOUT.",
+                         id, LIVENESS_FACTOR);
                 return;
         }
-        log_struct(LOG_WARNING, MESSAGE_VERDICT_TIMEOUT, "Node %s has not attested for %u × %llu s: TIMEOUT.", id,
-                   LIVENESS_FACTOR, (unsigned long long) n->interval_sec);
+        log_node(LOG_WARNING, MESSAGE_VERDICT_TIMEOUT, id, "Node %s has not attested for %u × %llu s: TIMEOUT.", id,
+                 LIVENESS_FACTOR, (unsigned long long) n->interval_sec);
+        failure_actions_start(m, n, FAILURE_KIND_TIMEOUT, NULL, 0);
 }
 
+/* Every instance sweeps; the storage hands each overdue node to exactly one of
+ * them, so a dead instance's nodes are still swept by the others. */
 static int on_liveness(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         char **ids = NULL;
         size_t n = 0;
+        int r;
 
-        if (storage_node_list_overdue(m->storage, now_realtime_usec(), LIVENESS_FACTOR, &ids, &n) >= 0) {
-                for (size_t i = 0; i < n; i++) {
-                        mark_timeout(m, ids[i]);
-                        free(ids[i]);
-                }
-                free(ids);
-        }
+        r = storage_node_timeout_claim(m->storage, now_realtime_usec(), LIVENESS_FACTOR, "no attestation for 5 intervals",
+                                       &ids, &n);
+        if (r < 0)
+                log_warning_errno(r, "Cannot store TIMEOUT verdicts: %m");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                timed_out(m, ids[i]);
+        strv_free(ids);
         (void) sd_event_source_set_time(s, usec + LIVENESS_PERIOD_USEC);
         return 0;
 }

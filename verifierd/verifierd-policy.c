@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Policy kinds and names, and the one check of policy content: the engine's
  * own compile step, as the verifier runs it when it evaluates. */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "verifierd.h"
 #include "verifierd-policy.h"
-
-#define POLICY_NAME_MAX 64u
 
 static bool streq(const char *a, const char *b) {
         return strcmp(a, b) == 0;
@@ -38,6 +38,42 @@ bool policy_name_is_valid(const char *name) {
         size_t n = strlen(name);
         return n > 0 && n <= POLICY_NAME_MAX && name[0] != '.' &&
                strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+int policy_name_for_file(const char *path, char ret[static POLICY_NAME_MAX + 1]) {
+        static const char prefix[] = "file-";
+        char escaped[PATH_MAX], digest[POLICY_DIGEST_HEX_SIZE];
+        size_t n = 0, room = POLICY_NAME_MAX - (sizeof prefix - 1);
+        const char *tail = escaped;
+        char *out;
+        int r;
+
+        for (const char *p = path + strspn(path, "/"); *p && n < sizeof escaped - 1; p++)
+                escaped[n++] = *p == '/' ? '-' : strchr("._-", *p) || isalnum((unsigned char) *p) ? *p : '_';
+        escaped[n] = 0;
+        if (n == 0)
+                return -EINVAL;
+        out = stpcpy(ret, prefix);
+        if (n > room) {
+                r = policy_digest_hex((const uint8_t *) path, strlen(path), digest);
+                if (r < 0)
+                        return r;
+                memcpy(out, digest, 8);
+                out[8] = '-';
+                out += 9;
+                tail = escaped + n - (room - 9);
+        }
+        strcpy(out, tail);
+        return 0;
+}
+
+int policy_name_for_spec(const char *spec, char ret[static POLICY_NAME_MAX + 1]) {
+        if (spec[0] == '/')
+                return policy_name_for_file(spec, ret);
+        if (!policy_name_is_valid(spec))
+                return -EINVAL;
+        strcpy(ret, spec);
+        return 0;
 }
 
 int policy_compile(Manager *m, const char *kind, const uint8_t *data, size_t size, CompiledPolicy **ret,
@@ -73,7 +109,12 @@ int policy_reply_invalid(Request *q, const char *kind, int r, const char *error)
                 reply_error(q, 500, "oom", NULL, "Out of memory.");
         else if (r == -ENOPKG)
                 reply_error(q, 422, "engine_not_loaded", NULL, "No policy engine for %s policies is loaded: %s", kind, error);
-        else
+        else {
+                /* The shipped engines name their subject ("runtime policy: …"): said once. */
+                size_t k = strlen(kind);
+                if (strncmp(error, kind, k) == 0 && strncmp(error + k, " policy: ", 9) == 0)
+                        error += k + 9;
                 reply_error(q, 400, "invalid_policy", NULL, "Not a valid %s policy: %s", kind, error);
+        }
         return r;
 }

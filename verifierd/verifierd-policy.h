@@ -12,6 +12,7 @@ typedef struct Manager Manager;
 typedef struct Request Request;
 
 #define POLICY_ERROR_MAX 256u
+#define POLICY_NAME_MAX 64u
 
 /* Policy kinds the verifier stores: "tpm", "boot" (measured boot), "runtime"
  * (IMA), and the name of any other policy engine, e.g. "exec" (whether it is
@@ -24,6 +25,13 @@ bool policy_kind_is_engine(const char *kind);
 const char *policy_kind_engine(const char *kind);
 /* Names: 1–64 characters of [A-Za-z0-9._-], not starting with '.' or '/'. */
 bool policy_name_is_valid(const char *name);
+/* The name a tenant.conf policy file is stored under, so that its nodes follow
+ * the file's content across restarts: "file-" and the path with '/' as '-'
+ * (e.g. "file-etc-hostattest-runtime.json"); a path too long for that keeps
+ * its tail after 8 hex digits of its SHA-256, which keep names apart. */
+int policy_name_for_file(const char *path, char ret[static POLICY_NAME_MAX + 1]);
+/* tenant.conf's FILE|NAME: the derived name of a file, else spec itself. */
+int policy_name_for_spec(const char *spec, char ret[static POLICY_NAME_MAX + 1]);
 
 /* Compiles content with the kind's engine through the daemon's policy cache, a
  * reference taken. The engine's errno and message (in error) when it refuses;

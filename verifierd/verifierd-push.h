@@ -18,8 +18,9 @@
 typedef struct Manager Manager;
 typedef struct Request Request;
 
-/* An attestation awaiting its evidence; kept in memory only: a lost one is
- * asked for again, nothing was acknowledged for it. */
+/* An attestation awaiting its evidence; kept in memory, and shared through the
+ * storage when it supports that (verifierd-pending.c): a lost one is asked for
+ * again, nothing was acknowledged for it. */
 typedef struct PendingAttestation {
         uint64_t index;
         uint8_t nonce[SESSION_CHALLENGE_SIZE];
@@ -33,6 +34,7 @@ typedef struct PendingAttestation {
         bool ima_fresh;                 /* replay IMA from entry 0 with a new state */
         char *evidence;                 /* owned: JSON of the requested items with the offered
                                          * capabilities, freed when it stops pending */
+        bool claimed;                   /* taken from the storage: no other instance can use it */
 } PendingAttestation;
 
 /* What the verifier keeps in memory per node. */
@@ -136,6 +138,17 @@ int verdict_pool_stop(Manager *m, uint64_t deadline_usec);
 /* Waits up to timeout_usec for the failure action threads to end; -ETIMEDOUT
  * when some still run (they use the action instances and plugins). */
 int verdict_actions_wait(uint64_t timeout_usec);
+/* Shares the attestation awaiting the node's evidence with the other instances. */
+void pending_publish(Manager *m, const char *node_id, const PendingAttestation *p);
+/* Takes the node's attestation of index that another instance issued, as the
+ * node's pending one here: -ENOENT when there is none, -EOPNOTSUPP when the
+ * storage does not share them. */
+int pending_adopt(Manager *m, const char *node_id, uint64_t index, NodeRuntime **ret_rt);
+/* Uses up the nonce of p for every instance before its evidence is evaluated:
+ * -ESTALE when another instance took that evidence first. */
+int pending_claim(Manager *m, const char *node_id, PendingAttestation *p);
+/* Runs the node's failure actions (and the journal action) for an event of kind, off the event loop. */
+void failure_actions_start(Manager *m, const Node *n, const char *kind, const PolicyFailure *items, size_t n_items);
 /* Commits the queued verdicts now (also at the end of each event loop turn). */
 void verdict_flush(Manager *m);
 

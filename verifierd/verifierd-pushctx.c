@@ -72,6 +72,13 @@ size_t node_policy_refs(const Node *n, PolicyRef ret[static NODE_POLICY_REFS_MAX
         return k;
 }
 
+static bool tenant_uses_action(const Manager *m, const char *name) {
+        for (char **a = m->tenant.failure_actions; a && *a; a++)
+                if (strcmp(*a, name) == 0)
+                        return true;
+        return false;
+}
+
 /* One instance per loaded failure action, configured from <action_directory>/<name>.json ("{}" without one). */
 static int configure_actions(Manager *m) {
         PushContext *c = &m->push;
@@ -86,6 +93,7 @@ static int configure_actions(Manager *m) {
                 size_t size = 2;
                 char error[256] = "";
                 void *inst = NULL;
+                bool unconfigured;
                 int r;
 
                 if (p->kind != ATTEST_PLUGIN_FAILURE_ACTION)
@@ -93,6 +101,7 @@ static int configure_actions(Manager *m) {
                 if (asprintf(&path, "%s/%s.json", m->config.action_directory, p->name) < 0)
                         return -ENOMEM;
                 r = read_full_file(path, ACTION_CONFIG_MAX, &conf, &size);
+                unconfigured = r == -ENOENT;
                 if (r == -ENOENT) {
                         conf = (uint8_t *) strdup("{}");
                         size = 2;
@@ -101,8 +110,12 @@ static int configure_actions(Manager *m) {
                 if (r >= 0)
                         r = p->action->configure((const char *) conf, size, &inst, error, sizeof error);
                 if (r < 0) {
-                        log_struct(LOG_WARNING, MESSAGE_PLUGIN_PROBLEM, "Failure action %s not configured (%s): %s",
-                                   p->name, path, error[0] ? error : strerror(-r));
+                        /* An installed action nobody configured and tenant.conf does not name
+                         * (webhook without its URL) is not a problem worth a warning at each start. */
+                        bool wanted = tenant_uses_action(m, p->name) || !unconfigured;
+                        log_struct(wanted ? LOG_WARNING : LOG_DEBUG, MESSAGE_PLUGIN_PROBLEM,
+                                   "Failure action %s not configured (%s): %s", p->name, path,
+                                   error[0] ? error : strerror(-r));
                         continue;
                 }
                 c->actions[c->n_actions++] = (FailureActions) { .plugin = p, .instance = inst };

@@ -68,7 +68,7 @@ void node_reactivate(Request *q, const char *id) {
         /* Its IMA offset was chosen from the old anchor. */
         if (rt)
                 node_runtime_set_pending(&m->push.nodes, rt, false);
-        log_struct(LOG_INFO, MESSAGE_NODE_STATE,
-                   "Node %s reactivated by the administrator: its measurements so far are accepted.", id);
+        log_node_admin(LOG_INFO, MESSAGE_NODE_STATE, id, REQUEST_CALLER(q),
+                       "Node %s reactivated by the administrator: its measurements so far are accepted.", id);
         reply_v2(q, 200, node_to_json(n, true));
 }

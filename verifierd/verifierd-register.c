@@ -98,8 +98,8 @@ static int node_from_request(const char *id, RegistrationRequest *req, Node **re
 static int merge_existing(Request *q, Node *old, Node *n) {
         if (!blob_equal(&old->ek_tpm, &n->ek_tpm) || !blob_equal(&old->aik_tpm, &n->aik_tpm) ||
             !blob_equal(&old->iak_tpm, &n->iak_tpm)) {
-                log_struct(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED,
-                           "Refused registration of node %s: it is registered with a different identity.", n->id);
+                log_node(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED, n->id,
+                         "Refused registration of node %s: it is registered with a different identity.", n->id);
                 reply_error(q, 403, "identity_changed", NULL,
                             "Node %s is registered with a different EK, AK or IAK.", n->id);
                 return -EPERM;
@@ -113,6 +113,7 @@ static int merge_existing(Request *q, Node *old, Node *n) {
         SWAP_PTR(n->runtime_policy, old->runtime_policy);
         SWAP_PTR(n->boot_policy_name, old->boot_policy_name);
         SWAP_PTR(n->runtime_policy_name, old->runtime_policy_name);
+        SWAP_PTR(n->tpm_policy_name, old->tpm_policy_name);
         SWAP_PTR(n->failure_actions, old->failure_actions);
         SWAP_PTR(n->verdict, old->verdict);
         n->attest_count = old->attest_count;
@@ -149,21 +150,21 @@ static int check_duplicate_ek(Request *q, const Node *n) {
         k = strv_length(others);
         switch (m->config.duplicate_ek) {
         case DUPLICATE_EK_REFUSE:
-                log_struct(LOG_WARNING, MESSAGE_DUPLICATE_EK,
-                           "Refused registration of node %s: its EK is registered as node %s%s (duplicate_ek = refuse).",
-                           n->id, others[0], k > 1 ? " and others" : "");
+                log_node(LOG_WARNING, MESSAGE_DUPLICATE_EK, n->id,
+                         "Refused registration of node %s: its EK is registered as node %s%s (duplicate_ek = refuse).",
+                         n->id, others[0], k > 1 ? " and others" : "");
                 reply_error(q, 403, "duplicate_ek", "/data/attributes/ek_tpm",
                             "This EK is registered under another node id; remove that node first.");
                 return -EPERM;
         case DUPLICATE_EK_REPLACE:
-                log_struct(LOG_WARNING, MESSAGE_DUPLICATE_EK,
-                           "Node %s registers with the EK of node %s%s, removed once %s activates its credential.",
-                           n->id, others[0], k > 1 ? " and others" : "", n->id);
+                log_node(LOG_WARNING, MESSAGE_DUPLICATE_EK, n->id,
+                         "Node %s registers with the EK of node %s%s, removed once %s activates its credential.",
+                         n->id, others[0], k > 1 ? " and others" : "", n->id);
                 return 0;
         default:
-                log_struct(LOG_WARNING, MESSAGE_DUPLICATE_EK,
-                           "Node %s registers with the EK of node %s%s: one TPM under %zu node ids.",
-                           n->id, others[0], k > 1 ? " and others" : "", k + 1);
+                log_node(LOG_WARNING, MESSAGE_DUPLICATE_EK, n->id,
+                         "Node %s registers with the EK of node %s%s: one TPM under %zu node ids.",
+                         n->id, others[0], k > 1 ? " and others" : "", k + 1);
                 return 0;
         }
 }
@@ -181,9 +182,9 @@ static void remove_replaced(Manager *m, const Node *n) {
                         continue;
                 (void) secret_store_delete_node(m->secrets, *id);
                 (void) storage_event_add(m->storage, n->id, "replaced", *id);
-                log_struct(LOG_NOTICE, MESSAGE_NODE_REMOVED,
-                           "Node %s removed: node %s activated a credential with the same EK (duplicate_ek = replace).",
-                           *id, n->id);
+                log_node(LOG_NOTICE, MESSAGE_NODE_REMOVED, *id,
+                         "Node %s removed: node %s activated a credential with the same EK (duplicate_ek = replace).",
+                         *id, n->id);
         }
 }
 
@@ -261,8 +262,8 @@ static void handle_register(Request *q, const char *id, json_object *attrs) {
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         if (old && registration_expired(m, old)) {
                 (void) storage_event_add(m->storage, id, "registration_expired", "replaced by a new registration");
-                log_struct(LOG_NOTICE, MESSAGE_NODE_REGISTERED,
-                           "Registration of node %s expired before activation; a new one replaces it.", id);
+                log_node(LOG_NOTICE, MESSAGE_NODE_REGISTERED, id,
+                         "Registration of node %s expired before activation; a new one replaces it.", id);
                 old = node_free(old);
         }
         if (old && merge_existing(q, old, n) < 0)
@@ -272,18 +273,18 @@ static void handle_register(Request *q, const char *id, json_object *attrs) {
 
         r = make_challenge(ek, ak, id, &blob, n->auth_digest);
         if (r < 0) {
-                log_struct(LOG_ERR, MESSAGE_SERVICE_ERROR, "MakeCredential for node %s failed: %s", id, strerror(-r));
+                log_node(LOG_ERR, MESSAGE_SERVICE_ERROR, id, "MakeCredential for node %s failed: %s", id, strerror(-r));
                 return reply_error(q, 400, "makecredential_failed", "/data/attributes/ek_tpm",
                                    "Cannot make a credential for this EK and AK.");
         }
         r = storage_node_put(m->storage, n);
         if (r < 0) {
-                log_struct(LOG_ERR, MESSAGE_SERVICE_ERROR, "Failed to store node %s: %s", id, strerror(-r));
+                log_node(LOG_ERR, MESSAGE_SERVICE_ERROR, id, "Failed to store node %s: %s", id, strerror(-r));
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         }
         (void) storage_event_add(m->storage, id, "registered", old ? "re-registration" : NULL);
-        log_struct(LOG_INFO, MESSAGE_NODE_REGISTERED, "Node %s registered%s (registration %u).", id,
-                   n->ekcert.data ? " with an EK certificate" : "", n->regcount);
+        log_node(LOG_INFO, MESSAGE_NODE_REGISTERED, id, "Node %s registered%s (registration %u).", id,
+                 n->ekcert.data ? " with an EK certificate" : "", n->regcount);
         reply_registered(q, id, blob);
 }
 
@@ -331,15 +332,16 @@ static void handle_activate(Request *q, const char *id, json_object *attrs) {
         if (registration_expired(m, n)) {
                 if (storage_node_delete(m->storage, id) >= 0)
                         (void) storage_event_add(m->storage, id, "registration_expired", NULL);
-                log_struct(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED,
-                           "Activation of node %s refused: its registration expired.", id);
+                log_node(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED, id,
+                         "Activation of node %s refused: its registration expired.", id);
                 return reply_error(q, 404, "registration_expired", NULL,
                                    "The registration of node %s expired; register again.", id);
         }
         if (!auth_digest_matches(n, tag, tag_size)) {
                 /* Changes nothing: anyone can send a wrong proof, and it must not cost
                  * the node holding the TPM its pending registration or its enrolment. */
-                log_struct(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED, "Activation of node %s refused: wrong auth_tag.", id);
+                log_node(LOG_WARNING, MESSAGE_REGISTRATION_REFUSED, id,
+                         "Activation of node %s refused: wrong auth_tag.", id);
                 return reply_error(q, 400, "auth_tag_mismatch", "/data/attributes/auth_tag", "auth_tag does not match.");
         }
 
@@ -360,12 +362,12 @@ static void handle_activate(Request *q, const char *id, json_object *attrs) {
         if (r < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         (void) storage_event_add(m->storage, id, "activated", NULL);
-        log_struct(LOG_INFO, MESSAGE_NODE_ACTIVATED, "Node %s activated its credential.", id);
+        log_node(LOG_INFO, MESSAGE_NODE_ACTIVATED, id, "Node %s activated its credential.", id);
         if (first_activation)
                 remove_replaced(m, n);
         if (enrolled_now) {
                 (void) storage_event_add(m->storage, id, "enrolled", "tenant.conf defaults");
-                log_struct(LOG_INFO, MESSAGE_NODE_ENROLLED, "Node %s enrolled with the tenant.conf defaults.", id);
+                log_node(LOG_INFO, MESSAGE_NODE_ENROLLED, id, "Node %s enrolled with the tenant.conf defaults.", id);
         }
         reply_activated(q, n);
 }

@@ -4,6 +4,7 @@
 /* Shared by the two halves of the secret store (files, challenges). */
 
 #include "secret-wrap.h"
+#include "storage.h"
 #include "verifierd-secret-store.h"
 
 typedef struct SecretChallenge {
@@ -13,7 +14,7 @@ typedef struct SecretChallenge {
 } SecretChallenge;
 
 struct SecretStore {
-        char *dir;
+        Storage *storage;       /* not owned */
         uint8_t key[SECRET_WRAP_KEY_SIZE];
         bool have_key;
         SecretChallenge *challenges;

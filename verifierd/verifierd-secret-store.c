@@ -12,6 +12,7 @@
 #include "log.h"
 #include "secret-name.h"
 #include "secret-wrap.h"
+#include "storage.h"
 #include "verifierd-secret-store-internal.h"
 
 #define SECRET_SUFFIX ".secret"
@@ -28,7 +29,6 @@ SecretStore *secret_store_free(SecretStore *s) {
         for (size_t i = 0; i < s->n_challenges; i++)
                 challenge_done(&s->challenges[i]);
         free(s->challenges);
-        free(s->dir);
         erase_memory(s->key, sizeof(s->key));
         free(s);
         return NULL;
@@ -97,19 +97,91 @@ static int load_key(SecretStore *s, const char *key_file) {
         return 0;
 }
 
-int secret_store_open(const char *state_directory, const char *key_file, SecretStore **ret) {
+/* Secrets were sealed files under <state_directory>/secrets/<node>/<name>.secret,
+ * which other instances cannot see: they move into the storage once, and the
+ * files go. A secret the storage already has is kept there. */
+static int import_node_files(SecretStore *s, const char *node_dir, const char *node) {
+        DIR *d = opendir(node_dir);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d)
+                return -errno;
+        while (r >= 0 && (de = readdir(d))) {
+                _cleanup_free_ char *path = NULL, *name = NULL;
+                size_t n = strlen(de->d_name);
+                Blob sealed = {};
+
+                if (n <= STRLEN(SECRET_SUFFIX) || de->d_name[0] == '.' ||
+                    strcmp(de->d_name + n - STRLEN(SECRET_SUFFIX), SECRET_SUFFIX) != 0)
+                        continue;
+                name = strndup(de->d_name, n - STRLEN(SECRET_SUFFIX));
+                if (!name || asprintf(&path, "%s/%s", node_dir, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = read_full_file(path, SECRET_SIZE_MAX + SECRET_SEAL_OVERHEAD, &sealed.data, &sealed.size);
+                if (r >= 0)
+                        r = storage_secret_put(s->storage, node, name, &sealed, false, SECRETS_PER_NODE_MAX);
+                blob_done(&sealed);
+                if (r == -EEXIST)
+                        r = 0;
+                if (r >= 0 && unlink(path) < 0)
+                        r = -errno;
+        }
+        closedir(d);
+        if (r >= 0)
+                (void) rmdir(node_dir);
+        return r;
+}
+
+static int import_files(SecretStore *s, const char *state_directory) {
+        _cleanup_free_ char *dir = NULL;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (asprintf(&dir, "%s/secrets", state_directory) < 0)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : log_error_errno(-errno, "Failed to open %s: %m", dir);
+        while (r >= 0 && (de = readdir(d))) {
+                _cleanup_free_ char *node_dir = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&node_dir, "%s/%s", dir, de->d_name) < 0)
+                        r = -ENOMEM;
+                else
+                        r = import_node_files(s, node_dir, de->d_name);
+                if (r >= 0)
+                        log_info("Secrets of node %s moved from %s into the database.", de->d_name, node_dir);
+        }
+        closedir(d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to move the secrets under %s into the database: %m", dir);
+        (void) rmdir(dir);
+        return 0;
+}
+
+int secret_store_open(Storage *storage, const char *state_directory, const char *key_file, SecretStore **ret) {
         _cleanup_(secret_store_freep) SecretStore *s = NULL;
         int r;
 
-        assert_return(state_directory && ret, -EINVAL);
+        assert_return(storage && ret, -EINVAL);
         s = calloc(1, sizeof(*s));
-        if (!s || asprintf(&s->dir, "%s/secrets", state_directory) < 0)
+        if (!s)
                 return -ENOMEM;
+        s->storage = storage;
         r = load_key(s, key_file);
         if (r < 0)
                 return r;
-        if (s->have_key && mkdir(s->dir, 0700) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "Failed to create %s: %m", s->dir);
+        if (state_directory) {
+                r = import_files(s, state_directory);
+                if (r < 0)
+                        return r;
+        }
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -122,86 +194,20 @@ int check_args(SecretStore *s, const char *node, const char *name) {
         return s->have_key ? 0 : -ENOKEY;
 }
 
-static char *secret_path(SecretStore *s, const char *node, const char *name) {
-        char *p;
-
-        if (asprintf(&p, "%s/%s%s%s%s", s->dir, node, name ? "/" : "", name ?: "", name ? SECRET_SUFFIX : "") < 0)
-                return NULL;
-        return p;
-}
-
-static bool is_secret_file(const char *f) {
-        size_t n = strlen(f);
-        return n > STRLEN(SECRET_SUFFIX) && strcmp(f + n - STRLEN(SECRET_SUFFIX), SECRET_SUFFIX) == 0 && f[0] != '.';
-}
-
-static void strv_free_n(char **l, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(l[i]);
-        free(l);
-}
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 int secret_store_list(SecretStore *s, const char *node, char ***ret) {
-        _cleanup_free_ char *dir = NULL;
-        char **l;
-        size_t n = 0;
-        DIR *d;
-        struct dirent *de;
         int r;
 
         r = check_args(s, node, NULL);
         if (r < 0)
                 return r;
-        dir = secret_path(s, node, NULL);
-        l = calloc(SECRETS_PER_NODE_MAX + 1, sizeof(char *));
-        if (!dir || !l) {
-                free(l);
-                return -ENOMEM;
-        }
-        d = opendir(dir);
-        if (!d && errno != ENOENT) {
-                free(l);
-                return -errno;
-        }
-        while (d && (de = readdir(d)) && n < SECRETS_PER_NODE_MAX) {
-                if (!is_secret_file(de->d_name))
-                        continue;
-                l[n] = strndup(de->d_name, strlen(de->d_name) - STRLEN(SECRET_SUFFIX));
-                if (!l[n]) {
-                        closedir(d);
-                        strv_free_n(l, n);
-                        return -ENOMEM;
-                }
-                n++;
-        }
-        if (d)
-                closedir(d);
-        qsort(l, n, sizeof(char *), cmp_str);
-        *ret = l;
-        return 0;
-}
-
-static size_t count_secrets(SecretStore *s, const char *node) {
-        char **l = NULL;
-        size_t n = 0;
-
-        if (secret_store_list(s, node, &l) < 0)
-                return 0;
-        while (l[n])
-                n++;
-        strv_free_n(l, n);
-        return n;
+        return storage_secret_list(s->storage, node, ret);
 }
 
 int secret_store_put(SecretStore *s, const char *node, const char *name, const uint8_t *value, size_t size,
                      bool replace) {
-        _cleanup_free_ char *dir = NULL, *path = NULL;
-        _cleanup_free_ uint8_t *aad = NULL, *sealed = NULL;
-        size_t aad_size, sealed_size;
+        _cleanup_free_ uint8_t *aad = NULL;
+        size_t aad_size;
+        Blob sealed = {};
         int r;
 
         r = check_args(s, node, name);
@@ -209,31 +215,20 @@ int secret_store_put(SecretStore *s, const char *node, const char *name, const u
                 return r;
         if (!value || size == 0 || size > SECRET_SIZE_MAX)
                 return -EINVAL;
-        dir = secret_path(s, node, NULL);
-        path = secret_path(s, node, name);
-        if (!dir || !path)
-                return -ENOMEM;
-        if (access(path, F_OK) == 0) {
-                if (!replace)
-                        return -EEXIST;
-        } else if (count_secrets(s, node) >= SECRETS_PER_NODE_MAX)
-                return -E2BIG;
         r = secret_aad(node, name, &aad, &aad_size);
         if (r >= 0)
-                r = secret_seal(s->key, aad, aad_size, value, size, &sealed, &sealed_size);
-        if (r < 0)
-                return r;
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        return write_file_atomic(path, sealed, sealed_size, 0600);
+                r = secret_seal(s->key, aad, aad_size, value, size, &sealed.data, &sealed.size);
+        if (r >= 0)
+                r = storage_secret_put(s->storage, node, name, &sealed, replace, SECRETS_PER_NODE_MAX);
+        blob_done(&sealed);
+        return r;
 }
 
 int secret_store_get(SecretStore *s, const char *node, const char *name, SecretBuffer *ret) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_free_ uint8_t *aad = NULL, *sealed = NULL;
-        size_t aad_size, sealed_size;
+        _cleanup_free_ uint8_t *aad = NULL;
+        size_t aad_size, n;
+        Blob sealed = {};
         uint8_t *plain;
-        size_t n;
         int r;
 
         r = check_args(s, node, name);
@@ -241,15 +236,13 @@ int secret_store_get(SecretStore *s, const char *node, const char *name, SecretB
                 return r;
         if (!ret)
                 return -EINVAL;
-        path = secret_path(s, node, name);
-        if (!path)
-                return -ENOMEM;
-        r = read_full_file(path, SECRET_SIZE_MAX + SECRET_SEAL_OVERHEAD, &sealed, &sealed_size);
+        r = storage_secret_get(s->storage, node, name, &sealed);
         if (r < 0)
                 return r;
         r = secret_aad(node, name, &aad, &aad_size);
         if (r >= 0)
-                r = secret_unseal(s->key, aad, aad_size, sealed, sealed_size, &plain, &n);
+                r = secret_unseal(s->key, aad, aad_size, sealed.data, sealed.size, &plain, &n);
+        blob_done(&sealed);
         if (r < 0)
                 return r;
         *ret = (SecretBuffer) { .data = plain, .size = n };
@@ -257,34 +250,21 @@ int secret_store_get(SecretStore *s, const char *node, const char *name, SecretB
 }
 
 int secret_store_delete(SecretStore *s, const char *node, const char *name) {
-        _cleanup_free_ char *path = NULL, *dir = NULL;
         int r;
 
         r = check_args(s, node, name);
         if (r < 0)
                 return r;
-        path = secret_path(s, node, name);
-        dir = secret_path(s, node, NULL);
-        if (!path || !dir)
-                return -ENOMEM;
-        if (unlink(path) < 0)
-                return -errno;
-        (void) rmdir(dir);   /* when it was the last one */
-        return 0;
+        return storage_secret_delete(s->storage, node, name);
 }
 
 int secret_store_delete_node(SecretStore *s, const char *node) {
-        char **l = NULL;
-        size_t n = 0;
         int r;
 
-        r = secret_store_list(s, node, &l);
+        r = check_args(s, node, NULL);
         if (r == -ENOKEY)
                 return 0;
         if (r < 0)
                 return r;
-        for (; l[n]; n++)
-                (void) secret_store_delete(s, node, l[n]);
-        strv_free_n(l, n);
-        return 0;
+        return storage_secret_delete(s->storage, node, NULL);
 }

@@ -3,8 +3,8 @@
 
 /* The secrets the verifier keeps for nodes, sealed (AES-256-GCM, bound to
  * node and name) under a master key from a systemd credential or a key file,
- * one file per secret under <state_directory>/secrets/<node>/<name>; and the
- * single-use challenges of secret requests, in memory. */
+ * and stored sealed in the verifier's storage, where every instance finds them;
+ * and the single-use challenges of secret requests, in memory. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 
 #include "attest-limits.h"
 #include "memory-util.h"
+#include "storage.h"
 
 #define SECRET_KEY_CREDENTIAL "verifierd-secret-key"
 
@@ -19,8 +20,10 @@ typedef struct SecretStore SecretStore;
 
 /* Loads the master key: $CREDENTIALS_DIRECTORY/verifierd-secret-key when the
  * service has that credential, else key_file (may be NULL). Without either
- * the store is open but disabled: every operation is -ENOKEY. */
-int secret_store_open(const char *state_directory, const char *key_file, SecretStore **ret);
+ * the store is open but disabled: every operation is -ENOKEY. Secrets left as
+ * files under state_directory (NULL: none) by earlier versions move into storage,
+ * which must outlive the store. */
+int secret_store_open(Storage *storage, const char *state_directory, const char *key_file, SecretStore **ret);
 SecretStore *secret_store_free(SecretStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(SecretStore *, secret_store_free);
 bool secret_store_enabled(const SecretStore *s);

@@ -160,13 +160,13 @@ static void release(Request *q, const char *id, const char *name, const Tpm2Publ
                 r = secret_wrap(key, aad, aad_size, secret.data, secret.size, &w);
         if (r < 0 || !(attrs = secret_wrapped_to_json(&w)))
                 return reply_error(q, 500, "wrap_failed", NULL, "The secret cannot be wrapped to this key.");
-        log_struct(LOG_INFO, MESSAGE_SECRET_RELEASED, "Secret %s released to node %s.", name, id);
+        log_node(LOG_INFO, MESSAGE_SECRET_RELEASED, id, "Secret %s released to node %s.", name, id);
         reply_v3(q, 200, "secret", name, attrs);
 }
 
 static void refuse(Request *q, const char *id, const char *name, SecretRefusal refusal) {
-        log_struct(LOG_WARNING, MESSAGE_SECRET_REFUSED, "Secret %s refused to node %s: %s",
-                   name, id, secret_refusal_to_message(refusal));
+        log_node(LOG_WARNING, MESSAGE_SECRET_REFUSED, id, "Secret %s refused to node %s: %s",
+                 name, id, secret_refusal_to_message(refusal));
         reply_error(q, 403, secret_refusal_to_string(refusal), NULL, "%s", secret_refusal_to_message(refusal));
 }
 

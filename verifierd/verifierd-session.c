@@ -293,8 +293,8 @@ static void session_authenticate_pop(Request *q, const char *id) {
                 return reply_v3(q, 200, "session", id, proof_attributes(&p, &c, now, NULL, 0));
         r = check_pop(q, &p, &c, &v);
         if (r < 0 || v != ATTEST_VALID) {
-                log_struct(LOG_WARNING, MESSAGE_SESSION_REFUSED, "Node %s failed the proof of possession: %s.",
-                           p.node_id, r < 0 ? strerror(-r) : attest_verdict_to_string(v));
+                log_node(LOG_WARNING, MESSAGE_SESSION_REFUSED, p.node_id, "Node %s failed the proof of possession: %s.",
+                         p.node_id, r < 0 ? strerror(-r) : attest_verdict_to_string(v));
                 return reply_v3(q, 401, "session", id, proof_attributes(&p, &c, now, NULL, 0));
         }
         session_grant(q, &p, &c, now);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ear.h"
 #include "failure-event.h"
 #include "json-util.h"
 #include "log.h"
@@ -85,6 +86,7 @@ static char *failures_to_json(const Failures *f) {
 /* One policy of a job: a reference on its compiled form, or why it cannot run. */
 typedef struct JobPolicy {
         char kind[ATTEST_PLUGIN_NAME_MAX + 1];
+        char digest[POLICY_DIGEST_HEX_SIZE];
         CompiledPolicy *compiled;       /* referenced for the job's lifetime; NULL: unusable */
         int error_r;
 } JobPolicy;
@@ -101,10 +103,28 @@ static int add_unusable(Failures *f, const JobPolicy *jp) {
         return failures_add(f, id, ATTEST_SEVERITY_CRITICAL, NULL);
 }
 
-/* The node's policy engines over validated evidence, every one of them; failures appended.
- * Runs on a worker: touches only its arguments and the engines' read-only compiled policies. */
+/* Each policy's part in the verdict, for the signed result: none until it has judged. */
+static void appraisals_init(const JobPolicy *policies, size_t n, EarAppraisal *ret) {
+        for (size_t i = 0; i < n; i++) {
+                const char *engine = policy_kind_engine(policies[i].kind);
+
+                ret[i] = (EarAppraisal) { .status = EAR_STATUS_NONE };
+                (void) snprintf(ret[i].engine, sizeof ret[i].engine, "%s", engine ?: policies[i].kind);
+                (void) snprintf(ret[i].digest, sizeof ret[i].digest, "%s", policies[i].digest);
+        }
+}
+
+static EarStatus outcome_status(const PolicyOutcome *o) {
+        if (!o->pass)
+                return EAR_STATUS_CONTRAINDICATED;
+        return o->n_failures > 0 ? EAR_STATUS_WARNING : EAR_STATUS_AFFIRMING;
+}
+
+/* The node's policy engines over validated evidence, every one of them; failures appended,
+ * each policy's status in appr. Runs on a worker: touches only its arguments and the
+ * engines' read-only compiled policies. */
 static int evaluate(const char *node_id, const JobPolicy *policies, size_t n_policies, const ValidatedEvidence *ev,
-                    const Tpm2ClockInfo *enrolment, Failures *f, bool *ret_fail) {
+                    const Tpm2ClockInfo *enrolment, Failures *f, EarAppraisal *appr, bool *ret_fail) {
         EvidenceAbi abi;
         int r;
 
@@ -114,6 +134,7 @@ static int evaluate(const char *node_id, const JobPolicy *policies, size_t n_pol
                 char id[64];
 
                 if (!policies[i].compiled) {
+                        appr[i].status = EAR_STATUS_CONTRAINDICATED;
                         r = add_unusable(f, &policies[i]);
                         if (r < 0)
                                 return r;
@@ -130,6 +151,7 @@ static int evaluate(const char *node_id, const JobPolicy *policies, size_t n_pol
                 }
                 if (!o.pass)
                         *ret_fail = true;
+                appr[i].status = outcome_status(&o);
                 policy_outcome_done(&o);
                 if (r < 0)
                         return r;
@@ -211,12 +233,12 @@ int verdict_actions_wait(uint64_t timeout_usec) {
 }
 
 /* Failure actions may block (retries, children): they run on a detached thread. */
-static void start_failure_actions(Manager *m, const Node *n, const char *kind, const Failures *f) {
+void failure_actions_start(Manager *m, const Node *n, const char *kind, const PolicyFailure *items, size_t n_items) {
         ActionJob *j = calloc(1, sizeof *j);
         pthread_t t;
         pthread_attr_t attr;
 
-        if (!j || failure_event_build(n->id, kind, now_realtime_usec(), f->items, f->n, &j->event) < 0 ||
+        if (!j || failure_event_build(n->id, kind, now_realtime_usec(), items, n_items, &j->event) < 0 ||
             !(j->node_id = strdup(n->id)) || (n->failure_actions && !(j->names = strdup(n->failure_actions)))) {
                 action_job_free(j);
                 log_oom();
@@ -270,6 +292,8 @@ static ValidationInput validation_input(const PendingAttestation *p, const PushE
 typedef struct Outcome {
         bool valid, pass;
         Failures failures;
+        EarAppraisal appraisals[NODE_POLICY_REFS_MAX];
+        size_t n_appraisals;
         ValidationFailure vf;
         ValidatedEvidence *ev;
 } Outcome;
@@ -296,6 +320,7 @@ struct VerdictJob {
         bool terminated, changed;
         VerdictDone done;
         void *userdata;
+        uint64_t queued_usec;           /* CLOCK_MONOTONIC: the evidence came */
 };
 
 /* Validation, then the engines: pure work, on a worker thread or on the event
@@ -322,6 +347,8 @@ static int validate_and_evaluate(VerdictJob *j, ImaReplayer *shared_replayer) {
         have_prev = push_clock_decode(&ps->clock, &prev) >= 0;
         have_enrol = push_clock_decode(&ps->enrolment_clock, &enrol) >= 0;
         have_ima = !p->ima_fresh && push_ima_state_decode(&ps->ima_state, &ima) >= 0;
+        appraisals_init(j->policies, j->n_policies, o->appraisals);
+        o->n_appraisals = j->n_policies;
 
         ValidationInput in = validation_input(p, &j->e, j->ak, ps, have_prev ? &prev : NULL, have_ima ? &ima : NULL);
         r = evidence_validate(&in, replayer, &o->ev, &o->vf);
@@ -334,7 +361,7 @@ static int validate_and_evaluate(VerdictJob *j, ImaReplayer *shared_replayer) {
         }
         o->valid = true;
         r = evaluate(j->node->id, j->policies, j->n_policies, o->ev, have_enrol ? &enrol : &o->ev->clock_info,
-                     &o->failures, &fail);
+                     &o->failures, o->appraisals, &fail);
         o->pass = r >= 0 && !fail;
         return r;
 }
@@ -371,15 +398,16 @@ static void log_transition(const Node *n, const char *old_verdict, const Outcome
         const char *first = o->failures.n > 0 ? o->failures.items[0].id : "";
 
         if (!o->pass)
-                log_struct(LOG_WARNING, MESSAGE_VERDICT_FAIL, "Node %s failed attestation: %s (%s%s%s).", n->id,
-                           o->valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN, first,
-                           !o->valid && o->vf.detail[0] ? ": " : "", !o->valid ? o->vf.detail : "");
+                log_node(LOG_WARNING, MESSAGE_VERDICT_FAIL, n->id, "Node %s failed attestation: %s (%s%s%s).", n->id,
+                         o->valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN, first,
+                         !o->valid && o->vf.detail[0] ? ": " : "", !o->valid ? o->vf.detail : "");
         else if (terminated)
-                log_struct(LOG_INFO, MESSAGE_NODE_TERMINATED, "Node %s passed its %llu attestations and is terminated.",
-                           n->id, (unsigned long long) n->attestations_passed);
+                log_node(LOG_INFO, MESSAGE_NODE_TERMINATED, n->id,
+                         "Node %s passed its %llu attestations and is terminated.",
+                         n->id, (unsigned long long) n->attestations_passed);
         else if (!old_verdict || strcmp(old_verdict, "PASS") != 0)
-                log_struct(LOG_INFO, MESSAGE_VERDICT_PASS, "Node %s passes attestation (was %s).", n->id,
-                           old_verdict ?: "PENDING");
+                log_node(LOG_INFO, MESSAGE_VERDICT_PASS, n->id, "Node %s passes attestation (was %s).", n->id,
+                         old_verdict ?: "PENDING");
 }
 
 static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attestation *a) {
@@ -399,6 +427,7 @@ static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attes
         a->failure_reason = o->pass ? NULL : strdup(o->valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN);
         a->failures = o->failures.n > 0 ? failures_to_json(&o->failures) : NULL;
         a->evidence = p->evidence ? strdup(p->evidence) : NULL;
+        a->appraisal = ear_appraisals_to_json(o->appraisals, o->n_appraisals);
         if (!o->valid && o->vf.detail[0]) {
                 json_object *d = json_object_new_object();
                 (void) json_add_string(d, "detail", o->vf.detail);
@@ -406,7 +435,7 @@ static int fill_attestation(const PendingAttestation *p, const Outcome *o, Attes
                 json_object_put(d);
         }
         if (!a->stage || !a->evaluation || (!o->pass && !a->failure_reason) || (o->failures.n > 0 && !a->failures) ||
-            (p->evidence && !a->evidence)) {
+            (p->evidence && !a->evidence) || !a->appraisal) {
                 attestation_done(a);
                 return -ENOMEM;
         }
@@ -466,6 +495,12 @@ static VerdictCommit job_commit(Manager *m, const VerdictJob *j) {
         };
 }
 
+static void count_verdict(Manager *m, const VerdictJob *j) {
+        metrics_verdict(&m->metrics, j->o.pass, !j->o.valid, (double) (metrics_now_usec() - j->queued_usec) / 1e6);
+        for (size_t i = 0; i < j->o.failures.n; i++)
+                metrics_failure(&m->metrics, j->o.failures.items[i].id);
+}
+
 /* Writes every queued verdict in one transaction, then answers them. */
 void verdict_flush(Manager *m) {
         PushContext *c = &m->push;
@@ -481,7 +516,9 @@ void verdict_flush(Manager *m) {
         commits = calloc(n, sizeof *commits);
         for (size_t i = 0; commits && i < n; i++)
                 commits[i] = job_commit(m, jobs[i]);
+        uint64_t start = metrics_now_usec();
         r = commits ? storage_verdict_commit(m->storage, commits, n) : -ENOMEM;
+        metrics_commit(&m->metrics, (double) (metrics_now_usec() - start) / 1e6);
         free(commits);
         if (r < 0)
                 log_error_errno(r, "Failed to store %zu verdicts: %m", n);
@@ -489,11 +526,13 @@ void verdict_flush(Manager *m) {
                 VerdictJob *j = jobs[i];
 
                 j->rt->committing = false;
+                if (r >= 0)
+                        count_verdict(m, j);
                 if (r >= 0 && (j->changed || !j->o.pass))
                         log_transition(j->node, j->old_verdict, &j->o, j->terminated);
                 if (r >= 0 && !j->o.pass)
-                        start_failure_actions(m, j->node, j->o.valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN,
-                                              &j->o.failures);
+                        failure_actions_start(m, j->node, j->o.valid ? FAILURE_KIND_POLICY_VIOLATION : FAILURE_KIND_BROKEN_CHAIN,
+                                              j->o.failures.items, j->o.failures.n);
                 j->done(m, r, &j->a, j->node, j->userdata);
                 verdict_job_free(j);
         }
@@ -552,6 +591,7 @@ static int job_take_inputs(Manager *m, VerdictJob *j) {
                 JobPolicy *jp = &j->policies[j->n_policies++];
 
                 (void) snprintf(jp->kind, sizeof jp->kind, "%s", refs[i].kind);
+                (void) snprintf(jp->digest, sizeof jp->digest, "%s", refs[i].digest);
                 if (s && s->compiled)
                         jp->compiled = policy_cache_ref(m->push.cache, s->compiled);
                 else
@@ -677,7 +717,8 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
                 node_free(n);
                 return -ENOMEM;
         }
-        *j = (VerdictJob) { .m = m, .node = n, .rt = rt, .p = *p, .e = *e, .done = done, .userdata = userdata };
+        *j = (VerdictJob) { .m = m, .node = n, .rt = rt, .p = *p, .e = *e, .done = done, .userdata = userdata,
+                            .queued_usec = metrics_now_usec() };
         *e = (PushEvidence) {};
         j->p.evidence = p->evidence ? strdup(p->evidence) : NULL;
         if ((session_id && !(j->session_id = strdup(session_id))) || (p->evidence && !j->p.evidence))

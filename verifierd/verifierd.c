@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <netinet/in.h>
 #include <getopt.h>
 #include <grp.h>
 #include <signal.h>
@@ -39,8 +40,8 @@ static void help(void) {
                "     --config FILE           Configuration file (default %s)\n"
                "     --listen ADDR:PORT      Listen here when not socket-activated (repeatable)\n"
                "     --admin-socket PATH     Admin API socket (default %s)\n"
-               "     --state-directory DIR   Where the database lives\n"
-               "\nSee attest-verifierd(8).\n", VERIFIERD_CONFIG_FILE, DEFAULT_ADMIN_SOCKET_PATH);
+               "     --state-directory DIR   Where the database lives (default %s)\n"
+               "\nSee attest-verifierd(8).\n", VERIFIERD_CONFIG_FILE, DEFAULT_ADMIN_SOCKET_PATH, LOCALSTATEDIR);
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -138,17 +139,34 @@ static int load_config(Manager *m) {
 }
 
 static int open_storage(Manager *m) {
-        _cleanup_free_ char *path = NULL;
         int r;
 
-        if (mkdir(m->config.state_directory, 0750) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "Failed to create %s: %m", m->config.state_directory);
-        if (asprintf(&path, "%s/verifier.db", m->config.state_directory) < 0)
-                return log_oom();
-        r = storage_open_sqlite(path, &m->storage);
+        r = verifier_storage_open(&m->config, &m->storage);
         if (r < 0)
                 return r;
-        return secret_store_open(m->config.state_directory, m->config.secret_key_file, &m->secrets);
+        if (mkdir(m->config.state_directory, 0750) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "Failed to create %s: %m", m->config.state_directory);
+        r = secret_store_open(m->storage, m->config.state_directory, m->config.secret_key_file, &m->secrets);
+        if (r < 0)
+                return r;
+        return results_keys_open(m->storage, m->config.state_directory, m->config.results_signing_key, &m->results);
+}
+
+/* "A (what), B (what)" for the ready message. */
+static char *listening_text(char **l) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        if (!f)
+                return NULL;
+        for (char **p = l; p && *p; p++)
+                fprintf(f, "%s%s", p == l ? "" : ", ", *p);
+        if (fclose(f) != 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
 }
 
 static void tls_done(HttpTlsConfig *t) {
@@ -176,11 +194,21 @@ static int load_tls(Manager *m, HttpTlsConfig *ret) {
 }
 
 static int add_tcp_listener(Manager *m, int fd, const HttpTlsConfig *tls) {
+        char address[INET6_ADDRSTRLEN + 8] = "?";
+        int r;
+
+        (void) http_socket_address(fd, address, sizeof address);
         if (!tls && !http_socket_is_local(fd)) {
                 safe_close(fd);
-                return log_error_errno(-EPERM, "No TLS certificate configured: refusing plain HTTP on a non-loopback address.");
+                return log_error_errno(-EPERM, "Refusing plain HTTP on %s, not a loopback address: set tls_certificate= "
+                                       "and tls_key= in [Server] of %s, or listen on 127.0.0.1 or [::1] only.",
+                                       address, arg_config);
         }
-        return http_server_add_listener(m->server, fd, LISTENER_TCP, tls);
+        r = http_server_add_listener(m->server, fd, LISTENER_TCP, tls);
+        if (r < 0)
+                return log_error_errno(r, "Failed to serve %s: %m", address);
+        listener_note(m, fd, tls ? (tls->client_ca_pem ? "TLS, client certificates" : "TLS") : "plain HTTP");
+        return 0;
 }
 
 static int setup_listeners(Manager *m) {
@@ -199,13 +227,16 @@ static int setup_listeners(Manager *m) {
         for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++) {
                 if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0) {
                         r = http_server_add_listener(m->server, fd, LISTENER_UNIX, NULL);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to serve passed Unix socket: %m");
+                        listener_note(m, fd, "admin");
                         have_unix = true;
-                } else if (sd_is_socket_inet(fd, 0, SOCK_STREAM, 1, 0) > 0)
+                } else if (sd_is_socket_inet(fd, 0, SOCK_STREAM, 1, 0) > 0) {
                         r = add_tcp_listener(m, fd, have_tls ? &tls : NULL);
-                else
-                        r = log_error_errno(-EINVAL, "Passed file descriptor %d is not a listening stream socket.", fd);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to serve passed socket: %m");
+                        if (r < 0)
+                                return r;
+                } else
+                        return log_error_errno(-EINVAL, "Passed file descriptor %d is not a listening stream socket.", fd);
         }
         for (char **a = n > 0 ? NULL : m->config.listen; a && *a; a++) {
                 bool loopback;
@@ -226,6 +257,7 @@ static int setup_listeners(Manager *m) {
                 r = http_server_add_listener(m->server, fd, LISTENER_UNIX, NULL);
                 if (r < 0)
                         return log_error_errno(r, "Failed to serve %s: %m", m->config.admin_socket);
+                listener_note(m, fd, "admin");
         }
         return 0;
 }
@@ -273,6 +305,8 @@ static bool manager_done(Manager *m) {
                 evaluating = true;
         storage_close(m->storage);
         secret_store_free(m->secrets);
+        results_keys_free(m->results);
+        strv_free(m->listening);
         session_table_free(m->session_table);
         sd_event_source_disable_unref(m->drain_timer);
         sd_event_unref(m->event);
@@ -331,11 +365,16 @@ static int run(Manager *m) {
         if (r < 0)
                 return log_oom();
         r = setup_listeners(m);
+        if (r >= 0)
+                r = metrics_listen(m);
         if (r < 0)
                 return r;
 
         (void) sd_notify(false, "READY=1\nSTATUS=Serving.");
-        log_info("attest-verifierd %s ready (database schema %u).", PACKAGE_VERSION, storage_sqlite_schema_version());
+        _cleanup_free_ char *listening = listening_text(m->listening);
+        log_info("attest-verifierd %s ready (storage %s, database schema %u) on %s.", PACKAGE_VERSION,
+                 storage_backend_to_string(m->config.storage_backend), verifier_storage_schema_version(&m->config),
+                 listening ?: "?");
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

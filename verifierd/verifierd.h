@@ -10,13 +10,16 @@
 #include "http-server.h"
 #include "storage.h"
 #include "verifierd-config.h"
+#include "verifierd-metrics.h"
 #include "verifierd-push.h"
+#include "verifierd-results.h"
 #include "verifierd-secret-store.h"
 #include "verifierd-session.h"
 
 enum {
         LISTENER_TCP,    /* nodes; admin callers with a verified client certificate */
         LISTENER_UNIX,   /* admin callers allowed by peer credentials */
+        LISTENER_METRICS, /* GET /metrics only, for anyone who reaches it */
 };
 
 /* A tenant.conf default policy given as a file: read, compiled and stored once at
@@ -45,6 +48,9 @@ typedef struct Manager {
         X509_STORE *ek_store;      /* NULL: no EK CA directory configured */
         X509_STORE *iak_store;
         SecretStore *secrets;      /* disabled without a key */
+        ResultsKeys *results;      /* signs the EARs */
+        Metrics metrics;
+        char **listening;          /* "ADDRESS (what)" of each listener, for the ready message */
         SessionTable *session_table; /* unproven sessions, session budgets; made at the first session */
         gid_t admin_gid;
         bool have_admin_gid;
@@ -76,6 +82,13 @@ void reply_error(Request *q, unsigned status, const char *code, const char *poin
 void reply_v2(Request *q, unsigned status, json_object *results);
 /* Answers a v3 JSON:API document (references taken). */
 void reply_v3(Request *q, unsigned status, const char *type, const char *id, json_object *attributes);
+/* Who an admin request came from, for the journal (ATTEST_ADMIN=): "uid=N" on the
+ * Unix socket, "cert=SUBJECT" with a client certificate. REQUEST_CALLER() gives
+ * it in a buffer that lives as long as the enclosing statement. */
+#define REQUEST_CALLER_MAX 512
+const char *request_caller(const Request *q, char buf[static REQUEST_CALLER_MAX]);
+#define REQUEST_CALLER(q) request_caller((q), (char[REQUEST_CALLER_MAX]) {})
+
 /* Parses the body as a JSON object; answers 400/413 itself and returns < 0 on failure. */
 int request_json(Request *q, json_object **ret);
 
@@ -85,6 +98,9 @@ int request_json(Request *q, json_object **ret);
  * otherwise; it refuses a non-admin caller on the admin socket before any body. */
 void http_handler(const HttpRequest *req, HttpResponse *resp, void *userdata);
 size_t http_admit(const HttpRequest *req, HttpResponse *resp, void *userdata);
+
+/* Notes a listening socket for the ready message: its address and what it serves. */
+void listener_note(Manager *m, int fd, const char *what);
 
 /* Routes by API area; each returns false when no route matched. */
 bool route_registrar(Request *q);
@@ -99,6 +115,11 @@ void route_node_secrets(Request *q, const char *id, const char *const *seg, size
 /* The data/attributes of a JSON:API document of the given type; answers 400 itself. */
 json_object *v3_attributes(Request *q, json_object *body, const char *type);
 
+/* Opens the storage of [Storage] (SQLite in the state directory, or PostgreSQL
+ * with the password from the verifierd-db-password credential). */
+int verifier_storage_open(const VerifierConfig *c, Storage **ret);
+unsigned verifier_storage_schema_version(const VerifierConfig *c);
+
 /* Enrols the node with the tenant.conf defaults (ENROLLED); stores nothing. */
 int enrol_with_defaults(Manager *m, Node *n);
 /* Loads the tenant.conf default policies (after push_context_init(): they are
@@ -109,6 +130,11 @@ void tenant_policies_done(Manager *m);
 
 /* The node of a request path; answers 400/404/500 itself and returns < 0 then. */
 int request_load_node(Request *q, const char *id, Node **ret);
+
+/* GET /admin/v1/nodes/{id}/history[?limit=N&since=µs]: the node's attestations, newest first. */
+void node_history(Request *q, const char *id);
+/* GET /admin/v1/summary: the nodes counted by state and by verdict. */
+void nodes_summary(Request *q);
 
 /* Node JSON as shown by the admin API and attestctl. */
 json_object *node_to_json(const Node *n, bool detail);

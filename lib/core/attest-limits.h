@@ -154,3 +154,22 @@
 
 /* Per-node policies for engines beyond tpm/boot/runtime (verifierd admin API, tenant.conf) */
 #define NODE_ENGINE_POLICIES_MAX 16u                 /* engines one node may add */
+
+/* Signed attestation results (lib/shared/jws.c, attestctl result verify) */
+#define JWT_SIZE_MAX             (64u * 1024u)       /* one compact JWS, all three parts */
+#define JWKS_SIZE_MAX            (256u * 1024u)      /* a JWK set document */
+#define JWKS_KEYS_MAX            16u                 /* keys used from one JWK set */
+#define JWS_KID_MAX              64u                 /* a key id (ours: 43 base64url characters) */
+
+/* Confidential-computing evidence and its certificates (lib/core/cc-cert.c,
+ * snp-report.c: an SEV-SNP report has the fixed size SNP_REPORT_SIZE) */
+#define CC_CERT_FILE_MAX         (64u * 1024u)       /* a certificate, CA bundle or CRL as given by the operator */
+#define CC_CERT_BUNDLE_MAX       16u                 /* certificates in one bundle or issuer chain */
+#define TDX_QUOTE_SIZE_MAX       (64u * 1024u)       /* a TDX quote, padding included */
+#define TDX_QE_AUTH_DATA_MAX     4096u               /* QE authentication data inside a quote */
+#define TDX_PCK_CHAIN_MAX        (16u * 1024u)       /* the PEM PCK chain inside a quote */
+#define TDX_COLLATERAL_SIZE_MAX  (1024u * 1024u)     /* the collateral JSON document */
+#define TDX_TCB_LEVELS_MAX       256u                /* tcbLevels of TCB Info, a module identity or QE Identity */
+#define TDX_MODULE_IDENTITIES_MAX 32u                /* tdxModuleIdentities of TCB Info */
+#define TDX_ADVISORY_IDS_MAX     64u                 /* advisoryIDs of one TCB level */
+#define TDX_ADVISORY_ID_MAX      32u                 /* bytes of one advisory id ("INTEL-SA-00837") */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Parsing of measured-boot reference states (attest-boot-policy(5)). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,13 +224,21 @@ static int parse_kernels(BootPolicy *p, json_object *v, const char **err) {
 }
 
 static int check_keys(json_object *root, const char **err) {
+        /* The message names the key: it lives until the thread's next refusal of an unknown key,
+         * long enough for every caller, which copies or prints it at once. */
+        static _Thread_local char message[192];
+
         json_object_object_foreach(root, key, val) {
                 bool known = false;
                 (void) val;
                 for (size_t i = 0; i < ELEMENTSOF(top_keys); i++)
                         known = known || strcmp(key, top_keys[i]) == 0;
-                if (!known)
-                        FAIL("unknown key at the top level");
+                if (!known) {
+                        (void) snprintf(message, sizeof message, "unknown key \"%.40s\" at the top level (known: "
+                                        "version, hash_alg, firmware, secure_boot, pk, kek, db, dbx, "
+                                        "boot_applications, kernels, comment)", key);
+                        FAIL(message);
+                }
         }
         return 0;
 }

@@ -142,6 +142,18 @@ static int parse_legacy(Token digest, Token name, ImaEntryBuffer *b, ImaEntry *e
         return ima_template_build_legacy(d, name.p, name.n, b, e);
 }
 
+/* ima-sig's signature, the last field. The kernel writes its separator even
+ * when it is empty ("<name> "); a copy of the list that lost the trailing blank
+ * has a name and nothing after it, and Keylime reads that as the same entry
+ * (the template data are the same): no space left means an empty signature. */
+static int take_sig(Token *rest, Token *ret) {
+        if (!memchr(rest->p, ' ', rest->n)) {
+                *ret = (Token) { rest->p + rest->n, 0 };
+                return 0;
+        }
+        return take_back(rest, ret);
+}
+
 /* The fields after the name come off the back of the line first (the name
  * may hold spaces); then every field is decoded in template order straight
  * into the template data. */
@@ -151,7 +163,7 @@ static int parse_fields(ImaTemplate t, Token digest, Token rest, ImaEntryBuffer 
         int r = 0;
 
         if (t == IMA_TEMPLATE_IMA_SIG)
-                r = take_back(&rest, &sig);
+                r = take_sig(&rest, &sig);
         else if (t == IMA_TEMPLATE_IMA_BUF)
                 r = take_back(&rest, &buf);
         else if (t == IMA_TEMPLATE_IMA_MODSIG) {

@@ -76,7 +76,8 @@ int failure_event_build(const char *node_id, const char *kind, uint64_t time_use
         json_object_object_add(root, "event", json_object_new_string("attestation_failed"));
         json_object_object_add(root, "node_id", json_object_new_string(node_id));
         json_object_object_add(root, "time", json_object_new_string(when));
-        json_object_object_add(root, "verdict", json_object_new_string("FAIL"));
+        json_object_object_add(root, "verdict",
+                               json_object_new_string(strcmp(kind, FAILURE_KIND_TIMEOUT) == 0 ? "TIMEOUT" : "FAIL"));
         json_object_object_add(root, "kind", json_object_new_string(kind));
         for (size_t i = 0; r == 0 && i < n_failures; i++) {
                 json_object *f = failure_to_json(&failures[i]);

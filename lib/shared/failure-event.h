@@ -10,9 +10,11 @@
 
 #define FAILURE_KIND_POLICY_VIOLATION "policy_violation"
 #define FAILURE_KIND_BROKEN_CHAIN     "broken_evidence_chain"
+#define FAILURE_KIND_TIMEOUT          "timeout"        /* no attestation for 5 intervals */
 
 /* {"event": "attestation_failed", "node_id", "time" (RFC 3339, UTC, from
- * time_usec), "verdict": "FAIL", "kind", "failures": [{id, severity, context}]}
+ * time_usec), "verdict": "FAIL" ("TIMEOUT" for that kind), "kind",
+ * "failures": [{id, severity, context}]}
  * as a malloc'ed string. A context that is not a JSON object is passed as a
  * string. */
 int failure_event_build(const char *node_id, const char *kind, uint64_t time_usec,

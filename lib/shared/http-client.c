@@ -141,7 +141,9 @@ int http_media_type(const char *value, size_t len, char **ret) {
                 len = semicolon - value;
         while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
                 len--;
-        if (len == 0 || len > HTTP_MEDIA_TYPE_MAX || value[0] == '/' || value[len - 1] == '/')
+        /* A NUL would end the copy early: "app/\0json" must not become "app/". */
+        if (len == 0 || len > HTTP_MEDIA_TYPE_MAX || memchr(value, 0, len) ||
+            value[0] == '/' || value[len - 1] == '/')
                 return -EINVAL;
         t = strndup(value, len);
         if (!t)
@@ -274,6 +276,10 @@ int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
                 /* Pinned: this bundle and nothing from the system store. */
                 (void) curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file);
                 (void) curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+        }
+        if (req->client_cert) {
+                (void) curl_easy_setopt(c, CURLOPT_SSLCERT, req->client_cert);
+                (void) curl_easy_setopt(c, CURLOPT_SSLKEY, req->client_key ?: req->client_cert);
         }
         (void) curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
         (void) curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);

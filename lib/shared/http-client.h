@@ -28,6 +28,8 @@ typedef struct HttpClientRequest {
         size_t body_size;
         long timeout_sec;           /* 0: HTTP_CLIENT_TIMEOUT_SEC */
         const atomic_bool *cancel;  /* when set (from another thread), the request ends with -ECANCELED */
+        const char *client_cert;    /* PEM certificate (chain) presented to the server, or NULL */
+        const char *client_key;     /* its PEM key; NULL: in client_cert */
 } HttpClientRequest;
 
 typedef struct HttpClientResponse {

@@ -234,6 +234,27 @@ HttpDeferred *http_request_defer(const HttpRequest *req) {
         return (HttpDeferred *) st;
 }
 
+int http_request_client_subject(const HttpRequest *req, char *buf, size_t size) {
+        const RequestState *st = req->internal;
+        const union MHD_ConnectionInfo *ci;
+        const gnutls_datum_t *certs;
+        gnutls_x509_crt_t crt;
+        unsigned n = 0;
+        int r = -ENODATA;
+
+        if (!req->client_cert_verified || !st || !st->connection)
+                return -ENODATA;
+        ci = MHD_get_connection_info(st->connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        certs = ci && ci->tls_session ? gnutls_certificate_get_peers(ci->tls_session, &n) : NULL;
+        if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+                return -ENODATA;
+        if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0 &&
+            gnutls_x509_crt_get_dn(crt, buf, &size) >= 0)
+                r = 0;
+        gnutls_x509_crt_deinit(crt);
+        return r;
+}
+
 const char *http_request_query(const HttpRequest *req, const char *key) {
         const RequestState *st = req->internal;
 

@@ -56,6 +56,9 @@ typedef void (*HttpHandler)(const HttpRequest *req, HttpResponse *resp, void *us
  * http_deferred_complete(), which takes over resp's contents. */
 typedef struct HttpDeferred HttpDeferred;
 
+/* The subject DN of the verified TLS client certificate; -ENODATA without one. */
+int http_request_client_subject(const HttpRequest *req, char *buf, size_t size);
+
 /* The value of a query string argument, decoded; NULL when absent. */
 const char *http_request_query(const HttpRequest *req, const char *key);
 
@@ -105,3 +108,5 @@ int http_listen_tcp(const char *address, int *ret_fd, bool *ret_loopback);
 int http_listen_unix(const char *path, unsigned mode, int *ret_fd);
 /* Whether fd is a listening socket bound to a loopback address or a Unix socket. */
 bool http_socket_is_local(int fd);
+/* "ADDR:PORT" ("[v6]:PORT") of a TCP socket, for messages. */
+int http_socket_address(int fd, char *buf, size_t size);

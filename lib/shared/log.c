@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION
@@ -75,9 +76,47 @@ static bool use_journal(void) {
         return cached;
 }
 
-_printf_(7, 0)
-static int log_dispatch(int level, int error, const char *message_id, const char *file, int line,
-                        const char *func, const char *format, va_list ap) {
+#define LOG_FIELD_MAX 512
+
+/* One journal field, printf-formatted, as an iovec over buf. */
+_printf_(3, 4)
+static struct iovec field(char *buf, size_t size, const char *format, ...) {
+        va_list ap;
+        int n;
+
+        va_start(ap, format);
+        n = vsnprintf(buf, size, format, ap);
+        va_end(ap);
+        return (struct iovec) { buf, n < 0 ? 0 : MIN((size_t) n, size - 1) };
+}
+
+/* The message with its fixed fields and the caller's NAME, value pairs. */
+static void journal_send(int level, int error, const char *message_id, const char *file, int line, const char *func,
+                         const char *message, const char *const *fields) {
+        char fixed[6][LOG_FIELD_MAX], extra[LOG_EXTRA_FIELDS_MAX][LOG_FIELD_MAX], value[LOG_FIELD_MAX];
+        struct iovec iov[1 + 6 + LOG_EXTRA_FIELDS_MAX];
+        size_t n = 0, k = 0;
+        char msg[2048 + 8];
+
+        iov[n++] = field(msg, sizeof msg, "MESSAGE=%s", message);
+        iov[n++] = field(fixed[0], LOG_FIELD_MAX, "PRIORITY=%i", level);
+        iov[n++] = field(fixed[1], LOG_FIELD_MAX, "CODE_FILE=%s", file);
+        iov[n++] = field(fixed[2], LOG_FIELD_MAX, "CODE_LINE=%i", line);
+        iov[n++] = field(fixed[3], LOG_FIELD_MAX, "CODE_FUNC=%s", func);
+        iov[n++] = field(fixed[4], LOG_FIELD_MAX, "ERRNO=%i", error < 0 ? -error : error);
+        if (message_id)
+                iov[n++] = field(fixed[5], LOG_FIELD_MAX, "MESSAGE_ID=%s", message_id);
+        for (; fields && fields[0] && fields[1] && k < LOG_EXTRA_FIELDS_MAX; fields += 2, k++) {
+                /* Values come from requests: one line, like the message. */
+                (void) escape_control(fields[1], value, sizeof value);
+                iov[n++] = field(extra[k], LOG_FIELD_MAX, "%s=%s", fields[0], value);
+        }
+        (void) sd_journal_sendv(iov, (int) n);
+}
+
+_printf_(8, 0)
+static int log_dispatch(int level, int error, const char *message_id, const char *const *fields, const char *file,
+                        int line, const char *func, const char *format, va_list ap) {
         char raw[2048], buf[2048];
         int saved = errno;
 
@@ -87,18 +126,9 @@ static int log_dispatch(int level, int error, const char *message_id, const char
          * one message stays one line whatever they hold. */
         (void) escape_control(raw, buf, sizeof buf);
 
-        if (use_journal()) {
-                char mid[64];
-                (void) snprintf(mid, sizeof mid, "MESSAGE_ID=%s", message_id ?: "");
-                (void) sd_journal_send("MESSAGE=%s", buf,
-                                       "PRIORITY=%i", level,
-                                       "CODE_FILE=%s", file,
-                                       "CODE_LINE=%i", line,
-                                       "CODE_FUNC=%s", func,
-                                       "ERRNO=%i", error < 0 ? -error : error,
-                                       message_id ? mid : NULL,
-                                       NULL);
-        } else
+        if (use_journal())
+                journal_send(level, error, message_id, file, line, func, buf, fields);
+        else
                 fprintf(stderr, "%s\n", buf);
 
         errno = saved;
@@ -112,7 +142,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         if (level > log_max_level)
                 return error < 0 ? error : -error;
         va_start(ap, format);
-        r = log_dispatch(level, error, NULL, file, line, func, format, ap);
+        r = log_dispatch(level, error, NULL, NULL, file, line, func, format, ap);
         va_end(ap);
         return r;
 }
@@ -125,7 +155,20 @@ int log_struct_internal(int level, int error, const char *message_id, const char
         if (level > log_max_level)
                 return error < 0 ? error : -error;
         va_start(ap, format);
-        r = log_dispatch(level, error, message_id, file, line, func, format, ap);
+        r = log_dispatch(level, error, message_id, NULL, file, line, func, format, ap);
+        va_end(ap);
+        return r;
+}
+
+int log_fields_internal(int level, int error, const char *message_id, const char *const *fields, const char *file,
+                        int line, const char *func, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        if (level > log_max_level)
+                return error < 0 ? error : -error;
+        va_start(ap, format);
+        r = log_dispatch(level, error, message_id, fields, file, line, func, format, ap);
         va_end(ap);
         return r;
 }

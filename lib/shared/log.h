@@ -27,6 +27,12 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 int log_struct_internal(int level, int error, const char *message_id, const char *file, int line,
                         const char *func, const char *format, ...) _printf_(7, 8);
 
+/* As log_struct_internal with more journal fields: fields is NAME, value, …, NULL
+ * (at most LOG_EXTRA_FIELDS_MAX pairs; a NULL value ends the list too). */
+#define LOG_EXTRA_FIELDS_MAX 4
+int log_fields_internal(int level, int error, const char *message_id, const char *const *fields, const char *file,
+                        int line, const char *func, const char *format, ...) _printf_(8, 9);
+
 #define log_full_errno(level, error, ...) \
         log_internal(level, error, __FILE__, __LINE__, __func__, __VA_ARGS__)
 
@@ -43,5 +49,21 @@ int log_struct_internal(int level, int error, const char *message_id, const char
 
 #define log_struct(level, message_id, ...) \
         log_struct_internal(level, 0, message_id, __FILE__, __LINE__, __func__, __VA_ARGS__)
+
+/* An entry about a node: ATTEST_NODE_ID= carries its id, for journalctl ATTEST_NODE_ID=…. */
+#define log_node(level, message_id, node_id, ...)                                              \
+        log_fields_internal(level, 0, message_id, (const char *const[]) { "ATTEST_NODE_ID", node_id, NULL }, \
+                            __FILE__, __LINE__, __func__, __VA_ARGS__)
+
+/* An administrator's change of anything else: ATTEST_ADMIN= (who: uid or certificate subject). */
+#define log_admin(level, admin, ...)                                                            \
+        log_fields_internal(level, 0, NULL, (const char *const[]) { "ATTEST_ADMIN", admin, NULL }, \
+                            __FILE__, __LINE__, __func__, __VA_ARGS__)
+
+/* An administrator's change of a node: also ATTEST_ADMIN= (who: uid or certificate subject). */
+#define log_node_admin(level, message_id, node_id, admin, ...)                                  \
+        log_fields_internal(level, 0, message_id,                                               \
+                            (const char *const[]) { "ATTEST_NODE_ID", node_id, "ATTEST_ADMIN", admin, NULL }, \
+                            __FILE__, __LINE__, __func__, __VA_ARGS__)
 
 #define log_oom() log_error_errno(-ENOMEM, "Out of memory.")

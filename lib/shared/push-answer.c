@@ -338,6 +338,22 @@ void push_verdict_done(PushVerdict *v) {
         for (char **p = v->failures; p && *p; p++)
                 free(*p);
         v->failures = mfree(v->failures);
+        v->ear = mfree(v->ear);
+}
+
+/* The signed result is handed on as it came (D-Bus, relying parties): only
+ * the characters of a compact JWS, within its limit. */
+static int verdict_ear(json_object *attrs, char **ret) {
+        const char *s;
+        int r;
+
+        r = json_get_string(attrs, "ear", JWT_SIZE_MAX, &s);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(s))
+                return -EBADMSG;
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* One failure: a string or an object with an "id". */
@@ -388,6 +404,9 @@ int push_verdict_parse(const char *body, size_t size, PushVerdict *ret) {
         else
                 return -EBADMSG;
         v.complete = json_get_string(attrs, "stage", 64, &stage) >= 0 && strcmp(stage, "verification_complete") == 0;
+        r = verdict_ear(attrs, &v.ear);
+        if (r < 0)
+                return r;
 
         r = json_get_string(attrs, "failure_reason", PUSH_FAILURE_ID_MAX, &reason);
         if (r >= 0)

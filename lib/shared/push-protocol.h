@@ -100,6 +100,7 @@ typedef struct PushVerdict {
         PushEvaluation evaluation;
         bool complete;                  /* stage verification_complete */
         char **failures;                /* NULL-terminated: failure_reason, then failure ids */
+        char *ear;                      /* the verifier's signed result (compact JWS), or NULL */
 } PushVerdict;
 
 int push_verdict_parse(const char *body, size_t size, PushVerdict *ret);

@@ -113,3 +113,27 @@ bool http_socket_is_local(int fd) {
                 return false;
         return sockaddr_is_local(&ss);
 }
+
+int http_socket_address(int fd, char *buf, size_t size) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        char host[INET6_ADDRSTRLEN];
+        const void *a;
+        uint16_t port;
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return -errno;
+        if (ss.ss_family == AF_INET) {
+                a = &((const struct sockaddr_in *) &ss)->sin_addr;
+                port = ntohs(((const struct sockaddr_in *) &ss)->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+                a = &((const struct sockaddr_in6 *) &ss)->sin6_addr;
+                port = ntohs(((const struct sockaddr_in6 *) &ss)->sin6_port);
+        } else
+                return -EAFNOSUPPORT;
+        if (!inet_ntop(ss.ss_family, a, host, sizeof host))
+                return -errno;
+        if ((size_t) snprintf(buf, size, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port) >= size)
+                return -ENOBUFS;
+        return 0;
+}

@@ -14,8 +14,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
         "id, state, ek_tpm, ekcert, aik_tpm, iak_tpm, idevid_tpm, iak_cert, idevid_cert," \
         " mtls_cert, ip, port, auth_digest, regcount, registered_usec, activated_usec, enrolled_usec," \
         " tpm_policy, boot_policy, runtime_policy, boot_policy_name, runtime_policy_name," \
-        " attest_count, interval_sec, failure_actions, verdict, attestations_passed, last_attestation_usec"
-#define NODE_N_COLUMNS 28
+        " attest_count, interval_sec, failure_actions, verdict, attestations_passed, last_attestation_usec," \
+        " tpm_policy_name"
+#define NODE_N_COLUMNS 29
 #define NODE_UPDATE \
         "state=excluded.state, ek_tpm=excluded.ek_tpm, ekcert=excluded.ekcert, " \
         "aik_tpm=excluded.aik_tpm, iak_tpm=excluded.iak_tpm, " \
@@ -30,7 +31,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
         "attest_count=excluded.attest_count, interval_sec=excluded.interval_sec, " \
         "failure_actions=excluded.failure_actions, verdict=excluded.verdict, " \
         "attestations_passed=excluded.attestations_passed, " \
-        "last_attestation_usec=excluded.last_attestation_usec"
+        "last_attestation_usec=excluded.last_attestation_usec, " \
+        "tpm_policy_name=excluded.tpm_policy_name"
 
 static int bind_node(sqlite3_stmt *st, const Node *n) {
         int i = 1, r = 0;
@@ -63,6 +65,7 @@ static int bind_node(sqlite3_stmt *st, const Node *n) {
         r = r ?: sqlite_bind_text(st, i++, n->verdict);
         r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->attestations_passed) == SQLITE_OK ? 0 : -EIO);
         r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->last_attestation_usec) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: sqlite_bind_text(st, i++, n->tpm_policy_name);
         assert(r < 0 || i == NODE_N_COLUMNS + 1);
         return r;
 }
@@ -112,6 +115,9 @@ static int read_node(sqlite3_stmt *st, Node **ret) {
                 return r;
         n->attestations_passed = (uint64_t) sqlite3_column_int64(st, i++);
         n->last_attestation_usec = (uint64_t) sqlite3_column_int64(st, i++);
+        r = sqlite_column_text(st, i++, &n->tpm_policy_name);
+        if (r < 0)
+                return r;
         assert(i == NODE_N_COLUMNS);
 
         s = node_state_from_string(state);
@@ -152,7 +158,7 @@ int sqlite_node_put(Storage *s, const Node *n) {
 
         /* An upsert, not REPLACE: replacing would cascade-delete the node's history. */
         r = sqlite_prepare_cached(s, "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
-                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                                   " ON CONFLICT(id) DO UPDATE SET " NODE_UPDATE, &st);
         if (r < 0)
                 return r;

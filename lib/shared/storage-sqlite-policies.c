@@ -110,7 +110,7 @@ static int policy_name_in_use(sqlite3 *db, const char *kind, const char *name) {
         else if (strcmp(kind, "runtime") == 0)
                 r = sqlite_query_row(db, "SELECT COUNT(*) FROM nodes WHERE runtime_policy_name = ?", &st, 1, name);
         else if (strcmp(kind, "tpm") == 0)
-                return 0;
+                r = sqlite_query_row(db, "SELECT COUNT(*) FROM nodes WHERE tpm_policy_name = ?", &st, 1, name);
         else    /* any other kind is an engine's */
                 r = sqlite_query_row(db, "SELECT COUNT(*) FROM node_policies WHERE engine = ? AND name = ?", &st, 2, kind, name);
         if (r < 0)
@@ -129,6 +129,35 @@ int sqlite_policy_name_delete(Storage *s, const char *kind, const char *name) {
                 return -EBUSY;
         r = sqlite_exec_text(db, "DELETE FROM policies WHERE kind = ? AND name = ?", 2, kind, name);
         return r < 0 ? r : r > 0 ? 0 : -ENOENT;
+}
+
+/* The nodes that use the name follow it to the new content. */
+static int repoint_nodes(sqlite3 *db, const char *kind, const char *name, const char *digest) {
+        if (strcmp(kind, "tpm") == 0)
+                return sqlite_exec_text(db, "UPDATE nodes SET tpm_policy = ? WHERE tpm_policy_name = ?", 2, digest, name);
+        if (strcmp(kind, "boot") == 0)
+                return sqlite_exec_text(db, "UPDATE nodes SET boot_policy = ? WHERE boot_policy_name = ?", 2, digest, name);
+        if (strcmp(kind, "runtime") == 0)
+                return sqlite_exec_text(db, "UPDATE nodes SET runtime_policy = ? WHERE runtime_policy_name = ?", 2,
+                                        digest, name);
+        return sqlite_exec_text(db, "UPDATE node_policies SET digest = ? WHERE engine = ? AND name = ?", 3,
+                                digest, kind, name);
+}
+
+int sqlite_policy_name_update(Storage *s, const char *kind, const char *name, const char *digest) {
+        sqlite3 *db = sqlite_storage_db(s);
+        int r, n = 0;
+
+        r = sqlite_exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = sqlite_exec_text(db, "UPDATE policies SET digest = ? WHERE kind = ? AND name = ?", 3, digest, kind, name);
+        if (r == 0)
+                r = -ENOENT;
+        if (r >= 0)
+                r = n = repoint_nodes(db, kind, name, digest);
+        r = sqlite_end_transaction(db, r);
+        return r < 0 ? r : n;
 }
 
 int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n) {

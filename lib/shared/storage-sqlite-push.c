@@ -154,14 +154,14 @@ static int push_state_put(Storage *s, const char *node_id, const PushState *p) {
 
 #define ATTESTATION_COLUMNS \
         "idx, stage, evaluation, nonce, boot_time_usec, ima_offset, ima_count, failure_reason, failures," \
-        " detail, created_usec, updated_usec, evidence"
+        " detail, created_usec, updated_usec, evidence, appraisal"
 
 static int attestation_put(Storage *s, const char *node_id, const Attestation *a) {
         sqlite3_stmt *st = NULL;
         int r, i = 1;
 
         r = sqlite_prepare_cached(s, "INSERT OR REPLACE INTO attestations (node_id, " ATTESTATION_COLUMNS ")"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, i++, node_id);
@@ -178,6 +178,7 @@ static int attestation_put(Storage *s, const char *node_id, const Attestation *a
         r = r ?: bind_u64(st, i++, a->created_usec);
         r = r ?: bind_u64(st, i++, a->updated_usec);
         r = r ?: sqlite_bind_text(st, i++, a->evidence);
+        r = r ?: sqlite_bind_text(st, i++, a->appraisal);
         if (r < 0) {
                 sqlite_release(st);
                 return r;
@@ -202,6 +203,7 @@ static int read_attestation(sqlite3_stmt *st, Attestation *ret) {
         a.created_usec = (uint64_t) sqlite3_column_int64(st, 10);
         a.updated_usec = (uint64_t) sqlite3_column_int64(st, 11);
         r = r ?: sqlite_column_text(st, 12, &a.evidence);
+        r = r ?: sqlite_column_text(st, 13, &a.appraisal);
         if (r < 0) {
                 attestation_done(&a);
                 return r;

@@ -78,6 +78,17 @@ static const char *const migrations[] = {
         "ALTER TABLE push_state ADD COLUMN ima_state_latest BLOB;"
         "UPDATE push_state SET ima_state_latest = ima_state;"
         "ALTER TABLE attestations ADD COLUMN evidence TEXT;",
+        /* 5: how each policy judged an attestation, for its signed result (EAR) and the history. */
+        "ALTER TABLE attestations ADD COLUMN appraisal TEXT;",
+        /* 6: a TPM policy is referenced by name like the others, so a policy update reaches its nodes. */
+        "ALTER TABLE nodes ADD COLUMN tpm_policy_name TEXT;",
+        /* 7: secrets, sealed by the verifier, where every instance sees them (they were files). */
+        ("CREATE TABLE secrets ("
+         " node_id TEXT NOT NULL, name TEXT NOT NULL, sealed BLOB NOT NULL, updated_usec INTEGER NOT NULL,"
+         " PRIMARY KEY (node_id, name)) WITHOUT ROWID;"),
+        /* 8: keys every instance must share, such as the one signing attestation results. */
+        ("CREATE TABLE verifier_keys ("
+         " name TEXT PRIMARY KEY NOT NULL, pem BLOB NOT NULL, created_usec INTEGER NOT NULL) WITHOUT ROWID;"),
 };
 
 #define STMT_CACHE_MAX 16u
@@ -370,6 +381,7 @@ static const StorageOps sqlite_ops = {
         .policy_name_set = sqlite_policy_name_set,
         .policy_name_get = sqlite_policy_name_get,
         .policy_name_delete = sqlite_policy_name_delete,
+        .policy_name_update = sqlite_policy_name_update,
         .policy_list = sqlite_policy_list,
         .event_add = sqlite_event_add,
         .event_count = sqlite_event_count,
@@ -382,6 +394,13 @@ static const StorageOps sqlite_ops = {
         .attestation_list = sqlite_attestation_list,
         .node_list_overdue = sqlite_node_list_overdue,
         .node_ids_by_ek = sqlite_node_ids_by_ek,
+        .node_summary = sqlite_node_summary,
+        .key_claim = sqlite_key_claim,
+        .node_timeout_claim = sqlite_node_timeout_claim,
+        .secret_put = sqlite_secret_put,
+        .secret_get = sqlite_secret_get,
+        .secret_delete = sqlite_secret_delete,
+        .secret_list = sqlite_secret_list,
 };
 
 sqlite3 *sqlite_storage_db(Storage *s) {

@@ -46,11 +46,16 @@ int sqlite_node_policies_load(Storage *s, Node *n);
 int sqlite_node_delete(Storage *s, const char *id);
 int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n);
 int sqlite_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids);
+int sqlite_node_summary(Storage *s, NodeCount **ret, size_t *ret_n);
+int sqlite_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *ret);
+int sqlite_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
+                              char ***ret_ids, size_t *ret_n);
 int sqlite_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size, char ret_digest[POLICY_DIGEST_HEX_SIZE]);
 int sqlite_policy_get(Storage *s, const char *digest, char **ret_kind, uint8_t **ret, size_t *ret_size);
 int sqlite_policy_name_set(Storage *s, const char *kind, const char *name, const char *digest, bool replace);
 int sqlite_policy_name_get(Storage *s, const char *kind, const char *name, char **ret_digest);
 int sqlite_policy_name_delete(Storage *s, const char *kind, const char *name);
+int sqlite_policy_name_update(Storage *s, const char *kind, const char *name, const char *digest);
 int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n);
 int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail);
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret);
@@ -62,3 +67,8 @@ int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n);
 int sqlite_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
 int sqlite_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
 int sqlite_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);
+int sqlite_secret_put(Storage *s, const char *node_id, const char *name, const Blob *sealed, bool replace,
+                      size_t max_per_node);
+int sqlite_secret_get(Storage *s, const char *node_id, const char *name, Blob *ret);
+int sqlite_secret_delete(Storage *s, const char *node_id, const char *name);
+int sqlite_secret_list(Storage *s, const char *node_id, char ***ret);

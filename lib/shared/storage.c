@@ -146,6 +146,7 @@ Node *node_free(Node *n) {
         free(n->runtime_policy);
         free(n->boot_policy_name);
         free(n->runtime_policy_name);
+        free(n->tpm_policy_name);
         free(n->failure_actions);
         free(n->verdict);
         for (size_t i = 0; i < n->n_policies; i++)
@@ -183,7 +184,14 @@ void attestation_done(Attestation *a) {
         free(a->failures);
         free(a->detail);
         free(a->evidence);
+        free(a->appraisal);
         *a = (Attestation) {};
+}
+
+void node_count_list_free(NodeCount *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i].verdict);
+        free(l);
 }
 
 void attestation_list_free(Attestation *l, size_t n) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +53,7 @@ typedef struct Node {
         /* Enrolment: policy contents by digest (hex SHA-256), with the name when named. */
         char *tpm_policy, *boot_policy, *runtime_policy;
         char *boot_policy_name, *runtime_policy_name;
+        char *tpm_policy_name;
         uint64_t attest_count;      /* 0 = unlimited */
         uint64_t interval_sec;
         char *failure_actions;      /* space separated plugin names */
@@ -125,9 +127,20 @@ typedef struct Attestation {
         char *evidence;             /* JSON array: the evidence requested (class, type,
                                      * capabilities, chosen_parameters), or NULL */
         uint64_t created_usec, updated_usec;
+        char *appraisal;            /* JSON array: each policy's engine, digest and EAR status
+                                     * (ear_appraisals_to_json()), or NULL */
 } Attestation;
 
 void attestation_done(Attestation *a);
+
+/* How many nodes are in one state with one verdict (NULL: none yet). */
+typedef struct NodeCount {
+        NodeState state;
+        char *verdict;
+        uint64_t n;
+} NodeCount;
+
+void node_count_list_free(NodeCount *l, size_t n);
 void attestation_list_free(Attestation *l, size_t n);
 
 /* What validation of a node's next push needs from its previous ones; the
@@ -172,6 +185,7 @@ typedef struct StorageOps {
         int (*policy_name_set)(Storage *s, const char *kind, const char *name, const char *digest, bool replace);
         int (*policy_name_get)(Storage *s, const char *kind, const char *name, char **ret_digest);
         int (*policy_name_delete)(Storage *s, const char *kind, const char *name);
+        int (*policy_name_update)(Storage *s, const char *kind, const char *name, const char *digest);
         int (*policy_list)(Storage *s, PolicyEntry **ret, size_t *ret_n);
         int (*event_add)(Storage *s, const char *node_id, const char *kind, const char *detail);
         int (*event_count)(Storage *s, const char *node_id, uint64_t *ret);
@@ -184,6 +198,17 @@ typedef struct StorageOps {
         int (*attestation_list)(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
         int (*node_list_overdue)(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);
         int (*node_ids_by_ek)(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids);
+        int (*node_summary)(Storage *s, NodeCount **ret, size_t *ret_n);
+        int (*key_claim)(Storage *s, const char *name, const Blob *candidate, Blob *ret);
+        int (*node_timeout_claim)(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
+                                  char ***ret_ids, size_t *ret_n);
+        int (*secret_put)(Storage *s, const char *node_id, const char *name, const Blob *sealed, bool replace,
+                          size_t max_per_node);
+        int (*secret_get)(Storage *s, const char *node_id, const char *name, Blob *ret);
+        int (*secret_delete)(Storage *s, const char *node_id, const char *name);
+        int (*secret_list)(Storage *s, const char *node_id, char ***ret);
+        int (*pending_put)(Storage *s, const char *node_id, uint64_t index, const Blob *data);
+        int (*pending_take)(Storage *s, const char *node_id, uint64_t index, Blob *ret);
 } StorageOps;
 
 struct Storage {
@@ -194,6 +219,13 @@ struct Storage {
 int storage_open_sqlite(const char *path, Storage **ret);
 /* The schema version this binary writes. */
 unsigned storage_sqlite_schema_version(void);
+/* Connects to PostgreSQL with a libpq connection string (URI or key=value words)
+ * and migrates the schema under an advisory lock; password, when not NULL,
+ * overrides the connection string's (libpq's own files apply otherwise). */
+int storage_open_postgresql(const char *url, const char *password, Storage **ret);
+unsigned storage_postgresql_schema_version(void);
+/* "sqlite:PATH" or a PostgreSQL connection string. */
+int storage_open_location(const char *location, const char *password, Storage **ret);
 
 static inline Storage *storage_close(Storage *s) {
         return s ? s->ops->close(s) : NULL;
@@ -239,6 +271,12 @@ static inline int storage_policy_name_set(Storage *s, const char *kind, const ch
 }
 static inline int storage_policy_name_get(Storage *s, const char *kind, const char *name, char **ret_digest) {
         return s->ops->policy_name_get(s, kind, name, ret_digest);
+}
+/* Points an existing name (-ENOENT when there is none) at new content, and every
+ * node that uses the name with it, in one transaction: their next attestation is
+ * evaluated against the new content. Returns the number of nodes repointed. */
+static inline int storage_policy_name_update(Storage *s, const char *kind, const char *name, const char *digest) {
+        return s->ops->policy_name_update(s, kind, name, digest);
 }
 /* -EBUSY while a node uses the name. */
 static inline int storage_policy_name_delete(Storage *s, const char *kind, const char *name) {
@@ -290,4 +328,51 @@ static inline int storage_attestation_list(Storage *s, const char *node_id, uint
  * than factor × their interval; ret_ids is a NULL-terminated list. */
 static inline int storage_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n) {
         return s->ops->node_list_overdue(s, now_usec, factor, ret_ids, ret_n);
+}
+/* Sets the overdue nodes (as storage_node_list_overdue() finds them) TIMEOUT, each
+ * with a history event, in one transaction; ret_ids (NULL-terminated) are the
+ * nodes this call changed. Several instances sweeping at once each get a
+ * different share, so each node times out once across the fleet. */
+/* A node's secret as sealed bytes (the storage never sees it unsealed): -EEXIST
+ * when it exists and !replace, -E2BIG when the node has max_per_node others. */
+static inline int storage_secret_put(Storage *s, const char *node_id, const char *name, const Blob *sealed, bool replace,
+                                     size_t max_per_node) {
+        return s->ops->secret_put(s, node_id, name, sealed, replace, max_per_node);
+}
+/* -ENOENT when there is no such secret. */
+static inline int storage_secret_get(Storage *s, const char *node_id, const char *name, Blob *ret) {
+        return s->ops->secret_get(s, node_id, name, ret);
+}
+/* name NULL: all of the node's secrets. -ENOENT when a named one does not exist. */
+static inline int storage_secret_delete(Storage *s, const char *node_id, const char *name) {
+        return s->ops->secret_delete(s, node_id, name);
+}
+/* The node's secret names, sorted, NULL-terminated; an empty list when it has none. */
+static inline int storage_secret_list(Storage *s, const char *node_id, char ***ret) {
+        return s->ops->secret_list(s, node_id, ret);
+}
+/* A key all instances share (PEM): stores candidate under name unless a key is
+ * stored already, and returns the stored one. The first instance to claim wins. */
+static inline int storage_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *ret) {
+        return s->ops->key_claim ? s->ops->key_claim(s, name, candidate, ret) : -EOPNOTSUPP;
+}
+/* The nodes counted by state and verdict, one entry per pair that has any, sorted. */
+static inline int storage_node_summary(Storage *s, NodeCount **ret, size_t *ret_n) {
+        return s->ops->node_summary ? s->ops->node_summary(s, ret, ret_n) : -EOPNOTSUPP;
+}
+/* The attestation awaiting a node's evidence, in the verifier's encoding, so
+ * that another instance can take the evidence: replaces the node's earlier one.
+ * Not made durable: losing it only makes the node ask again. -EOPNOTSUPP where
+ * one instance serves all nodes and keeps it in memory (SQLite). */
+static inline int storage_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data) {
+        return s->ops->pending_put ? s->ops->pending_put(s, node_id, index, data) : -EOPNOTSUPP;
+}
+/* Removes and returns the node's pending attestation of index: whoever takes
+ * it first uses its nonce; -ENOENT when there is none (or it was taken). */
+static inline int storage_pending_take(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
+        return s->ops->pending_take ? s->ops->pending_take(s, node_id, index, ret) : -EOPNOTSUPP;
+}
+static inline int storage_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
+                                             char ***ret_ids, size_t *ret_n) {
+        return s->ops->node_timeout_claim(s, now_usec, factor, event_detail, ret_ids, ret_n);
 }

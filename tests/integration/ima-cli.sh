@@ -122,6 +122,10 @@ if p != want:
 print("ok   dir digests match sha256sum")
 PY
 expect 2 "create with unknown hash" "$ATTESTCTL" policy create-runtime --hash md5 --from-dir "$tmp/root"
+# An exclude PCRE2 cannot compile is refused, named, before anything is hashed or printed.
+expect 2 "create with a bad exclude" "$ATTESTCTL" policy create-runtime --from-ima-log "$log" --exclude '(['
+grep -q 'Invalid --exclude: exclude "(\[": missing terminating \]' "$tmp/err" && [ ! -s "$tmp/out" ] ||
+        { echo "FAIL bad exclude message: $(cat "$tmp/err")"; failed=1; }
 expect 2 "create from malformed log" "$ATTESTCTL" policy create-runtime --from-ima-log "$data/rust-keylime/invalid_ima_log.txt"
 
 exit $failed

@@ -5,14 +5,15 @@
  *   push-client ima-log DIR N          the IMA log of a node with N files under DIR
  *   push-client run URL SCENARIO ID    pass | spoils | count1 | engine-missing | timeout | exec |
  *                                      exec-missing | stall | stall-long | session-fields | secret |
- *                                      sticky
+ *                                      sticky | results
  *
  * Exit 0 when every check held; each failed check is printed. The timeout
  * scenario runs $PUSH_CLIENT_HOOK with "timeout" and then "recovered"; the
  * secret scenario runs it with "secret" once the node passed, for the test to
  * store the node's secret "disk" (and start what else it wants to run meanwhile);
  * the sticky scenario runs it with "fail", "allow", "disallow", "reactivate"
- * and "pending" (see there). */
+ * and "pending" (see there); the results scenario runs it with "pass" and
+ * "fail", after writing the node's own signed result to $SIM_RESULT_DIR. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,6 +312,42 @@ static void scenario_sticky(SimClient *c, SimAgent *a) {
         CHECK(r.ima_offset == 0, "after the reboot: starting_offset %llu, want 0", (unsigned long long) r.ima_offset);
 }
 
+/* The node's own signed result, as GET latest gives it with its token, to
+ * $SIM_RESULT_DIR/<step>.jwt for the test to verify. */
+static void save_own_result(SimClient *c, SimAgent *a, const char *step) {
+        const char *dir = getenv("SIM_RESULT_DIR"), *ear;
+        char path[256], file[512];
+        SimResponse resp = {};
+        json_object *doc = NULL;
+        FILE *f;
+
+        (void) snprintf(path, sizeof path, "/v3.0/agents/%s/attestations/latest", a->node->id);
+        CHECK(sim_http(c, "GET", path, a->token, NULL, &resp) >= 0 && resp.status == 200, "GET latest: %ld", resp.status);
+        doc = json_tokener_parse(resp.body ?: "");
+        ear = SIM_DIG_STRING(doc, "data", "attributes", "ear");
+        CHECK(ear && dir, "%s: no signed result in the latest attestation", step);
+        (void) snprintf(file, sizeof file, "%s/%s.jwt", dir ?: ".", step);
+        if (ear && dir && (f = fopen(file, "we"))) {
+                fprintf(f, "%s\n", ear);
+                CHECK(fclose(f) == 0, "%s: cannot write %s", step, file);
+        }
+        json_object_put(doc);
+        sim_response_done(&resp);
+}
+
+/* A pass, then a file outside the runtime policy: two signed results. */
+static void scenario_results(SimClient *c, SimAgent *a) {
+        SimAttestation r = attest(c, a, SIM_SPOIL_NONE, 3, FILES_DIR);
+
+        expect_pass(&r, "passing attestation");
+        save_own_result(c, a, "pass");
+        hook("pass");
+        r = attest(c, a, SIM_SPOIL_NONE, 1, STICKY_DIR);
+        expect_fail(&r, "policy_violation", "ima.", "failing attestation");
+        save_own_result(c, a, "fail");
+        hook("fail");
+}
+
 static void scenario_timeout(SimClient *c, SimAgent *a) {
         SimAttestation r = attest(c, a, SIM_SPOIL_NONE, 1, FILES_DIR);
 
@@ -488,6 +525,8 @@ int main(int argc, char *argv[]) {
                 scenario_secret(c, &a);
         else if (strcmp(argv[3], "sticky") == 0)
                 scenario_sticky(c, &a);
+        else if (strcmp(argv[3], "results") == 0)
+                scenario_results(c, &a);
         else
                 return 2;
         sim_node_free(a.node);

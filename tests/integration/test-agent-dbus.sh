@@ -49,6 +49,7 @@ start_agent
 [ "$(prop LastAttestation | json 'd["type"] + str(d["data"])')" = t0 ] || fail "LastAttestation"
 [ "$(prop FailureReasons | json 'd["type"] + str(d["data"])')" = 'as[]' ] || fail "FailureReasons"
 [ "$(prop VerifierURL | json 'd["data"]')" = "" ] || fail "VerifierURL"
+[ "$(prop Result | json 'd["data"]')" = "" ] || fail "a signed result without a verifier"
 [ "$(nobody busctl --system --json=short get-property $NAME $OBJ $NAME State | json 'd["data"]')" = unregistered ] \
         || fail "State not readable by an unprivileged caller"
 
@@ -58,9 +59,16 @@ echo "$status" | json 'd["data"][0]["AKName"]["data"]' | grep -Eq '^000b[0-9a-f]
 
 # The interface is what the man page says.
 busctl --system introspect $NAME $OBJ $NAME >introspect
-for m in .GetStatus .AttestNow .VerdictChanged .NodeId .State .Verdict .LastAttestation .FailureReasons .VerifierURL; do
+for m in .GetStatus .AttestNow .GetResult .VerdictChanged .NodeId .State .Verdict .LastAttestation .FailureReasons \
+         .VerifierURL .Result; do
         grep -q "^\\$m " introspect || fail "introspection lacks $m"
 done
+
+# GetResult: allowed to anyone by the bus policy; without a verifier, an error.
+if nobody busctl --system call $NAME $OBJ $NAME GetResult >out 2>err; then
+        fail "GetResult without a verifier"
+fi
+grep -q "verifier" err || fail "GetResult without a verifier: $(cat err)"
 
 # AttestNow: refused to nobody (here by the bus policy); root gets an error,
 # not an invented verdict. dbus-send shows the error name and text verbatim.

@@ -7,7 +7,8 @@
 # reason. A restarted agent keeps its AK and registration; a verifier killed
 # and restarted finds the agent pushing again by itself; a node removed at the
 # verifier registers again with the same AK; attest_count = 1 ends in
-# TERMINATED on both sides.
+# TERMINATED on both sides. The agent's Result property carries the
+# verifier's signed result of each verdict, and GetResult() a fresh one.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
@@ -49,6 +50,14 @@ start_agent() {
         dbus_wait_name $NAME || fail "the agent did not take its bus name"
 }
 is_verdict() { [ "$(node_json 'd["verdict"]')" = "$1" ] && [ "$(prop Verdict)" = "$1" ]; }
+# The tpm submodule status of a signed result that verifies against the verifier's keys.
+tpm_status() {
+        echo "$1" > result.jwt
+        "$ATTESTCTL" result verify result.jwt --jwks "$base/.well-known/jwks.json" --json \
+                | python3 -c 'import json,sys; print(json.load(sys.stdin)["submods"]["tpm"]["ear.status"])'
+}
+get_result() { busctl --system --json=short --timeout=30 call $NAME $OBJ $NAME GetResult \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0])'; }
 
 dbus_start "$work/bus" "$policy"
 start_verifierd
@@ -61,6 +70,10 @@ ak_name() { busctl --system --json=short call $NAME $OBJ $NAME GetStatus \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["AKName"]["data"])'; }
 ak=$(ak_name)
 echo "$ak" | grep -Eq '^000b[0-9a-f]{64}$' || fail "AKName $ak"
+result_pass=$(prop Result)
+[ "$(tpm_status "$result_pass")" = affirming ] || fail "Result of a pass: $result_pass"
+fresh=$(get_result) || fail "GetResult()"
+[ "$fresh" != "$result_pass" ] && [ "$(tpm_status "$fresh")" = affirming ] || fail "GetResult() gave no fresh result"
 
 # --- A restarted agent: same AK, no second registration, PASS again.
 stop_pid "$agent_pid"; agent_pid=
@@ -101,12 +114,13 @@ grep -q '"tpm.pcr_15"' status.json || fail "no tpm.pcr_15 failure in the status:
 ctl status node-e2e | grep -q 'tpm.pcr_15' || fail "no tpm.pcr_15 in the human status"
 prop FailureReasons >reasons
 [ -s reasons ] && [ "$(cat reasons)" != "[]" ] || fail "no FailureReasons on the bus"
+[ "$(tpm_status "$(prop Result)")" = contraindicated ] || fail "Result of a failure: $(prop Result)"
 
 # --- attest_count = 1: one more pass (policy now expects the new PCR 15),
 # then TERMINATED at the verifier and "terminated" at the agent.
 pcr15=$(tpm2_pcrread sha256:15 | sed -n 's/^ *15 *: *0x\([0-9A-Fa-f]*\)$/\1/p' | tr A-F a-f)
 echo "{\"15\": [\"$pcr15\"]}" >tpm-policy.json
-ctl enrol node-e2e --tpm-policy tpm-policy.json --attest-count 1 >/dev/null || fail "attestctl enrol --attest-count 1"
+ctl enrol node-e2e --force --tpm-policy tpm-policy.json --attest-count 1 >/dev/null || fail "attestctl enrol --force --attest-count 1"
 wait_for 30 eval '[ "$(prop State)" = terminated ]' || fail "agent State $(prop State), not terminated"
 ctl status node-e2e | grep -q "State: TERMINATED" || fail "node not TERMINATED: $(ctl status node-e2e)"
 ctl status node-e2e | grep -q "Verdict: PASS" || fail "the one attestation did not pass"

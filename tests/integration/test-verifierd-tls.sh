@@ -86,6 +86,25 @@ code=$(curl -s -o out.json -w '%{http_code}' --cacert ca.pem --cert admin-server
         "https://127.0.0.1:$port/admin/v1/nodes")
 [ "$code" = 403 ] || fail "admin API with a certificate without clientAuth: $code"
 grep -q 'plain HTTP' verifierd.log && fail "logged plain HTTP with TLS configured"
+
+# attestctl administers the verifier over mutual TLS, from its options or attestctl.conf.
+actl() { "$ATTESTCTL" --url "https://127.0.0.1:$port" --cacert ca.pem "$@"; }
+actl --cert admin.pem --key admin.key nodes | grep -q '^NODE ' || fail "attestctl --url nodes"
+rc=0; actl --cert admin.pem --key admin.key status node-x 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "404.*No node node-x" err || fail "attestctl --url status: $rc $(cat err)"
+rc=0; actl nodes 2>err || rc=$?
+[ "$rc" = 2 ] && grep -q "needs --cert and --key" err || fail "attestctl --url without a certificate: $rc $(cat err)"
+rc=0; actl --cert rogue.pem --key rogue.key nodes 2>err || rc=$?
+[ "$rc" != 0 ] || fail "attestctl --url with an untrusted certificate"
+rc=0; "$ATTESTCTL" --url "https://127.0.0.1:$port" --cert admin.pem --key admin.key nodes 2>err || rc=$?
+[ "$rc" = 2 ] && grep -q "did not present a certificate that verifies" err || fail "server certificate unchecked: $rc $(cat err)"
+mkdir -p config/hostattest
+printf '[Verifier]\nURL = https://127.0.0.1:%s\nCertificate = %s/admin.pem\nKey = %s/admin.key\nCAFile = %s/ca.pem\n' \
+        "$port" "$work" "$work" "$work" > config/hostattest/attestctl.conf
+XDG_CONFIG_HOME=$work/config "$ATTESTCTL" nodes | grep -q '^NODE ' || fail "attestctl.conf"
+rc=0; "$ATTESTCTL" --url "https://127.0.0.1:$port" --admin-socket "$work/admin.sock" nodes 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "--url with --admin-socket: exit $rc"
+echo "ok: attestctl over mutual TLS"
 kill "$PID"
 wait "$PID" || fail "exit status on SIGTERM"
 PID=
@@ -96,7 +115,9 @@ rc=0
 timeout 10 "$ATTEST_VERIFIERD" --config plain.conf --listen "0.0.0.0:$port" --admin-socket "$work/admin2.sock" \
         --state-directory "$work/state2" >plain.log 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "plain HTTP on 0.0.0.0: exit $rc"
-grep -q 'refusing plain HTTP' plain.log || fail "no reason given: $(cat plain.log)"
+# The refusal names the address and the settings that fix it.
+grep -q "Refusing plain HTTP on 0.0.0.0:$port, .*tls_certificate= and tls_key= in \[Server\] of plain.conf" plain.log ||
+        fail "no reason given: $(cat plain.log)"
 
 # A bad configuration names the file and line.
 printf '[Server]\ntenant_config = %s/tenant.conf\nlisten_on = x\n' "$work" > bad.conf

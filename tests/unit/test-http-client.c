@@ -129,6 +129,18 @@ static void test_media_type_invalid(void **state) {
         assert_null(t);
 }
 
+/* fuzz/corpus/http-header/content-type-nul: the copy ended at the NUL, and
+ * "app/" was taken for a media type. */
+static void test_media_type_nul(void **state) {
+        static const char value[] = "App/\0\0\0tion/JSON; charset=:onte";
+        char *t = NULL;
+
+        assert_int_equal(http_media_type(value, sizeof value - 1, &t), -EINVAL);
+        assert_null(t);
+        assert_int_equal(http_media_type("application/json\0", 17, &t), -EINVAL);
+        assert_null(t);
+}
+
 static void test_media_type_is_json(void **state) {
         assert_true(http_media_type_is_json("application/json"));
         assert_true(http_media_type_is_json("application/vnd.api+json"));
@@ -150,6 +162,7 @@ int main(void) {
                 cmocka_unit_test(test_retry_after_limit),
                 cmocka_unit_test(test_media_type),
                 cmocka_unit_test(test_media_type_invalid),
+                cmocka_unit_test(test_media_type_nul),
                 cmocka_unit_test(test_media_type_is_json),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

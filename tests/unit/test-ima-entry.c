@@ -84,6 +84,20 @@ static void test_ima_sig_fields(void **state) {
         assert_template_hash_sha1(&e);
 }
 
+/* The same empty-signature line without its trailing blank (as copies that strip
+ * line ends leave it): the same entry, template hash included. */
+static void test_ima_sig_empty_without_separator(void **state) {
+        static const char line[] = "10 5426cf3031a43f5bfca183d79950698a95a728f6 ima-sig sha256:f1125b940480d20ad841d26d"
+                                   "5ea253edc0704b5ec1548c891edf212cb1a9365e /lib/modules/5.4.48-openpower1/kernel/"
+                                   "drivers/usb/common/usb-common.ko";
+        ImaEntry e;
+
+        assert_int_equal(parse(line, &e), 0);
+        assert_string_equal(e.name, "/lib/modules/5.4.48-openpower1/kernel/drivers/usb/common/usb-common.ko");
+        assert_null(e.sig);
+        assert_template_hash_sha1(&e);
+}
+
 static void test_name_with_spaces(void **state) {
         ImaEntry e;
 
@@ -172,7 +186,6 @@ static void test_malformed(void **state) {
         assert_int_equal(parse("10 " H40 " ima-ng sha1: /x", &e), -EBADMSG);         /* empty digest */
         assert_int_equal(parse("10 " H40 " ima-ng x:" H40 H40 H40 H40 "00 /x", &e), -EBADMSG); /* 65 bytes */
         assert_int_equal(parse("10 " H40 " ima 19f13b42 /x", &e), -EBADMSG);         /* legacy size */
-        assert_int_equal(parse("10 " H40 " ima-sig " D1 " /x", &e), -EBADMSG);       /* sig missing */
         assert_int_equal(parse("10 " H40 " ima-sig " D1 " /x 030", &e), -EBADMSG);   /* odd sig */
         assert_int_equal(parse("10 " H40 " ima-sig " D1 " /x 03zz", &e), -EBADMSG);  /* sig hex */
         assert_int_equal(parse("10 " H40 " ima-buf " D1 " .ima", &e), -EBADMSG);     /* buf missing */
@@ -283,6 +296,7 @@ int main(void) {
                 cmocka_unit_test(test_ima_ng),
                 cmocka_unit_test(test_valid_entries),
                 cmocka_unit_test(test_ima_sig_fields),
+                cmocka_unit_test(test_ima_sig_empty_without_separator),
                 cmocka_unit_test(test_name_with_spaces),
                 cmocka_unit_test(test_modsig),
                 cmocka_unit_test(test_unknown_algorithm_kept),

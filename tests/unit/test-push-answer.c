@@ -62,6 +62,25 @@ static void test_valid(void **state) {
         assert_int_equal(verdict("{\"data\": {\"attributes\": {\"evaluation\": \"pass\"}}}"), 0);
 }
 
+/* The signed result is handed on as it came: a compact JWS, within JWT_SIZE_MAX. */
+static void test_verdict_ear(void **state) {
+        static const char ok[] = "{\"data\": {\"attributes\": {\"evaluation\": \"pass\", \"ear\": \"eyJh.eyJi.c2ln-_\"}}}";
+        static const char *const bad[] = {
+                "{\"data\": {\"attributes\": {\"evaluation\": \"pass\", \"ear\": \"a.b.c\\n\"}}}",
+                "{\"data\": {\"attributes\": {\"evaluation\": \"pass\", \"ear\": \"a b\"}}}",
+                "{\"data\": {\"attributes\": {\"evaluation\": \"pass\", \"ear\": 7}}}",
+        };
+        PushVerdict v = {};
+
+        assert_int_equal(push_verdict_parse(ok, strlen(ok), &v), 0);
+        assert_string_equal(v.ear, "eyJh.eyJi.c2ln-_");
+        push_verdict_done(&v);
+        assert_null(v.ear);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(verdict(bad[i]), -EBADMSG);
+        assert_int_equal(verdict("{\"data\": {\"attributes\": {\"evaluation\": \"pass\"}}}"), 0);
+}
+
 static void test_not_json(void **state) {
         static const char *const bad[] = {
                 "",
@@ -118,6 +137,7 @@ static void test_missing_member(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_verdict_ear),
                 cmocka_unit_test(test_not_json),
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_missing_member),

@@ -15,6 +15,7 @@
 #include "verifierd-secret-store.h"
 
 static char dir[] = "/tmp/test-secret-store-XXXXXX";
+static Storage *storage;
 
 static void write_file(const char *path, const void *data, size_t n) {
         FILE *f = fopen(path, "we");
@@ -29,7 +30,7 @@ static SecretStore *open_with_key(const char *key, size_t n) {
 
         snprintf(path, sizeof(path), "%s/key", dir);
         write_file(path, key, n);
-        assert_int_equal(secret_store_open(dir, path, &s), 0);
+        assert_int_equal(secret_store_open(storage, dir, path, &s), 0);
         return s;
 }
 
@@ -81,16 +82,19 @@ static void test_other_key(void **state) {
         static const char raw_key[32] = "0123456789abcdef0123456789abcdef";
         SecretStore *s = open_with_key(hex_key, strlen(hex_key)), *t;
         SecretBuffer b = {};
-        char from[512], to[512];
+        Blob sealed = {};
 
         assert_int_equal(secret_store_put(s, "node-3", "disk", (const uint8_t *) "pw", 2, false), 0);
         t = open_with_key(raw_key, sizeof(raw_key));
         assert_int_equal(secret_store_get(t, "node-3", "disk", &b), -EBADMSG);
-        /* Moving a sealed file to another name or node does not make it that secret. */
-        snprintf(from, sizeof(from), "%s/secrets/node-3/disk.secret", dir);
-        snprintf(to, sizeof(to), "%s/secrets/node-3/other.secret", dir);
-        assert_int_equal(rename(from, to), 0);
+        /* Copying a sealed row to another name or node does not make it that secret. */
+        assert_int_equal(storage_secret_get(storage, "node-3", "disk", &sealed), 0);
+        assert_int_equal(storage_secret_put(storage, "node-3", "other", &sealed, false, 64), 0);
+        assert_int_equal(storage_secret_put(storage, "node-4", "disk", &sealed, false, 64), 0);
+        blob_done(&sealed);
         assert_int_equal(secret_store_get(s, "node-3", "other", &b), -EBADMSG);
+        assert_int_equal(secret_store_get(s, "node-4", "disk", &b), -EBADMSG);
+        assert_int_equal(secret_store_delete_node(s, "node-4"), 0);
         assert_int_equal(secret_store_delete_node(s, "node-3"), 0);
         secret_store_free(s);
         secret_store_free(t);
@@ -102,11 +106,11 @@ static void test_key_files(void **state) {
 
         snprintf(path, sizeof(path), "%s/key", dir);
         write_file(path, "short", 5);
-        assert_int_equal(secret_store_open(dir, path, &s), -EINVAL);
+        assert_int_equal(secret_store_open(storage, dir, path, &s), -EINVAL);
         write_file(path, "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 64);
-        assert_int_equal(secret_store_open(dir, path, &s), -EINVAL);
+        assert_int_equal(secret_store_open(storage, dir, path, &s), -EINVAL);
         snprintf(path, sizeof(path), "%s/no-such-key", dir);
-        assert_true(secret_store_open(dir, path, &s) < 0);
+        assert_true(secret_store_open(storage, dir, path, &s) < 0);
 }
 
 static void test_disabled(void **state) {
@@ -115,7 +119,7 @@ static void test_disabled(void **state) {
         SecretBuffer b = {};
 
         unsetenv("CREDENTIALS_DIRECTORY");
-        assert_int_equal(secret_store_open(dir, NULL, &s), 0);
+        assert_int_equal(secret_store_open(storage, dir, NULL, &s), 0);
         assert_false(secret_store_enabled(s));
         assert_int_equal(secret_store_put(s, "n", "d", (const uint8_t *) "x", 1, false), -ENOKEY);
         assert_int_equal(secret_store_get(s, "n", "d", &b), -ENOKEY);
@@ -133,7 +137,7 @@ static void test_credential_preferred(void **state) {
         write_file(path, hex_key, strlen(hex_key));
         setenv("CREDENTIALS_DIRECTORY", creds, 1);
         /* The key file named in the configuration is not even read. */
-        assert_int_equal(secret_store_open(dir, "/nonexistent/key", &s), 0);
+        assert_int_equal(secret_store_open(storage, dir, "/nonexistent/key", &s), 0);
         assert_true(secret_store_enabled(s));
         unsetenv("CREDENTIALS_DIRECTORY");
         secret_store_free(s);
@@ -223,12 +227,48 @@ static void test_wrapped_json(void **state) {
         json_object_put(o);
 }
 
+/* Secrets that an earlier version left as sealed files move into the storage at open. */
+static void test_files_imported(void **state) {
+        SecretStore *s = open_with_key(hex_key, strlen(hex_key));
+        char path[300];
+        Blob sealed = {};
+        SecretBuffer b = {};
+
+        assert_int_equal(secret_store_put(s, "node-f", "old", (const uint8_t *) "legacy", 6, false), 0);
+        assert_int_equal(storage_secret_get(storage, "node-f", "old", &sealed), 0);
+        assert_int_equal(secret_store_delete_node(s, "node-f"), 0);
+        secret_store_free(s);
+        snprintf(path, sizeof(path), "%s/secrets", dir);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof(path), "%s/secrets/node-f", dir);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof(path), "%s/secrets/node-f/old.secret", dir);
+        write_file(path, sealed.data, sealed.size);
+        blob_done(&sealed);
+
+        s = open_with_key(hex_key, strlen(hex_key));
+        assert_int_equal(access(path, F_OK), -1);
+        snprintf(path, sizeof(path), "%s/secrets", dir);
+        assert_int_equal(access(path, F_OK), -1);
+        assert_int_equal(secret_store_get(s, "node-f", "old", &b), 0);
+        assert_memory_equal(b.data, "legacy", 6);
+        secret_buffer_done(&b);
+        secret_store_free(s);
+}
+
 static int setup(void **state) {
-        return mkdtemp(dir) ? 0 : -1;
+        char path[256];
+
+        if (!mkdtemp(dir))
+                return -1;
+        snprintf(path, sizeof(path), "%s/verifier.db", dir);
+        return storage_open_sqlite(path, &storage) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {
         char cmd[128];
+
+        storage = storage_close(storage);
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         return system(cmd) == 0 ? 0 : -1;
 }
@@ -244,6 +284,7 @@ int main(void) {
                 cmocka_unit_test(test_challenges),
                 cmocka_unit_test(test_challenges_full),
                 cmocka_unit_test(test_wrapped_json),
+                cmocka_unit_test(test_files_imported),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "attest-limits.h"
 #include "storage-test.h"
@@ -20,21 +19,6 @@ static Node *make_enrolled(const char *id) {
         n->state = NODE_ENROLLED;
         n->verdict = strdup("PENDING");
         return n;
-}
-
-/* Runs SQL on the database file directly; returns the first column of the first row, or -1. */
-static long long raw(const char *sql) {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        long long v = -1;
-
-        assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
 }
 
 static void put_content(Storage *s, const char *kind, const char *text, char d[POLICY_DIGEST_HEX_SIZE]) {
@@ -177,6 +161,45 @@ static void test_named_in_use(void **state) {
         assert_int_equal(storage_policy_name_delete(s, "exec", "site"), 0);
 }
 
+/* A name updated to new content takes its nodes along, of every kind, and only them. */
+static void test_name_update(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *a = make_enrolled("named"), *b = make_enrolled("by-digest"), *got = NULL;
+        char old[POLICY_DIGEST_HEX_SIZE], new[POLICY_DIGEST_HEX_SIZE];
+        static const char *const kinds[] = { "tpm", "boot", "runtime", "exec" };
+
+        put_content(s, "boot", "{\"old\": 1}", old);
+        put_content(s, "boot", "{\"new\": 1}", new);
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                assert_int_equal(storage_policy_name_set(s, kinds[i], "fleet", old, false), 0);
+        a->tpm_policy = strdup(old);
+        a->tpm_policy_name = strdup("fleet");
+        a->boot_policy = strdup(old);
+        a->boot_policy_name = strdup("fleet");
+        a->runtime_policy = strdup(old);
+        a->runtime_policy_name = strdup("fleet");
+        assert_int_equal(node_policy_set(a, "exec", old, "fleet"), 0);
+        b->boot_policy = strdup(old);      /* the same content, not by name: stays */
+        assert_int_equal(node_policy_set(b, "exec", old, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, a), 0);
+        assert_int_equal(storage_node_put_policies(s, b), 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                assert_int_equal(storage_policy_name_update(s, kinds[i], "fleet", new), 1);
+        assert_int_equal(storage_policy_name_update(s, "boot", "nosuch", new), -ENOENT);
+        assert_int_equal(storage_node_get(s, "named", &got), 0);
+        assert_string_equal(got->tpm_policy, new);
+        assert_string_equal(got->tpm_policy_name, "fleet");
+        assert_string_equal(got->boot_policy, new);
+        assert_string_equal(got->runtime_policy, new);
+        assert_string_equal(node_policy_find(got, "exec")->digest, new);
+        got = node_free(got);
+        assert_int_equal(storage_node_get(s, "by-digest", &got), 0);
+        assert_string_equal(got->boot_policy, old);
+        assert_string_equal(node_policy_find(got, "exec")->digest, old);
+        assert_int_equal(storage_policy_name_delete(s, "tpm", "fleet"), -EBUSY);
+}
+
 /* Content attached with the node is stored in the node's transaction, or not at all. */
 static void test_content_with_node(void **state) {
         Storage *s = *state;
@@ -220,12 +243,19 @@ static void test_migration_from_v2(void **state) {
         _cleanup_(node_freep) Node *n = make_enrolled("old-node"), *got = NULL;
         char d[POLICY_DIGEST_HEX_SIZE];
 
-        assert_int_equal(storage_sqlite_schema_version(), 4u);
+        if (on_postgresql())
+                skip();         /* the PostgreSQL schema began after this step */
+        /* A new migration needs its undo below: this says when one was added. */
+        assert_int_equal(storage_sqlite_schema_version(), 8u);
         n->runtime_policy_name = strdup("fleet");
         assert_int_equal(storage_node_put(s, n), 0);
         storage_close(s);
         *state = NULL;
-        /* Undo migrations 4 and 3. */
+        /* Undo migrations 8 to 3, newest first. */
+        assert_int_equal(raw("DROP TABLE verifier_keys"), -1);
+        assert_int_equal(raw("DROP TABLE secrets"), -1);
+        assert_int_equal(raw("ALTER TABLE nodes DROP COLUMN tpm_policy_name"), -1);
+        assert_int_equal(raw("ALTER TABLE attestations DROP COLUMN appraisal"), -1);
         assert_int_equal(raw("ALTER TABLE push_state DROP COLUMN ima_state_latest"), -1);
         assert_int_equal(raw("ALTER TABLE attestations DROP COLUMN evidence"), -1);
         assert_int_equal(raw("DROP TABLE node_policies"), -1);
@@ -234,7 +264,7 @@ static void test_migration_from_v2(void **state) {
 
         assert_int_equal(storage_open_sqlite(db_path, &s), 0);
         *state = s;
-        assert_int_equal(raw("PRAGMA user_version"), 4);
+        assert_int_equal(raw("PRAGMA user_version"), (long long) storage_sqlite_schema_version());
         assert_int_equal(storage_node_get(s, "old-node", &got), 0);
         assert_string_equal(got->runtime_policy_name, "fleet");
         assert_int_equal(got->n_policies, 0);
@@ -251,6 +281,7 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_removed_with_node),
         DB_TEST(test_content_with_node),
         DB_TEST(test_named_in_use),
+        DB_TEST(test_name_update),
         DB_TEST(test_migration_from_v2),
 };
 

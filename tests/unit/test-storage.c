@@ -121,7 +121,7 @@ static void test_events(void **state) {
         assert_int_equal(c, 2);
 }
 
-/* Reopening keeps rows and does not migrate twice; WAL mode is on. */
+/* Reopening keeps rows and does not migrate twice; SQLite runs in WAL mode. */
 static void test_reopen(void **state) {
         Storage *s = *state;
         _cleanup_(node_freep) Node *n = make_node("durable"), *got = NULL;
@@ -130,33 +130,36 @@ static void test_reopen(void **state) {
 
         assert_int_equal(storage_node_put(s, n), 0);
         storage_close(s);
-        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
+        assert_int_equal(storage_reopen(&s), 0);
         *state = s;
         assert_int_equal(storage_node_get(s, "durable", &got), 0);
 
+        if (on_postgresql()) {
+                assert_int_equal(raw("SELECT version FROM schema_version"), (long long) storage_postgresql_schema_version());
+                assert_int_equal(raw("SELECT COUNT(*) FROM schema_version"), 1);
+                return;
+        }
         assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         assert_string_equal((const char *) sqlite3_column_text(st, 0), "wal");
         sqlite3_finalize(st);
-        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), (int) storage_sqlite_schema_version());
-        sqlite3_finalize(st);
         sqlite3_close(db);
+        assert_int_equal(raw("PRAGMA user_version"), (long long) storage_sqlite_schema_version());
 }
 
 /* A database from a newer program is refused rather than misread. */
 static void test_newer_schema(void **state) {
-        sqlite3 *db;
         Storage *s2 = NULL;
         char sql[64];
 
-        assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-        (void) snprintf(sql, sizeof sql, "PRAGMA user_version = %u", storage_sqlite_schema_version() + 1);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(db);
-        assert_int_equal(storage_open_sqlite(db_path, &s2), -EPROTO);
+        if (on_postgresql())
+                (void) snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %u",
+                                storage_postgresql_schema_version() + 1);
+        else
+                (void) snprintf(sql, sizeof sql, "PRAGMA user_version = %u", storage_sqlite_schema_version() + 1);
+        (void) raw(sql);
+        assert_int_equal(storage_reopen(&s2), -EPROTO);
         assert_null(s2);
 }
 
@@ -330,7 +333,29 @@ static void test_overdue(void **state) {
         free(ids);
 }
 
+/* A name pointed at new content takes its nodes along, in one transaction. */
+static void test_policy_name_update(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("user"), *got = NULL;
+        char d1[POLICY_DIGEST_HEX_SIZE], d2[POLICY_DIGEST_HEX_SIZE];
+
+        assert_int_equal(storage_policy_put(s, "tpm", (const uint8_t *) "{\"a\":1}", 7, d1), 0);
+        assert_int_equal(storage_policy_put(s, "tpm", (const uint8_t *) "{\"a\":2}", 7, d2), 0);
+        assert_int_equal(storage_policy_name_update(s, "tpm", "fleet", d2), -ENOENT);
+        assert_int_equal(storage_policy_name_set(s, "tpm", "fleet", d1, false), 0);
+        n->state = NODE_ENROLLED;
+        n->tpm_policy = strdup(d1);
+        n->tpm_policy_name = strdup("fleet");
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_policy_name_delete(s, "tpm", "fleet"), -EBUSY);
+        assert_true(storage_policy_name_update(s, "tpm", "fleet", d2) >= 0);
+        assert_int_equal(storage_node_get(s, "user", &got), 0);
+        assert_string_equal(got->tpm_policy, d2);
+        assert_string_equal(got->tpm_policy_name, "fleet");
+}
+
 static const struct CMUnitTest tests[] = {
+        DB_TEST(test_policy_name_update),
         DB_TEST(test_node_roundtrip),
         DB_TEST(test_node_update_and_list),
         DB_TEST(test_policy_content_addressed),

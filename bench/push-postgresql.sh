@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# bench/push on PostgreSQL against SQLite in one run: starts a private
+# PostgreSQL server (initdb and pg_ctl in a temporary directory, loopback
+# port), then runs the same load on SQLite (the base), on PostgreSQL with one
+# verifier instance and with two. Compare per-cpu-s (attestations per CPU
+# second, PostgreSQL's CPU counted) and p50/p99 between the blocks.
+#
+#   bench/push-postgresql.sh [BUILD_DIR] [push options and N …]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+[ $# -gt 0 ] && shift
+push=$build/bench/push
+[ -x "$push" ] || { echo "$push not built" >&2; exit 1; }
+
+. "$top/tests/integration/postgresql.sh"
+pg_available || { echo "PostgreSQL server binaries not found (postgresql-15)." >&2; exit 1; }
+dir=$(mktemp -d /tmp/bench-pg-XXXXXX)
+trap 'pg_stop "$dir"; rm -rf "$dir"' EXIT
+pg_start "$dir"
+pid=$(head -n 1 "$dir/data/postmaster.pid")
+
+echo "== SQLite"
+"$push" "$@"
+for k in 1 2; do
+        echo "== PostgreSQL, $k instance(s)"
+        "$push" --postgresql "$PG_URL" --postgresql-pid "$pid" --instances "$k" "$@"
+done

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "storage.h"
+
+typedef struct StorageCopyStats {
+        size_t nodes, policies, attestations, secrets;
+} StorageCopyStats;
+
+/* Copies a whole verifier (named policies and their content, nodes with their
+ * engine policies, attestation history and push state, sealed secrets) from one
+ * storage into another that holds no node and no policy yet (-ENOTEMPTY
+ * otherwise). Sessions are not copied: nodes prove possession of their AK again.
+ * Meant for a stopped verifier; each node is written in one transaction. */
+int storage_copy(Storage *from, Storage *to, StorageCopyStats *ret_stats);

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Nodes, their engine policies and history events in PostgreSQL. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf-parser.h"
+#include "log.h"
+#include "storage-pg.h"
+
+/* Column order shared by INSERT and SELECT. */
+#define NODE_COLUMNS \
+        "id, state, ek_tpm, ekcert, aik_tpm, iak_tpm, idevid_tpm, iak_cert, idevid_cert," \
+        " mtls_cert, ip, port, auth_digest, regcount, registered_usec, activated_usec, enrolled_usec," \
+        " tpm_policy, boot_policy, runtime_policy, boot_policy_name, runtime_policy_name," \
+        " attest_count, interval_sec, failure_actions, verdict, attestations_passed, last_attestation_usec," \
+        " tpm_policy_name"
+#define NODE_N_COLUMNS 29
+#define NODE_UPDATE \
+        "state=excluded.state, ek_tpm=excluded.ek_tpm, ekcert=excluded.ekcert, " \
+        "aik_tpm=excluded.aik_tpm, iak_tpm=excluded.iak_tpm, " \
+        "idevid_tpm=excluded.idevid_tpm, iak_cert=excluded.iak_cert, " \
+        "idevid_cert=excluded.idevid_cert, mtls_cert=excluded.mtls_cert, ip=excluded.ip, " \
+        "port=excluded.port, auth_digest=excluded.auth_digest, regcount=excluded.regcount, " \
+        "registered_usec=excluded.registered_usec, activated_usec=excluded.activated_usec, " \
+        "enrolled_usec=excluded.enrolled_usec, tpm_policy=excluded.tpm_policy, " \
+        "boot_policy=excluded.boot_policy, runtime_policy=excluded.runtime_policy, " \
+        "boot_policy_name=excluded.boot_policy_name, " \
+        "runtime_policy_name=excluded.runtime_policy_name, " \
+        "attest_count=excluded.attest_count, interval_sec=excluded.interval_sec, " \
+        "failure_actions=excluded.failure_actions, verdict=excluded.verdict, " \
+        "attestations_passed=excluded.attestations_passed, " \
+        "last_attestation_usec=excluded.last_attestation_usec, " \
+        "tpm_policy_name=excluded.tpm_policy_name"
+
+static void params_node(PgParams *p, const Node *n) {
+        pg_param_text(p, n->id);
+        pg_param_text(p, node_state_to_string(n->state));
+        pg_param_blob(p, n->ek_tpm.data, n->ek_tpm.size);
+        pg_param_blob(p, n->ekcert.data, n->ekcert.size);
+        pg_param_blob(p, n->aik_tpm.data, n->aik_tpm.size);
+        pg_param_blob(p, n->iak_tpm.data, n->iak_tpm.size);
+        pg_param_blob(p, n->idevid_tpm.data, n->idevid_tpm.size);
+        pg_param_blob(p, n->iak_cert.data, n->iak_cert.size);
+        pg_param_blob(p, n->idevid_cert.data, n->idevid_cert.size);
+        pg_param_text(p, n->mtls_cert);
+        pg_param_text(p, n->ip);
+        pg_param_u64(p, n->port);
+        pg_param_blob(p, n->auth_digest, sizeof n->auth_digest);
+        pg_param_u64(p, n->regcount);
+        pg_param_u64(p, n->registered_usec);
+        pg_param_u64(p, n->activated_usec);
+        pg_param_u64(p, n->enrolled_usec);
+        pg_param_text(p, n->tpm_policy);
+        pg_param_text(p, n->boot_policy);
+        pg_param_text(p, n->runtime_policy);
+        pg_param_text(p, n->boot_policy_name);
+        pg_param_text(p, n->runtime_policy_name);
+        pg_param_u64(p, n->attest_count);
+        pg_param_u64(p, n->interval_sec);
+        pg_param_text(p, n->failure_actions);
+        pg_param_text(p, n->verdict);
+        pg_param_u64(p, n->attestations_passed);
+        pg_param_u64(p, n->last_attestation_usec);
+        pg_param_text(p, n->tpm_policy_name);
+        assert(p->n == NODE_N_COLUMNS);
+}
+
+static int read_node(const PGresult *res, int row, Node **ret) {
+        _cleanup_(node_freep) Node *n = calloc(1, sizeof *n);
+        _cleanup_free_ char *state = NULL;
+        int i = 0, r = 0, s;
+
+        if (!n)
+                return -ENOMEM;
+        r = r ?: pg_get_text(res, row, i++, &n->id);
+        r = r ?: pg_get_text(res, row, i++, &state);
+        r = r ?: pg_get_blob(res, row, i++, &n->ek_tpm);
+        r = r ?: pg_get_blob(res, row, i++, &n->ekcert);
+        r = r ?: pg_get_blob(res, row, i++, &n->aik_tpm);
+        r = r ?: pg_get_blob(res, row, i++, &n->iak_tpm);
+        r = r ?: pg_get_blob(res, row, i++, &n->idevid_tpm);
+        r = r ?: pg_get_blob(res, row, i++, &n->iak_cert);
+        r = r ?: pg_get_blob(res, row, i++, &n->idevid_cert);
+        r = r ?: pg_get_text(res, row, i++, &n->mtls_cert);
+        r = r ?: pg_get_text(res, row, i++, &n->ip);
+        if (r < 0)
+                return r;
+        n->port = (uint32_t) pg_get_u64(res, row, i++);
+        (void) pg_get_fixed(res, row, i++, n->auth_digest, sizeof n->auth_digest);
+        n->regcount = (uint32_t) pg_get_u64(res, row, i++);
+        n->registered_usec = pg_get_u64(res, row, i++);
+        n->activated_usec = pg_get_u64(res, row, i++);
+        n->enrolled_usec = pg_get_u64(res, row, i++);
+        r = r ?: pg_get_text(res, row, i++, &n->tpm_policy);
+        r = r ?: pg_get_text(res, row, i++, &n->boot_policy);
+        r = r ?: pg_get_text(res, row, i++, &n->runtime_policy);
+        r = r ?: pg_get_text(res, row, i++, &n->boot_policy_name);
+        r = r ?: pg_get_text(res, row, i++, &n->runtime_policy_name);
+        if (r < 0)
+                return r;
+        n->attest_count = pg_get_u64(res, row, i++);
+        n->interval_sec = pg_get_u64(res, row, i++);
+        r = r ?: pg_get_text(res, row, i++, &n->failure_actions);
+        r = r ?: pg_get_text(res, row, i++, &n->verdict);
+        if (r < 0)
+                return r;
+        n->attestations_passed = pg_get_u64(res, row, i++);
+        n->last_attestation_usec = pg_get_u64(res, row, i++);
+        r = pg_get_text(res, row, i++, &n->tpm_policy_name);
+        if (r < 0)
+                return r;
+        assert(i == NODE_N_COLUMNS);
+
+        s = node_state_from_string(state);
+        if (s < 0)
+                return -EBADMSG;
+        n->state = (NodeState) s;
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+/* engine, digest, name from column col on. */
+static int read_policy_at(const PGresult *res, int row, int col, NodePolicy *p) {
+        int r = 0;
+
+        r = r ?: pg_get_text(res, row, col, &p->engine);
+        r = r ?: pg_get_text(res, row, col + 1, &p->digest);
+        r = r ?: pg_get_text(res, row, col + 2, &p->name);
+        if (r >= 0 && (!p->engine || !p->digest))
+                r = -EBADMSG;
+        return r;
+}
+
+static int read_policy(const PGresult *res, int row, void *elem) {
+        return read_policy_at(res, row, 0, elem);
+}
+
+static void policy_row_done(void *elem) {
+        NodePolicy *p = elem;
+        free(p->engine);
+        free(p->digest);
+        free(p->name);
+}
+
+static int node_policies_load(Storage *s, Node *n) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        NodePolicy *l = NULL;
+        size_t k = 0;
+        int r;
+
+        pg_param_text(&p, n->id);
+        r = pg_query(s, "SELECT engine, digest, name FROM node_policies WHERE node_id = $1 ORDER BY engine COLLATE \"C\"",
+                     &p, &res);
+        if (r >= 0)
+                r = pg_collect(res, sizeof *l, read_policy, policy_row_done, (void **) &l, &k);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n->n_policies; i++)
+                policy_row_done(&n->policies[i]);
+        free(n->policies);
+        n->policies = k > 0 ? l : mfree(l);
+        n->n_policies = k;
+        return 0;
+}
+
+/* One query on the hot path: the node row once per engine policy, or once with NULLs for none. */
+int pgsql_node_get(Storage *s, const char *id, Node **ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        _cleanup_(node_freep) Node *n = NULL;
+        PgParams p = {};
+        int r, rows;
+
+        pg_param_text(&p, id);
+        r = pg_query_row(s, "SELECT " NODE_COLUMNS ", np.engine, np.digest, np.name FROM nodes"
+                            " LEFT JOIN node_policies np ON np.node_id = nodes.id WHERE nodes.id = $1"
+                            " ORDER BY np.engine COLLATE \"C\"", &p, &res);
+        if (r < 0)
+                return r;
+        r = read_node(res, 0, &n);
+        if (r < 0)
+                return r;
+        rows = PQgetisnull(res, 0, NODE_N_COLUMNS) ? 0 : PQntuples(res);
+        if (rows > 0 && !(n->policies = calloc((size_t) rows, sizeof *n->policies)))
+                return -ENOMEM;
+        for (int i = 0; i < rows; i++) {
+                r = read_policy_at(res, i, NODE_N_COLUMNS, &n->policies[i]);
+                n->n_policies++;        /* node_free() frees what was read */
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+/* An upsert, not delete and insert: that would cascade-delete the node's history. */
+static const char node_put_sql[] =
+        "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
+        "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,"
+        "$21,$22,$23,$24,$25,$26,$27,$28,$29) ON CONFLICT (id) DO UPDATE SET " NODE_UPDATE;
+static const char event_add_sql[] =
+        "INSERT INTO events (node_id, time_usec, kind, detail) VALUES ($1, $2, $3, $4)";
+
+int pgsql_node_statements_prepare(Storage *s) {
+        int r;
+
+        r = pg_prepare(s, node_put_sql, NODE_N_COLUMNS);
+        return r < 0 ? r : pg_prepare(s, event_add_sql, 4);
+}
+
+int pgsql_node_put(Storage *s, const Node *n) {
+        PgParams p = {};
+        int r;
+
+        params_node(&p, n);
+        r = pg_exec(s, node_put_sql, &p);
+        return r < 0 ? r : 0;
+}
+
+/* Content that came with the node goes into the policy store first, under the digest it was attached by. */
+static int store_content(Storage *s, const NodePolicy *np) {
+        char d[POLICY_DIGEST_HEX_SIZE];
+        int r;
+
+        if (!np->content.data)
+                return 0;
+        r = pgsql_policy_put(s, np->engine, np->content.data, np->content.size, d);
+        if (r >= 0 && strcmp(d, np->digest) != 0)
+                r = -EBADMSG;
+        return r;
+}
+
+static int insert_policies(Storage *s, const Node *n) {
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, n->id);
+        r = pg_exec(s, "DELETE FROM node_policies WHERE node_id = $1", &p);
+        for (size_t i = 0; r >= 0 && i < n->n_policies; i++)
+                r = store_content(s, &n->policies[i]);
+        for (size_t i = 0; r >= 0 && i < n->n_policies; i++) {
+                PgParams q = {};
+
+                pg_param_text(&q, n->id);
+                pg_param_text(&q, n->policies[i].engine);
+                pg_param_text(&q, n->policies[i].digest);
+                pg_param_text(&q, n->policies[i].name);
+                r = pg_exec(s, "INSERT INTO node_policies (node_id, engine, digest, name) VALUES ($1, $2, $3, $4)", &q);
+        }
+        return r < 0 ? r : 0;
+}
+
+int pgsql_node_put_policies(Storage *s, const Node *n) {
+        int r;
+
+        r = pg_begin(s);
+        if (r < 0)
+                return r;
+        r = pgsql_node_put(s, n);
+        if (r >= 0)
+                r = insert_policies(s, n);
+        r = pg_end(s, r);
+        if (r < 0)
+                log_debug("Node %s and its engine policies not stored: %s", n->id, strerror(-r));
+        return r;
+}
+
+int pgsql_node_delete(Storage *s, const char *id) {
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, id);
+        r = pg_exec(s, "DELETE FROM nodes WHERE id = $1", &p);
+        return r < 0 ? r : r > 0 ? 0 : -ENOENT;
+}
+
+static int read_node_row(const PGresult *res, int row, void *elem) {
+        return read_node(res, row, elem);
+}
+
+static void node_row_done(void *elem) {
+        node_free(*(Node **) elem);
+}
+
+int pgsql_node_list(Storage *s, Node ***ret, size_t *ret_n) {
+        _cleanup_result_ PGresult *res = NULL;
+        Node **l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = pg_query(s, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY id COLLATE \"C\"", NULL, &res);
+        if (r < 0)
+                return r;
+        r = pg_collect(res, sizeof(Node *), read_node_row, node_row_done, (void **) &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = node_policies_load(s, l[i]);
+                if (r < 0) {
+                        node_list_free(l, n);
+                        return r;
+                }
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int pgsql_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        int r;
+
+        pg_param_blob(&p, ek_tpm->data, ek_tpm->size);
+        pg_param_text(&p, except_id);
+        r = pg_query(s, "SELECT id FROM nodes WHERE ek_tpm = $1 AND id IS DISTINCT FROM $2 ORDER BY id COLLATE \"C\"",
+                     &p, &res);
+        if (r < 0)
+                return r;
+        return pg_collect_ids(res, true, ret_ids, NULL);
+}
+
+int pgsql_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, pg_now_usec());
+        pg_param_text(&p, kind);
+        pg_param_text(&p, detail);
+        r = pg_exec(s, event_add_sql, &p);
+        return r < 0 ? r : 0;
+}
+
+int pgsql_event_count(Storage *s, const char *node_id, uint64_t *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        r = pg_query_row(s, "SELECT COUNT(*) FROM events WHERE node_id = $1", &p, &res);
+        if (r < 0)
+                return r;
+        *ret = pg_get_u64(res, 0, 0);
+        return 0;
+}

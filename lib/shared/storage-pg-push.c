@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Sessions, push state, attestations and verdicts in PostgreSQL. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage-pg.h"
+
+int pgsql_session_put(Storage *s, const Session *session) {
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, session->id);
+        pg_param_text(&p, session->node_id);
+        pg_param_blob(&p, session->challenge, sizeof session->challenge);
+        pg_param_blob(&p, session->has_token ? session->token_digest : NULL, sizeof session->token_digest);
+        pg_param_u64(&p, session->expires_usec);
+        r = pg_exec(s, "INSERT INTO sessions (id, node_id, challenge, token_digest, expires_usec)"
+                       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET node_id = excluded.node_id,"
+                       " challenge = excluded.challenge, token_digest = excluded.token_digest,"
+                       " expires_usec = excluded.expires_usec", &p);
+        return r < 0 ? r : 0;
+}
+
+int pgsql_session_get(Storage *s, const char *id, Session *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        Session x = {};
+        int r;
+
+        pg_param_text(&p, id);
+        r = pg_query_row(s, "SELECT id, node_id, challenge, token_digest, expires_usec FROM sessions WHERE id = $1",
+                         &p, &res);
+        if (r < 0)
+                return r;
+        r = pg_get_text(res, 0, 0, &x.id);
+        r = r ?: pg_get_text(res, 0, 1, &x.node_id);
+        if (r < 0 || !x.id || !x.node_id || !pg_get_fixed(res, 0, 2, x.challenge, sizeof x.challenge)) {
+                session_done(&x);
+                return r < 0 ? r : -EBADMSG;
+        }
+        x.has_token = pg_get_fixed(res, 0, 3, x.token_digest, sizeof x.token_digest);
+        x.expires_usec = pg_get_u64(res, 0, 4);
+        *ret = x;
+        return 0;
+}
+
+int pgsql_session_prune(Storage *s, uint64_t now_usec) {
+        PgParams p = {};
+
+        pg_param_u64(&p, now_usec);
+        return pg_exec(s, "DELETE FROM sessions WHERE expires_usec < $1", &p);
+}
+
+int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        PushState x = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        r = pg_query_row(s, "SELECT boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart,"
+                            " ima_state_latest FROM push_state WHERE node_id = $1", &p, &res);
+        if (r < 0)
+                return r;
+        x.boot_time = pg_get_u64(res, 0, 0);
+        r = pg_get_blob(res, 0, 1, &x.clock);
+        r = r ?: pg_get_blob(res, 0, 2, &x.enrolment_clock);
+        r = r ?: pg_get_blob(res, 0, 3, &x.ima_state);
+        r = r ?: pg_get_blob(res, 0, 6, &x.ima_state_latest);
+        if (r < 0) {
+                push_state_done(&x);
+                return r;
+        }
+        x.next_index = pg_get_u64(res, 0, 4);
+        x.ima_restart = pg_get_u64(res, 0, 5) != 0;
+        *ret = x;
+        return 0;
+}
+
+static const char push_state_put_sql[] =
+        "INSERT INTO push_state (node_id, boot_time, clock, enrolment_clock, ima_state, next_index,"
+        " ima_restart, ima_state_latest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (node_id) DO UPDATE SET boot_time = excluded.boot_time, clock = excluded.clock,"
+        " enrolment_clock = excluded.enrolment_clock, ima_state = excluded.ima_state,"
+        " next_index = excluded.next_index, ima_restart = excluded.ima_restart,"
+        " ima_state_latest = excluded.ima_state_latest";
+
+static int push_state_put(Storage *s, const char *node_id, const PushState *ps) {
+        PgParams p = {};
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, ps->boot_time);
+        pg_param_blob(&p, ps->clock.data, ps->clock.size);
+        pg_param_blob(&p, ps->enrolment_clock.data, ps->enrolment_clock.size);
+        pg_param_blob(&p, ps->ima_state.data, ps->ima_state.size);
+        pg_param_u64(&p, ps->next_index);
+        pg_param_u64(&p, ps->ima_restart);
+        pg_param_blob(&p, ps->ima_state_latest.data, ps->ima_state_latest.size);
+        return pg_exec(s, push_state_put_sql, &p);
+}
+
+#define ATTESTATION_COLUMNS \
+        "idx, stage, evaluation, nonce, boot_time_usec, ima_offset, ima_count, failure_reason, failures," \
+        " detail, created_usec, updated_usec, evidence, appraisal"
+
+static const char attestation_put_sql[] =
+        "INSERT INTO attestations (node_id, " ATTESTATION_COLUMNS ")"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        " ON CONFLICT (node_id, idx) DO UPDATE SET stage = excluded.stage,"
+        " evaluation = excluded.evaluation, nonce = excluded.nonce,"
+        " boot_time_usec = excluded.boot_time_usec, ima_offset = excluded.ima_offset,"
+        " ima_count = excluded.ima_count, failure_reason = excluded.failure_reason,"
+        " failures = excluded.failures, detail = excluded.detail,"
+        " created_usec = excluded.created_usec, updated_usec = excluded.updated_usec,"
+        " evidence = excluded.evidence, appraisal = excluded.appraisal";
+
+static int attestation_put(Storage *s, const char *node_id, const Attestation *a) {
+        PgParams p = {};
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, a->index);
+        pg_param_text(&p, a->stage);
+        pg_param_text(&p, a->evaluation);
+        pg_param_blob(&p, a->nonce, sizeof a->nonce);
+        pg_param_u64(&p, a->boot_time);
+        pg_param_u64(&p, a->ima_offset);
+        pg_param_u64(&p, a->ima_count);
+        pg_param_text(&p, a->failure_reason);
+        pg_param_text(&p, a->failures);
+        pg_param_text(&p, a->detail);
+        pg_param_u64(&p, a->created_usec);
+        pg_param_u64(&p, a->updated_usec);
+        pg_param_text(&p, a->evidence);
+        pg_param_text(&p, a->appraisal);
+        return pg_exec(s, attestation_put_sql, &p);
+}
+
+static int read_attestation(const PGresult *res, int row, void *elem) {
+        Attestation *a = elem;
+        int r;
+
+        a->index = pg_get_u64(res, row, 0);
+        r = pg_get_text(res, row, 1, &a->stage);
+        r = r ?: pg_get_text(res, row, 2, &a->evaluation);
+        (void) pg_get_fixed(res, row, 3, a->nonce, sizeof a->nonce);
+        a->boot_time = pg_get_u64(res, row, 4);
+        a->ima_offset = pg_get_u64(res, row, 5);
+        a->ima_count = pg_get_u64(res, row, 6);
+        r = r ?: pg_get_text(res, row, 7, &a->failure_reason);
+        r = r ?: pg_get_text(res, row, 8, &a->failures);
+        r = r ?: pg_get_text(res, row, 9, &a->detail);
+        a->created_usec = pg_get_u64(res, row, 10);
+        a->updated_usec = pg_get_u64(res, row, 11);
+        r = r ?: pg_get_text(res, row, 12, &a->evidence);
+        r = r ?: pg_get_text(res, row, 13, &a->appraisal);
+        return r;
+}
+
+static void attestation_row_done(void *elem) {
+        attestation_done(elem);
+}
+
+int pgsql_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        Attestation a = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, index);
+        r = pg_query_row(s, "SELECT " ATTESTATION_COLUMNS " FROM attestations WHERE node_id = $1 AND idx = $2", &p, &res);
+        if (r < 0)
+                return r;
+        r = read_attestation(res, 0, &a);
+        if (r < 0) {
+                attestation_done(&a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+int pgsql_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        /* LIMIT NULL is no limit. */
+        pg_param_text(&p, NULL);
+        if (limit > 0) {
+                p.n--;
+                pg_param_u64(&p, limit);
+        }
+        r = pg_query(s, "SELECT " ATTESTATION_COLUMNS " FROM attestations WHERE node_id = $1"
+                        " ORDER BY idx DESC LIMIT $2::bigint", &p, &res);
+        if (r < 0)
+                return r;
+        return pg_collect(res, sizeof(Attestation), read_attestation, attestation_row_done, (void **) ret, ret_n);
+}
+
+/* A token is only ever extended. */
+static const char session_extend_sql[] = "UPDATE sessions SET expires_usec = $1 WHERE id = $2 AND expires_usec < $1";
+
+static int session_extend(Storage *s, const char *id, uint64_t expires_usec) {
+        PgParams p = {};
+
+        pg_param_u64(&p, expires_usec);
+        pg_param_text(&p, id);
+        return pg_exec(s, session_extend_sql, &p);
+}
+
+static const char attestation_cut_sql[] = "DELETE FROM attestations WHERE node_id = $1 AND idx <= $2";
+
+/* Keeps the node's newest `keep` attestations. */
+static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uint64_t keep) {
+        PgParams p = {};
+
+        if (keep == 0 || newest < keep)
+                return 0;
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, newest - keep);
+        return pg_exec(s, attestation_cut_sql, &p);
+}
+
+static int verdict_write(Storage *s, const VerdictCommit *c) {
+        const char *id = c->node->id;
+        int r;
+
+        r = pgsql_node_put(s, c->node);
+        if (r >= 0 && c->attestation)
+                r = attestation_put(s, id, c->attestation);
+        if (r >= 0 && c->attestation)
+                r = attestation_cut(s, id, c->attestation->index, c->history_retention);
+        if (r >= 0 && c->push_state)
+                r = push_state_put(s, id, c->push_state);
+        if (r >= 0 && c->session_id)
+                r = session_extend(s, c->session_id, c->session_expires_usec);
+        if (r >= 0 && c->event_kind)
+                r = pgsql_event_add(s, id, c->event_kind, c->event_detail);
+        return r;
+}
+
+static int verdict_statements_prepare(Storage *s) {
+        int r;
+
+        r = pgsql_node_statements_prepare(s);
+        r = r ?: pg_prepare(s, attestation_put_sql, 15);
+        r = r ?: pg_prepare(s, attestation_cut_sql, 2);
+        r = r ?: pg_prepare(s, push_state_put_sql, 8);
+        r = r ?: pg_prepare(s, session_extend_sql, 2);
+        return r;
+}
+
+/* One pipeline: the whole batch goes to the server in one round trip and
+ * commits as one transaction, with one synchronous WAL flush (group commit). */
+int pgsql_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
+        int r;
+
+        r = verdict_statements_prepare(s);
+        if (r < 0)
+                return r;
+        r = pg_pipeline_begin(s);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = verdict_write(s, &c[i]);
+        return pg_pipeline_end(s, r);
+}
+
+int pgsql_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        int r;
+
+        pg_param_u64(&p, factor);
+        pg_param_u64(&p, now_usec);
+        r = pg_query(s, "SELECT id FROM nodes WHERE state = 'ENROLLED' AND verdict IS DISTINCT FROM 'TIMEOUT'"
+                        " AND GREATEST(last_attestation_usec, enrolled_usec) + $1::bigint * interval_sec * 1000000 < $2::bigint"
+                        " ORDER BY id COLLATE \"C\"", &p, &res);
+        if (r < 0)
+                return r;
+        return pg_collect_ids(res, false, ret_ids, ret_n);
+}
+
+/* Instances sweep at the same time: each locks the overdue rows it marks and
+ * skips those another holds; a row it waited on is checked again after the
+ * other's commit, so a node marked meanwhile (or that attested) is not marked
+ * twice. A node whose verdict is being committed right now is skipped too and
+ * looked at again by the next sweep. */
+int pgsql_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
+                             char ***ret_ids, size_t *ret_n) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        int r;
+
+        pg_param_u64(&p, factor);
+        pg_param_u64(&p, now_usec);
+        pg_param_text(&p, event_detail);
+        r = pg_query(s,
+                     "WITH due AS ("
+                     " SELECT id FROM nodes WHERE state = 'ENROLLED' AND verdict IS DISTINCT FROM 'TIMEOUT'"
+                     " AND GREATEST(last_attestation_usec, enrolled_usec) + $1::bigint * interval_sec * 1000000 < $2::bigint"
+                     " FOR UPDATE SKIP LOCKED),"
+                     " marked AS (UPDATE nodes SET verdict = 'TIMEOUT' FROM due WHERE nodes.id = due.id RETURNING nodes.id),"
+                     " logged AS (INSERT INTO events (node_id, time_usec, kind, detail)"
+                     "  SELECT id, $2::bigint, 'TIMEOUT', $3::text FROM marked)"
+                     " SELECT id FROM marked ORDER BY id COLLATE \"C\"", &p, &res);
+        if (r < 0)
+                return r;
+        return pg_collect_ids(res, false, ret_ids, ret_n);
+}
+
+int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data) {
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, index);
+        pg_param_blob(&p, data->data, data->size);
+        r = pg_exec(s, "INSERT INTO pending_attestations (node_id, idx, data) VALUES ($1, $2, $3)"
+                       " ON CONFLICT (node_id) DO UPDATE SET idx = excluded.idx, data = excluded.data", &p);
+        return r < 0 ? r : 0;
+}
+
+int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        Blob b = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, index);
+        r = pg_query_row(s, "DELETE FROM pending_attestations WHERE node_id = $1 AND idx = $2 RETURNING data", &p, &res);
+        if (r < 0)
+                return r;
+        r = pg_get_blob(res, 0, 0, &b);
+        if (r < 0)
+                return r;
+        *ret = b;
+        return 0;
+}

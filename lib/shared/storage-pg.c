@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The PostgreSQL storage backend: the state several verifier instances share.
+ * The connection, statement execution and the schema migrations. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf-parser.h"
+#include "log.h"
+#include "memory-util.h"
+#include "storage-pg.h"
+
+/* Each step brings the schema from version i to i + 1; never edit a released step.
+ * Step 1 is the SQLite backend's schema version 8 in PostgreSQL's types. */
+static const char *const migrations[] = {
+        "CREATE TABLE policy_contents ("
+        " digest TEXT PRIMARY KEY, kind TEXT NOT NULL, content BYTEA NOT NULL, created_usec BIGINT NOT NULL);"
+        "CREATE TABLE nodes ("
+        " id TEXT PRIMARY KEY, state TEXT NOT NULL,"
+        " ek_tpm BYTEA NOT NULL, ekcert BYTEA, aik_tpm BYTEA NOT NULL,"
+        " iak_tpm BYTEA, idevid_tpm BYTEA, iak_cert BYTEA, idevid_cert BYTEA,"
+        " mtls_cert TEXT, ip TEXT, port BIGINT NOT NULL DEFAULT 0,"
+        " auth_digest BYTEA NOT NULL, regcount BIGINT NOT NULL DEFAULT 1,"
+        " registered_usec BIGINT NOT NULL, activated_usec BIGINT NOT NULL DEFAULT 0,"
+        " enrolled_usec BIGINT NOT NULL DEFAULT 0,"
+        " tpm_policy TEXT REFERENCES policy_contents(digest),"
+        " boot_policy TEXT REFERENCES policy_contents(digest),"
+        " runtime_policy TEXT REFERENCES policy_contents(digest),"
+        " boot_policy_name TEXT, runtime_policy_name TEXT,"
+        " attest_count BIGINT NOT NULL DEFAULT 0, interval_sec BIGINT NOT NULL DEFAULT 0,"
+        " failure_actions TEXT, verdict TEXT,"
+        " attestations_passed BIGINT NOT NULL DEFAULT 0, last_attestation_usec BIGINT NOT NULL DEFAULT 0,"
+        " tpm_policy_name TEXT);"
+        /* Registration looks nodes up by EK; with many nodes a scan per registration would not do. */
+        "CREATE INDEX nodes_ek ON nodes USING hash (ek_tpm);"
+        "CREATE TABLE policies ("
+        " kind TEXT NOT NULL, name TEXT NOT NULL,"
+        " digest TEXT NOT NULL REFERENCES policy_contents(digest),"
+        " created_usec BIGINT NOT NULL, PRIMARY KEY (kind, name));"
+        "CREATE TABLE attestations ("
+        " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " idx BIGINT NOT NULL, stage TEXT NOT NULL, evaluation TEXT,"
+        " nonce BYTEA, boot_time_usec BIGINT, ima_offset BIGINT, ima_count BIGINT,"
+        " failure_reason TEXT, failures TEXT, detail TEXT,"
+        " created_usec BIGINT NOT NULL, updated_usec BIGINT NOT NULL, evidence TEXT, appraisal TEXT,"
+        " PRIMARY KEY (node_id, idx));"
+        "CREATE TABLE sessions ("
+        " id TEXT PRIMARY KEY,"
+        " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " challenge BYTEA NOT NULL, token_digest BYTEA, expires_usec BIGINT NOT NULL);"
+        "CREATE INDEX sessions_node ON sessions(node_id);"
+        "CREATE INDEX sessions_expires ON sessions(expires_usec);"
+        "CREATE TABLE events ("
+        " seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+        " node_id TEXT NOT NULL, time_usec BIGINT NOT NULL, kind TEXT NOT NULL, detail TEXT);"
+        "CREATE INDEX events_node ON events(node_id, seq);"
+        "CREATE TABLE push_state ("
+        " node_id TEXT PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,"
+        " boot_time BIGINT NOT NULL DEFAULT 0, clock BYTEA, enrolment_clock BYTEA, ima_state BYTEA,"
+        " next_index BIGINT NOT NULL DEFAULT 0, ima_restart BIGINT NOT NULL DEFAULT 0, ima_state_latest BYTEA);"
+        "CREATE TABLE node_policies ("
+        " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+        " engine TEXT NOT NULL,"
+        " digest TEXT NOT NULL REFERENCES policy_contents(digest),"
+        " name TEXT, PRIMARY KEY (node_id, engine));"
+        "CREATE INDEX node_policies_name ON node_policies(engine, name);"
+        "CREATE TABLE secrets ("
+        " node_id TEXT NOT NULL, name TEXT NOT NULL, sealed BYTEA NOT NULL, updated_usec BIGINT NOT NULL,"
+        " PRIMARY KEY (node_id, name));"
+        /* Only here (with SQLite one instance keeps it in memory), and unlogged: no
+         * WAL, emptied after a server crash, which only makes nodes ask again. */
+        "CREATE UNLOGGED TABLE pending_attestations ("
+        " node_id TEXT PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,"
+        " idx BIGINT NOT NULL, data BYTEA NOT NULL);"
+        "CREATE TABLE verifier_keys ("
+        " name TEXT PRIMARY KEY, pem BYTEA NOT NULL, created_usec BIGINT NOT NULL);",
+};
+
+/* The advisory lock that serialises migrations of instances starting together ("hattest" in ASCII). */
+#define MIGRATION_LOCK_KEY INT64_C(0x68617474657374)
+
+#define STMT_CACHE_MAX 64u
+
+typedef struct PgStorage {
+        Storage storage;
+        PGconn *conn;
+        const char *prepared[STMT_CACHE_MAX];  /* string literals: statement "s<i>" */
+        size_t n_prepared;
+        bool pipeline;                  /* pg_exec() queues until pg_pipeline_end() */
+        unsigned n_queued;
+        int queue_error;                /* the first error sending the queue */
+} PgStorage;
+
+static PGconn *conn_of(Storage *s) {
+        return ((PgStorage *) s)->conn;
+}
+
+unsigned storage_postgresql_schema_version(void) {
+        return ELEMENTSOF(migrations);
+}
+
+uint64_t pg_now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+void pg_param_text(PgParams *p, const char *s) {
+        assert(p->n < PG_PARAMS_MAX);
+        p->values[p->n] = s;
+        p->lengths[p->n] = 0;
+        p->formats[p->n++] = 0;
+}
+
+void pg_param_blob(PgParams *p, const void *data, size_t size) {
+        assert(p->n < PG_PARAMS_MAX);
+        assert(size <= INT32_MAX);
+        /* A non-NULL pointer for an empty blob: an empty value, not NULL. */
+        p->values[p->n] = data ? (size > 0 ? data : "") : NULL;
+        p->lengths[p->n] = (int) size;
+        p->formats[p->n++] = 1;
+}
+
+void pg_param_u64(PgParams *p, uint64_t v) {
+        assert(p->n < PG_PARAMS_MAX);
+        (void) snprintf(p->numbers[p->n], sizeof p->numbers[p->n], "%" PRId64, (int64_t) v);
+        pg_param_text(p, p->numbers[p->n]);
+}
+
+/* SQLSTATE classes as the SQLite backend reports its errors. */
+static int result_errno(const PGresult *res) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+        if (!state)
+                return -EIO;
+        if (strncmp(state, "23", 2) == 0)       /* integrity constraint violation */
+                return -EEXIST;
+        if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
+                return -EBUSY;
+        if (strcmp(state, "53100") == 0)        /* disk full */
+                return -ENOSPC;
+        if (strcmp(state, "25006") == 0)        /* read-only transaction: a standby */
+                return -EROFS;
+        if (strncmp(state, "08", 2) == 0)       /* connection exception */
+                return -ECONNRESET;
+        return -EIO;
+}
+
+/* After a lost connection: reconnect for the next call, whose statements must be prepared anew. */
+static void connection_check(PgStorage *q) {
+        if (PQstatus(q->conn) != CONNECTION_BAD)
+                return;
+        log_debug("PostgreSQL connection lost, reconnecting.");
+        PQreset(q->conn);
+        q->n_prepared = 0;
+}
+
+static int prepared_name(PgStorage *q, const char *sql, char name[static 16], bool *ret_found) {
+        for (size_t i = 0; i < q->n_prepared; i++)
+                if (q->prepared[i] == sql) {
+                        (void) snprintf(name, 16, "s%zu", i);
+                        *ret_found = true;
+                        return 0;
+                }
+        if (q->n_prepared >= STMT_CACHE_MAX)
+                return -ENOSPC;
+        (void) snprintf(name, 16, "s%zu", q->n_prepared);
+        *ret_found = false;
+        return 0;
+}
+
+static PGresult *run(PgStorage *q, const char *sql, const PgParams *p) {
+        static const PgParams none = {};
+        char name[16];
+        bool found;
+
+        p = p ?: &none;
+        if (prepared_name(q, sql, name, &found) < 0)
+                /* More distinct statements than the cache holds: parsed each time. */
+                return PQexecParams(q->conn, sql, (int) p->n, NULL, p->values, p->lengths, p->formats, 0);
+        if (!found) {
+                _cleanup_result_ PGresult *prep = PQprepare(q->conn, name, sql, (int) p->n, NULL);
+                if (PQresultStatus(prep) != PGRES_COMMAND_OK)
+                        return TAKE_PTR(prep);
+                q->prepared[q->n_prepared++] = sql;
+        }
+        return PQexecPrepared(q->conn, name, (int) p->n, p->values, p->lengths, p->formats, 0);
+}
+
+int pg_query(Storage *s, const char *sql, const PgParams *p, PGresult **ret) {
+        PgStorage *q = (PgStorage *) s;
+        PGresult *res;
+        int r;
+
+        assert(!q->pipeline);
+        res = run(q, sql, p);
+        ExecStatusType st = PQresultStatus(res);
+
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+                *ret = res;
+                return 0;
+        }
+        r = res ? result_errno(res) : -ENOMEM;
+        log_debug("PostgreSQL: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(q->conn));
+        PQclear(res);
+        connection_check(q);
+        return r;
+}
+
+/* Queues a statement of the pipeline: prepared when the cache has it, else parsed with it. */
+static int queue(PgStorage *q, const char *sql, const PgParams *p) {
+        static const PgParams none = {};
+        char name[16];
+        bool found = false;
+        int ok;
+
+        p = p ?: &none;
+        if (prepared_name(q, sql, name, &found) >= 0 && found)
+                ok = PQsendQueryPrepared(q->conn, name, (int) p->n, p->values, p->lengths, p->formats, 0);
+        else
+                ok = PQsendQueryParams(q->conn, sql, (int) p->n, NULL, p->values, p->lengths, p->formats, 0);
+        if (!ok) {
+                log_debug("PostgreSQL: %s", PQerrorMessage(q->conn));
+                return -EIO;
+        }
+        q->n_queued++;
+        return 0;
+}
+
+int pg_prepare(Storage *s, const char *sql, unsigned n_params) {
+        PgStorage *q = (PgStorage *) s;
+        char name[16];
+        bool found;
+        int r;
+
+        r = prepared_name(q, sql, name, &found);
+        if (r < 0 || found)
+                return r == -ENOSPC ? 0 : r;   /* a full cache: parsed with each use */
+        _cleanup_result_ PGresult *res = PQprepare(q->conn, name, sql, (int) n_params, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                log_debug("PostgreSQL: %s", PQresultErrorMessage(res));
+                r = res ? result_errno(res) : -ENOMEM;
+                connection_check(q);
+                return r;
+        }
+        q->prepared[q->n_prepared++] = sql;
+        return 0;
+}
+
+int pg_pipeline_begin(Storage *s) {
+        PgStorage *q = (PgStorage *) s;
+
+        assert(!q->pipeline);
+        if (PQenterPipelineMode(q->conn) != 1)
+                return -EIO;
+        q->pipeline = true;
+        q->n_queued = 0;
+        q->queue_error = 0;
+        return 0;
+}
+
+/* The results of one queued statement, up to its terminating NULL: its error or 0. */
+static int drain_one(PgStorage *q) {
+        PGresult *res;
+        int r = 0;
+
+        while ((res = PQgetResult(q->conn))) {
+                ExecStatusType st = PQresultStatus(res);
+
+                if (st == PGRES_FATAL_ERROR && r == 0) {
+                        log_debug("PostgreSQL: %s", PQresultErrorMessage(res));
+                        r = result_errno(res);
+                } else if (st == PGRES_PIPELINE_ABORTED && r == 0)
+                        r = -ECANCELED;
+                PQclear(res);
+        }
+        return r;
+}
+
+int pg_pipeline_end(Storage *s, int r) {
+        PgStorage *q = (PgStorage *) s;
+        int k = q->queue_error;
+        PGresult *res;
+
+        assert(q->pipeline);
+        if (r < 0 && k >= 0)
+                k = r;
+        /* A queue given up: a statement that fails makes the sync roll back what went before it. */
+        if (k < 0)
+                (void) queue(q, "DO $$BEGIN RAISE EXCEPTION 'rolled back'; END$$", NULL);
+        /* Everything up to the sync point is one implicit transaction, committed at the sync. */
+        if (PQpipelineSync(q->conn) != 1 && k >= 0)
+                k = -EIO;
+        for (unsigned i = 0; i < q->n_queued; i++) {
+                int e = drain_one(q);
+                if (k >= 0 && e < 0 && e != -ECANCELED)
+                        k = e;
+        }
+        res = PQgetResult(q->conn);
+        if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && k >= 0)
+                k = res ? result_errno(res) : -EIO;
+        PQclear(res);
+        (void) PQexitPipelineMode(q->conn);
+        q->pipeline = false;
+        connection_check(q);
+        return k < 0 ? k : 0;
+}
+
+int pg_exec(Storage *s, const char *sql, const PgParams *p) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgStorage *q = (PgStorage *) s;
+        int r;
+
+        if (q->pipeline) {
+                r = queue(q, sql, p);
+                if (r < 0 && q->queue_error == 0)
+                        q->queue_error = r;
+                return 0;       /* counts and errors come with pg_pipeline_end() */
+        }
+        r = pg_query(s, sql, p, &res);
+        if (r < 0)
+                return r;
+        return atoi(PQcmdTuples(res));
+}
+
+int pg_query_row(Storage *s, const char *sql, const PgParams *p, PGresult **ret) {
+        PGresult *res;
+        int r;
+
+        r = pg_query(s, sql, p, &res);
+        if (r < 0)
+                return r;
+        if (PQntuples(res) < 1) {
+                PQclear(res);
+                return -ENOENT;
+        }
+        *ret = res;
+        return 0;
+}
+
+int pg_begin(Storage *s) {
+        return pg_exec(s, "BEGIN", NULL);
+}
+
+int pg_end(Storage *s, int r) {
+        if (r >= 0)
+                r = pg_exec(s, "COMMIT", NULL);
+        if (r < 0 && PQtransactionStatus(conn_of(s)) != PQTRANS_IDLE)
+                (void) pg_exec(s, "ROLLBACK", NULL);
+        return r < 0 ? r : 0;
+}
+
+int pg_get_text(const PGresult *res, int row, int col, char **ret) {
+        char *c = NULL;
+
+        if (!PQgetisnull(res, row, col) && !(c = strdup(PQgetvalue(res, row, col))))
+                return -ENOMEM;
+        free(*ret);
+        *ret = c;
+        return 0;
+}
+
+int pg_get_blob(const PGresult *res, int row, int col, Blob *b) {
+        unsigned char *d;
+        size_t n;
+        int r;
+
+        if (PQgetisnull(res, row, col))
+                return blob_set(b, NULL, 0);
+        d = PQunescapeBytea((const unsigned char *) PQgetvalue(res, row, col), &n);
+        if (!d)
+                return -ENOMEM;
+        r = blob_set(b, d, n);
+        PQfreemem(d);
+        return r;
+}
+
+uint64_t pg_get_u64(const PGresult *res, int row, int col) {
+        if (PQgetisnull(res, row, col))
+                return 0;
+        return (uint64_t) strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool pg_get_fixed(const PGresult *res, int row, int col, void *out, size_t size) {
+        Blob b = {};
+        bool ok;
+
+        if (pg_get_blob(res, row, col, &b) < 0)
+                return false;
+        ok = b.data && b.size == size;
+        if (ok)
+                memcpy(out, b.data, size);
+        blob_done(&b);
+        return ok;
+}
+
+int pg_collect(const PGresult *res, size_t elem_size, int (*read_row)(const PGresult *res, int row, void *elem),
+               void (*done_row)(void *elem), void **ret, size_t *ret_n) {
+        size_t n = (size_t) PQntuples(res), i;
+        uint8_t *l;
+        int r = 0;
+
+        l = calloc(n ?: 1, elem_size);
+        if (!l)
+                return -ENOMEM;
+        for (i = 0; i < n; i++) {
+                r = read_row(res, (int) i, l + i * elem_size);
+                if (r < 0)
+                        break;
+        }
+        if (r < 0) {
+                for (size_t j = 0; j <= i && j < n; j++)
+                        done_row(l + j * elem_size);
+                free(l);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int pg_collect_ids(const PGresult *res, bool null_when_empty, char ***ret, size_t *ret_n) {
+        char **ids = NULL;
+        int r = 0, n = PQntuples(res);
+
+        for (int i = 0; r >= 0 && i < n; i++)
+                r = strv_extend(&ids, PQgetvalue(res, i, 0));
+        if (r >= 0 && !ids && !null_when_empty && !(ids = calloc(1, sizeof *ids)))
+                r = -ENOMEM;
+        if (r < 0) {
+                strv_free(ids);
+                return r;
+        }
+        *ret = ids;
+        if (ret_n)
+                *ret_n = (size_t) n;
+        return 0;
+}
+
+static int schema_version(Storage *s, unsigned *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        int r;
+
+        r = pg_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", NULL);
+        if (r < 0)
+                return r;
+        r = pg_query_row(s, "SELECT version FROM schema_version", NULL, &res);
+        if (r == -ENOENT) {
+                *ret = 0;
+                return pg_exec(s, "INSERT INTO schema_version (version) VALUES (0)", NULL);
+        }
+        if (r < 0)
+                return r;
+        *ret = (unsigned) pg_get_u64(res, 0, 0);
+        return 0;
+}
+
+/* All steps in one transaction under a transaction-level advisory lock: of
+ * several instances starting together one migrates, the others then find the
+ * schema current. A failed step leaves the database as it was. */
+static int migrate(Storage *s) {
+        PgParams p = {};
+        unsigned v;
+        int r;
+
+        pg_param_u64(&p, (uint64_t) MIGRATION_LOCK_KEY);
+        r = pg_begin(s);
+        if (r < 0)
+                return r;
+        r = pg_exec(s, "SELECT pg_advisory_xact_lock($1::bigint)", &p);
+        if (r >= 0)
+                r = schema_version(s, &v);
+        if (r >= 0 && v > ELEMENTSOF(migrations))
+                r = log_error_errno(-EPROTO, "Database schema version %u is newer than this program's (%zu).",
+                                    v, ELEMENTSOF(migrations));
+        for (; r >= 0 && v < ELEMENTSOF(migrations); v++) {
+                PgParams bump = {};
+
+                /* Several statements in one string: only the simple query protocol runs those. */
+                _cleanup_result_ PGresult *res = PQexec(conn_of(s), migrations[v]);
+                if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                        log_debug("PostgreSQL: %s", PQresultErrorMessage(res));
+                        r = log_error_errno(result_errno(res), "Failed to migrate database schema to version %u: %m", v + 1);
+                        break;
+                }
+                pg_param_u64(&bump, v + 1);
+                r = pg_exec(s, "UPDATE schema_version SET version = $1", &bump);
+                if (r >= 0)
+                        log_debug("Database schema migrated to version %u.", v + 1);
+        }
+        return pg_end(s, r);
+}
+
+static Storage *pgsql_close(Storage *s) {
+        PgStorage *q = (PgStorage *) s;
+
+        if (q)
+                PQfinish(q->conn);
+        free(q);
+        return NULL;
+}
+
+static const StorageOps pgsql_ops = {
+        .close = pgsql_close,
+        .node_get = pgsql_node_get,
+        .node_put = pgsql_node_put,
+        .node_put_policies = pgsql_node_put_policies,
+        .node_delete = pgsql_node_delete,
+        .node_list = pgsql_node_list,
+        .policy_put = pgsql_policy_put,
+        .policy_get = pgsql_policy_get,
+        .policy_name_set = pgsql_policy_name_set,
+        .policy_name_get = pgsql_policy_name_get,
+        .policy_name_delete = pgsql_policy_name_delete,
+        .policy_name_update = pgsql_policy_name_update,
+        .policy_list = pgsql_policy_list,
+        .event_add = pgsql_event_add,
+        .event_count = pgsql_event_count,
+        .session_put = pgsql_session_put,
+        .session_get = pgsql_session_get,
+        .session_prune = pgsql_session_prune,
+        .push_state_get = pgsql_push_state_get,
+        .verdict_commit = pgsql_verdict_commit,
+        .attestation_get = pgsql_attestation_get,
+        .attestation_list = pgsql_attestation_list,
+        .node_list_overdue = pgsql_node_list_overdue,
+        .node_ids_by_ek = pgsql_node_ids_by_ek,
+        .node_summary = pgsql_node_summary,
+        .key_claim = pgsql_key_claim,
+        .node_timeout_claim = pgsql_node_timeout_claim,
+        .secret_put = pgsql_secret_put,
+        .secret_get = pgsql_secret_get,
+        .secret_delete = pgsql_secret_delete,
+        .secret_list = pgsql_secret_list,
+        .pending_put = pgsql_pending_put,
+        .pending_take = pgsql_pending_take,
+};
+
+int storage_open_postgresql(const char *url, const char *password, Storage **ret) {
+        /* url is expanded as a connection string; a password given here overrides
+         * one in it, and without either libpq reads its own files (~/.pgpass, PGPASSFILE). */
+        const char *const keys[] = { "dbname", "password", "application_name", NULL };
+        const char *const values[] = { url, password, "attest-verifierd", NULL };
+        PgStorage *q;
+        int r;
+
+        assert_return(url && ret, -EINVAL);
+        q = calloc(1, sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        q->storage.ops = &pgsql_ops;
+        q->conn = PQconnectdbParams(keys, values, 1);
+        if (!q->conn) {
+                free(q);
+                return -ENOMEM;
+        }
+        if (PQstatus(q->conn) != CONNECTION_OK) {
+                /* The message names host and user, never the password. */
+                r = log_error_errno(-ECONNREFUSED, "Failed to connect to PostgreSQL: %s", PQerrorMessage(q->conn));
+                pgsql_close(&q->storage);
+                return r;
+        }
+        /* Every acknowledged write is flushed before COMMIT returns, whatever the server's default. */
+        r = pg_exec(&q->storage, "SET synchronous_commit = on", NULL);
+        if (r >= 0)
+                r = migrate(&q->storage);
+        if (r < 0) {
+                pgsql_close(&q->storage);
+                return log_error_errno(r, "Failed to set up the PostgreSQL database: %m");
+        }
+        *ret = &q->storage;
+        return 0;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Internal to the PostgreSQL storage backend. */
+
+#include <libpq-fe.h>
+
+#include "storage.h"
+
+/* Parameters of one statement: texts and numbers go as text, blobs as binary
+ * (so they need no escaping); a NULL value is SQL NULL. */
+#define PG_PARAMS_MAX 32u
+
+typedef struct PgParams {
+        const char *values[PG_PARAMS_MAX];
+        int lengths[PG_PARAMS_MAX];
+        int formats[PG_PARAMS_MAX];
+        char numbers[PG_PARAMS_MAX][24];
+        unsigned n;
+} PgParams;
+
+void pg_param_text(PgParams *p, const char *s);
+void pg_param_blob(PgParams *p, const void *data, size_t size);
+/* Stored as BIGINT: values above INT64_MAX wrap, as in the SQLite backend, and read back unchanged. */
+void pg_param_u64(PgParams *p, uint64_t v);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(PGresult *, PQclear);
+#define _cleanup_result_ _cleanup_(PQclearp)
+
+/* Runs sql (a string literal: statements are prepared once per connection, keyed
+ * by its address) with p (NULL: none); *ret is the result of a statement that
+ * returns rows. Errors map to errno as the SQLite backend's do: a constraint
+ * violation is -EEXIST. */
+int pg_query(Storage *s, const char *sql, const PgParams *p, PGresult **ret);
+/* Runs a statement that returns no rows; returns the number of rows it changed. */
+int pg_exec(Storage *s, const char *sql, const PgParams *p);
+/* pg_query stepped to the first row: -ENOENT when there is none. */
+int pg_query_row(Storage *s, const char *sql, const PgParams *p, PGresult **ret);
+/* Prepares sql (a string literal) now unless it is prepared already, so that a pipeline can use it. */
+int pg_prepare(Storage *s, const char *sql, unsigned n_params);
+/* From here to pg_pipeline_end(), pg_exec() only queues its statement and returns 0:
+ * the queue goes to the server at once and runs as one transaction (one round
+ * trip, one commit). Only pg_exec() may be used meanwhile. */
+int pg_pipeline_begin(Storage *s);
+/* Sends the queue and waits for it: 0 when every statement succeeded and the
+ * transaction committed, else the first error (then nothing of it was stored).
+ * r < 0 (a failure while queueing) rolls the queue back. */
+int pg_pipeline_end(Storage *s, int r);
+int pg_begin(Storage *s);
+/* COMMIT when r >= 0, else ROLLBACK; returns r or the COMMIT's error. */
+int pg_end(Storage *s, int r);
+
+/* Column readers; NULL reads as NULL, an empty blob, or 0. */
+int pg_get_text(const PGresult *res, int row, int col, char **ret);
+int pg_get_blob(const PGresult *res, int row, int col, Blob *b);
+uint64_t pg_get_u64(const PGresult *res, int row, int col);
+/* Copies a blob column of exactly size bytes; false when it is NULL or of another size. */
+bool pg_get_fixed(const PGresult *res, int row, int col, void *out, size_t size);
+/* Reads each row of res with read_row into a new array of elem_size items;
+ * on failure the items read so far are given to done_row and freed. */
+int pg_collect(const PGresult *res, size_t elem_size, int (*read_row)(const PGresult *res, int row, void *elem),
+               void (*done_row)(void *elem), void **ret, size_t *ret_n);
+/* The first column of every row as a NULL-terminated list (strv_free); without
+ * rows an empty list, or NULL when null_when_empty. */
+int pg_collect_ids(const PGresult *res, bool null_when_empty, char ***ret, size_t *ret_n);
+
+uint64_t pg_now_usec(void);
+
+int pgsql_node_get(Storage *s, const char *id, Node **ret);
+int pgsql_node_put(Storage *s, const Node *n);
+/* Prepares the statements of node_put and event_add, for use in a pipeline. */
+int pgsql_node_statements_prepare(Storage *s);
+int pgsql_node_put_policies(Storage *s, const Node *n);
+int pgsql_node_delete(Storage *s, const char *id);
+int pgsql_node_list(Storage *s, Node ***ret, size_t *ret_n);
+int pgsql_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids);
+int pgsql_policy_put(Storage *s, const char *kind, const uint8_t *data, size_t size, char ret_digest[POLICY_DIGEST_HEX_SIZE]);
+int pgsql_policy_get(Storage *s, const char *digest, char **ret_kind, uint8_t **ret, size_t *ret_size);
+int pgsql_policy_name_set(Storage *s, const char *kind, const char *name, const char *digest, bool replace);
+int pgsql_policy_name_get(Storage *s, const char *kind, const char *name, char **ret_digest);
+int pgsql_policy_name_delete(Storage *s, const char *kind, const char *name);
+int pgsql_policy_name_update(Storage *s, const char *kind, const char *name, const char *digest);
+int pgsql_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n);
+int pgsql_event_add(Storage *s, const char *node_id, const char *kind, const char *detail);
+int pgsql_event_count(Storage *s, const char *node_id, uint64_t *ret);
+int pgsql_session_put(Storage *s, const Session *session);
+int pgsql_session_get(Storage *s, const char *id, Session *ret);
+int pgsql_session_prune(Storage *s, uint64_t now_usec);
+int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret);
+int pgsql_verdict_commit(Storage *s, const VerdictCommit *c, size_t n);
+int pgsql_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
+int pgsql_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
+int pgsql_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);
+int pgsql_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
+                             char ***ret_ids, size_t *ret_n);
+int pgsql_secret_put(Storage *s, const char *node_id, const char *name, const Blob *sealed, bool replace,
+                     size_t max_per_node);
+int pgsql_secret_get(Storage *s, const char *node_id, const char *name, Blob *ret);
+int pgsql_secret_delete(Storage *s, const char *node_id, const char *name);
+int pgsql_secret_list(Storage *s, const char *node_id, char ***ret);
+int pgsql_node_summary(Storage *s, NodeCount **ret, size_t *ret_n);
+int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data);
+int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, Blob *ret);
+int pgsql_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *ret);
