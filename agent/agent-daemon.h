@@ -74,8 +74,6 @@ int agent_registration_start(Agent *a);
 /* Waits for a running worker and drops its result; for shutdown. */
 void agent_registration_stop(Agent *a);
 /* Failover between the instances of [Registrar] URL= and [Verifier] URL= (agent-failover.c). */
-/* The index'th (modulo their count) of whitespace-separated URLs; NULL for none. */
-int agent_url_pick(const char *list, unsigned index, char **ret);
 /* Whether a failed request should be tried at the next instance. */
 bool agent_failover_error(int r);
 void agent_verifier_failover(Agent *a);

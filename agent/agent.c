@@ -317,13 +317,16 @@ int agent_id_get(const AgentConfig *c, char **ret) {
 int verb_register(int argc, char *argv[]) {
         _cleanup_agent_identity_ AgentIdentity id = {};
         _cleanup_(registration_done) Registration reg = {};
-        _cleanup_free_ char *agent_id = NULL;
-        const RegistrarClient client = {
-                .base_url = arg_config.registrar_url,
+        _cleanup_free_ char *agent_id = NULL, *registrar = NULL;
+        RegistrarClient client = {
                 .ca_file = arg_config.ca_file,
                 .api_version = arg_config.api_version,
         };
 
+        /* One try, at the first of several registrar URLs (the daemon fails over between them). */
+        if (agent_url_pick(arg_config.registrar_url, 0, &registrar) < 0)
+                return log_oom(), EXIT_FAILED;
+        client.base_url = registrar;
         if (argc != 1) {
                 log_error("Usage: attest-agent --registrar URL [--cacert FILE] [--agent-id ID] register");
                 return EXIT_USAGE;

@@ -75,3 +75,7 @@ int verb_certify(int argc, char *argv[]);
 int verb_activate_credential(int argc, char *argv[]);
 int verb_register(int argc, char *argv[]);
 int verb_run(int argc, char *argv[]);
+
+/* [Registrar] URL= and [Verifier] URL= may list several instances: the index'th
+ * (modulo their count) of the whitespace-separated URLs; NULL for none (agent-failover.c). */
+int agent_url_pick(const char *list, unsigned index, char **ret);

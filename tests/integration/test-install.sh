@@ -107,11 +107,12 @@ grep -q "(default $etc/verifierd.conf)" <<<"$v_help" || fail "verifierd config d
 grep -q "(default $localstatedir/lib/hostattest)" <<<"$v_help" || fail "verifierd state default: $v_help"
 grep -q "(default $etc/agent.conf)" <<<"$a_help" || fail "agent config default: $a_help"
 grep -q "(default $localstatedir/lib/hostattest-agent)" <<<"$a_help" || fail "agent state default: $a_help"
-grep -q "#state_directory = $localstatedir/lib/hostattest\$" "$D$ex/verifierd.conf" || fail "example state_directory"
-grep -q "#StateDirectory=$localstatedir/lib/hostattest-agent\$" "$D$ex/agent.conf" || fail "example StateDirectory"
 
 # ... and with the documented prefix line they are the paths the man pages name.
 if [ "$prefix" = /usr ] && [ "$sysconfdir" = /etc ] && [ "$localstatedir" = /var ]; then
+        # The examples are written for the documented layout.
+        grep -q "#state_directory = /var/lib/hostattest\$" "$D$ex/verifierd.conf" || fail "example state_directory"
+        grep -q "#StateDirectory=/var/lib/hostattest-agent\$" "$D$ex/agent.conf" || fail "example StateDirectory"
         grep -q '_/etc/hostattest/verifierd.conf_' "$src/man/attest-verifierd.8.scd" || fail "man: verifierd.conf"
         grep -q 'Default: _/var/lib/hostattest_' "$src/man/verifierd.conf.5.scd" || fail "man: state_directory"
         grep -q 'default _/var/lib/hostattest-agent_' "$src/man/agent.conf.5.scd" || fail "man: agent StateDirectory"

@@ -140,7 +140,32 @@ static void test_migrate_concurrently(void **state) {
         *state = a;
 }
 
+/* The server drops the connection: the call that finds out fails, the next ones work and store. */
+static void test_reconnect(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("re");
+        Attestation a = { .index = 0, .stage = (char *) "verification_complete", .evaluation = (char *) "pass" }, got = {};
+        PushState ps = { .next_index = 1 };
+        int r = -1;
+
+        if (!on_postgresql())
+                skip();
+        n->state = NODE_ENROLLED;
+        assert_int_equal(storage_node_put(s, n), 0);
+        (void) raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'attest-verifierd'");
+        for (int i = 0; i < 3 && r < 0; i++)
+                r = storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps }, 1);
+        assert_int_equal(r, 0);
+        assert_int_equal(storage_attestation_get(s, "re", 0, &got), 0);
+        attestation_done(&got);
+        ps = (PushState) {};
+        assert_int_equal(storage_push_state_get(s, "re", &ps), 0);
+        assert_int_equal(ps.next_index, 1);
+        push_state_done(&ps);
+}
+
 static const struct CMUnitTest tests[] = {
+        DB_TEST(test_reconnect),
         DB_TEST(test_claim_once),
         DB_TEST(test_claim_two_instances),
         DB_TEST(test_claim_skips_locked),
