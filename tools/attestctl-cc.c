@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,46 +58,27 @@ static void snp_verify_help(FILE *f) {
 
 /* 1 to go on, 0 after --help, negative on a usage error (already logged). */
 static int snp_parse_args(int argc, char *argv[], SnpArgs *a) {
-        enum { ARG_CERT = 0x100, ARG_CA, ARG_CRL, ARG_AT, ARG_REPORT_DATA, ARG_NONCE, ARG_AK_NAME, ARG_MEASUREMENT,
-               ARG_NO_DEBUG, ARG_JSON };
-        static const struct option options[] = {
-                { "help",        no_argument,       NULL, 'h'             },
-                { "cert",        required_argument, NULL, ARG_CERT        },
-                { "ca",          required_argument, NULL, ARG_CA          },
-                { "crl",         required_argument, NULL, ARG_CRL         },
-                { "at",          required_argument, NULL, ARG_AT          },
-                { "report-data", required_argument, NULL, ARG_REPORT_DATA },
-                { "nonce",       required_argument, NULL, ARG_NONCE       },
-                { "ak-name",     required_argument, NULL, ARG_AK_NAME     },
-                { "measurement", required_argument, NULL, ARG_MEASUREMENT },
-                { "no-debug",    no_argument,       NULL, ARG_NO_DEBUG    },
-                { "json",        no_argument,       NULL, ARG_JSON        },
+        const VerbOption options[] = {
+                { "cert",        &a->cert                  },
+                { "ca",          &a->ca                    },
+                { "crl",         &a->crl                   },
+                { "at",          &a->at                    },
+                { "report-data", &a->report_data           },
+                { "nonce",       &a->nonce                 },
+                { "ak-name",     &a->ak_name               },
+                { "measurement", &a->measurement           },
+                { "no-debug",    .flag = &a->forbid_debug  },
+                { "json",        .flag = &a->json          },
                 {}
         };
-        int c;
+        int first;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        snp_verify_help(stdout);
-                        return 0;
-                case ARG_CERT:        a->cert = optarg; break;
-                case ARG_CA:          a->ca = optarg; break;
-                case ARG_CRL:         a->crl = optarg; break;
-                case ARG_AT:          a->at = optarg; break;
-                case ARG_REPORT_DATA: a->report_data = optarg; break;
-                case ARG_NONCE:       a->nonce = optarg; break;
-                case ARG_AK_NAME:     a->ak_name = optarg; break;
-                case ARG_MEASUREMENT: a->measurement = optarg; break;
-                case ARG_NO_DEBUG:    a->forbid_debug = true; break;
-                case ARG_JSON:        a->json = true; break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind + 1 != argc)
+        first = attestctl_parse_options(argc, argv, options, snp_verify_help);
+        if (first <= 0)
+                return first;
+        if (first + 1 != argc)
                 return log_error_errno(-EINVAL, "Expected exactly one REPORT; see 'attestctl snp verify --help'.");
-        a->report = argv[optind];
+        a->report = argv[first];
         if (!a->cert)
                 return log_error_errno(-EINVAL, "--cert is required; see 'attestctl snp verify --help'.");
         if (a->report_data && (a->nonce || a->ak_name))
@@ -200,6 +180,23 @@ static int load_roots(const char *path, const char *shipped, STACK_OF(X509) **re
         return 0;
 }
 
+/* The verdict fields both report formats start with. */
+static void add_verdict(json_object *o, bool valid, const char *reason, const char *message, const char *detail) {
+        json_object_object_add(o, "verdict", json_object_new_string(valid ? "pass" : "fail"));
+        json_object_object_add(o, "reason", json_object_new_string(reason));
+        json_object_object_add(o, "message", json_object_new_string(message));
+        if (detail)
+                json_object_object_add(o, "detail", json_object_new_string(detail));
+}
+
+/* Logs a failed verdict; the exit status for it. */
+static int verdict_exit(const char *what, bool valid, const char *reason, const char *message, const char *detail) {
+        if (valid)
+                return EXIT_PASS;
+        log_error("%s verification failed (%s): %s%s%s", what, reason, message, detail ? " " : "", detail ?: "");
+        return EXIT_VIOLATION;
+}
+
 static void add_hex(json_object *o, const char *key, const void *p, size_t n) {
         _cleanup_free_ char *hex = hex_encode(p, n);
         json_object_object_add(o, key, json_object_new_string(hex ?: ""));
@@ -241,11 +238,7 @@ static void snp_print_json(const SnpReport *r, SnpVerdict v, const SnpVerifyResu
         /* Before the chain is known, the CPUID fields are the best guess at the TCB layout. */
         SnpProduct product = res->product ?: snp_product_from_cpuid(r->cpuid_fam_id, r->cpuid_mod_id);
 
-        json_object_object_add(o, "verdict", json_object_new_string(v == SNP_VALID ? "pass" : "fail"));
-        json_object_object_add(o, "reason", json_object_new_string(snp_verdict_to_string(v)));
-        json_object_object_add(o, "message", json_object_new_string(snp_verdict_to_message(v)));
-        if (res->detail)
-                json_object_object_add(o, "detail", json_object_new_string(res->detail));
+        add_verdict(o, v == SNP_VALID, snp_verdict_to_string(v), snp_verdict_to_message(v), res->detail);
         if (snp_product_to_string(product))
                 json_object_object_add(o, "product", json_object_new_string(snp_product_to_string(product)));
         json_object_object_add(o, "version", json_object_new_int64(r->version));
@@ -353,12 +346,8 @@ static int verb_snp_verify(int argc, char *argv[]) {
                 snp_print_json(&report, v, &res);
         else if (v == SNP_VALID)
                 snp_print_human(&report, &res);
-        if (v != SNP_VALID) {
-                log_error("SEV-SNP report verification failed (%s): %s%s%s", snp_verdict_to_string(v),
-                          snp_verdict_to_message(v), res.detail ? " " : "", res.detail ?: "");
-                return EXIT_VIOLATION;
-        }
-        return EXIT_PASS;
+        return verdict_exit("SEV-SNP report", v == SNP_VALID, snp_verdict_to_string(v), snp_verdict_to_message(v),
+                            res.detail);
 }
 
 int verb_snp(int argc, char *argv[]) {
@@ -404,46 +393,33 @@ static void tdx_verify_help(FILE *f) {
 }
 
 static int tdx_parse_args(int argc, char *argv[], TdxArgs *a) {
-        enum { ARG_COLLATERAL = 0x100, ARG_ROOT, ARG_AT, ARG_MIN_TCB_STATUS, ARG_CCEL, ARG_NONCE, ARG_AK_NAME, ARG_JSON };
-        static const struct option options[] = {
-                { "help",           no_argument,       NULL, 'h'                },
-                { "collateral",     required_argument, NULL, ARG_COLLATERAL     },
-                { "root",           required_argument, NULL, ARG_ROOT           },
-                { "at",             required_argument, NULL, ARG_AT             },
-                { "min-tcb-status", required_argument, NULL, ARG_MIN_TCB_STATUS },
-                { "ccel",           required_argument, NULL, ARG_CCEL           },
-                { "nonce",          required_argument, NULL, ARG_NONCE          },
-                { "ak-name",        required_argument, NULL, ARG_AK_NAME        },
-                { "json",           no_argument,       NULL, ARG_JSON           },
+        const char *min_tcb_status = NULL;
+        const VerbOption options[] = {
+                { "collateral",     &a->collateral  },
+                { "root",           &a->root        },
+                { "at",             &a->at          },
+                { "min-tcb-status", &min_tcb_status },
+                { "ccel",           &a->ccel        },
+                { "nonce",          &a->nonce       },
+                { "ak-name",        &a->ak_name     },
+                { "json",           .flag = &a->json },
                 {}
         };
-        int c;
+        int first;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        tdx_verify_help(stdout);
-                        return 0;
-                case ARG_COLLATERAL: a->collateral = optarg; break;
-                case ARG_ROOT:       a->root = optarg; break;
-                case ARG_AT:         a->at = optarg; break;
-                case ARG_CCEL:       a->ccel = optarg; break;
-                case ARG_NONCE:      a->nonce = optarg; break;
-                case ARG_AK_NAME:    a->ak_name = optarg; break;
-                case ARG_JSON:       a->json = true; break;
-                case ARG_MIN_TCB_STATUS:
-                        a->min_status = tdx_tcb_status_from_string(optarg);
-                        if (a->min_status < 0 || a->min_status == TDX_TCB_REVOKED)
-                                return log_error_errno(-EINVAL, "Unknown TCB status '%s'; see 'attestctl tdx verify --help'.", optarg);
-                        a->check_min_status = true;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind + 1 != argc)
+        first = attestctl_parse_options(argc, argv, options, tdx_verify_help);
+        if (first <= 0)
+                return first;
+        if (min_tcb_status) {
+                a->min_status = tdx_tcb_status_from_string(min_tcb_status);
+                if (a->min_status < 0 || a->min_status == TDX_TCB_REVOKED)
+                        return log_error_errno(-EINVAL, "Unknown TCB status '%s'; see 'attestctl tdx verify --help'.",
+                                               min_tcb_status);
+                a->check_min_status = true;
+        }
+        if (first + 1 != argc)
                 return log_error_errno(-EINVAL, "Expected exactly one QUOTE; see 'attestctl tdx verify --help'.");
-        a->quote = argv[optind];
+        a->quote = argv[first];
         if (!a->collateral)
                 return log_error_errno(-EINVAL, "--collateral is required; see 'attestctl tdx verify --help'.");
         return 1;
@@ -483,11 +459,7 @@ static void tdx_print_json(const TdxQuote *q, TdxVerdict v, const TdxVerifyResul
         json_object *rtmrs = json_object_new_array(), *adv = json_object_new_array();
         const TdxReportBody *b = &q->body;
 
-        json_object_object_add(o, "verdict", json_object_new_string(v == TDX_VALID ? "pass" : "fail"));
-        json_object_object_add(o, "reason", json_object_new_string(tdx_verdict_to_string(v)));
-        json_object_object_add(o, "message", json_object_new_string(tdx_verdict_to_message(v)));
-        if (res->detail)
-                json_object_object_add(o, "detail", json_object_new_string(res->detail));
+        add_verdict(o, v == TDX_VALID, tdx_verdict_to_string(v), tdx_verdict_to_message(v), res->detail);
         json_object_object_add(o, "version", json_object_new_int(q->version));
         json_object_object_add(o, "tcb_status", res->has_tcb_status ?
                                json_object_new_string(tdx_tcb_status_to_string(res->tcb_status)) : NULL);
@@ -588,12 +560,8 @@ static int verb_tdx_verify(int argc, char *argv[]) {
                 tdx_print_json(&quote, v, &res);
         else if (v == TDX_VALID)
                 tdx_print_human(&quote, &res);
-        if (v != TDX_VALID) {
-                log_error("TDX quote verification failed (%s): %s%s%s", tdx_verdict_to_string(v),
-                          tdx_verdict_to_message(v), res.detail ? " " : "", res.detail ?: "");
-                return EXIT_VIOLATION;
-        }
-        return EXIT_PASS;
+        return verdict_exit("TDX quote", v == TDX_VALID, tdx_verdict_to_string(v), tdx_verdict_to_message(v),
+                            res.detail);
 }
 
 int verb_tdx(int argc, char *argv[]) {

@@ -2,7 +2,6 @@
 /* The fleet over time and at a glance: attestctl history, attestctl nodes
  * --summary and the --state/--verdict filters of attestctl nodes. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,39 +23,24 @@ static const char *str_or_dash(json_object *o, const char *key) {
         return json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null) ? json_object_get_string(v) : "-";
 }
 
+static void nodes_help(FILE *f) {
+        fprintf(f, "Usage: attestctl nodes [--summary | --state STATE --verdict VERDICT] [--json]\n");
+}
+
 int nodes_parse_args(int argc, char *argv[], NodesArgs *a) {
-        enum { ARG_JSON = 0x100, ARG_SUMMARY, ARG_STATE, ARG_VERDICT };
-        static const struct option options[] = {
-                { "help",    no_argument,       NULL, 'h'         },
-                { "json",    no_argument,       NULL, ARG_JSON    },
-                { "summary", no_argument,       NULL, ARG_SUMMARY },
-                { "state",   required_argument, NULL, ARG_STATE   },
-                { "verdict", required_argument, NULL, ARG_VERDICT },
+        const VerbOption options[] = {
+                { "json",    .flag = &a->json    },
+                { "summary", .flag = &a->summary },
+                { "state",   &a->state           },
+                { "verdict", &a->verdict         },
                 {}
         };
-        int c;
+        int first;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        printf("Usage: attestctl nodes [--summary | --state STATE --verdict VERDICT] [--json]\n");
-                        return -EALREADY;
-                case ARG_JSON:
-                        a->json = true;
-                        break;
-                case ARG_SUMMARY:
-                        a->summary = true;
-                        break;
-                case ARG_STATE:
-                        a->state = optarg;
-                        break;
-                case ARG_VERDICT:
-                        a->verdict = optarg;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind != argc) {
+        first = attestctl_parse_options(argc, argv, options, nodes_help);
+        if (first <= 0)
+                return first < 0 ? first : -EALREADY;
+        if (first != argc) {
                 log_error("'nodes' takes no arguments.");
                 return -EINVAL;
         }
@@ -146,40 +130,31 @@ static int parse_since(const char *s, uint64_t *ret_usec) {
         return 0;
 }
 
+static void history_help(FILE *f) {
+        fprintf(f, "Usage: attestctl history NODE [--limit N] [--since TIME] [--json]\n");
+}
+
 static int history_parse_args(int argc, char *argv[], HistoryArgs *a) {
-        enum { ARG_LIMIT = 0x100, ARG_SINCE, ARG_JSON };
-        static const struct option options[] = {
-                { "help",  no_argument,       NULL, 'h'       },
-                { "limit", required_argument, NULL, ARG_LIMIT },
-                { "since", required_argument, NULL, ARG_SINCE },
-                { "json",  no_argument,       NULL, ARG_JSON  },
+        const char *limit = NULL, *since = NULL;
+        const VerbOption options[] = {
+                { "limit", &limit         },
+                { "since", &since         },
+                { "json",  .flag = &a->json },
                 {}
         };
-        int c;
+        int first;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        printf("Usage: attestctl history NODE [--limit N] [--since TIME] [--json]\n");
-                        return -EALREADY;
-                case ARG_LIMIT:
-                        if (safe_atou64(optarg, &a->limit) < 0 || a->limit == 0)
-                                return log_error_errno(-EINVAL, "--limit takes a positive number: %s", optarg);
-                        break;
-                case ARG_SINCE:
-                        if (parse_since(optarg, &a->since_usec) < 0)
-                                return log_error_errno(-EINVAL, "--since takes @SECONDS, YYYY-MM-DD[THH:MM[:SS]][Z] "
-                                                       "or a duration like 2h: %s", optarg);
-                        break;
-                case ARG_JSON:
-                        a->json = true;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind != argc - 1)
+        first = attestctl_parse_options(argc, argv, options, history_help);
+        if (first <= 0)
+                return first < 0 ? first : -EALREADY;
+        if (limit && (safe_atou64(limit, &a->limit) < 0 || a->limit == 0))
+                return log_error_errno(-EINVAL, "--limit takes a positive number: %s", limit);
+        if (since && parse_since(since, &a->since_usec) < 0)
+                return log_error_errno(-EINVAL, "--since takes @SECONDS, YYYY-MM-DD[THH:MM[:SS]][Z] "
+                                       "or a duration like 2h: %s", since);
+        if (first != argc - 1)
                 return log_error_errno(-EINVAL, "Usage: attestctl history NODE [--limit N] [--since TIME] [--json]");
-        a->node = argv[optind];
+        a->node = argv[first];
         if (!agent_id_is_valid(a->node))
                 return log_error_errno(-EINVAL, "Invalid node id '%s'.", a->node);
         return 0;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,44 +50,30 @@ static void verify_help(FILE *f) {
 }
 
 static int parse_args(int argc, char *argv[], QuoteArgs *a) {
-        enum { ARG_AK = 0x100, ARG_NONCE, ARG_QUOTE, ARG_MESSAGE, ARG_SIGNATURE, ARG_PCRS, ARG_HASH, ARG_JSON };
-        static const struct option options[] = {
-                { "help",      no_argument,       NULL, 'h'           },
-                { "ak",        required_argument, NULL, ARG_AK        },
-                { "nonce",     required_argument, NULL, ARG_NONCE     },
-                { "quote",     required_argument, NULL, ARG_QUOTE     },
-                { "message",   required_argument, NULL, ARG_MESSAGE   },
-                { "signature", required_argument, NULL, ARG_SIGNATURE },
-                { "pcrs",      required_argument, NULL, ARG_PCRS      },
-                { "hash",      required_argument, NULL, ARG_HASH      },
-                { "json",      no_argument,       NULL, ARG_JSON      },
+        const char *hash = NULL;
+        const VerbOption options[] = {
+                { "ak",        &a->ak           },
+                { "nonce",     &a->nonce        },
+                { "quote",     &a->quote        },
+                { "message",   &a->message      },
+                { "signature", &a->signature    },
+                { "pcrs",      &a->pcrs         },
+                { "hash",      &hash            },
+                { "json",      .flag = &a->json },
                 {}
         };
-        int c;
+        int first;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        verify_help(stdout);
-                        return 0;
-                case ARG_AK:        a->ak = optarg; break;
-                case ARG_NONCE:     a->nonce = optarg; break;
-                case ARG_QUOTE:     a->quote = optarg; break;
-                case ARG_MESSAGE:   a->message = optarg; break;
-                case ARG_SIGNATURE: a->signature = optarg; break;
-                case ARG_PCRS:      a->pcrs = optarg; break;
-                case ARG_JSON:      a->json = true; break;
-                case ARG_HASH:
-                        a->hash = hash_alg_from_name(optarg);
-                        if (!a->hash || a->hash->tpm_alg_id == TPM2_ALG_ID_SM3_256)
-                                return log_error_errno(-EINVAL, "Unsupported hash algorithm '%s'.", optarg);
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind < argc)
-                return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
+        first = attestctl_parse_options(argc, argv, options, verify_help);
+        if (first <= 0)
+                return first;
+        if (hash) {
+                a->hash = hash_alg_from_name(hash);
+                if (!a->hash || a->hash->tpm_alg_id == TPM2_ALG_ID_SM3_256)
+                        return log_error_errno(-EINVAL, "Unsupported hash algorithm '%s'.", hash);
+        }
+        if (first < argc)
+                return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[first]);
         if (!a->ak || !a->nonce)
                 return log_error_errno(-EINVAL, "--ak and --nonce are required; see 'attestctl quote verify --help'.");
         if (!!a->quote == !!(a->message || a->signature || a->pcrs) ||

@@ -2,7 +2,6 @@
 /* attestctl result verify: a relying party's offline check of a signed
  * attestation result (EAR) against the verifier's published keys. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,34 +35,21 @@ static void verify_help(FILE *f) {
 }
 
 static int parse_args(int argc, char *argv[], ResultArgs *a) {
-        enum { ARG_JWKS = 0x100, ARG_JSON };
-        static const struct option options[] = {
-                { "help", no_argument,       NULL, 'h'      },
-                { "jwks", required_argument, NULL, ARG_JWKS },
-                { "json", no_argument,       NULL, ARG_JSON },
+        const VerbOption options[] = {
+                { "jwks", &a->jwks          },
+                { "json", .flag = &a->json },
                 {}
         };
-        int c;
+        int first;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        verify_help(stdout);
-                        return -EALREADY;
-                case ARG_JWKS:
-                        a->jwks = optarg;
-                        break;
-                case ARG_JSON:
-                        a->json = true;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind != argc - 1 || !a->jwks) {
+        first = attestctl_parse_options(argc, argv, options, verify_help);
+        if (first <= 0)
+                return first < 0 ? first : -EALREADY;
+        if (first != argc - 1 || !a->jwks) {
                 verify_help(stderr);
                 return -EINVAL;
         }
-        a->token = argv[optind];
+        a->token = argv[first];
         return 0;
 }
 

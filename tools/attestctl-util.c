@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers every attestctl verb uses: input files, output formats. */
+#include <assert.h>
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +17,41 @@ int attestctl_read_file(const char *path, size_t max_size, const char *what, uin
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s %s: %m", what, path);
         return 0;
+}
+
+int attestctl_parse_options(int argc, char *argv[], const VerbOption *options, void (*help)(FILE *f)) {
+        enum { ARG_FIRST = 0x100 };
+        struct option longopts[VERB_OPTIONS_MAX + 2] = {
+                { "help", no_argument, NULL, 'h' },
+        };
+        size_t n;
+        int c;
+
+        for (n = 0; options[n].name; n++) {
+                assert(n < VERB_OPTIONS_MAX);
+                assert(!options[n].arg != !options[n].flag);
+                longopts[n + 1] = (struct option) {
+                        options[n].name, options[n].arg ? required_argument : no_argument, NULL, ARG_FIRST + (int) n,
+                };
+        }
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+                const VerbOption *o;
+
+                if (c == 'h') {
+                        help(stdout);
+                        return 0;
+                }
+                if (c < ARG_FIRST || c >= ARG_FIRST + (int) n)
+                        return -EINVAL;
+                o = &options[c - ARG_FIRST];
+                if (o->arg)
+                        *o->arg = optarg;
+                else
+                        *o->flag = true;
+        }
+        return optind;
 }
 
 bool attestctl_help_requested(int argc, char *argv[], const char *usage) {

@@ -18,18 +18,14 @@ static void list_policies(Request *q) {
 
         if (storage_policy_list(q->manager->storage, &l, &n) < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
-        o = json_object_new_object();
-        a = json_object_new_array();
-        if (!o || !a || json_object_object_add(o, "policies", a) < 0) {
-                json_object_put(a);
+        o = json_new_with_array("policies", &a);
+        if (!o)
                 goto oom;
-        }
         for (size_t i = 0; i < n; i++) {
                 json_object *p = json_object_new_object();
-                if (!p || json_object_array_add(a, p) < 0) {
-                        json_object_put(p);
+
+                if (json_array_append(a, p) < 0)
                         goto oom;
-                }
                 if (json_add_string(p, "kind", l[i].kind) < 0 || json_add_string(p, "name", l[i].name) < 0 ||
                     json_add_string(p, "digest", l[i].digest) < 0 || json_add_int(p, "size", (int64_t) l[i].size) < 0 ||
                     json_add_int(p, "nodes", (int64_t) l[i].n_nodes) < 0)
@@ -128,26 +124,19 @@ static void policy_nodes(Request *q, const char *kind, const char *name) {
                 return reply_error(q, 404, "not_found", NULL, "No %s policy named '%s'.", kind, name);
         if (r < 0 || storage_node_list(q->manager->storage, &l, &n) < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
-        o = json_object_new_object();
-        a = json_object_new_array();
-        if (!o || !a || json_object_object_add(o, "nodes", a) < 0) {
-                json_object_put(a);
+        o = json_new_with_array("nodes", &a);
+        if (!o)
                 goto oom;
-        }
         if (json_add_string(o, "kind", kind) < 0 || json_add_string(o, "name", name) < 0 ||
             json_add_string(o, "digest", digest) < 0)
                 goto oom;
         for (size_t i = 0; i < n; i++) {
                 const char *used = node_policy_name(l[i], kind);
-                json_object *id;
 
                 if (!used || strcmp(used, name) != 0)
                         continue;
-                id = json_object_new_string(l[i]->id);
-                if (!id || json_object_array_add(a, id) < 0) {
-                        json_object_put(id);
+                if (json_array_append(a, json_object_new_string(l[i]->id)) < 0)
                         goto oom;
-                }
         }
         node_list_free(l, n);
         return reply_v2(q, 200, o);

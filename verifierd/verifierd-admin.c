@@ -24,18 +24,12 @@ static void list_nodes(Request *q) {
 
         if (storage_node_list(q->manager->storage, &l, &n) < 0)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
-        o = json_object_new_object();
-        a = json_object_new_array();
-        if (!o || !a || json_object_object_add(o, "nodes", a) < 0) {
-                json_object_put(a);
+        o = json_new_with_array("nodes", &a);
+        if (!o)
                 goto oom;
-        }
         for (size_t i = 0; i < n; i++) {
-                json_object *j = node_to_json(l[i], false);
-                if (!j || json_object_array_add(a, j) < 0) {
-                        json_object_put(j);
+                if (json_array_append(a, node_to_json(l[i], false)) < 0)
                         goto oom;
-                }
         }
         node_list_free(l, n);
         return reply_v2(q, 200, o);

@@ -143,6 +143,26 @@ int json_add_bool(json_object *o, const char *key, bool value) {
         return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
 }
 
+json_object *json_new_with_array(const char *key, json_object **ret_array) {
+        json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+        if (!o || !a || json_object_object_add(o, key, a) < 0) {
+                json_object_put(a);
+                json_object_put(o);
+                return NULL;
+        }
+        *ret_array = a;
+        return o;
+}
+
+int json_array_append(json_object *a, json_object *v) {
+        if (!v || json_object_array_add(a, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 static char *serialise(json_object *o) {
         const char *s = json_object_to_json_string_ext(o, JSON_TEXT_PLAIN);
         return s ? strdup(s) : NULL;

@@ -46,5 +46,11 @@ int json_add_string(json_object *o, const char *key, const char *value);
 int json_add_int(json_object *o, const char *key, int64_t value);
 int json_add_bool(json_object *o, const char *key, bool value);
 
+/* A new object {key: []}, its array in *ret_array (borrowed); NULL when out of memory. */
+json_object *json_new_with_array(const char *key, json_object **ret_array);
+/* Appends v to the array a, taking its reference (NULL, a failed allocation, is
+ * accepted); -ENOMEM on failure, v then released. */
+int json_array_append(json_object *a, json_object *v);
+
 /* ISO-8601 UTC with microseconds and offset, "2026-01-01T00:00:00.000000+00:00", from µs since epoch. */
 int format_timestamp_iso(uint64_t usec, char *buf, size_t size);

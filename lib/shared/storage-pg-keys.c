@@ -6,9 +6,7 @@
 #include "storage-pg.h"
 
 int pgsql_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *ret) {
-        _cleanup_result_ PGresult *res = NULL;
         PgParams p = {}, key = {};
-        Blob b = {};
         int r;
 
         pg_param_text(&p, name);
@@ -19,12 +17,5 @@ int pgsql_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *r
         if (r < 0)
                 return r;
         pg_param_text(&key, name);
-        r = pg_query_row(s, "SELECT pem FROM verifier_keys WHERE name = $1", &key, &res);
-        if (r < 0)
-                return r;
-        r = pg_get_blob(res, 0, 0, &b);
-        if (r < 0)
-                return r;
-        *ret = b;
-        return 0;
+        return pg_query_blob(s, "SELECT pem FROM verifier_keys WHERE name = $1", &key, ret);
 }

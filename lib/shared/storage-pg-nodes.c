@@ -6,32 +6,8 @@
 
 #include "conf-parser.h"
 #include "log.h"
+#include "storage-backend.h"
 #include "storage-pg.h"
-
-/* Column order shared by INSERT and SELECT. */
-#define NODE_COLUMNS \
-        "id, state, ek_tpm, ekcert, aik_tpm, iak_tpm, idevid_tpm, iak_cert, idevid_cert," \
-        " mtls_cert, ip, port, auth_digest, regcount, registered_usec, activated_usec, enrolled_usec," \
-        " tpm_policy, boot_policy, runtime_policy, boot_policy_name, runtime_policy_name," \
-        " attest_count, interval_sec, failure_actions, verdict, attestations_passed, last_attestation_usec," \
-        " tpm_policy_name"
-#define NODE_N_COLUMNS 29
-#define NODE_UPDATE \
-        "state=excluded.state, ek_tpm=excluded.ek_tpm, ekcert=excluded.ekcert, " \
-        "aik_tpm=excluded.aik_tpm, iak_tpm=excluded.iak_tpm, " \
-        "idevid_tpm=excluded.idevid_tpm, iak_cert=excluded.iak_cert, " \
-        "idevid_cert=excluded.idevid_cert, mtls_cert=excluded.mtls_cert, ip=excluded.ip, " \
-        "port=excluded.port, auth_digest=excluded.auth_digest, regcount=excluded.regcount, " \
-        "registered_usec=excluded.registered_usec, activated_usec=excluded.activated_usec, " \
-        "enrolled_usec=excluded.enrolled_usec, tpm_policy=excluded.tpm_policy, " \
-        "boot_policy=excluded.boot_policy, runtime_policy=excluded.runtime_policy, " \
-        "boot_policy_name=excluded.boot_policy_name, " \
-        "runtime_policy_name=excluded.runtime_policy_name, " \
-        "attest_count=excluded.attest_count, interval_sec=excluded.interval_sec, " \
-        "failure_actions=excluded.failure_actions, verdict=excluded.verdict, " \
-        "attestations_passed=excluded.attestations_passed, " \
-        "last_attestation_usec=excluded.last_attestation_usec, " \
-        "tpm_policy_name=excluded.tpm_policy_name"
 
 static void params_node(PgParams *p, const Node *n) {
         pg_param_text(p, n->id);
@@ -66,58 +42,28 @@ static void params_node(PgParams *p, const Node *n) {
         assert(p->n == NODE_N_COLUMNS);
 }
 
+static int row_text(const RowReader *rr, int col, char **ret) {
+        return pg_get_text(rr->result, rr->row, col, ret);
+}
+
+static int row_blob(const RowReader *rr, int col, Blob *ret) {
+        return pg_get_blob(rr->result, rr->row, col, ret);
+}
+
+static uint64_t row_u64(const RowReader *rr, int col) {
+        return pg_get_u64(rr->result, rr->row, col);
+}
+
+static void row_fixed(const RowReader *rr, int col, void *buf, size_t size) {
+        (void) pg_get_fixed(rr->result, rr->row, col, buf, size);
+}
+
 static int read_node(const PGresult *res, int row, Node **ret) {
-        _cleanup_(node_freep) Node *n = calloc(1, sizeof *n);
-        _cleanup_free_ char *state = NULL;
-        int i = 0, r = 0, s;
-
-        if (!n)
-                return -ENOMEM;
-        r = r ?: pg_get_text(res, row, i++, &n->id);
-        r = r ?: pg_get_text(res, row, i++, &state);
-        r = r ?: pg_get_blob(res, row, i++, &n->ek_tpm);
-        r = r ?: pg_get_blob(res, row, i++, &n->ekcert);
-        r = r ?: pg_get_blob(res, row, i++, &n->aik_tpm);
-        r = r ?: pg_get_blob(res, row, i++, &n->iak_tpm);
-        r = r ?: pg_get_blob(res, row, i++, &n->idevid_tpm);
-        r = r ?: pg_get_blob(res, row, i++, &n->iak_cert);
-        r = r ?: pg_get_blob(res, row, i++, &n->idevid_cert);
-        r = r ?: pg_get_text(res, row, i++, &n->mtls_cert);
-        r = r ?: pg_get_text(res, row, i++, &n->ip);
-        if (r < 0)
-                return r;
-        n->port = (uint32_t) pg_get_u64(res, row, i++);
-        (void) pg_get_fixed(res, row, i++, n->auth_digest, sizeof n->auth_digest);
-        n->regcount = (uint32_t) pg_get_u64(res, row, i++);
-        n->registered_usec = pg_get_u64(res, row, i++);
-        n->activated_usec = pg_get_u64(res, row, i++);
-        n->enrolled_usec = pg_get_u64(res, row, i++);
-        r = r ?: pg_get_text(res, row, i++, &n->tpm_policy);
-        r = r ?: pg_get_text(res, row, i++, &n->boot_policy);
-        r = r ?: pg_get_text(res, row, i++, &n->runtime_policy);
-        r = r ?: pg_get_text(res, row, i++, &n->boot_policy_name);
-        r = r ?: pg_get_text(res, row, i++, &n->runtime_policy_name);
-        if (r < 0)
-                return r;
-        n->attest_count = pg_get_u64(res, row, i++);
-        n->interval_sec = pg_get_u64(res, row, i++);
-        r = r ?: pg_get_text(res, row, i++, &n->failure_actions);
-        r = r ?: pg_get_text(res, row, i++, &n->verdict);
-        if (r < 0)
-                return r;
-        n->attestations_passed = pg_get_u64(res, row, i++);
-        n->last_attestation_usec = pg_get_u64(res, row, i++);
-        r = pg_get_text(res, row, i++, &n->tpm_policy_name);
-        if (r < 0)
-                return r;
-        assert(i == NODE_N_COLUMNS);
-
-        s = node_state_from_string(state);
-        if (s < 0)
-                return -EBADMSG;
-        n->state = (NodeState) s;
-        *ret = TAKE_PTR(n);
-        return 0;
+        const RowReader rr = {
+                .text = row_text, .blob = row_blob, .u64 = row_u64, .fixed = row_fixed,
+                .result = res, .row = row,
+        };
+        return node_from_row(&rr, ret);
 }
 
 /* engine, digest, name from column col on. */
@@ -295,16 +241,7 @@ int pgsql_node_list(Storage *s, Node ***ret, size_t *ret_n) {
         r = pg_collect(res, sizeof(Node *), read_node_row, node_row_done, (void **) &l, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++) {
-                r = node_policies_load(s, l[i]);
-                if (r < 0) {
-                        node_list_free(l, n);
-                        return r;
-                }
-        }
-        *ret = l;
-        *ret_n = n;
-        return 0;
+        return node_list_complete(s, l, n, node_policies_load, ret, ret_n);
 }
 
 int pgsql_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id, char ***ret_ids) {

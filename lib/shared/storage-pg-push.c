@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "storage-pg.h"
+#include "storage-backend.h"
 
 int pgsql_session_put(Storage *s, const Session *session) {
         PgParams p = {};
@@ -224,23 +225,14 @@ static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uin
         return pg_exec(s, attestation_cut_sql, &p);
 }
 
-static int verdict_write(Storage *s, const VerdictCommit *c) {
-        const char *id = c->node->id;
-        int r;
-
-        r = pgsql_node_put(s, c->node);
-        if (r >= 0 && c->attestation)
-                r = attestation_put(s, id, c->attestation);
-        if (r >= 0 && c->attestation)
-                r = attestation_cut(s, id, c->attestation->index, c->history_retention);
-        if (r >= 0 && c->push_state)
-                r = push_state_put(s, id, c->push_state);
-        if (r >= 0 && c->session_id)
-                r = session_extend(s, c->session_id, c->session_expires_usec);
-        if (r >= 0 && c->event_kind)
-                r = pgsql_event_add(s, id, c->event_kind, c->event_detail);
-        return r;
-}
+static const VerdictWriter verdict_writer = {
+        .node_put = pgsql_node_put,
+        .attestation_put = attestation_put,
+        .attestation_cut = attestation_cut,
+        .push_state_put = push_state_put,
+        .session_extend = session_extend,
+        .event_add = pgsql_event_add,
+};
 
 static int verdict_statements_prepare(Storage *s) {
         int r;
@@ -265,7 +257,7 @@ int pgsql_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         if (r < 0)
                 return r;
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = verdict_write(s, &c[i]);
+                r = verdict_write(s, &verdict_writer, &c[i]);
         return pg_pipeline_end(s, r);
 }
 
@@ -325,19 +317,9 @@ int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blo
 }
 
 int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
-        _cleanup_result_ PGresult *res = NULL;
         PgParams p = {};
-        Blob b = {};
-        int r;
 
         pg_param_text(&p, node_id);
         pg_param_u64(&p, index);
-        r = pg_query_row(s, "DELETE FROM pending_attestations WHERE node_id = $1 AND idx = $2 RETURNING data", &p, &res);
-        if (r < 0)
-                return r;
-        r = pg_get_blob(res, 0, 0, &b);
-        if (r < 0)
-                return r;
-        *ret = b;
-        return 0;
+        return pg_query_blob(s, "DELETE FROM pending_attestations WHERE node_id = $1 AND idx = $2 RETURNING data", &p, ret);
 }

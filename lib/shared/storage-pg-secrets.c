@@ -38,21 +38,11 @@ int pgsql_secret_put(Storage *s, const char *node_id, const char *name, const Bl
 }
 
 int pgsql_secret_get(Storage *s, const char *node_id, const char *name, Blob *ret) {
-        _cleanup_result_ PGresult *res = NULL;
         PgParams p = {};
-        Blob b = {};
-        int r;
 
         pg_param_text(&p, node_id);
         pg_param_text(&p, name);
-        r = pg_query_row(s, "SELECT sealed FROM secrets WHERE node_id = $1 AND name = $2", &p, &res);
-        if (r < 0)
-                return r;
-        r = pg_get_blob(res, 0, 0, &b);
-        if (r < 0)
-                return r;
-        *ret = b;
-        return 0;
+        return pg_query_blob(s, "SELECT sealed FROM secrets WHERE node_id = $1 AND name = $2", &p, ret);
 }
 
 int pgsql_secret_delete(Storage *s, const char *node_id, const char *name) {

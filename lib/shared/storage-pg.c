@@ -341,6 +341,21 @@ int pg_query_row(Storage *s, const char *sql, const PgParams *p, PGresult **ret)
         return 0;
 }
 
+int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        Blob b = {};
+        int r;
+
+        r = pg_query_row(s, sql, p, &res);
+        if (r < 0)
+                return r;
+        r = pg_get_blob(res, 0, 0, &b);
+        if (r < 0)
+                return r;
+        *ret = b;
+        return 0;
+}
+
 int pg_begin(Storage *s) {
         return pg_exec(s, "BEGIN", NULL);
 }

@@ -36,6 +36,8 @@ int pg_query(Storage *s, const char *sql, const PgParams *p, PGresult **ret);
 int pg_exec(Storage *s, const char *sql, const PgParams *p);
 /* pg_query stepped to the first row: -ENOENT when there is none. */
 int pg_query_row(Storage *s, const char *sql, const PgParams *p, PGresult **ret);
+/* The first column of the one row sql answers, as a blob; -ENOENT when there is no row. */
+int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret);
 /* Prepares sql (a string literal) now unless it is prepared already, so that a pipeline can use it. */
 int pg_prepare(Storage *s, const char *sql, unsigned n_params);
 /* From here to pg_pipeline_end(), pg_exec() only queues its statement and returns 0:

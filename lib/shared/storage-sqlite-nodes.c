@@ -4,35 +4,11 @@
 #include <string.h>
 
 #include "conf-parser.h"
+#include "storage-backend.h"
 #include "storage-sqlite.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
 #define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
-
-/* Column order shared by INSERT and SELECT. */
-#define NODE_COLUMNS \
-        "id, state, ek_tpm, ekcert, aik_tpm, iak_tpm, idevid_tpm, iak_cert, idevid_cert," \
-        " mtls_cert, ip, port, auth_digest, regcount, registered_usec, activated_usec, enrolled_usec," \
-        " tpm_policy, boot_policy, runtime_policy, boot_policy_name, runtime_policy_name," \
-        " attest_count, interval_sec, failure_actions, verdict, attestations_passed, last_attestation_usec," \
-        " tpm_policy_name"
-#define NODE_N_COLUMNS 29
-#define NODE_UPDATE \
-        "state=excluded.state, ek_tpm=excluded.ek_tpm, ekcert=excluded.ekcert, " \
-        "aik_tpm=excluded.aik_tpm, iak_tpm=excluded.iak_tpm, " \
-        "idevid_tpm=excluded.idevid_tpm, iak_cert=excluded.iak_cert, " \
-        "idevid_cert=excluded.idevid_cert, mtls_cert=excluded.mtls_cert, ip=excluded.ip, " \
-        "port=excluded.port, auth_digest=excluded.auth_digest, regcount=excluded.regcount, " \
-        "registered_usec=excluded.registered_usec, activated_usec=excluded.activated_usec, " \
-        "enrolled_usec=excluded.enrolled_usec, tpm_policy=excluded.tpm_policy, " \
-        "boot_policy=excluded.boot_policy, runtime_policy=excluded.runtime_policy, " \
-        "boot_policy_name=excluded.boot_policy_name, " \
-        "runtime_policy_name=excluded.runtime_policy_name, " \
-        "attest_count=excluded.attest_count, interval_sec=excluded.interval_sec, " \
-        "failure_actions=excluded.failure_actions, verdict=excluded.verdict, " \
-        "attestations_passed=excluded.attestations_passed, " \
-        "last_attestation_usec=excluded.last_attestation_usec, " \
-        "tpm_policy_name=excluded.tpm_policy_name"
 
 static int bind_node(sqlite3_stmt *st, const Node *n) {
         int i = 1, r = 0;
@@ -70,62 +46,32 @@ static int bind_node(sqlite3_stmt *st, const Node *n) {
         return r;
 }
 
+static int row_text(const RowReader *rr, int col, char **ret) {
+        return sqlite_column_text(rr->stmt, col, ret);
+}
+
+static int row_blob(const RowReader *rr, int col, Blob *ret) {
+        return sqlite_column_blob(rr->stmt, col, ret);
+}
+
+static uint64_t row_u64(const RowReader *rr, int col) {
+        return (uint64_t) sqlite3_column_int64(rr->stmt, col);
+}
+
+static void row_fixed(const RowReader *rr, int col, void *buf, size_t size) {
+        sqlite3_stmt *st = rr->stmt;
+        const void *d = sqlite3_column_blob(st, col);
+
+        if (d && (size_t) sqlite3_column_bytes(st, col) == size)
+                memcpy(buf, d, size);
+}
+
 static int read_node(sqlite3_stmt *st, Node **ret) {
-        _cleanup_(node_freep) Node *n = calloc(1, sizeof *n);
-        _cleanup_free_ char *state = NULL;
-        const void *ad;
-        int i = 0, r = 0, s;
-
-        if (!n)
-                return -ENOMEM;
-        r = r ?: sqlite_column_text(st, i++, &n->id);
-        r = r ?: sqlite_column_text(st, i++, &state);
-        r = r ?: sqlite_column_blob(st, i++, &n->ek_tpm);
-        r = r ?: sqlite_column_blob(st, i++, &n->ekcert);
-        r = r ?: sqlite_column_blob(st, i++, &n->aik_tpm);
-        r = r ?: sqlite_column_blob(st, i++, &n->iak_tpm);
-        r = r ?: sqlite_column_blob(st, i++, &n->idevid_tpm);
-        r = r ?: sqlite_column_blob(st, i++, &n->iak_cert);
-        r = r ?: sqlite_column_blob(st, i++, &n->idevid_cert);
-        r = r ?: sqlite_column_text(st, i++, &n->mtls_cert);
-        r = r ?: sqlite_column_text(st, i++, &n->ip);
-        if (r < 0)
-                return r;
-        n->port = (uint32_t) sqlite3_column_int64(st, i++);
-        ad = sqlite3_column_blob(st, i);
-        if (ad && sqlite3_column_bytes(st, i) == NODE_AUTH_DIGEST_SIZE)
-                memcpy(n->auth_digest, ad, NODE_AUTH_DIGEST_SIZE);
-        i++;
-        n->regcount = (uint32_t) sqlite3_column_int64(st, i++);
-        n->registered_usec = (uint64_t) sqlite3_column_int64(st, i++);
-        n->activated_usec = (uint64_t) sqlite3_column_int64(st, i++);
-        n->enrolled_usec = (uint64_t) sqlite3_column_int64(st, i++);
-        r = r ?: sqlite_column_text(st, i++, &n->tpm_policy);
-        r = r ?: sqlite_column_text(st, i++, &n->boot_policy);
-        r = r ?: sqlite_column_text(st, i++, &n->runtime_policy);
-        r = r ?: sqlite_column_text(st, i++, &n->boot_policy_name);
-        r = r ?: sqlite_column_text(st, i++, &n->runtime_policy_name);
-        if (r < 0)
-                return r;
-        n->attest_count = (uint64_t) sqlite3_column_int64(st, i++);
-        n->interval_sec = (uint64_t) sqlite3_column_int64(st, i++);
-        r = r ?: sqlite_column_text(st, i++, &n->failure_actions);
-        r = r ?: sqlite_column_text(st, i++, &n->verdict);
-        if (r < 0)
-                return r;
-        n->attestations_passed = (uint64_t) sqlite3_column_int64(st, i++);
-        n->last_attestation_usec = (uint64_t) sqlite3_column_int64(st, i++);
-        r = sqlite_column_text(st, i++, &n->tpm_policy_name);
-        if (r < 0)
-                return r;
-        assert(i == NODE_N_COLUMNS);
-
-        s = node_state_from_string(state);
-        if (s < 0)
-                return -EBADMSG;
-        n->state = (NodeState) s;
-        *ret = TAKE_PTR(n);
-        return 0;
+        const RowReader rr = {
+                .text = row_text, .blob = row_blob, .u64 = row_u64, .fixed = row_fixed,
+                .stmt = st,
+        };
+        return node_from_row(&rr, ret);
 }
 
 int sqlite_node_get(Storage *s, const char *id, Node **ret) {
@@ -195,16 +141,7 @@ int sqlite_node_list(Storage *s, Node ***ret, size_t *ret_n) {
         r = sqlite_collect(st, sizeof(Node *), read_node_row, node_row_done, (void **) &l, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++) {
-                r = sqlite_node_policies_load(s, l[i]);
-                if (r < 0) {
-                        node_list_free(l, n);
-                        return r;
-                }
-        }
-        *ret = l;
-        *ret_n = n;
-        return 0;
+        return node_list_complete(s, l, n, sqlite_node_policies_load, ret, ret_n);
 }
 
 /* A scan of the nodes table: registrations are rare next to attestations, and

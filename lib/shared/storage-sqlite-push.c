@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "storage-sqlite.h"
+#include "storage-backend.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize);
 #define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
@@ -288,23 +289,14 @@ static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uin
         return sqlite_step_release(sqlite_storage_db(s), st);
 }
 
-static int verdict_write(Storage *s, const VerdictCommit *c) {
-        const char *id = c->node->id;
-        int r;
-
-        r = sqlite_node_put(s, c->node);
-        if (r >= 0 && c->attestation)
-                r = attestation_put(s, id, c->attestation);
-        if (r >= 0 && c->attestation)
-                r = attestation_cut(s, id, c->attestation->index, c->history_retention);
-        if (r >= 0 && c->push_state)
-                r = push_state_put(s, id, c->push_state);
-        if (r >= 0 && c->session_id)
-                r = session_extend(s, c->session_id, c->session_expires_usec);
-        if (r >= 0 && c->event_kind)
-                r = sqlite_event_add(s, id, c->event_kind, c->event_detail);
-        return r;
-}
+static const VerdictWriter verdict_writer = {
+        .node_put = sqlite_node_put,
+        .attestation_put = attestation_put,
+        .attestation_cut = attestation_cut,
+        .push_state_put = push_state_put,
+        .session_extend = session_extend,
+        .event_add = sqlite_event_add,
+};
 
 int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         sqlite3 *db = sqlite_storage_db(s);
@@ -314,7 +306,7 @@ int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         if (r < 0)
                 return r;
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = verdict_write(s, &c[i]);
+                r = verdict_write(s, &verdict_writer, &c[i]);
         if (r >= 0)
                 r = sqlite_exec(db, "COMMIT");
         if (r < 0)

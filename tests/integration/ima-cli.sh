@@ -8,22 +8,7 @@ scen=$data/keylime/ima-sig-scenario
 log=$data/rust-keylime/ascii_runtime_measurements
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-expect() {   # expected exit code, description, command…
-        local want=$1 what=$2 rc=0
-        shift 2
-        "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-        if [ "$rc" != "$want" ]; then
-                echo "FAIL $what: exit $rc, expected $want"; cat "$tmp/err"; failed=1
-        else
-                echo "ok   $what"
-        fi
-}
-
-json() {   # python expression over j, the JSON in $tmp/out
-        python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($1)" "$tmp/out"
-}
+. "${ATTEST_INTEGRATION_DIR:?}/cli-lib.sh"
 
 expect 0 "replay 826 entries" "$ATTESTCTL" ima replay --json "$log"
 [ "$(json 'j["entries"]')" = 826 ] || { echo "FAIL entry count"; failed=1; }

@@ -41,8 +41,9 @@ class Checker:
         self.warnings.append(f"warning: {self.endpoint}: {field}: {problem}")
 
     # --- serde-like primitive checks ----------------------------------------
-    def obj(self, parent, key, path, required=True, nullable=False):
-        """A struct field: a JSON object. Returns it or None."""
+    def field(self, parent, key, path, what, accepts, required, nullable):
+        """A struct field the agent decodes as `what`; accepts(v) says whether
+        a present, non-null value has the right JSON type. Returns it or None."""
         if not isinstance(parent, dict):
             return None
         if key not in parent:
@@ -52,45 +53,25 @@ class Checker:
         v = parent[key]
         if v is None:
             if not nullable:
-                self.fail(path, "null where the agent needs an object")
+                self.fail(path, f"null where the agent needs {what}")
             return None
-        if not isinstance(v, dict):
-            self.fail(path, f"is {kind(v)}, the agent needs an object")
+        if not accepts(v):
+            self.fail(path, f"is {kind(v)}, the agent needs {what}")
             return None
         return v
 
+    def obj(self, parent, key, path, required=True, nullable=False):
+        """A struct field: a JSON object. Returns it or None."""
+        return self.field(parent, key, path, "an object", lambda v: isinstance(v, dict), required, nullable)
+
     def string(self, parent, key, path, required=True, nullable=False):
-        if not isinstance(parent, dict):
-            return None
-        if key not in parent:
-            if required:
-                self.fail(path, "missing (required by the agent)")
-            return None
-        v = parent[key]
-        if v is None:
-            if not nullable:
-                self.fail(path, "null where the agent needs a string")
-            return None
-        if not isinstance(v, str):
-            self.fail(path, f"is {kind(v)}, the agent needs a string")
-            return None
-        return v
+        return self.field(parent, key, path, "a string", lambda v: isinstance(v, str), required, nullable)
 
     def uint(self, parent, key, path, required=True, nullable=False, maximum=U64_MAX):
         """u64/usize/u32: a JSON integer >= 0 (serde_json refuses 5.0 and -1)."""
-        if not isinstance(parent, dict):
-            return None
-        if key not in parent:
-            if required:
-                self.fail(path, "missing (required by the agent)")
-            return None
-        v = parent[key]
+        v = self.field(parent, key, path, "an unsigned integer",
+                       lambda v: isinstance(v, int) and not isinstance(v, bool), required, nullable)
         if v is None:
-            if not nullable:
-                self.fail(path, "null where the agent needs an unsigned integer")
-            return None
-        if isinstance(v, bool) or not isinstance(v, int):
-            self.fail(path, f"is {kind(v)}, the agent needs an unsigned integer")
             return None
         if v < 0 or v > maximum:
             self.fail(path, f"{v} is out of range for the agent's unsigned integer")
@@ -107,21 +88,7 @@ class Checker:
         return parent[key]
 
     def array(self, parent, key, path, required=True, nullable=False):
-        if not isinstance(parent, dict):
-            return None
-        if key not in parent:
-            if required:
-                self.fail(path, "missing (required by the agent)")
-            return None
-        v = parent[key]
-        if v is None:
-            if not nullable:
-                self.fail(path, "null where the agent needs a list")
-            return None
-        if not isinstance(v, list):
-            self.fail(path, f"is {kind(v)}, the agent needs a list")
-            return None
-        return v
+        return self.field(parent, key, path, "a list", lambda v: isinstance(v, list), required, nullable)
 
     def strings(self, parent, key, path, required=True, nullable=False):
         a = self.array(parent, key, path, required, nullable)
@@ -182,6 +149,25 @@ class Checker:
             self.fail("results", "missing (required by the agent)")
             return None
         return body["results"]
+
+    def v2_results(self, body):
+        """The envelope's results, which the agent needs as an object; or None."""
+        results = self.v2_envelope(body)
+        if results is None:
+            return None
+        if not isinstance(results, dict):
+            self.fail("results", f"is {kind(results)}, the agent needs an object")
+            return None
+        return results
+
+    def objects(self, lst, path):
+        """(index, path, item) for each object in the list lst; other items fail."""
+        for i, item in enumerate(lst or []):
+            p = f"{path}[{i}]"
+            if not isinstance(item, dict):
+                self.fail(p, f"is {kind(item)}, the agent needs an object")
+                continue
+            yield i, p, item
 
     def pcr_banks(self, parent, key, path, required=True, nullable=False):
         banks = self.obj(parent, key, path, required, nullable)
@@ -251,11 +237,8 @@ class Checker:
         if not 200 <= status < 300:
             self.warn("(status)", f"{status}: the agent then tries its own API versions one by one")
             return
-        results = self.v2_envelope(body)
+        results = self.v2_results(body)
         if results is None:
-            return
-        if not isinstance(results, dict):
-            self.fail("results", f"is {kind(results)}, the agent needs an object")
             return
         self.string(results, "current_version", "results.current_version")
         self.strings(results, "supported_versions", "results.supported_versions")
@@ -264,11 +247,8 @@ class Checker:
         if not 200 <= status < 300:
             self.fail("(status)", f"{status}: the agent treats registration as failed")
             return
-        results = self.v2_envelope(body)
+        results = self.v2_results(body)
         if results is None:
-            return
-        if not isinstance(results, dict):
-            self.fail("results", f"is {kind(results)}, the agent needs an object")
             return
         if "blob" not in results:
             self.fail("results.blob", "missing (required by the agent: deserialize_with, no default)")
@@ -302,11 +282,7 @@ class Checker:
         req = self.array(attrs, "authentication_requested", "data.attributes.authentication_requested")
         if req is not None and not req:
             self.fail("data.attributes.authentication_requested", "empty: the agent gives up")
-        for i, item in enumerate(req or []):
-            p = f"data.attributes.authentication_requested[{i}]"
-            if not isinstance(item, dict):
-                self.fail(p, f"is {kind(item)}, the agent needs an object")
-                continue
+        for i, p, item in self.objects(req, "data.attributes.authentication_requested"):
             self.string(item, "authentication_class", f"{p}.authentication_class")
             self.string(item, "authentication_type", f"{p}.authentication_type")
             cp = self.obj(item, "chosen_parameters", f"{p}.chosen_parameters")
@@ -333,11 +309,7 @@ class Checker:
         if ev == "pass" and token is None:
             self.fail(f"{a}.token", "missing on a pass: the agent has no token")
         auth = self.array(attrs, "authentication", f"{a}.authentication")
-        for i, item in enumerate(auth or []):
-            p = f"{a}.authentication[{i}]"
-            if not isinstance(item, dict):
-                self.fail(p, f"is {kind(item)}, the agent needs an object")
-                continue
+        for i, p, item in self.objects(auth, f"{a}.authentication"):
             self.string(item, "authentication_class", f"{p}.authentication_class")
             self.string(item, "authentication_type", f"{p}.authentication_type")
             cp = self.obj(item, "chosen_parameters", f"{p}.chosen_parameters")
@@ -371,11 +343,7 @@ class Checker:
         self.time(attrs, "challenges_expire_at", f"{a}.challenges_expire_at", required=False, nullable=True)
         reqs = self.array(attrs, "evidence_requested", f"{a}.evidence_requested")
         kinds = {}
-        for i, item in enumerate(reqs or []):
-            p = f"{a}.evidence_requested[{i}]"
-            if not isinstance(item, dict):
-                self.fail(p, f"is {kind(item)}, the agent needs an object")
-                continue
+        for i, p, item in self.objects(reqs, f"{a}.evidence_requested"):
             self.string(item, "evidence_class", f"{p}.evidence_class")
             et = self.string(item, "evidence_type", f"{p}.evidence_type")
             cp = item.get("chosen_parameters")
@@ -457,11 +425,7 @@ class Checker:
         if si is not None:
             self.time(si, "boot_time", f"{a}.system_info.boot_time")
         evs = self.array(attrs, "evidence", f"{a}.evidence")
-        for i, item in enumerate(evs or []):
-            p = f"{a}.evidence[{i}]"
-            if not isinstance(item, dict):
-                self.fail(p, f"is {kind(item)}, the agent needs an object")
-                continue
+        for i, p, item in self.objects(evs, f"{a}.evidence"):
             self.string(item, "evidence_class", f"{p}.evidence_class")
             self.string(item, "evidence_type", f"{p}.evidence_type")
             self._capabilities(item, f"{p}.capabilities")

@@ -7,6 +7,24 @@ require_tool systemd-socket-activate curl python3
 
 fail() { echo "FAIL: $*" >&2; [ -f verifierd.log ] && tail -n 40 verifierd.log >&2; exit 1; }
 
+# A fresh $work, the test's working directory, removed at exit after the
+# daemon sim_verifierd_start started is stopped; $port, $sock and $base the
+# daemon is to listen on.
+sim_work() {
+        : "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${PUSH_CLIENT:?}" "${ATTEST_PLUGIN_DIR:?}" "${SIM_UEFI_LOG:?}"
+        work=$(mktemp -d)
+        VERIFIERD_PID=
+        trap sim_cleanup EXIT
+        cd "$work"
+        port=$(free_port_pair)
+        sock=$work/verifierd.sock
+        base=http://127.0.0.1:$port
+}
+sim_cleanup() {
+        [ -n "$VERIFIERD_PID" ] && kill "$VERIFIERD_PID" 2>/dev/null && wait "$VERIFIERD_PID" 2>/dev/null
+        rm -rf "$work"
+}
+
 # verifierd.conf for $work: its tenant.conf and plugins directory; each
 # argument is one more [Attestation] line.
 sim_verifierd_conf() {
@@ -48,6 +66,16 @@ sim_verifierd_start() {
         done
         curl -sf "$base/version" >/dev/null || fail "verifier does not answer"
 }
+
+# Stops the daemon sim_verifierd_start started.
+sim_verifierd_stop() {
+        kill "$VERIFIERD_PID"
+        wait "$VERIFIERD_PID" || true
+        VERIFIERD_PID=
+}
+
+# attestctl on the daemon's admin socket.
+ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
 
 # The policies the simulated nodes pass: the files they run (runtime) and the
 # UEFI log they boot with (boot).

@@ -13,23 +13,10 @@ set -euo pipefail
 
 . "$(dirname "$0")/sim-verifierd.sh"
 
-: "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${PUSH_CLIENT:?}" "${ATTEST_PLUGIN_DIR:?}" "${SIM_UEFI_LOG:?}"
-work=$(mktemp -d)
-VERIFIERD_PID=
-cleanup() {
-        [ -n "$VERIFIERD_PID" ] && kill "$VERIFIERD_PID" 2>/dev/null && wait "$VERIFIERD_PID" 2>/dev/null
-        rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+sim_work
 
 sim_tenant
 sim_verifierd_conf
-port=$(free_port_pair)
-sock=$work/verifierd.sock
-base=http://127.0.0.1:$port
-ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
-stop_verifierd() { kill "$VERIFIERD_PID"; wait "$VERIFIERD_PID" || true; VERIFIERD_PID=; }
 field() {   # node, python expression on the status JSON s
         ctl status --json "$1" | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
 }
@@ -119,7 +106,7 @@ echo "ok: enrol refused unless forced; idempotent stop, reactivate, remove"
 
 # --- Editing tenant.conf's file and restarting repoints the nodes enrolled with it.
 cp allow-policy.json runtime-policy.json
-stop_verifierd
+sim_verifierd_stop
 sim_verifierd_start
 [ "$(field node-a 's["runtime_policy"]["digest"]')" = "$(sha allow-policy.json)" ] || fail "restart did not repoint node-a"
 grep -q "Default runtime policy $work/runtime-policy.json changed: stored as '$rt_name', 1 node(s)" verifierd.log ||

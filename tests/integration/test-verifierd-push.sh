@@ -13,16 +13,8 @@ set -euo pipefail
 
 . "$(dirname "$0")/sim-verifierd.sh"
 
-: "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${PUSH_CLIENT:?}" "${ATTEST_PLUGIN_DIR:?}" "${ATTEST_BAD_PLUGIN_DIR:?}"
-: "${SIM_UEFI_LOG:?}"
-work=$(mktemp -d)
-VERIFIERD_PID=
-cleanup() {
-        [ -n "$VERIFIERD_PID" ] && kill "$VERIFIERD_PID" 2>/dev/null && wait "$VERIFIERD_PID" 2>/dev/null
-        rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+: "${ATTEST_BAD_PLUGIN_DIR:?}"
+sim_work
 
 # --- Policies: the UEFI log the simulated nodes boot with, the files they run, PCR 15 untouched.
 sim_policies
@@ -50,17 +42,7 @@ CONF
 write_tenant 0
 sim_verifierd_conf "history_retention = 5"
 
-port=$(free_port_pair)
-sock=$work/verifierd.sock
-base=http://127.0.0.1:$port
-
 start_verifierd() { sim_verifierd_start; }
-stop_verifierd() {
-        kill "$VERIFIERD_PID"
-        wait "$VERIFIERD_PID" || true
-        VERIFIERD_PID=
-}
-ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
 alive() { kill -0 "$VERIFIERD_PID" 2>/dev/null || fail "attest-verifierd died"; }
 
 mkdir -p state
@@ -120,7 +102,7 @@ PUSH_CLIENT_HOOK=$work/sticky-hook.sh "$PUSH_CLIENT" run "$base" sticky node-sti
 ctl status node-sticky | grep -q "Verdict: PASS" || fail "reactivate changed a passing node: $(ctl status node-sticky)"
 
 # --- Verdicts survive a restart; attest_count = 1 terminates the next node.
-stop_verifierd
+sim_verifierd_stop
 write_tenant 1
 start_verifierd
 ctl status node-spoils | grep -q "Last result: fail (policy_violation)" || fail "verdict lost over a restart"
@@ -129,7 +111,7 @@ ctl status node-once | grep -q "State: TERMINATED" || fail "node-once is not TER
 ctl status node-once | grep -q "Verdict: PASS" || fail "node-once did not end passing"
 
 # --- A missing engine: its nodes fail, the daemon serves on.
-stop_verifierd
+sim_verifierd_stop
 rm plugins/libattest-plugin-ima.so
 write_tenant 0
 start_verifierd

@@ -15,29 +15,12 @@ set -euo pipefail
 
 . "$(dirname "$0")/sim-verifierd.sh"
 
-: "${ATTEST_VERIFIERD:?}" "${ATTESTCTL:?}" "${PUSH_CLIENT:?}" "${ATTEST_PLUGIN_DIR:?}" "${SIM_UEFI_LOG:?}"
-work=$(mktemp -d)
-VERIFIERD_PID=
-cleanup() {
-        [ -n "$VERIFIERD_PID" ] && kill "$VERIFIERD_PID" 2>/dev/null && wait "$VERIFIERD_PID" 2>/dev/null
-        rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+sim_work
 
 sim_tenant
 sim_verifierd_conf
-port=$(free_port_pair)
 printf '[Server]\nmetrics_listen = 127.0.0.1:%s\n' $((port + 1)) >> verifierd.conf
 metrics=http://127.0.0.1:$((port + 1))/metrics
-sock=$work/verifierd.sock
-base=http://127.0.0.1:$port
-ctl() { "$ATTESTCTL" --admin-socket "$sock" "$@"; }
-stop_verifierd() {
-        kill "$VERIFIERD_PID"
-        wait "$VERIFIERD_PID" || true
-        VERIFIERD_PID=
-}
 
 # claims.json's submodule $1 has status $2.
 submod_status() {
@@ -119,7 +102,7 @@ set -e
 [ "$rc_nokeys" = 2 ] || fail "a JWK set without keys: exit $rc_nokeys"
 
 # --- A configured P-384 key replaces the created one, which stays published.
-stop_verifierd
+sim_verifierd_stop
 openssl ecparam -name secp384r1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out results-384.pem
 printf '[Results]\nsigning_key = %s/results-384.pem\n' "$work" >> verifierd.conf
 sim_verifierd_start
@@ -135,7 +118,7 @@ python3 -c 'import base64,json,sys; h=open(sys.argv[1]).read().split(".")[0]; sy
         admin-384.jwt || fail "not ES384"
 submod_status admin-384.claims ima contraindicated || fail "the latest verdict, signed again"
 # --- Metrics in plain HTTP beyond loopback only when allowed.
-stop_verifierd
+sim_verifierd_stop
 sed -i "s/^metrics_listen = .*/metrics_listen = 0.0.0.0:$((port + 1))/" verifierd.conf
 printf '[Server]\nadmin_socket = %s/direct.sock\n' "$work" >> verifierd.conf
 "$ATTEST_VERIFIERD" --config "$work/verifierd.conf" --state-directory "$work/state" >remote.log 2>&1 \

@@ -136,6 +136,18 @@ static void test_timestamp(void **state) {
         assert_int_equal(format_timestamp_iso(0, buf, 10), -ENOBUFS);
 }
 
+static void test_array_helpers(void **state) {
+        json_object *o, *a = NULL;
+
+        o = json_new_with_array("nodes", &a);
+        assert_non_null(o);
+        assert_non_null(a);
+        assert_int_equal(json_array_append(a, json_object_new_string("n1")), 0);
+        assert_int_equal(json_array_append(a, NULL), -ENOMEM);
+        assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "{\"nodes\":[\"n1\"]}");
+        json_object_put(o);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_object),
@@ -146,6 +158,7 @@ int main(void) {
                 cmocka_unit_test(test_get_base64),
                 cmocka_unit_test(test_envelopes),
                 cmocka_unit_test(test_timestamp),
+                cmocka_unit_test(test_array_helpers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
