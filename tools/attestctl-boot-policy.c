@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* attestctl policy create-mb, attestctl boot-policy-run */
+/* attestctl policy create-mb, attestctl policy convert, attestctl boot-policy-run */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
@@ -77,6 +78,50 @@ static int load_policy(const char *path, BootPolicy **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to parse boot policy %s: %s", path, why ? why : "invalid");
         return 0;
+}
+
+int verb_policy_convert(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "to",   required_argument, NULL, 't' },
+                { "help", no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_(boot_policy_freep) BootPolicy *policy = NULL;
+        const char *to = NULL;
+        json_object *o;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 't':
+                        to = optarg;
+                        break;
+                case 'h':
+                        printf("Usage: attestctl policy convert --to hostattest|keylime FILE\n");
+                        return EXIT_PASS;
+                default:
+                        return EXIT_UNUSABLE;
+                }
+        if (!to || optind + 1 != argc)
+                return log_error("Usage: attestctl policy convert --to hostattest|keylime FILE"), EXIT_UNUSABLE;
+        if (strcmp(to, "keylime") == 0)
+                /* A reference state of attest-boot-policy(5) holds certificate fingerprints and
+                 * per-stage alternatives; Keylime's needs the certificates and whole boot chains. */
+                return log_error("Cannot convert to Keylime's format: a hostattest reference state holds the "
+                                 "fingerprints of certificates, not the certificates Keylime's needs. Create it "
+                                 "from the event log with 'keylime-policy create measured-boot -e LOG'."),
+                       EXIT_UNUSABLE;
+        if (strcmp(to, "hostattest") != 0)
+                return log_error("Unknown format '%s' for --to (hostattest, keylime).", to), EXIT_UNUSABLE;
+        if (load_policy(argv[optind], &policy) < 0)
+                return EXIT_UNUSABLE;
+        if (!policy->keylime)
+                log_info("%s is already a hostattest reference state; printing it normalised.", argv[optind]);
+        if (boot_policy_to_json(policy, &o) < 0)
+                return log_oom(), EXIT_UNUSABLE;
+        attestctl_print_json(o);
+        json_object_put(o);
+        return EXIT_PASS;
 }
 
 static void print_failures(const BootFailures *f, bool json) {

@@ -11,6 +11,7 @@
 int verb_policy(int argc, char *argv[]) {
         static const Verb verbs[] = {
                 { "create-mb",      verb_policy_create_mb,      "Print a boot reference state that accepts exactly this event log" },
+                { "convert",        verb_policy_convert,        "Convert a boot reference state: --to hostattest|keylime FILE" },
                 { "create-runtime", verb_policy_create_runtime, "Create a runtime (IMA) policy" },
                 { "add",            verb_policy_add,            "Store a named policy in the verifier: KIND NAME FILE" },
                 { "update",         verb_policy_add,            "Replace a named policy's content; its nodes follow: KIND NAME FILE" },

@@ -166,7 +166,9 @@ static int eval_stages(const BootPolicy *p, const BootState *s, BootFailures *f)
                         list = list_string(&p->stages[i].digests, size);
                         if (!list || asprintf(&exp, "%s: %s", p->stages[i].name, list) < 0)
                                 return -ENOMEM;
-                        if (i >= s->n_apps)
+                        if (i >= s->n_apps && p->stages[i].optional)
+                                r = 0;
+                        else if (i >= s->n_apps)
                                 r = boot_failures_add(f, "mb.boot_app_missing", exp, NONE, -1);
                         else if (!in_list(&p->stages[i].digests, s->apps[i].digest, size))
                                 r = fail_digest(f, "mb.boot_app_digest", exp, s->apps[i].digest, size,
@@ -223,6 +225,20 @@ static int eval_kernel(const BootPolicy *p, const BootState *s, BootFailures *f)
         return r;
 }
 
+/* Every measurement of the MOK list must be one of the policy's. */
+static int eval_mok(const char *id, const BootDigestList *l, const BootMeasurement *m, size_t n, size_t size,
+                    BootFailures *f) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *exp = NULL;
+                if (in_list(l, m[i].digest, size))
+                        continue;
+                exp = list_string(l, size);
+                if (!exp || fail_digest(f, id, exp, m[i].digest, size, (int64_t) m[i].event) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int copy_problems(const BootState *s, BootFailures *f) {
         for (size_t i = 0; i < s->problems.n; i++) {
                 const BootFailure *x = s->problems.items + i;
@@ -250,6 +266,8 @@ static int evaluate_state(const BootPolicy *p, const BootState *s, BootFailures 
         if (r >= 0 && p->secure_boot == 1 && s->secure_boot != 1)
                 r = boot_failures_add(f, "mb.secure_boot", "enabled", s->secure_boot < 0 ? "not measured" : "disabled",
                                       s->secure_boot < 0 ? -1 : (int64_t) s->secure_boot_event);
+        if (r >= 0 && p->secure_boot == 2 && s->secure_boot == 1)
+                r = boot_failures_add(f, "mb.secure_boot", "disabled", "enabled", (int64_t) s->secure_boot_event);
         if (r >= 0)
                 r = eval_allowed("mb.pk", "pk", &p->pk, &s->pk, f);
         if (r >= 0)
@@ -269,6 +287,10 @@ static int evaluate_state(const BootPolicy *p, const BootState *s, BootFailures 
                 r = eval_stages(p, s, f);
         if (r >= 0 && p->has_kernels)
                 r = eval_kernel(p, s, f);
+        if (r >= 0 && p->has_moklist)
+                r = eval_mok("mb.moklist", &p->moklist, s->moklist, s->n_moklist, p->alg->size, f);
+        if (r >= 0 && p->has_moklistx)
+                r = eval_mok("mb.moklistx", &p->moklistx, s->moklistx, s->n_moklistx, p->alg->size, f);
         return r;
 }
 

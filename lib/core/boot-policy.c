@@ -7,13 +7,14 @@
 
 #include "attest-limits.h"
 #include "boot-policy.h"
+#include "boot-policy-keylime.h"
 #include "efi-decode.h"
 #include "hexdecode.h"
 #include "json-parse.h"
 
 static const char *const top_keys[] = {
         "version", "hash_alg", "firmware", "secure_boot", "pk", "kek", "db", "dbx",
-        "boot_applications", "kernels", "comment",
+        "boot_applications", "kernels", "moklist", "moklistx", "comment",
 };
 
 #define FAIL(msg) do { *err = (msg); return -EBADMSG; } while (0)
@@ -45,6 +46,8 @@ BootPolicy *boot_policy_free(BootPolicy *p) {
                 free(p->kernels[i].cmdline);
         }
         free(p->kernels);
+        digest_list_done(&p->moklist);
+        digest_list_done(&p->moklistx);
         return mfree(p);
 }
 
@@ -175,6 +178,7 @@ static int parse_stages(BootPolicy *p, json_object *v, const char **err) {
                 p->n_stages++;
                 if (!digests)
                         FAIL("a boot application stage needs a \"digests\" list");
+                p->stages[i].optional = json_object_get_boolean(json_get_typed(s, "optional", json_type_boolean));
                 p->stages[i].name = strdup(name ? json_object_get_string(name) : "unnamed");
                 if (!p->stages[i].name)
                         return -ENOMEM;
@@ -226,7 +230,7 @@ static int parse_kernels(BootPolicy *p, json_object *v, const char **err) {
 static int check_keys(json_object *root, const char **err) {
         /* The message names the key: it lives until the thread's next refusal of an unknown key,
          * long enough for every caller, which copies or prints it at once. */
-        static _Thread_local char message[192];
+        static _Thread_local char message[256];
 
         json_object_object_foreach(root, key, val) {
                 bool known = false;
@@ -236,7 +240,7 @@ static int check_keys(json_object *root, const char **err) {
                 if (!known) {
                         (void) snprintf(message, sizeof message, "unknown key \"%.40s\" at the top level (known: "
                                         "version, hash_alg, firmware, secure_boot, pk, kek, db, dbx, "
-                                        "boot_applications, kernels, comment)", key);
+                                        "boot_applications, kernels, moklist, moklistx, comment)", key);
                         FAIL(message);
                 }
         }
@@ -249,6 +253,8 @@ static int parse_root(BootPolicy *p, json_object *root, const char **err) {
 
         if (!json_object_is_type(root, json_type_object))
                 FAIL("the reference state is not a JSON object");
+        if (boot_policy_is_keylime(root))
+                return boot_policy_parse_keylime(p, root, err);
         r = check_keys(root, err);
         if (r < 0)
                 return r;
@@ -261,9 +267,12 @@ static int parse_root(BootPolicy *p, json_object *root, const char **err) {
                 FAIL("\"hash_alg\" must name a known hash algorithm");
 
         if (json_object_object_get_ex(root, "secure_boot", &v)) {
-                if (!json_object_is_type(v, json_type_boolean))
-                        FAIL("\"secure_boot\" must be true or false");
-                p->secure_boot = json_object_get_boolean(v);
+                if (json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), "disabled") == 0)
+                        p->secure_boot = 2;
+                else if (!json_object_is_type(v, json_type_boolean))
+                        FAIL("\"secure_boot\" must be true, false or \"disabled\"");
+                else
+                        p->secure_boot = json_object_get_boolean(v);
         }
         if (json_object_object_get_ex(root, "firmware", &v) && (r = parse_firmware(p, v, err)) < 0)
                 return r;
@@ -279,6 +288,18 @@ static int parse_root(BootPolicy *p, json_object *root, const char **err) {
                 return r;
         if (json_object_object_get_ex(root, "kernels", &v) && (r = parse_kernels(p, v, err)) < 0)
                 return r;
+        if (json_object_object_get_ex(root, "moklist", &v)) {
+                p->has_moklist = true;
+                r = parse_digest_list(v, p->alg->size, &p->moklist, err);
+                if (r < 0)
+                        return r;
+        }
+        if (json_object_object_get_ex(root, "moklistx", &v)) {
+                p->has_moklistx = true;
+                r = parse_digest_list(v, p->alg->size, &p->moklistx, err);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

@@ -73,6 +73,10 @@ typedef struct BootState {
         size_t n_initrds;
         char *cmdline;           /* kernel command line from PCR 8 (grub) or 12 (systemd-stub), digest checked */
         size_t cmdline_event;
+        BootMeasurement *moklist;   /* shim's MokList and MokListX in PCR 14 */
+        size_t n_moklist;
+        BootMeasurement *moklistx;
+        size_t n_moklistx;
         BootFailures problems;   /* events whose data does not match their digest */
 } BootState;
 
@@ -102,6 +106,7 @@ typedef struct BootPolicySignatures {
 typedef struct BootPolicyStage {
         char *name;
         BootDigestList digests;  /* alternatives */
+        bool optional;           /* the log may end before this stage */
 } BootPolicyStage;
 
 typedef struct BootPolicyKernel {
@@ -116,7 +121,8 @@ typedef struct BootPolicy {
         bool has_firmware;
         BootPolicyFirmware *firmware;   /* alternatives */
         size_t n_firmware;
-        int secure_boot;                /* -1 not given, 0 not required, 1 required */
+        int secure_boot;                /* -1 not given, 0 not required, 1 required, 2 must not be on */
+        bool keylime;                   /* compiled from a Keylime reference state */
         BootPolicySignatures pk, kek, db, dbx;
         bool has_stages;
         BootPolicyStage *stages;
@@ -124,6 +130,8 @@ typedef struct BootPolicy {
         bool has_kernels;
         BootPolicyKernel *kernels;      /* alternatives */
         size_t n_kernels;
+        bool has_moklist, has_moklistx;
+        BootDigestList moklist, moklistx;   /* alternatives */
 } BootPolicy;
 
 /* Parses a reference state. -EBADMSG with a short reason in *ret_error (static

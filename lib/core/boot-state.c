@@ -70,6 +70,8 @@ void boot_state_done(BootState *s) {
         free(s->apps);
         free(s->initrds);
         free(s->cmdline);
+        free(s->moklist);
+        free(s->moklistx);
         boot_failures_done(&s->problems);
         *s = (BootState) {};
 }
@@ -209,6 +211,20 @@ static int read_file_measurement(BootState *s, const TcgEvent *e, size_t i, cons
         return 0;
 }
 
+/* shim measures its MOK lists into PCR 14 named by the event data; the digest is
+ * the list's, compared against the policy, so the name only tells which list. */
+static int read_mok(BootState *s, const TcgEvent *e, size_t i, const TcgDigest *d) {
+        _cleanup_free_ char *name = NULL;
+
+        if (efi_event_string(e->data, e->data_size, &name) < 0)
+                return 0;
+        if (strcmp(name, "MokList") == 0)
+                return add_measurement(&s->moklist, &s->n_moklist, i, d);
+        if (strcmp(name, "MokListX") == 0)
+                return add_measurement(&s->moklistx, &s->n_moklistx, i, d);
+        return 0;
+}
+
 /* grub measures "kernel_cmdline: <cmdline>" with the digest of <cmdline>. */
 static int read_cmdline(BootState *s, const TcgEvent *e, size_t i) {
         size_t n = STRLEN(KERNEL_CMDLINE);
@@ -289,6 +305,8 @@ static int read_event(BootState *s, const TcgEvent *e, size_t i, const TcgDigest
                 return read_cmdline(s, e, i);
         if (e->pcr == 12 && e->type == EV_IPL)
                 return read_stub_cmdline(s, e, i);
+        if (e->pcr == 14 && e->type == EV_IPL)
+                return read_mok(s, e, i, d);
         if (e->pcr == 9 && e->type == EV_EVENT_TAG)
                 return read_event_tag(s, e, i, d);
         if (e->pcr <= 7 && e->type == EV_SEPARATOR)

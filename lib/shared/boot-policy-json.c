@@ -119,3 +119,89 @@ int boot_failures_to_json(const BootFailures *f, json_object **ret) {
         *ret = a;
         return 0;
 }
+
+static json_object *digest_list(const BootDigestList *l, size_t size) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < l->n; i++)
+                json_object_array_add(a, hex_string(l->digests[i], size));
+        return a;
+}
+
+static void add_signatures(json_object *o, const char *key, const BootPolicySignatures *l) {
+        json_object *a;
+
+        if (!l->set)
+                return;
+        a = json_object_new_array();
+        for (size_t i = 0; a && i < l->n_entries; i++) {
+                const char *type = efi_signature_type_name(l->entries[i].type);
+                char guid[EFI_GUID_STRING_MAX];
+                json_object *e = json_object_new_object();
+
+                efi_guid_to_string(l->entries[i].type, guid);
+                json_object_object_add(e, "type", json_object_new_string(type ? type : guid));
+                json_object_object_add(e, "digest", hex_string(l->entries[i].digest, l->entries[i].digest_size));
+                json_object_array_add(a, e);
+        }
+        json_object_object_add(o, key, a);
+}
+
+int boot_policy_to_json(const BootPolicy *p, json_object **ret) {
+        json_object *o = json_object_new_object(), *a;
+        size_t size = p->alg->size;
+
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "version", json_object_new_int(1));
+        json_object_object_add(o, "hash_alg", json_object_new_string(p->alg->name));
+        if (p->has_firmware) {
+                a = json_object_new_array();
+                for (size_t i = 0; i < p->n_firmware; i++) {
+                        json_object *alt = json_object_new_object();
+                        json_object_object_add(alt, "scrtm", digest_list(&p->firmware[i].scrtm, size));
+                        json_object_object_add(alt, "blobs", digest_list(&p->firmware[i].blobs, size));
+                        json_object_array_add(a, alt);
+                }
+                json_object_object_add(o, "firmware", a);
+        }
+        if (p->secure_boot == 2)
+                json_object_object_add(o, "secure_boot", json_object_new_string("disabled"));
+        else if (p->secure_boot >= 0)
+                json_object_object_add(o, "secure_boot", json_object_new_boolean(p->secure_boot));
+        add_signatures(o, "pk", &p->pk);
+        add_signatures(o, "kek", &p->kek);
+        add_signatures(o, "db", &p->db);
+        add_signatures(o, "dbx", &p->dbx);
+        if (p->has_stages) {
+                a = json_object_new_array();
+                for (size_t i = 0; i < p->n_stages; i++) {
+                        json_object *st = json_object_new_object();
+                        json_object_object_add(st, "stage", json_object_new_string(p->stages[i].name));
+                        json_object_object_add(st, "digests", digest_list(&p->stages[i].digests, size));
+                        if (p->stages[i].optional)
+                                json_object_object_add(st, "optional", json_object_new_boolean(true));
+                        json_object_array_add(a, st);
+                }
+                json_object_object_add(o, "boot_applications", a);
+        }
+        if (p->has_kernels) {
+                a = json_object_new_array();
+                for (size_t i = 0; i < p->n_kernels; i++) {
+                        const BootPolicyKernel *k = p->kernels + i;
+                        json_object *x = json_object_new_object();
+                        if (k->has_kernel)
+                                json_object_object_add(x, "kernel", hex_string(k->kernel, size));
+                        json_object_object_add(x, "initrd", digest_list(&k->initrds, size));
+                        if (k->cmdline)
+                                json_object_object_add(x, "cmdline", json_object_new_string(k->cmdline));
+                        json_object_array_add(a, x);
+                }
+                json_object_object_add(o, "kernels", a);
+        }
+        if (p->has_moklist)
+                json_object_object_add(o, "moklist", digest_list(&p->moklist, size));
+        if (p->has_moklistx)
+                json_object_object_add(o, "moklistx", digest_list(&p->moklistx, size));
+        *ret = o;
+        return 0;
+}

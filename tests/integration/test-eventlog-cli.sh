@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # attestctl eventlog dump|replay, policy create-mb and boot-policy-run over
 # every event log fixture: replay against the golden PCR files, dump against
-# tpm2_eventlog, exit codes for good, tampered, truncated and garbage input.
+# tpm2_eventlog, exit codes for good, tampered, truncated and garbage input;
+# Keylime's measured-boot references of some, as they are and after policy convert.
 set -uo pipefail
 
 data=${ATTEST_TEST_DATA:?}/eventlog
@@ -136,6 +137,23 @@ echo '{"version": 1}' >"$work/badpolicy.json"
 expect_rc 2 "bad policy" "$ctl" boot-policy-run "$work/badpolicy.json" "$mb"
 expect_rc 2 "usage" "$ctl" eventlog replay
 expect_rc 2 "unknown sub-verb" "$ctl" policy create-nothing
+
+# Keylime's measured-boot reference states (keylime-policy's, tests/data/keylime-mb):
+# taken as they are, and converted to attest-boot-policy(5), both pass their log.
+for name in mb_log.bin sb_cert_eventlog ubuntu-2104-no-secure-boot.bin; do
+        ref=$ATTEST_TEST_DATA/keylime-mb/$name.json
+        log=$(find "$data" -name "$name" | head -1)
+        expect_rc 0 "boot-policy-run Keylime $name" "$ctl" boot-policy-run "$ref" "$log"
+        expect_rc 0 "policy convert $name" "$ctl" policy convert --to hostattest "$ref"
+        cp "$work/out" "$work/converted.json"
+        grep -q '"version": 1' "$work/converted.json" || fail "policy convert $name wrote no hostattest reference state"
+        expect_rc 0 "boot-policy-run converted $name" "$ctl" boot-policy-run "$work/converted.json" "$log"
+done
+expect_rc 2 "policy convert --to keylime" "$ctl" policy convert --to keylime "$work/converted.json"
+grep -q "certificates" "$work/err" || fail "policy convert --to keylime does not say why"
+expect_rc 2 "incomplete Keylime reference" "$ctl" boot-policy-run "$ATTEST_TEST_DATA/keylime-mb/arch-linux-workstation.bin.json" \
+        "$data/go-tpm-tools/arch-linux-workstation.bin"
+grep -q "vmlinuz_plain_sha256" "$work/err" || fail "the incomplete Keylime reference's refusal does not name the key"
 
 echo "${#logs[@]} logs checked ($compared also read by tpm2_eventlog and compared), $failures failures"
 [ "$failures" -eq 0 ]

@@ -5,8 +5,9 @@
 # certificate issued by tls_client_ca: attest-agent on swtpm (a real UEFI
 # event log and IMA log measured into its PCRs) registers and waits
 # (auto_enrol = no); `keylime_tenant -c add --push-model` enrols it with a TPM
-# policy, a measured-boot reference state and a runtime policy (a Keylime
-# measured-boot refstate is refused with a 400 and changes nothing); the node
+# policy, a measured-boot reference state and a runtime policy (an incomplete
+# Keylime measured-boot refstate is refused with a 400 and changes nothing, a
+# complete one is stored by addmbpolicy); the node
 # reaches PASS; status, cvstatus, regstatus, bulkinfo, cvlist, reglist work; `-c delete`
 # removes it, the agent registers again, and the named policies of
 # addruntimepolicy/addmbpolicy (shown, listed, refused while in use) enrol it
@@ -105,12 +106,14 @@ ctl policy create-mb "$uefi_log" >boot-policy.json || fail "attestctl could not 
 tenant -c regstatus -u "$node" || fail "keylime_tenant -c regstatus"
 grep -q "exists on registrar" tenant.log || fail "keylime_tenant -c regstatus did not find the node"
 
-# Keylime's own measured-boot policy format (keylime-policy's refstate) is not
-# the mb engine's: refused with a 400 JSON error, the node left as it was.
+# keylime-policy's refstate of this log lacks vmlinuz_plain_sha256 (grub
+# measures no kernel file), which Keylime's example policy refuses too:
+# refused with a 400 JSON error naming the key, the node left as it was.
 rc=0; tenant -c add --push-model -u "$node" -v 127.0.0.1 -vp "$port" -r 127.0.0.1 -rp "$port" \
         --tpm_policy "{\"23\": [\"$zero\"]}" --mb-policy mb-policy.json || rc=$?
 [ "$rc" != 0 ] || fail "keylime_tenant add with a Keylime refstate succeeded"
 grep -q '"code":400,"status":"Not a valid boot policy' tenant.log || fail "no 400 for Keylime's refstate"
+grep -q 'vmlinuz_plain_sha256' tenant.log || fail "the 400 does not name the missing key"
 [ "$(node_json 'd["state"]')" = ACTIVATED ] || fail "a refused tenant add changed the node: $(ctl status "$node")"
 tenant -c add --push-model -u "$node" -v 127.0.0.1 -vp "$port" -r 127.0.0.1 -rp "$port" \
         --tpm_policy "{\"23\": [\"$zero\"]}" --mb-policy boot-policy.json \
@@ -165,6 +168,11 @@ rc=0; tenant -c addmbpolicy --mb-policy-name boot2 --mb-policy mb-policy.json ||
 [ "$rc" != 0 ] || fail "keylime_tenant -c addmbpolicy stored a Keylime refstate"
 rc=0; ctl policy show boot boot2 >/dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "a refused mbpolicy was stored"
+# A complete Keylime refstate (keylime-policy's, of another log) is a boot policy.
+tenant -c addmbpolicy --mb-policy-name keylime1 --mb-policy "$ATTEST_TEST_DATA/keylime-mb/mb_log.bin.json" ||
+        fail "keylime_tenant -c addmbpolicy refused a complete Keylime refstate"
+ctl policy show boot keylime1 >/dev/null || fail "the Keylime refstate was not stored"
+tenant -c deletembpolicy --mb-policy-name keylime1 || fail "keylime_tenant -c deletembpolicy keylime1"
 tenant -c add --push-model -u "$node" -v 127.0.0.1 -vp "$port" -r 127.0.0.1 -rp "$port" \
         --tpm_policy "{\"23\": [\"$zero\"]}" --runtime-policy-name fleet --mb-policy-name boot1 ||
         fail "keylime_tenant could not enrol the node with named policies"
