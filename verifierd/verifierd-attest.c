@@ -442,15 +442,21 @@ static json_object *evidence_answer(const EvidenceAck *k, const Attestation *a, 
         return doc;
 }
 
-/* After the group commit: 202 with the verdict, or 500. */
+/* After the group commit: 202 with the verdict only once it is committed; when the
+ * commit failed (or its outcome is unknown) 503, nothing claimed stored, and the node
+ * attests again. */
 static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, void *userdata) {
         HttpResponse resp = { .content_type = "application/vnd.api+json" };
         EvidenceAck *k = userdata;
         json_object *doc = r >= 0 ? evidence_answer(k, a, n) : NULL;
 
-        if (!doc)
-                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
+        if (r < 0) {
+                (void) http_response_set(&resp, 503, json_v3_error(503, "verdict", "Service Unavailable",
                                                                    "The verdict could not be stored.", NULL));
+                resp.retry_after = 1;
+        } else if (!doc)
+                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
+                                                                   "The verdict could not be answered.", NULL));
         else
                 (void) http_response_set(&resp, 202, strdup(json_object_to_json_string_ext(doc, JSON_TEXT_PLAIN)));
         json_object_put(doc);

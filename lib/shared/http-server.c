@@ -47,6 +47,7 @@ typedef struct RequestState {
         size_t size, allocated, max;
         size_t reserved;           /* of the server's pending body budget */
         bool too_large, over_budget;
+        bool answered;             /* an answer is queued: nothing more of the request is handled */
         bool client_cert_verified;
         /* A deferred answer: the connection is suspended until it is ready. */
         Listener *listener;
@@ -397,11 +398,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 st->connection = c;
                 st->client_cert_verified = l->tls && l->client_ca && client_cert_ok(c);
                 r = request_admit(l, c, url, method, st, &resp);
-                if (r < 0)
+                if (r < 0) {
+                        st->answered = true;
                         return answer(c, &resp);
+                }
                 if (r > 0)
                         return MHD_YES;
                 /* else the handler answers now, without the body */
+        } else if (st->answered) {
+                /* Answered before its body was in (refused, too large, no room): a
+                 * body MHD still passes on is dropped, and no handler sees it again. */
+                *upload_data_size = 0;
+                return MHD_YES;
         } else if (st->ready) {
                 st->deferred = st->ready = false;
                 return answer(c, &st->answer);
@@ -422,6 +430,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         if (req.server_busy && resp.retry_after == 0)
                 resp.retry_after = RETRY_AFTER_BUSY_SEC;
+        st->answered = true;
         return answer(c, &resp);
 }
 

@@ -92,6 +92,7 @@ typedef struct PgStorage {
         bool pipeline;                  /* pg_exec() queues until pg_pipeline_end() */
         unsigned n_queued;
         int queue_error;                /* the first error sending the queue */
+        bool setup_needed;              /* a new connection: session settings not made yet */
 } PgStorage;
 
 static PGconn *conn_of(Storage *s) {
@@ -149,13 +150,35 @@ static int result_errno(const PGresult *res) {
         return -EIO;
 }
 
-/* After a lost connection: reconnect for the next call, whose statements must be prepared anew. */
+/* Every acknowledged write is flushed before COMMIT returns, whatever the server's default:
+ * a session setting, so set again on each new connection. */
+static const char session_setup_sql[] = "SET synchronous_commit = on";
+
+/* After a lost connection: reconnect for the next call, whose statements must be prepared anew
+ * and whose session settings made again (connection_setup()). */
 static void connection_check(PgStorage *q) {
         if (PQstatus(q->conn) != CONNECTION_BAD)
                 return;
         log_debug("PostgreSQL connection lost, reconnecting.");
         PQreset(q->conn);
         q->n_prepared = 0;
+        q->setup_needed = true;
+}
+
+/* Before the first statement on a new connection: nothing is written with the server's
+ * defaults, a connection that cannot be set up is not used. */
+static int connection_setup(PgStorage *q) {
+        if (!q->setup_needed)
+                return 0;
+        _cleanup_result_ PGresult *res = PQexec(q->conn, session_setup_sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                log_debug("PostgreSQL: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(q->conn));
+                int r = res ? result_errno(res) : -ENOMEM;
+                connection_check(q);
+                return r;
+        }
+        q->setup_needed = false;
+        return 0;
 }
 
 static int prepared_name(PgStorage *q, const char *sql, char name[static 16], bool *ret_found) {
@@ -196,6 +219,9 @@ int pg_query(Storage *s, const char *sql, const PgParams *p, PGresult **ret) {
         int r;
 
         assert(!q->pipeline);
+        r = connection_setup(q);
+        if (r < 0)
+                return r;
         res = run(q, sql, p);
         ExecStatusType st = PQresultStatus(res);
 
@@ -236,6 +262,9 @@ int pg_prepare(Storage *s, const char *sql, unsigned n_params) {
         bool found;
         int r;
 
+        r = connection_setup(q);
+        if (r < 0)
+                return r;
         r = prepared_name(q, sql, name, &found);
         if (r < 0 || found)
                 return r == -ENOSPC ? 0 : r;   /* a full cache: parsed with each use */
@@ -252,8 +281,12 @@ int pg_prepare(Storage *s, const char *sql, unsigned n_params) {
 
 int pg_pipeline_begin(Storage *s) {
         PgStorage *q = (PgStorage *) s;
+        int r;
 
         assert(!q->pipeline);
+        r = connection_setup(q);
+        if (r < 0)
+                return r;
         if (PQenterPipelineMode(q->conn) != 1)
                 return -EIO;
         q->pipeline = true;
@@ -578,8 +611,7 @@ int storage_open_postgresql(const char *url, const char *password, Storage **ret
                 pgsql_close(&q->storage);
                 return r;
         }
-        /* Every acknowledged write is flushed before COMMIT returns, whatever the server's default. */
-        r = pg_exec(&q->storage, "SET synchronous_commit = on", NULL);
+        r = pg_exec(&q->storage, session_setup_sql, NULL);
         if (r >= 0)
                 r = migrate(&q->storage);
         if (r < 0) {

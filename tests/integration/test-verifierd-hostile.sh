@@ -133,6 +133,11 @@ case_bodies() {
         out=$(setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/python3 "$HOSTILE" unix-body "$sock" $((128 * 1024 * 1024)))
         after=$(rss_kib)
         [ "$out" = "status=403" ] || fail "admin socket, non-admin peer: $out"
+        # A refusal is the only answer: a small body that came with the headers reaches no handler.
+        setpriv --reuid 65534 --regid 65534 --clear-groups curl -s -o /dev/null --unix-socket "$sock" \
+                -H 'Content-Type: application/json' -d '{"name": "y"}' http://l/admin/v1/policies/runtime/y || true
+        [ "$(grep -c 'Refused admin request POST /admin/v1/policies/runtime/y' verifierd.log)" = 1 ] \
+                || fail "a refused request was handled again: $(grep 'Refused admin' verifierd.log)"
         [ $((after - before)) -lt $((32 * 1024)) ] || fail "a refused admin body grew RSS from $before to $after KiB"
         # A body without the node's token on the evidence route is refused before it is read.
         [ "$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/json' \

@@ -166,8 +166,46 @@ static void test_reconnect(void **state) {
         push_state_done(&ps);
 }
 
+/* The connection drops between two group commits, with every statement already prepared: the
+ * pipeline is the first to find out. A commit reported done is stored; one that is not stored
+ * is reported failed, and the next commit works. */
+static void test_reconnect_pipeline(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = NULL;
+        Attestation a = { .index = 0, .stage = (char *) "verification_complete", .evaluation = (char *) "pass" }, got = {};
+        PushState ps = { .next_index = 1 };
+        int r;
+
+        if (!on_postgresql())
+                skip();
+        n = make_node("re");
+        n->state = NODE_ENROLLED;
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps }, 1), 0);
+
+        for (uint64_t i = 1; i <= 20; i++) {
+                (void) raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'attest-verifierd'");
+                a.index = i;
+                ps.next_index = i + 1;
+                r = storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps }, 1);
+                if (r >= 0) {
+                        assert_int_equal(storage_attestation_get(s, "re", i, &got), 0);
+                        attestation_done(&got);
+                } else {
+                        assert_int_equal(storage_attestation_get(s, "re", i, &got), -ENOENT);
+                        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a,
+                                                                                      .push_state = &ps }, 1), 0);
+                }
+                ps = (PushState) {};
+                assert_int_equal(storage_push_state_get(s, "re", &ps), 0);
+                assert_int_equal(ps.next_index, i + 1);
+                push_state_done(&ps);
+        }
+}
+
 static const struct CMUnitTest tests[] = {
         DB_TEST(test_reconnect),
+        DB_TEST(test_reconnect_pipeline),
         DB_TEST(test_claim_once),
         DB_TEST(test_claim_two_instances),
         DB_TEST(test_claim_skips_locked),
