@@ -47,6 +47,7 @@
 #include <dirent.h>
 #include <libpq-fe.h>
 
+#include "parse-util.h"
 #include "sim-agent.h"
 #include "tpm2-public.h"
 #include "tpm2-signature.h"
@@ -126,6 +127,7 @@ static double pg_cpu_s(void) {
         d = opendir("/proc");
         while (d && (de = readdir(d))) {
                 int ppid = 0;
+                uint32_t pid;
                 FILE *f;
                 size_t n;
 
@@ -139,8 +141,9 @@ static double pg_cpu_s(void) {
                 fclose(f);
                 buf[n] = '\0';
                 p = strrchr(buf, ')');
-                if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == arg_pg_pid)
-                        sum += cpu_s((pid_t) atoi(de->d_name));
+                if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == arg_pg_pid &&
+                    safe_atou32(de->d_name, &pid) >= 0)
+                        sum += cpu_s((pid_t) pid);
         }
         if (d)
                 closedir(d);
@@ -481,6 +484,7 @@ int main(int argc, char *argv[]) {
         };
         char dir[] = "/tmp/bench-push-XXXXXX", cmd[600];
         double bare;
+        uint32_t pg_pid;
         int c;
 
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
@@ -491,8 +495,15 @@ int main(int argc, char *argv[]) {
                 case 'e': arg_eval_threads = atoi(optarg); break;
                 case 'v': arg_verifierd = optarg; break;
                 case 'p': arg_pg_url = optarg; break;
-                case 'P': arg_pg_pid = (pid_t) atoi(optarg); break;
-                case 'i': arg_instances = (unsigned) atoi(optarg); break;
+                case 'P':
+                        if (safe_atou32(optarg, &pg_pid) < 0 || pg_pid == 0 || pg_pid > INT32_MAX)
+                                return fprintf(stderr, "Invalid --postgresql-pid: %s\n", optarg), EXIT_FAILURE;
+                        arg_pg_pid = (pid_t) pg_pid;
+                        break;
+                case 'i':
+                        if (safe_atou32(optarg, &arg_instances) < 0)
+                                return fprintf(stderr, "Invalid --instances: %s\n", optarg), EXIT_FAILURE;
+                        break;
                 default: return EXIT_FAILURE;
                 }
         if (arg_rounds < 1 || arg_threads < 1 || arg_threads > 64 || arg_instances < 1 ||

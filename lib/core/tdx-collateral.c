@@ -99,9 +99,13 @@ static int parse_advisories(json_object *level, TdxAdvisories *a) {
                 return -E2BIG;
         for (size_t i = 0; i < n; i++) {
                 json_object *v = json_object_array_get_idx(ids, i);
-                if (!json_object_is_type(v, json_type_string) || (size_t) json_object_get_string_len(v) > TDX_ADVISORY_ID_MAX)
+                size_t len = json_object_is_type(v, json_type_string) ? (size_t) json_object_get_string_len(v) : SIZE_MAX;
+                const char *s = len != SIZE_MAX ? json_object_get_string(v) : NULL;
+
+                if (!s || len > TDX_ADVISORY_ID_MAX || memchr(s, 0, len))
                         return -EBADMSG;
-                strcpy(a->ids[a->n++], json_object_get_string(v));
+                memcpy(a->ids[a->n], s, len);
+                a->ids[a->n++][len] = 0;
         }
         return 0;
 }

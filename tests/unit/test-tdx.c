@@ -573,6 +573,14 @@ static void set_long_advisory(json_object *info, size_t n) {
         json_object_object_add(level, "advisoryIDs", ids);
 }
 
+/* An advisory id with an embedded NUL (\u0000 in the JSON) would be cut short. */
+static void set_nul_advisory(json_object *info, size_t n) {
+        json_object *level = json_object_array_get_idx(json_object_object_get(info, "tcbLevels"), 0);
+        json_object *ids = json_object_new_array();
+        json_object_array_add(ids, json_object_new_string_len("INTEL\0SA-00001", (int) n));
+        json_object_object_add(level, "advisoryIDs", ids);
+}
+
 static void test_collateral_limits(void **state) {
         assert_int_equal(parse_edited_tcb_info(set_levels, TDX_TCB_LEVELS_MAX), 0);
         assert_int_equal(parse_edited_tcb_info(set_levels, TDX_TCB_LEVELS_MAX + 1), -E2BIG);
@@ -583,6 +591,8 @@ static void test_collateral_limits(void **state) {
         assert_int_equal(parse_edited_tcb_info(set_advisories, TDX_ADVISORY_IDS_MAX + 1), -E2BIG);
         assert_int_equal(parse_edited_tcb_info(set_long_advisory, TDX_ADVISORY_ID_MAX), 0);
         assert_int_equal(parse_edited_tcb_info(set_long_advisory, TDX_ADVISORY_ID_MAX + 1), -EBADMSG);
+        assert_int_equal(parse_edited_tcb_info(set_nul_advisory, 5), 0);
+        assert_int_equal(parse_edited_tcb_info(set_nul_advisory, 14), -EBADMSG);
 }
 
 /* One run with the generated hierarchy: dcap-qvl's quote and collateral,
