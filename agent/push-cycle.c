@@ -18,6 +18,7 @@
 #include "http-client.h"
 #include "attest-limits.h"
 #include "log.h"
+#include "push-cc.h"
 #include "push-cycle.h"
 #include "tpm-quote.h"
 
@@ -256,6 +257,9 @@ static int capabilities_body(const PushContext *ctx, PushSessionState *s, AgentI
                 return log_error_errno(r, "Failed to read the boot time from /proc/stat: %m");
         if (ima_log_count(ctx->config->ima_log_path, &s->ima, &c.ima_entry_count) >= 0)
                 c.ima_log = true;
+        char provider[32] = "";
+        c.cc_type = push_cc_offer(ctx->config->tsm_report_path, ctx->config->sev_guest_device, provider, sizeof provider);
+        c.cc_provider = provider;
         *ret = push_capabilities_body(&c);
         return *ret ? 0 : -ENOMEM;
 }
@@ -315,10 +319,12 @@ typedef struct Collected {
         char *ima;
         size_t ima_size;
         uint64_t ima_count;
+        CcCollected cc;
 } Collected;
 
 static void collected_done(Collected *c) {
         tpm_evidence_done(&c->quote);
+        cc_collected_done(&c->cc);
         c->uefi = mfree(c->uefi);
         c->ima = mfree(c->ima);
 }
@@ -358,6 +364,14 @@ static int collect(const PushContext *ctx, PushSessionState *s, AgentIdentity *i
                         return fail(o, r, "Failed to read %s from entry %llu: %s", ctx->config->ima_log_path,
                                     (unsigned long long) req->ima_starting_offset, strerror(-r));
         }
+        for (PushEvidenceKind k = PUSH_EVIDENCE_SEV_SNP; k <= PUSH_EVIDENCE_TDX; k++)
+                if (requested(req, k)) {
+                        r = push_cc_collect(ctx->config->tsm_report_path, ctx->config->sev_guest_device, req, k, &c->cc);
+                        if (r < 0)
+                                return fail(o, r, "Failed to get the %s report from %s: %s",
+                                            k == PUSH_EVIDENCE_SEV_SNP ? "SEV-SNP" : "TDX",
+                                            ctx->config->tsm_report_path ?: "configfs-tsm", strerror(-r));
+                }
         return 0;
 }
 
@@ -374,6 +388,8 @@ static int send_evidence(const PushContext *ctx, PushSessionState *s, AgentIdent
                         .pcr_blob = c->quote.pcr_blob, .pcr_blob_size = c->quote.pcr_blob_size,
                         .uefi_log = c->uefi, .uefi_log_size = c->uefi_size,
                         .ima_entries = c->ima, .ima_entries_size = c->ima_size, .ima_entry_count = c->ima_count,
+                        .cc_report = c->cc.report, .cc_report_size = c->cc.report_size,
+                        .cc_cert = c->cc.cert, .cc_cert_size = c->cc.cert_size,
                 });
         if (!body)
                 return log_oom();

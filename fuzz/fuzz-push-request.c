@@ -37,6 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 assert(e.pointer && e.what);
         if (push_evidence_parse(o, &ev, &e) >= 0) {
                 assert(ev.attest && (!ev.has_ima || ev.ima_size <= PUSH_IMA_TEXT_MAX));
+                /* A report that got through has the form of its kind. */
+                assert(ev.cc_kind == CC_KIND_NONE ||
+                       cc_evidence_check_form(ev.cc_kind, ev.cc_report, ev.cc_report_size) == 0);
+                assert(!ev.cc_cert || (ev.cc_kind == CC_KIND_SEV_SNP && ev.cc_cert_size <= CC_CERT_FILE_MAX));
                 push_evidence_done(&ev);
         }
         return 0;

@@ -13,6 +13,7 @@
 #include "attestctl-util.h"
 #include "cc-binding.h"
 #include "cc-cert.h"
+#include "cc-policy.h"
 #include "cc-roots.h"
 #include "hexdecode.h"
 #include "log.h"
@@ -208,19 +209,6 @@ static void add_u64_hex(json_object *o, const char *key, uint64_t v) {
         json_object_object_add(o, key, json_object_new_string(buf));
 }
 
-static json_object *tcb_to_json(uint64_t tcb, SnpProduct product) {
-        SnpTcb t = snp_tcb_decode(tcb, product);
-        json_object *o = json_object_new_object();
-
-        if (product == SNP_PRODUCT_TURIN)
-                json_object_object_add(o, "fmc", json_object_new_int(t.fmc));
-        json_object_object_add(o, "bootloader", json_object_new_int(t.bootloader));
-        json_object_object_add(o, "tee", json_object_new_int(t.tee));
-        json_object_object_add(o, "snp", json_object_new_int(t.snp));
-        json_object_object_add(o, "microcode", json_object_new_int(t.microcode));
-        return o;
-}
-
 static json_object *policy_to_json(uint64_t p) {
         json_object *o = json_object_new_object();
 
@@ -250,7 +238,8 @@ static void snp_print_json(const SnpReport *r, SnpVerdict v, const SnpVerifyResu
         add_hex(o, "host_data", r->host_data, sizeof r->host_data);
         add_hex(o, "chip_id", r->chip_id, sizeof r->chip_id);
         add_u64_hex(o, "reported_tcb", r->reported_tcb);
-        json_object_object_add(o, "reported_tcb_parts", tcb_to_json(r->reported_tcb, product));
+        json_object_object_add(o, "reported_tcb_parts",
+                               snp_tcb_to_json(snp_tcb_decode(r->reported_tcb, product), product));
         add_u64_hex(o, "current_tcb", r->current_tcb);
         add_u64_hex(o, "committed_tcb", r->committed_tcb);
         add_u64_hex(o, "launch_tcb", r->launch_tcb);

@@ -4,3 +4,5 @@
 /* attestctl snp …, attestctl tdx …: offline verification of confidential-computing evidence. */
 int verb_snp(int argc, char *argv[]);
 int verb_tdx(int argc, char *argv[]);
+/* attestctl cc collateral check (attestctl-cc-collateral.c). */
+int verb_cc(int argc, char *argv[]);

@@ -103,6 +103,21 @@ typedef struct AttestImaEntry {
 
 struct AttestEvidence;
 
+typedef enum AttestCcKind {
+        ATTEST_CC_SEV_SNP = 1,                  /* AMD SEV-SNP ATTESTATION_REPORT */
+        ATTEST_CC_TDX     = 2,                  /* Intel TDX quote, version 4 or 5 */
+} AttestCcKind;
+
+typedef struct AttestCcReport {
+        uint32_t struct_size;
+        uint32_t kind;                          /* AttestCcKind */
+        const uint8_t *report;                  /* the report or quote as the node sent it */
+        size_t report_size;
+        const char *product;                    /* SEV-SNP: "Milan", "Genoa", "Turin" (from the chain) */
+        const char *tcb_status;                 /* TDX: "UpToDate", … of platform, TDX module and QE */
+        const char *const *advisory_ids;        /* TDX: NULL-terminated, of the matching TCB levels */
+} AttestCcReport;
+
 /* A negative return stops the iteration and is returned by ima_foreach. */
 typedef int (*AttestImaEntryFn)(const AttestImaEntry *e, void *userdata);
 
@@ -144,6 +159,12 @@ typedef struct AttestEvidence {
         int (*ima_foreach)(const struct AttestEvidence *ev, AttestImaEntryFn fn, void *userdata);
 
         const void *host_private;               /* for ima_foreach; opaque to plugins */
+
+        /* A confidential VM's report, validated by the host (signature, chain
+         * to the trust anchors, collateral, and report data binding this
+         * attestation's nonce and the node's AK); NULL when none was asked
+         * for. Check ATTEST_HAS_FIELD(ev, AttestEvidence, cc) first. */
+        const struct AttestCcReport *cc;
 } AttestEvidence;
 
 /* ---- Policy engines -------------------------------------------------------- */
@@ -154,6 +175,8 @@ enum {
         ATTEST_NEED_QUOTE    = 1u << 0,
         ATTEST_NEED_UEFI_LOG = 1u << 1,
         ATTEST_NEED_IMA_LOG  = 1u << 2,
+        ATTEST_NEED_SEV_SNP  = 1u << 3,        /* an SEV-SNP report bound to the nonce and AK */
+        ATTEST_NEED_TDX      = 1u << 4,        /* a TDX quote bound to the nonce and AK */
 };
 
 typedef struct AttestRequirements {

@@ -173,3 +173,7 @@
 #define TDX_MODULE_IDENTITIES_MAX 32u                /* tdxModuleIdentities of TCB Info */
 #define TDX_ADVISORY_IDS_MAX     64u                 /* advisoryIDs of one TCB level */
 #define TDX_ADVISORY_ID_MAX      32u                 /* bytes of one advisory id ("INTEL-SA-00837") */
+#define CC_POLICY_SIZE_MAX       (1024u * 1024u)     /* an snp or tdx engine policy document */
+#define CC_POLICY_VALUES_MAX     4096u               /* entries of one allow-list in it */
+#define CC_AUXBLOB_SIZE_MAX      (64u * 1024u)       /* SEV-SNP certificate table from the host */
+#define CC_AUXBLOB_ENTRIES_MAX   32u                 /* entries of that table */

@@ -11,6 +11,7 @@ ValidatedEvidence *validated_evidence_free(ValidatedEvidence *ev) {
                 return NULL;
         tcg_eventlog_free(ev->uefi_log);
         free(ev->ima_data);
+        cc_validated_free(ev->cc);
         return mfree(ev);
 }
 
@@ -130,4 +131,16 @@ void validated_evidence_to_abi(const ValidatedEvidence *ev, const char *node_id,
         a->ima_n_entries = ev->has_ima ? validated_evidence_ima_count(ev) : 0;
         a->ima_foreach = abi_ima_foreach;
         a->host_private = ev;
+        if (ev->cc) {
+                ret->cc = (AttestCcReport) {
+                        .struct_size = sizeof(AttestCcReport),
+                        .kind = (uint32_t) ev->cc->kind,
+                        .report = ev->cc->report,
+                        .report_size = ev->cc->report_size,
+                        .product = ev->cc->product[0] ? ev->cc->product : NULL,
+                        .tcb_status = ev->cc->tcb_status[0] ? ev->cc->tcb_status : NULL,
+                        .advisory_ids = (const char *const *) ev->cc->advisory_ids,
+                };
+                a->cc = &ret->cc;
+        }
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "attest/attest-plugin.h"
+#include "cc-evidence.h"
 #include "ima-replay.h"
 #include "macro.h"
 #include "pcr-values.h"
@@ -41,6 +42,9 @@ typedef struct ValidatedEvidence {
         uint8_t *ima_data;
         size_t ima_size;
         size_t ima_consumed;            /* bytes of the pushed IMA log covered by the quote */
+
+        /* A confidential VM's report bound to the same nonce and AK; NULL when not asked for. */
+        CcValidated *cc;
 } ValidatedEvidence;
 
 ValidatedEvidence *validated_evidence_free(ValidatedEvidence *ev);
@@ -62,6 +66,7 @@ int validated_evidence_ima_foreach(const ValidatedEvidence *ev, ImaEntryFn fn, v
 typedef struct EvidenceAbi {
         AttestEvidence ev;
         AttestPcrBank banks[TPM2_PCR_SELECTIONS_MAX];
+        AttestCcReport cc;
 } EvidenceAbi;
 
 /* node_id may be NULL; enrolment_clock is the node's first validated quote's clock, or NULL. */

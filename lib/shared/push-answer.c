@@ -138,6 +138,8 @@ static int parse_kind(json_object *item, PushEvidenceKind *ret) {
                 [PUSH_EVIDENCE_TPM_QUOTE] = { "certification", "tpm_quote" },
                 [PUSH_EVIDENCE_UEFI_LOG] = { "log", "uefi_log" },
                 [PUSH_EVIDENCE_IMA_LOG] = { "log", "ima_log" },
+                [PUSH_EVIDENCE_SEV_SNP] = { "certification", "sev-snp" },
+                [PUSH_EVIDENCE_TDX] = { "certification", "tdx" },
         };
         const char *class, *type;
 
@@ -259,6 +261,20 @@ static int parse_item(json_object *item, unsigned *seen, PushRequest *req) {
                 else if (r < 0 || req->ima_starting_offset > PUSH_IMA_OFFSET_MAX)
                         return -EBADMSG;
                 return 0;
+        case PUSH_EVIDENCE_SEV_SNP:
+        case PUSH_EVIDENCE_TDX: {
+                _cleanup_free_ uint8_t *rd = NULL;
+                size_t n;
+
+                /* Both kinds asked at once make no sense: one machine is one of them. */
+                if (*seen & (1u << PUSH_EVIDENCE_SEV_SNP) && *seen & (1u << PUSH_EVIDENCE_TDX))
+                        return -EBADMSG;
+                r = params ? get_base64(params, "report_data", sizeof req->cc_report_data, &rd, &n) : -EBADMSG;
+                if (r < 0 || n != sizeof req->cc_report_data)
+                        return -EBADMSG;
+                memcpy(req->cc_report_data, rd, n);
+                return 0;
+        }
         default:
                 return 0;
         }

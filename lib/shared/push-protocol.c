@@ -200,6 +200,17 @@ static json_object *log_capabilities(bool ima, uint64_t entry_count) {
         return TAKE_PTR(caps);
 }
 
+/* A confidential VM's report: the binding is the verifier's to choose (report_data). */
+static json_object *cc_capabilities(const PushCapabilities *c) {
+        _cleanup_json_ json_object *caps = json_object_new_object();
+        const char *format = "application/octet-stream";
+
+        if (!caps || json_add_string(caps, "provider", c->cc_provider ?: "") < 0 ||
+            add(caps, "formats", string_array(&format, 1)) < 0)
+                return NULL;
+        return TAKE_PTR(caps);
+}
+
 char *push_capabilities_body(const PushCapabilities *c) {
         _cleanup_json_ json_object *attrs = json_object_new_object();
         json_object *supported = json_object_new_array(), *info = json_object_new_object();
@@ -222,6 +233,9 @@ char *push_capabilities_body(const PushCapabilities *c) {
                 return NULL;
         if (c->ima_log &&
             append(supported, evidence_item("log", "ima_log", "capabilities", log_capabilities(true, c->ima_entry_count))) < 0)
+                return NULL;
+        if (c->cc_type &&
+            append(supported, evidence_item("certification", c->cc_type, "capabilities", cc_capabilities(c))) < 0)
                 return NULL;
         if (format_timestamp_iso(c->boot_time_usec, boot_time, sizeof(boot_time)) < 0 ||
             json_add_string(info, "boot_time", boot_time) < 0)
@@ -257,6 +271,15 @@ static json_object *ima_data(const PushEvidence *e) {
         return TAKE_PTR(d);
 }
 
+static json_object *cc_data(const PushEvidence *e) {
+        _cleanup_json_ json_object *d = json_object_new_object();
+
+        if (!d || !e->cc_report || add_base64(d, "report", e->cc_report, e->cc_report_size) < 0 ||
+            (e->cc_cert && add_base64(d, "certificate", e->cc_cert, e->cc_cert_size) < 0))
+                return NULL;
+        return TAKE_PTR(d);
+}
+
 char *push_evidence_body(const PushEvidence *e) {
         _cleanup_json_ json_object *attrs = NULL;
         json_object *collected;
@@ -279,6 +302,12 @@ char *push_evidence_body(const PushEvidence *e) {
                         break;
                 case PUSH_EVIDENCE_IMA_LOG:
                         item = evidence_item("log", "ima_log", "data", ima_data(e));
+                        break;
+                case PUSH_EVIDENCE_SEV_SNP:
+                        item = evidence_item("certification", "sev-snp", "data", cc_data(e));
+                        break;
+                case PUSH_EVIDENCE_TDX:
+                        item = evidence_item("certification", "tdx", "data", cc_data(e));
                         break;
                 default:
                         return NULL;

@@ -39,6 +39,8 @@ typedef struct PushCapabilities {
         bool ima_log;
         uint64_t ima_entry_count;       /* lines in the IMA log now */
         uint64_t boot_time_usec;        /* µs since the epoch */
+        const char *cc_type;            /* "sev-snp" | "tdx" when in a confidential VM, else NULL */
+        const char *cc_provider;        /* configfs-tsm provider ("sev_guest", "tdx_guest") */
 } PushCapabilities;
 
 char *push_capabilities_body(const PushCapabilities *c);
@@ -47,6 +49,8 @@ typedef enum PushEvidenceKind {
         PUSH_EVIDENCE_TPM_QUOTE,
         PUSH_EVIDENCE_UEFI_LOG,
         PUSH_EVIDENCE_IMA_LOG,
+        PUSH_EVIDENCE_SEV_SNP,          /* certification/sev-snp */
+        PUSH_EVIDENCE_TDX,              /* certification/tdx */
         _PUSH_EVIDENCE_MAX,
 } PushEvidenceKind;
 
@@ -63,6 +67,7 @@ typedef struct PushRequest {
         uint16_t hash_alg;              /* TPM_ALG_ID the quote is signed over */
         char signature_scheme[16];
         uint64_t ima_starting_offset;
+        uint8_t cc_report_data[64];     /* what the confidential VM's report must carry */
 } PushRequest;
 
 int push_capabilities_answer_parse(const char *body, size_t size, PushRequest *ret);
@@ -83,6 +88,10 @@ typedef struct PushEvidence {
         const char *ima_entries;        /* text lines from the starting offset */
         size_t ima_entries_size;
         uint64_t ima_entry_count;
+        const uint8_t *cc_report;       /* SEV-SNP report or TDX quote */
+        size_t cc_report_size;
+        const uint8_t *cc_cert;         /* SEV-SNP: VCEK or VLEK (DER) from the host, or NULL */
+        size_t cc_cert_size;
 } PushEvidence;
 
 char *push_evidence_body(const PushEvidence *e);

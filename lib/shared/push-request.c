@@ -216,6 +216,10 @@ int push_capabilities_parse(json_object *body, PushCapabilities *ret, PushError 
                                 return r;
                 } else if (item_is(item, "evidence_class", "log", "evidence_type", "uefi_log"))
                         c.uefi_log = true;
+                else if ((r = push_cc_offer_parse(item, &c, ret_error)) != -ENOENT) {
+                        if (r < 0)
+                                return r;
+                }
                 else if (item_is(item, "evidence_class", "log", "evidence_type", "ima_log")) {
                         c.ima_log = true;
                         (void) json_get_uint64(member(item, "capabilities", json_type_object), "entry_count",
@@ -291,6 +295,9 @@ static int parse_evidence_item(json_object *item, PushEvidence *e, PushError *er
                         return refuse(err, ptr, "ima_log given twice");
                 return parse_ima_data(data, e, err);
         }
+        r = push_cc_evidence_parse(item, e, err);
+        if (r != -ENOENT)
+                return r;
         return refuse(err, ptr, "unknown evidence item");
 }
 
@@ -322,6 +329,8 @@ void push_evidence_done(PushEvidence *e) {
         free(e->pcr_blob);
         free(e->uefi);
         free(e->ima);
+        free(e->cc_report);
+        free(e->cc_cert);
         *e = (PushEvidence) {};
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "attest-limits.h"
+#include "cc-evidence.h"
 #include "hash-alg.h"
 #include "macro.h"
 
@@ -51,6 +52,8 @@ typedef struct PushCapabilities {
         bool ima_log;
         uint64_t ima_entry_count;
         uint64_t boot_time;             /* seconds since the epoch; 0 when not reported */
+        bool sev_snp;                   /* certification/sev-snp offered (push-request-cc.c) */
+        bool tdx;                       /* certification/tdx offered */
 } PushCapabilities;
 
 int push_capabilities_parse(json_object *body, PushCapabilities *ret, PushError *ret_error);
@@ -66,9 +69,22 @@ typedef struct PushEvidence {
         char *ima;                      /* text lines from the requested starting_offset */
         size_t ima_size;
         uint64_t ima_entry_count;
+        /* A confidential VM's report (push-request-cc.c): its form is checked, not its signature. */
+        CcKind cc_kind;                 /* CC_KIND_NONE when none was sent */
+        uint8_t *cc_report;
+        size_t cc_report_size;
+        uint8_t *cc_cert;               /* SEV-SNP: the VCEK or VLEK, DER; NULL when not sent */
+        size_t cc_cert_size;
 } PushEvidence;
 
 int push_evidence_parse(json_object *body, PushEvidence *ret, PushError *ret_error);
+
+/* The confidential-computing items: an offer (evidence_supported) and the
+ * evidence (evidence_collected) of type "sev-snp" or "tdx", class
+ * "certification". 0 when item is one and was taken, -ENOENT when it is
+ * another item, -EBADMSG (with the reason in ret_error) when it is malformed. */
+int push_cc_offer_parse(json_object *item, PushCapabilities *c, PushError *ret_error);
+int push_cc_evidence_parse(json_object *item, PushEvidence *e, PushError *ret_error);
 void push_evidence_done(PushEvidence *e);
 
 /* "rsassa", "rsapss", "ecdsa" ↔ TPM_ALG_ID; 0 / NULL when unknown. */

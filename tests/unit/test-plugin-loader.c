@@ -23,7 +23,7 @@ static int load_bad(const char *name, const char **error) {
 
 static void test_builtin_set(void **state) {
         _cleanup_(plugin_set_freep) PluginSet *s = NULL;
-        static const char *const engines[] = { "tpm", "mb", "ima", "exec" };
+        static const char *const engines[] = { "tpm", "mb", "ima", "exec", "snp", "tdx" };
         static const char *const actions[] = { "journal", "webhook", "exec-action" };
         char dir[4096];
 

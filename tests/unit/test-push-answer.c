@@ -123,6 +123,79 @@ static void test_too_large(void **state) {
         assert_int_equal(capabilities(deep), -E2BIG);
 }
 
+#define QUOTE_REQUESTED                                                                            \
+        "{\"evidence_class\": \"certification\", \"evidence_type\": \"tpm_quote\","              \
+        "\"chosen_parameters\": {\"challenge\": \"AAECAwQFBgcICQoLDA0ODw==\","                  \
+        "\"signature_scheme\": \"ecdsa\", \"hash_algorithm\": \"sha256\","                     \
+        "\"selected_subjects\": {\"sha256\": [0]}}}"
+#define RD64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+#define CC_REQUESTED(type, params) \
+        "{\"evidence_class\": \"certification\", \"evidence_type\": \"" type "\", \"chosen_parameters\": " params "}"
+#define ANSWER(items) "{\"data\": {\"type\": \"attestation\", \"id\": \"0\", \"attributes\": {\"evidence_requested\": [" items "]}}}"
+
+/* The report the verifier asks for, and its report data. */
+static void test_cc_request(void **state) {
+        static const char snp[] = ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("sev-snp", "{\"report_data\": \"" RD64 "\"}"));
+        static const char tdx[] = ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("tdx", "{\"report_data\": \"" RD64 "\"}"));
+        PushRequest req;
+
+        assert_int_equal(push_capabilities_answer_parse(snp, strlen(snp), &req), 0);
+        assert_int_equal(req.n_items, 2);
+        assert_int_equal(req.order[1], PUSH_EVIDENCE_SEV_SNP);
+        for (size_t i = 0; i < 64; i++)
+                assert_int_equal(req.cc_report_data[i], i);
+        assert_int_equal(push_capabilities_answer_parse(tdx, strlen(tdx), &req), 0);
+        assert_int_equal(req.order[1], PUSH_EVIDENCE_TDX);
+
+        /* Report data of another size, none, or parameters missing; both kinds at once. */
+        assert_int_equal(capabilities(ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("sev-snp", "{\"report_data\": \"AAEC\"}"))),
+                         -EBADMSG);
+        assert_int_equal(capabilities(ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("sev-snp", "{}"))), -EBADMSG);
+        assert_int_equal(capabilities(ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("tdx", "null"))), -EBADMSG);
+        assert_int_equal(capabilities(ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("sev-snp", "{\"report_data\": \"" RD64 "\"}")
+                                             "," CC_REQUESTED("tdx", "{\"report_data\": \"" RD64 "\"}"))), -EBADMSG);
+        assert_int_equal(capabilities(ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("sev-snp", "{\"report_data\": \"" RD64 "\"}")
+                                             "," CC_REQUESTED("sev-snp", "{\"report_data\": \"" RD64 "\"}"))), -EBADMSG);
+        /* A report without a quote proves nothing. */
+        assert_int_equal(capabilities(ANSWER(CC_REQUESTED("sev-snp", "{\"report_data\": \"" RD64 "\"}"))), -EBADMSG);
+}
+
+/* The evidence body carries the report (and the certificate) in the requested order. */
+static void test_cc_evidence_body(void **state) {
+        static const char snp[] = ANSWER(QUOTE_REQUESTED "," CC_REQUESTED("sev-snp", "{\"report_data\": \"" RD64 "\"}"));
+        PushRequest req;
+        char *body;
+
+        assert_int_equal(push_capabilities_answer_parse(snp, strlen(snp), &req), 0);
+        body = push_evidence_body(&(PushEvidence) {
+                        .request = &req,
+                        .quote_attest = (const uint8_t *) "a", .quote_attest_size = 1,
+                        .quote_signature = (const uint8_t *) "s", .quote_signature_size = 1,
+                        .pcr_blob = (const uint8_t *) "p", .pcr_blob_size = 1,
+                        .cc_report = (const uint8_t *) "REPORT", .cc_report_size = 6,
+                        .cc_cert = (const uint8_t *) "DER", .cc_cert_size = 3,
+                });
+        assert_non_null(body);
+        assert_non_null(strstr(body, "\"evidence_type\":\"sev-snp\",\"data\":{\"report\":\"UkVQT1JU\",\"certificate\":\"REVS\"}"));
+        free(body);
+        /* Asked for, not collected: no body. */
+        assert_null(push_evidence_body(&(PushEvidence) {
+                        .request = &req,
+                        .quote_attest = (const uint8_t *) "a", .quote_attest_size = 1,
+                        .quote_signature = (const uint8_t *) "s", .quote_signature_size = 1,
+                        .pcr_blob = (const uint8_t *) "p", .pcr_blob_size = 1,
+                }));
+
+        PushCapabilities c = { .banks = (const uint16_t[]) { 0x000b }, .n_banks = 1, .signature_scheme = "ecdsa",
+                               .key_algorithm = "ecc", .key_size = 256, .ak_hash = "sha256", .ak_name_hex = "000b00",
+                               .ak_public = (const uint8_t *) "x", .ak_public_size = 1, .boot_time_usec = 1000000,
+                               .cc_type = "tdx", .cc_provider = "tdx_guest" };
+        body = push_capabilities_body(&c);
+        assert_non_null(body);
+        assert_non_null(strstr(body, "\"evidence_type\":\"tdx\",\"capabilities\":{\"provider\":\"tdx_guest\""));
+        free(body);
+}
+
 static void test_missing_member(void **state) {
         /* Well-formed JSON objects, each without what its parser needs. */
         assert_int_equal(capabilities("{}"), -EBADMSG);
@@ -141,6 +214,8 @@ int main(void) {
                 cmocka_unit_test(test_not_json),
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_missing_member),
+                cmocka_unit_test(test_cc_request),
+                cmocka_unit_test(test_cc_evidence_body),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

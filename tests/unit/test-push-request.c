@@ -11,6 +11,8 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "attest-verdict.h"
+#include "fileio.h"
+#include "hexdecode.h"
 #include "json-util.h"
 #include "push-request.h"
 
@@ -145,6 +147,132 @@ static void test_evidence_refused(void **state) {
         }
 }
 
+#define SNP_OFFER "{\"evidence_class\":\"certification\",\"evidence_type\":\"sev-snp\",\"capabilities\":{\"provider\":\"sev_guest\"}}"
+#define TDX_OFFER "{\"evidence_class\":\"certification\",\"evidence_type\":\"tdx\"}"
+
+static void test_cc_offers(void **state) {
+        PushCapabilities c;
+        PushError e;
+
+        assert_int_equal(caps(ATTRS("{\"evidence_supported\":[" QUOTE_CAPS("{\"sha256\":[0]}") "," SNP_OFFER "]}"), &c, &e), 0);
+        assert_true(c.sev_snp && !c.tdx);
+        assert_int_equal(caps(ATTRS("{\"evidence_supported\":[" QUOTE_CAPS("{\"sha256\":[0]}") "," TDX_OFFER "]}"), &c, &e), 0);
+        assert_true(c.tdx && !c.sev_snp);
+        /* Another class with the same type is not an offer of a report. */
+        assert_int_equal(caps(ATTRS("{\"evidence_supported\":[" QUOTE_CAPS("{\"sha256\":[0]}")
+                                    ",{\"evidence_class\":\"log\",\"evidence_type\":\"tdx\"}]}"), &c, &e), 0);
+        assert_false(c.tdx);
+        assert_int_equal(caps(ATTRS("{\"evidence_supported\":[" QUOTE_CAPS("{\"sha256\":[0]}") "," SNP_OFFER "," SNP_OFFER "]}"),
+                              &c, &e), -EBADMSG);
+        assert_string_equal(e.what, "a confidential-computing report offered twice");
+        assert_int_equal(caps(ATTRS("{\"evidence_supported\":[" QUOTE_CAPS("{\"sha256\":[0]}")
+                                    ",{\"evidence_class\":\"certification\",\"evidence_type\":\"tdx\",\"capabilities\":[]}]}"),
+                              &c, &e), -EBADMSG);
+        assert_string_equal(e.pointer, "/data/attributes/evidence_supported");
+        /* A report alone is no offer: the quote is required. */
+        assert_int_equal(caps(ATTRS("{\"evidence_supported\":[" SNP_OFFER "]}"), &c, &e), -EBADMSG);
+}
+
+static char *cc_evidence_text(const char *type, const char *data) {
+        char *s = NULL;
+        assert_true(asprintf(&s, ATTRS("{\"evidence_collected\":[" QUOTE_DATA ",{\"evidence_class\":\"certification\","
+                                       "\"evidence_type\":\"%s\",\"data\":%s}]}"), type, data) > 0);
+        return s;
+}
+
+static char *b64_of(size_t n, uint8_t fill, const uint8_t *raw) {
+        uint8_t *buf = malloc(n);
+        char *s;
+
+        assert_non_null(buf);
+        if (raw)
+                memcpy(buf, raw, n);
+        else
+                memset(buf, fill, n);
+        s = base64_encode(buf, n);
+        free(buf);
+        return s;
+}
+
+static int cc_parse(const char *type, const char *data, PushEvidence *ev, PushError *e) {
+        _cleanup_free_ char *text = cc_evidence_text(type, data);
+        _cleanup_json_ json_object *o = parse(text);
+
+        *ev = (PushEvidence) {};
+        *e = (PushError) {};
+        return push_evidence_parse(o, ev, e);
+}
+
+static void test_cc_evidence(void **state) {
+        _cleanup_free_ uint8_t *report = NULL, *quote = NULL;
+        _cleanup_free_ char *r64 = NULL, *q64 = NULL, *short64 = NULL, *long64 = NULL, *d1 = NULL, *d2 = NULL, *d3 = NULL;
+        _cleanup_free_ char *d4 = NULL, *d5 = NULL, *d6 = NULL;
+        const char *root = getenv("ATTEST_TEST_DATA");
+        char path[1024];
+        PushEvidence ev;
+        PushError e;
+        size_t n, m;
+
+        assert_non_null(root);
+        (void) snprintf(path, sizeof path, "%s/snp/go-sev-guest/attestation.bin", root);
+        assert_int_equal(read_full_file(path, 1 << 20, &report, &n), 0);
+        (void) snprintf(path, sizeof path, "%s/tdx/dcap-qvl/tdx_quote", root);
+        assert_int_equal(read_full_file(path, 1 << 20, &quote, &m), 0);
+        r64 = b64_of(n, 0, report);
+        q64 = b64_of(m, 0, quote);
+        short64 = b64_of(n - 1, 0, report);
+        long64 = b64_of(n + 1, 0, NULL);
+
+        assert_true(asprintf(&d1, "{\"report\":\"%s\",\"certificate\":\"AQID\"}", r64) > 0);
+        assert_int_equal(cc_parse("sev-snp", d1, &ev, &e), 0);
+        assert_int_equal(ev.cc_kind, CC_KIND_SEV_SNP);
+        assert_int_equal(ev.cc_report_size, n);
+        assert_int_equal(ev.cc_cert_size, 3);
+        push_evidence_done(&ev);
+
+        assert_true(asprintf(&d2, "{\"report\":\"%s\"}", q64) > 0);
+        assert_int_equal(cc_parse("tdx", d2, &ev, &e), 0);
+        assert_int_equal(ev.cc_kind, CC_KIND_TDX);
+        assert_null(ev.cc_cert);
+        push_evidence_done(&ev);
+
+        /* One case per refusal. */
+        assert_true(asprintf(&d3, "{\"report\":\"%s\"}", short64) > 0);
+        assert_int_equal(cc_parse("sev-snp", d3, &ev, &e), -EBADMSG);
+        assert_string_equal(e.what, "the SEV-SNP report is malformed");
+        assert_true(asprintf(&d4, "{\"report\":\"%s\"}", long64) > 0);
+        assert_int_equal(cc_parse("sev-snp", d4, &ev, &e), -EBADMSG);
+        assert_string_equal(e.what, "report must be base64 of at most the report's size");
+        assert_int_equal(cc_parse("tdx", d1 /* an SNP report and a certificate */, &ev, &e), -EBADMSG);
+        assert_string_equal(e.what, "the TDX quote is malformed");
+        assert_true(asprintf(&d5, "{\"report\":\"%s\",\"certificate\":\"AQID\"}", q64) > 0);
+        assert_int_equal(cc_parse("tdx", d5, &ev, &e), -EBADMSG);
+        assert_string_equal(e.what, "certificate is for SEV-SNP reports");
+        assert_true(asprintf(&d6, "{\"report\":\"%s\",\"certificate\":\"!!\"}", r64) > 0);
+        assert_int_equal(cc_parse("sev-snp", d6, &ev, &e), -EBADMSG);
+        assert_string_equal(e.what, "certificate must be base64 DER");
+        assert_int_equal(cc_parse("sev-snp", "{\"report\":7}", &ev, &e), -EBADMSG);
+        assert_int_equal(cc_parse("sev-snp", "{}", &ev, &e), -EBADMSG);
+        assert_int_equal(cc_parse("sev-snp", "[]", &ev, &e), -EBADMSG);
+        assert_string_equal(e.what, "evidence item without data");
+        assert_int_equal(cc_parse("sev_snp", d1, &ev, &e), -EBADMSG);
+        assert_string_equal(e.what, "unknown evidence item");
+        {
+                /* Twice. */
+                _cleanup_free_ char *text = NULL;
+                _cleanup_json_ json_object *o = NULL;
+
+                assert_true(asprintf(&text, ATTRS("{\"evidence_collected\":[" QUOTE_DATA
+                                                  ",{\"evidence_class\":\"certification\",\"evidence_type\":\"tdx\",\"data\":%s}"
+                                                  ",{\"evidence_class\":\"certification\",\"evidence_type\":\"sev-snp\",\"data\":%s}]}"),
+                                     d2, d1) > 0);
+                o = parse(text);
+                ev = (PushEvidence) {};
+                assert_int_equal(push_evidence_parse(o, &ev, &e), -EBADMSG);
+                assert_string_equal(e.what, "a confidential-computing report given twice");
+        }
+}
+
 static void test_session(void **state) {
         _cleanup_json_ json_object *ok = parse(ATTRS("{\"agent_id\":\"n1\",\"authentication_supported\":"
                                                      "[{\"authentication_class\":\"pop\",\"authentication_type\":\"tpm_pop\"}]}"));
@@ -209,6 +337,8 @@ int main(void) {
                 cmocka_unit_test(test_capabilities_refused),
                 cmocka_unit_test(test_evidence),
                 cmocka_unit_test(test_evidence_refused),
+                cmocka_unit_test(test_cc_offers),
+                cmocka_unit_test(test_cc_evidence),
                 cmocka_unit_test(test_session),
                 cmocka_unit_test(test_certify),
                 cmocka_unit_test(test_rfc3339),
