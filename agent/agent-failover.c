@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* [Registrar] URL= and [Verifier] URL= may name several instances of one
- * verifier, separated by whitespace: the agent uses one until it cannot be
+ * verifier (agent-urls.c): the agent uses one until it cannot be
  * reached, times out or answers 5xx, then moves on to the next and stays there
  * while it works. Any instance answers any node, so nothing else changes. */
 #include <errno.h>
@@ -9,34 +9,6 @@
 
 #include "agent-daemon.h"
 #include "log.h"
-
-#define URL_SEPARATORS " \t\n,"
-
-static size_t url_list_count(const char *list) {
-        size_t n = 0;
-
-        for (const char *p = list ? list + strspn(list, URL_SEPARATORS) : ""; *p;
-             p += strcspn(p, URL_SEPARATORS), p += strspn(p, URL_SEPARATORS))
-                n++;
-        return n;
-}
-
-int agent_url_pick(const char *list, unsigned index, char **ret) {
-        size_t n = url_list_count(list);
-        const char *p;
-
-        if (n == 0) {
-                *ret = NULL;
-                return 0;
-        }
-        p = list + strspn(list, URL_SEPARATORS);
-        for (index %= n; index > 0; index--) {
-                p += strcspn(p, URL_SEPARATORS);
-                p += strspn(p, URL_SEPARATORS);
-        }
-        *ret = strndup(p, strcspn(p, URL_SEPARATORS));
-        return *ret ? 0 : -ENOMEM;
-}
 
 bool agent_failover_error(int r) {
         /* -EIO: any other transport failure (the HTTP client's catch-all). */
@@ -47,7 +19,7 @@ bool agent_failover_error(int r) {
 static bool url_next(const char *list, unsigned *index, char **current, const char *what) {
         char *next = NULL;
 
-        if (url_list_count(list) < 2)
+        if (agent_url_count(list) < 2)
                 return false;
         if (agent_url_pick(list, *index + 1, &next) < 0) {
                 log_oom();

@@ -58,6 +58,7 @@ static bool error_is_transient(int r) {
         case -EIO:
         case -EPROTO:
         case -EBUSY:
+        case -EREMOTEIO:        /* a 5xx answer */
                 return true;
         default:
                 return false;

@@ -135,6 +135,9 @@ static int post_identity(const RegistrarClient *c, const char *url, const char *
         if (resp.status == 403)
                 return refused(-EPERM, "Registration (the id is registered with another EK or AK, "
                                "or the identity is not trusted)", &resp);
+        /* The instance failed, not the request: the next instance (or a retry) may serve it. */
+        if (resp.status >= 500)
+                return refused(-EREMOTEIO, "Registration", &resp);
         if (resp.status != 200)
                 return refused(-EPROTO, "Registration", &resp);
 
@@ -156,6 +159,8 @@ static int put_auth_tag(const RegistrarClient *c, const char *url, const char *t
         r = send_json(c, "PUT", url, body, &resp);
         if (r < 0)
                 return r;
+        if (resp.status >= 500)
+                return refused(-EREMOTEIO, "Activation", &resp);
         if (resp.status != 200)
                 return refused(-EPERM, "Activation", &resp);
 

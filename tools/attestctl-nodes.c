@@ -211,7 +211,8 @@ int verb_status(int argc, char *argv[]) {
         static const char *const fields[][2] = {
                 { "Node", "agent_id" }, { "State", "state" }, { "Verdict", "verdict" },
                 { "Registered", "registered_at" }, { "Activated", "activated_at" }, { "Enrolled", "enrolled_at" },
-                { "Last attestation", "last_attestation" }, { "Passed", "attestations_passed" },
+                { "Last attestation", "last_attestation" }, { "Attested by", "attested_by" },
+                { "Passed", "attestations_passed" },
                 { "Attest count", "attest_count" }, { "Interval (s)", "interval" },
                 { "Failure actions", "failure_actions" }, { "Registrations", "regcount" },
         };

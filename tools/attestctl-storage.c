@@ -48,13 +48,13 @@ static int verb_storage_copy(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to open the target storage: %m"), EXIT_UNUSABLE;
         r = storage_copy(from, to, &stats);
         if (r == -ENOTEMPTY)
-                return log_error("The target storage holds nodes or policies already: refusing to copy into it."),
-                       EXIT_VIOLATION;
+                return log_error("The target storage holds nodes, policies or the keys of a verifier that ran on it "
+                                 "already: refusing to copy into it."), EXIT_VIOLATION;
         if (r < 0)
                 return log_error_errno(r, "Copy failed (the target may be partly filled: empty it before trying again): %m"),
                        EXIT_VIOLATION;
-        printf("Copied %zu nodes, %zu named policies, %zu attestations and %zu secrets.\n",
-               stats.nodes, stats.policies, stats.attestations, stats.secrets);
+        printf("Copied %zu nodes, %zu named policies, %zu attestations, %zu history events, %zu secrets and %zu keys.\n",
+               stats.nodes, stats.policies, stats.attestations, stats.events, stats.secrets, stats.keys);
         return EXIT_PASS;
 }
 

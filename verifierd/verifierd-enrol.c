@@ -297,6 +297,7 @@ json_object *node_to_json(const Node *n, bool detail) {
         r = r ?: add_usec(o, "activated_at", n->activated_usec);
         r = r ?: add_usec(o, "enrolled_at", n->enrolled_usec);
         r = r ?: add_usec(o, "last_attestation", n->last_attestation_usec);
+        r = r ?: json_add_string(o, "attested_by", n->attested_by);
         r = r ?: json_add_int(o, "attest_count", (int64_t) n->attest_count);
         r = r ?: json_add_int(o, "interval", (int64_t) n->interval_sec);
         r = r ?: json_add_int(o, "attestations_passed", (int64_t) n->attestations_passed);

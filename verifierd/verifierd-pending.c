@@ -2,7 +2,9 @@
 /* The attestation awaiting a node's evidence, shared through the storage when
  * several instances serve the nodes: the instance that issued the nonce keeps
  * it in memory as well, and whichever instance the evidence reaches takes it
- * from the storage, once. */
+ * from the storage, once, when the evidence is about to be evaluated. Another
+ * instance reads it to check a request against it without taking it: a request
+ * refused there (a storage failure, a bad body) leaves it for the node's retry. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +92,7 @@ static int pending_decode(const uint8_t *buf, size_t len, PendingAttestation *re
         a.ima_fresh = flags & PENDING_IMA_FRESH;
         if (len > off && !(a.evidence = strndup((const char *) buf + off, len - off)))
                 return -ENOMEM;
-        a.claimed = true;
+        a.adopted = true;
         *ret = a;
         return 0;
 }
@@ -114,9 +116,11 @@ int pending_adopt(Manager *m, const char *node_id, uint64_t index, NodeRuntime *
         Blob b = {};
         int r;
 
-        r = storage_pending_take(m->storage, node_id, index, &b);
+        r = storage_pending_get(m->storage, node_id, index, &b);
         if (r >= 0)
                 r = pending_decode(b.data, b.size, &p);
+        if (r >= 0 && p.index != index)
+                r = -EBADMSG;
         blob_done(&b);
         if (r >= 0 && node_table_ensure(&m->push.nodes, node_id, &rt) < 0)
                 r = -ENOMEM;
@@ -132,17 +136,22 @@ int pending_adopt(Manager *m, const char *node_id, uint64_t index, NodeRuntime *
 }
 
 int pending_claim(Manager *m, const char *node_id, PendingAttestation *p) {
+        uint8_t head[1u + 8u + sizeof p->nonce], *h;
         Blob b = {};
         int r;
 
         if (p->claimed)
                 return 0;
-        r = storage_pending_take(m->storage, node_id, p->index, &b);
+        /* Only the record of this nonce: the encoding begins with version, index and nonce. */
+        h = put_be(head, PENDING_ENCODING_VERSION, 1);
+        h = put_be(h, p->index, 8);
+        memcpy(h, p->nonce, sizeof p->nonce);
+        r = storage_pending_take(m->storage, node_id, p->index, &(const Blob) { .data = head, .size = sizeof head }, &b);
         blob_done(&b);
         if (r == -EOPNOTSUPP || r >= 0) {
                 p->claimed = true;
                 return 0;
         }
-        /* -ENOENT: another instance took the evidence for this nonce first. */
+        /* -ENOENT: another instance took the evidence for this nonce first (or it expired and was issued anew). */
         return r == -ENOENT ? -ESTALE : r;
 }

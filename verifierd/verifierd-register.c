@@ -120,6 +120,7 @@ static int merge_existing(Request *q, Node *old, Node *n) {
         n->interval_sec = old->interval_sec;
         n->attestations_passed = old->attestations_passed;
         n->last_attestation_usec = old->last_attestation_usec;
+        SWAP_PTR(n->attested_by, old->attested_by);
         return 0;
 }
 

@@ -49,6 +49,7 @@ int node_from_row(const RowReader *rr, Node **ret) {
         n->attestations_passed = rr->u64(rr, i++);
         n->last_attestation_usec = rr->u64(rr, i++);
         r = rr->text(rr, i++, &n->tpm_policy_name);
+        r = r ?: rr->text(rr, i++, &n->attested_by);
         if (r < 0)
                 return r;
         assert(i == NODE_N_COLUMNS);

@@ -12,8 +12,8 @@
         " mtls_cert, ip, port, auth_digest, regcount, registered_usec, activated_usec, enrolled_usec," \
         " tpm_policy, boot_policy, runtime_policy, boot_policy_name, runtime_policy_name," \
         " attest_count, interval_sec, failure_actions, verdict, attestations_passed, last_attestation_usec," \
-        " tpm_policy_name"
-#define NODE_N_COLUMNS 29
+        " tpm_policy_name, attested_by"
+#define NODE_N_COLUMNS 30
 #define NODE_UPDATE \
         "state=excluded.state, ek_tpm=excluded.ek_tpm, ekcert=excluded.ekcert, " \
         "aik_tpm=excluded.aik_tpm, iak_tpm=excluded.iak_tpm, " \
@@ -29,7 +29,7 @@
         "failure_actions=excluded.failure_actions, verdict=excluded.verdict, " \
         "attestations_passed=excluded.attestations_passed, " \
         "last_attestation_usec=excluded.last_attestation_usec, " \
-        "tpm_policy_name=excluded.tpm_policy_name"
+        "tpm_policy_name=excluded.tpm_policy_name, attested_by=excluded.attested_by"
 
 /* One row of a query's answer, read column by column whatever the backend. */
 typedef struct RowReader RowReader;

@@ -8,12 +8,16 @@
 #include "attest-limits.h"
 #include "conf-parser.h"
 #include "log.h"
+#include "memory-util.h"
 #include "storage-copy.h"
 
+/* No node, no policy, and no shared key: an instance started on it made its own key,
+ * which the copy would keep instead of the source's. */
 static int target_is_empty(Storage *to) {
         Node **nodes = NULL;
         PolicyEntry *policies = NULL;
-        size_t n_nodes = 0, n_policies = 0;
+        StorageKey *keys = NULL;
+        size_t n_nodes = 0, n_policies = 0, n_keys = 0;
         int r;
 
         r = storage_node_list(to, &nodes, &n_nodes);
@@ -24,7 +28,51 @@ static int target_is_empty(Storage *to) {
         if (r < 0)
                 return r;
         policy_entry_list_free(policies, n_policies);
-        return n_nodes == 0 && n_policies == 0 ? 0 : -ENOTEMPTY;
+        r = storage_key_list(to, &keys, &n_keys);
+        if (r < 0)
+                return r;
+        storage_key_list_free(keys, n_keys);
+        return n_nodes == 0 && n_policies == 0 && n_keys == 0 ? 0 : -ENOTEMPTY;
+}
+
+/* The results signing key above all: results signed before and after the move verify with one key. */
+static int copy_keys(Storage *from, Storage *to, StorageCopyStats *stats) {
+        StorageKey *l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = storage_key_list(from, &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                Blob kept = {};
+
+                r = storage_key_claim(to, l[i].name, &l[i].pem, &kept);
+                /* Another key under the name: an instance runs on the target meanwhile. */
+                if (r >= 0 && (kept.size != l[i].pem.size || memcmp(kept.data, l[i].pem.data, kept.size) != 0))
+                        r = -ENOTEMPTY;
+                (void) erase_and_free_size(kept.data, kept.size);
+                if (r >= 0)
+                        stats->keys++;
+        }
+        storage_key_list_free(l, n);
+        return r;
+}
+
+/* The node's history log (registration, enrolment, verdict changes, TIMEOUTs), oldest first, with its times. */
+static int copy_events(Storage *from, Storage *to, const char *node_id, StorageCopyStats *stats) {
+        StorageEvent *l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = storage_event_list(from, node_id, &l, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = storage_event_put(to, node_id, &l[i]);
+                if (r >= 0)
+                        stats->events++;
+        }
+        storage_event_list_free(l, n);
+        return r;
 }
 
 static int copy_content(Storage *from, Storage *to, const char *digest) {
@@ -129,6 +177,8 @@ static int copy_node(Storage *from, Storage *to, const Node *node, StorageCopySt
         if (r >= 0)
                 r = copy_history(from, to, node, stats);
         if (r >= 0)
+                r = copy_events(from, to, node->id, stats);
+        if (r >= 0)
                 r = copy_secrets(from, to, node->id, stats);
         if (r < 0)
                 return log_debug_errno(r, "Node %s not copied: %m", node->id);
@@ -146,7 +196,9 @@ int storage_copy(Storage *from, Storage *to, StorageCopyStats *ret_stats) {
         r = target_is_empty(to);
         if (r < 0)
                 return r;
-        r = copy_policies(from, to, &stats);
+        r = copy_keys(from, to, &stats);
+        if (r >= 0)
+                r = copy_policies(from, to, &stats);
         if (r >= 0)
                 r = storage_node_list(from, &nodes, &n);
         for (size_t i = 0; r >= 0 && i < n; i++)

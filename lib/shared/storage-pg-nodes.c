@@ -39,6 +39,7 @@ static void params_node(PgParams *p, const Node *n) {
         pg_param_u64(p, n->attestations_passed);
         pg_param_u64(p, n->last_attestation_usec);
         pg_param_text(p, n->tpm_policy_name);
+        pg_param_text(p, n->attested_by);
         assert(p->n == NODE_N_COLUMNS);
 }
 
@@ -111,7 +112,24 @@ static int node_policies_load(Storage *s, Node *n) {
         return 0;
 }
 
-/* One query on the hot path: the node row once per engine policy, or once with NULLs for none. */
+#define NODE_GET_SQL(where) \
+        "SELECT " NODE_COLUMNS ", np.engine, np.digest, np.name FROM nodes" \
+        " LEFT JOIN node_policies np ON np.node_id = nodes.id WHERE nodes.id = " where \
+        " ORDER BY np.engine COLLATE \"C\""
+static const char node_get_sql[] = NODE_GET_SQL("$1");
+const char pgsql_node_by_session_sql[] = NODE_GET_SQL("(SELECT node_id FROM sessions WHERE id = $1)");
+
+void pgsql_cache_put_node(Storage *s, const char *id, const PGresult *res, unsigned uses) {
+        pg_cache_put(s, node_get_sql, id, res, uses);
+}
+
+void pgsql_cache_forget_node(Storage *s, const char *id) {
+        pg_cache_forget(s, node_get_sql, id);
+}
+
+/* One query on the hot path: the node row once per engine policy, or once with NULLs for none.
+ * The capabilities and the evidence of one attestation read it; the second read uses the
+ * first's result (the administrator's change just then takes effect at the next one). */
 int pgsql_node_get(Storage *s, const char *id, Node **ret) {
         _cleanup_result_ PGresult *res = NULL;
         _cleanup_(node_freep) Node *n = NULL;
@@ -119,9 +137,7 @@ int pgsql_node_get(Storage *s, const char *id, Node **ret) {
         int r, rows;
 
         pg_param_text(&p, id);
-        r = pg_query_row(s, "SELECT " NODE_COLUMNS ", np.engine, np.digest, np.name FROM nodes"
-                            " LEFT JOIN node_policies np ON np.node_id = nodes.id WHERE nodes.id = $1"
-                            " ORDER BY np.engine COLLATE \"C\"", &p, &res);
+        r = pg_query_row_cached(s, node_get_sql, &p, id, PG_CACHE_ONCE, &res);
         if (r < 0)
                 return r;
         r = read_node(res, 0, &n);
@@ -144,21 +160,58 @@ int pgsql_node_get(Storage *s, const char *id, Node **ret) {
 static const char node_put_sql[] =
         "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
         "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,"
-        "$21,$22,$23,$24,$25,$26,$27,$28,$29) ON CONFLICT (id) DO UPDATE SET " NODE_UPDATE;
+        "$21,$22,$23,$24,$25,$26,$27,$28,$29,$30) ON CONFLICT (id) DO UPDATE SET " NODE_UPDATE;
 static const char event_add_sql[] =
         "INSERT INTO events (node_id, time_usec, kind, detail) VALUES ($1, $2, $3, $4)";
+
+/* What a verdict (or the reactivation written with it) changes: not the node's identity,
+ * which only a registration writes. An UPDATE of these is cheaper for the server than the
+ * upsert of the whole row with its keys and certificates, and does not bring back a node
+ * the administrator deleted meanwhile (the commit then fails on its attestation's row). */
+static const char node_verdict_put_sql[] =
+        "UPDATE nodes SET state = $2, activated_usec = $3, enrolled_usec = $4, tpm_policy = $5, boot_policy = $6,"
+        " runtime_policy = $7, boot_policy_name = $8, runtime_policy_name = $9, tpm_policy_name = $10,"
+        " attest_count = $11, interval_sec = $12, failure_actions = $13, verdict = $14, attestations_passed = $15,"
+        " last_attestation_usec = $16, attested_by = $17 WHERE id = $1";
 
 int pgsql_node_statements_prepare(Storage *s) {
         int r;
 
-        r = pg_prepare(s, node_put_sql, NODE_N_COLUMNS);
+        r = pg_prepare(s, node_verdict_put_sql, 17);
         return r < 0 ? r : pg_prepare(s, event_add_sql, 4);
+}
+
+int pgsql_node_verdict_put(Storage *s, const Node *n) {
+        PgParams p = {};
+        int r;
+
+        pgsql_cache_forget_node(s, n->id);
+        pg_param_text(&p, n->id);
+        pg_param_text(&p, node_state_to_string(n->state));
+        pg_param_u64(&p, n->activated_usec);
+        pg_param_u64(&p, n->enrolled_usec);
+        pg_param_text(&p, n->tpm_policy);
+        pg_param_text(&p, n->boot_policy);
+        pg_param_text(&p, n->runtime_policy);
+        pg_param_text(&p, n->boot_policy_name);
+        pg_param_text(&p, n->runtime_policy_name);
+        pg_param_text(&p, n->tpm_policy_name);
+        pg_param_u64(&p, n->attest_count);
+        pg_param_u64(&p, n->interval_sec);
+        pg_param_text(&p, n->failure_actions);
+        pg_param_text(&p, n->verdict);
+        pg_param_u64(&p, n->attestations_passed);
+        pg_param_u64(&p, n->last_attestation_usec);
+        pg_param_text(&p, n->attested_by);
+        r = pg_exec(s, node_verdict_put_sql, &p);
+        return r < 0 ? r : 0;
 }
 
 int pgsql_node_put(Storage *s, const Node *n) {
         PgParams p = {};
         int r;
 
+        pgsql_cache_forget_node(s, n->id);
         params_node(&p, n);
         r = pg_exec(s, node_put_sql, &p);
         return r < 0 ? r : 0;
@@ -216,6 +269,9 @@ int pgsql_node_delete(Storage *s, const char *id) {
         PgParams p = {};
         int r;
 
+        pgsql_cache_forget_node(s, id);
+        pgsql_cache_forget_push(s, id, NULL);
+        pgsql_cache_forget_sessions(s);         /* its sessions go with it */
         pg_param_text(&p, id);
         r = pg_exec(s, "DELETE FROM nodes WHERE id = $1", &p);
         return r < 0 ? r : r > 0 ? 0 : -ENOENT;
@@ -268,6 +324,47 @@ int pgsql_event_add(Storage *s, const char *node_id, const char *kind, const cha
         pg_param_text(&p, detail);
         r = pg_exec(s, event_add_sql, &p);
         return r < 0 ? r : 0;
+}
+
+int pgsql_event_put(Storage *s, const char *node_id, const StorageEvent *e) {
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, e->time_usec);
+        pg_param_text(&p, e->kind);
+        pg_param_text(&p, e->detail);
+        r = pg_exec(s, event_add_sql, &p);
+        return r < 0 ? r : 0;
+}
+
+static int read_event(const PGresult *res, int row, void *elem) {
+        StorageEvent *e = elem;
+        int r;
+
+        e->time_usec = pg_get_u64(res, row, 0);
+        r = pg_get_text(res, row, 1, &e->kind);
+        r = r ?: pg_get_text(res, row, 2, &e->detail);
+        return r < 0 ? r : e->kind ? 0 : -EBADMSG;
+}
+
+static void event_row_done(void *elem) {
+        StorageEvent *e = elem;
+
+        free(e->kind);
+        free(e->detail);
+}
+
+int pgsql_event_list(Storage *s, const char *node_id, StorageEvent **ret, size_t *ret_n) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        r = pg_query(s, "SELECT time_usec, kind, detail FROM events WHERE node_id = $1 ORDER BY seq", &p, &res);
+        if (r < 0)
+                return r;
+        return pg_collect(res, sizeof(StorageEvent), read_event, event_row_done, (void **) ret, ret_n);
 }
 
 int pgsql_event_count(Storage *s, const char *node_id, uint64_t *ret) {

@@ -118,6 +118,7 @@ int pgsql_policy_name_update(Storage *s, const char *kind, const char *name, con
         PgParams p = {};
         int r, k = 0;
 
+        pgsql_cache_forget_node(s, NULL);       /* the nodes that use the name change */
         pg_param_text(&p, digest);
         pg_param_text(&p, kind);
         pg_param_text(&p, name);

@@ -7,9 +7,29 @@
 #include "storage-pg.h"
 #include "storage-backend.h"
 
+static const char session_get_sql[] =
+        "SELECT id, node_id, challenge, token_digest, expires_usec FROM sessions WHERE id = $1";
+#define PUSH_STATE_GET_SQL(where) \
+        "SELECT boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart," \
+        " ima_state_latest FROM push_state WHERE node_id = " where
+static const char push_state_get_sql[] = PUSH_STATE_GET_SQL("$1");
+static const char push_state_by_session_sql[] = PUSH_STATE_GET_SQL("(SELECT node_id FROM sessions WHERE id = $1)");
+
+void pgsql_cache_forget_push(Storage *s, const char *node_id, const char *session_id) {
+        pg_cache_forget(s, push_state_get_sql, node_id);
+        if (session_id)
+                pg_cache_forget(s, session_get_sql, session_id);
+}
+
+void pgsql_cache_forget_sessions(Storage *s) {
+        pg_cache_forget(s, session_get_sql, NULL);
+}
+
 int pgsql_session_put(Storage *s, const Session *session) {
         PgParams p = {};
         int r;
+
+        pg_cache_forget(s, session_get_sql, session->id);
 
         pg_param_text(&p, session->id);
         pg_param_text(&p, session->node_id);
@@ -23,6 +43,36 @@ int pgsql_session_put(Storage *s, const Session *session) {
         return r < 0 ? r : 0;
 }
 
+/* A node's request begins with its session; the node row and its push state come next.
+ * All three in one round trip, the two others kept for the request's reads of them. */
+static int session_prefetch(Storage *s, const char *id, PGresult **ret) {
+        static const char *const sqls[] = { session_get_sql, pgsql_node_by_session_sql, push_state_by_session_sql };
+        PGresult *res[ELEMENTSOF(sqls)] = {};
+        PgParams p = {};
+        const char *node_id;
+        int r;
+
+        pg_param_text(&p, id);
+        r = pg_query_batch(s, ELEMENTSOF(sqls), sqls, (const PgParams *const[]) { &p, &p, &p }, res);
+        if (r < 0)
+                return r;
+        if (PQntuples(res[0]) < 1) {
+                for (size_t i = 0; i < ELEMENTSOF(res); i++)
+                        PQclear(res[i]);
+                return -ENOENT;
+        }
+        node_id = PQgetvalue(res[0], 0, 1);
+        pg_cache_put(s, session_get_sql, id, res[0], 0);
+        if (PQntuples(res[1]) > 0)
+                pgsql_cache_put_node(s, node_id, res[1], 1);
+        if (PQntuples(res[2]) > 0)
+                pg_cache_put(s, push_state_get_sql, node_id, res[2], 1);
+        PQclear(res[1]);
+        PQclear(res[2]);
+        *ret = res[0];
+        return 0;
+}
+
 int pgsql_session_get(Storage *s, const char *id, Session *ret) {
         _cleanup_result_ PGresult *res = NULL;
         PgParams p = {};
@@ -30,8 +80,10 @@ int pgsql_session_get(Storage *s, const char *id, Session *ret) {
         int r;
 
         pg_param_text(&p, id);
-        r = pg_query_row(s, "SELECT id, node_id, challenge, token_digest, expires_usec FROM sessions WHERE id = $1",
-                         &p, &res);
+        /* Read twice for the evidence (admission, then the handler). */
+        r = pg_query_row_cached(s, session_get_sql, &p, id, PG_CACHE_PEEK, &res);
+        if (r == -ENODATA)
+                r = session_prefetch(s, id, &res);
         if (r < 0)
                 return r;
         r = pg_get_text(res, 0, 0, &x.id);
@@ -49,6 +101,7 @@ int pgsql_session_get(Storage *s, const char *id, Session *ret) {
 int pgsql_session_prune(Storage *s, uint64_t now_usec) {
         PgParams p = {};
 
+        pg_cache_forget(s, session_get_sql, NULL);
         pg_param_u64(&p, now_usec);
         return pg_exec(s, "DELETE FROM sessions WHERE expires_usec < $1", &p);
 }
@@ -60,8 +113,9 @@ int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret) {
         int r;
 
         pg_param_text(&p, node_id);
-        r = pg_query_row(s, "SELECT boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart,"
-                            " ima_state_latest FROM push_state WHERE node_id = $1", &p, &res);
+        /* Fetched ahead with the session (the capabilities) or with the pending attestation
+         * (the evidence, whose verdict is then evaluated from it). */
+        r = pg_query_row_cached(s, push_state_get_sql, &p, node_id, PG_CACHE_ONCE, &res);
         if (r < 0)
                 return r;
         x.boot_time = pg_get_u64(res, 0, 0);
@@ -226,7 +280,7 @@ static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uin
 }
 
 static const VerdictWriter verdict_writer = {
-        .node_put = pgsql_node_put,
+        .node_put = pgsql_node_verdict_put,
         .attestation_put = attestation_put,
         .attestation_cut = attestation_cut,
         .push_state_put = push_state_put,
@@ -250,6 +304,8 @@ static int verdict_statements_prepare(Storage *s) {
 int pgsql_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         int r;
 
+        for (size_t i = 0; i < n; i++)
+                pgsql_cache_forget_push(s, c[i].node->id, c[i].session_id);
         r = verdict_statements_prepare(s);
         if (r < 0)
                 return r;
@@ -287,6 +343,7 @@ int pgsql_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, con
         PgParams p = {};
         int r;
 
+        pgsql_cache_forget_node(s, NULL);
         pg_param_u64(&p, factor);
         pg_param_u64(&p, now_usec);
         pg_param_text(&p, event_detail);
@@ -316,10 +373,42 @@ int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blo
         return r < 0 ? r : 0;
 }
 
-int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
+int pgsql_pending_get(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
         PgParams p = {};
 
         pg_param_text(&p, node_id);
         pg_param_u64(&p, index);
-        return pg_query_blob(s, "DELETE FROM pending_attestations WHERE node_id = $1 AND idx = $2 RETURNING data", &p, ret);
+        return pg_query_blob(s, "SELECT data FROM pending_attestations WHERE node_id = $1 AND idx = $2", &p, ret);
+}
+
+/* With the node's push state, which the verdict of the evidence starts from: as long as the
+ * pending attestation was there, no other verdict of the node was stored since it was issued. */
+int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret) {
+        static const char *const sqls[] = {
+                "DELETE FROM pending_attestations WHERE node_id = $1 AND idx = $2"
+                " AND substr(data, 1, length($3::bytea)) = $3::bytea RETURNING data",
+                push_state_get_sql,
+        };
+        PGresult *res[ELEMENTSOF(sqls)] = {};
+        PgParams p = {}, node = {};
+        Blob b = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        pg_param_u64(&p, index);
+        /* Without a prefix an empty one (not NULL), which any data begins with. */
+        pg_param_blob(&p, prefix && prefix->data ? (const void *) prefix->data : "", prefix ? prefix->size : 0);
+        pg_param_text(&node, node_id);
+        r = pg_query_batch(s, ELEMENTSOF(sqls), sqls, (const PgParams *const[]) { &p, &node }, res);
+        if (r < 0)
+                return r;
+        r = PQntuples(res[0]) > 0 ? pg_get_blob(res[0], 0, 0, &b) : -ENOENT;
+        if (r >= 0 && PQntuples(res[1]) > 0)
+                pg_cache_put(s, push_state_get_sql, node_id, res[1], 1);
+        PQclear(res[0]);
+        PQclear(res[1]);
+        if (r < 0)
+                return r;
+        *ret = b;
+        return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "conf-parser.h"
@@ -77,12 +78,28 @@ static const char *const migrations[] = {
         " idx BIGINT NOT NULL, data BYTEA NOT NULL);"
         "CREATE TABLE verifier_keys ("
         " name TEXT PRIMARY KEY, pem BYTEA NOT NULL, created_usec BIGINT NOT NULL);",
+        /* 2: which instance took the node's last attestation. */
+        "ALTER TABLE nodes ADD COLUMN attested_by TEXT;",
 };
 
 /* The advisory lock that serialises migrations of instances starting together ("hattest" in ASCII). */
 #define MIGRATION_LOCK_KEY INT64_C(0x68617474657374)
 
 #define STMT_CACHE_MAX 64u
+
+/* Results kept for a later read of the same row on the hot path (pg_query_row_cached()). */
+#define RESULT_CACHE_SLOTS 256u
+/* Within one request (the evidence's admission and handler read the session ms apart), not
+ * across requests: a node's next request reads its rows anew, fetched together. */
+#define RESULT_CACHE_USEC 100000u
+
+typedef struct PgCacheSlot {
+        const char *sql;                /* a string literal, as in the statement cache */
+        char key[PG_CACHE_KEY_MAX];
+        uint64_t stored_usec;
+        unsigned uses;                  /* reads left to PG_CACHE_ONCE readers; 0: any number */
+        PGresult *res;
+} PgCacheSlot;
 
 typedef struct PgStorage {
         Storage storage;
@@ -93,6 +110,8 @@ typedef struct PgStorage {
         unsigned n_queued;
         int queue_error;                /* the first error sending the queue */
         bool setup_needed;              /* a new connection: session settings not made yet */
+        uint64_t used_usec;             /* CLOCK_MONOTONIC_COARSE when last used */
+        PgCacheSlot cache[RESULT_CACHE_SLOTS];
 } PgStorage;
 
 static PGconn *conn_of(Storage *s) {
@@ -165,9 +184,46 @@ static void connection_check(PgStorage *q) {
         q->setup_needed = true;
 }
 
+static uint64_t coarse_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* A connection idle this long is looked at before it is used again. */
+#define IDLE_PROBE_USEC 2000u
+
+/* The server may end an idle connection (restart, failover, pg_terminate_backend,
+ * idle timeouts): it sends its last error and closes. Seen before anything is
+ * sent, the connection is replaced and the statement cannot fail for it; found
+ * only by the statement, the request would fail though nothing had reached the
+ * server. An idle connection has nothing to read, so the check is one recv(). */
+static void connection_probe(PgStorage *q) {
+        uint64_t now = coarse_usec(), idle = now - q->used_usec;
+        char c;
+
+        q->used_usec = now;
+        if (idle < IDLE_PROBE_USEC || PQstatus(q->conn) != CONNECTION_OK)
+                return;
+        for (unsigned i = 0; i < 4; i++) {
+                ssize_t n = recv(PQsocket(q->conn), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+                        return;
+                /* Unasked-for input (a notice, or the server's last words) or its end: read it;
+                 * libpq marks the connection bad at the end of the stream. */
+                if (PQconsumeInput(q->conn) == 0 || PQstatus(q->conn) != CONNECTION_OK)
+                        break;
+                (void) PQisBusy(q->conn);
+        }
+        connection_check(q);
+}
+
 /* Before the first statement on a new connection: nothing is written with the server's
  * defaults, a connection that cannot be set up is not used. */
 static int connection_setup(PgStorage *q) {
+        connection_probe(q);
         if (!q->setup_needed)
                 return 0;
         _cleanup_result_ PGresult *res = PQexec(q->conn, session_setup_sql);
@@ -389,6 +445,163 @@ int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret) {
         return 0;
 }
 
+/* One slot per statement and key (a later one replaces an earlier); NULL for a key too long to keep. */
+static PgCacheSlot *cache_slot(PgStorage *q, const char *sql, const char *key) {
+        uint64_t h = (uint64_t) (uintptr_t) sql * UINT64_C(0x9e3779b97f4a7c15);
+        size_t n = strlen(key);
+
+        if (n >= PG_CACHE_KEY_MAX)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (uint8_t) key[i]) * UINT64_C(0x100000001b3);
+        /* Ids differ in their last characters: mixed so that those reach the slot number. */
+        h ^= h >> 33;
+        h *= UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 33;
+        return &q->cache[h % RESULT_CACHE_SLOTS];
+}
+
+static void slot_clear(PgCacheSlot *slot) {
+        PQclear(slot->res);
+        *slot = (PgCacheSlot) {};
+}
+
+/* A copy of res for the cache (the caller keeps res); uses 0: any number of reads. */
+static void slot_store(PgStorage *q, const char *sql, const char *key, const PGresult *res, unsigned uses) {
+        PgCacheSlot *slot = cache_slot(q, sql, key);
+
+        if (!slot)
+                return;
+        slot_clear(slot);
+        slot->res = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+        if (!slot->res)
+                return;         /* not kept: the next read asks the database */
+        slot->sql = sql;
+        strcpy(slot->key, key);
+        slot->stored_usec = coarse_usec();
+        slot->uses = uses;
+}
+
+void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses) {
+        slot_store((PgStorage *) s, sql, key, res, uses);
+}
+
+int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const char *key, PgCacheUse use,
+                        PGresult **ret) {
+        PgStorage *q = (PgStorage *) s;
+        PgCacheSlot *slot = cache_slot(q, sql, key);
+        PGresult *res;
+        int r;
+
+        if (slot && slot->res && slot->sql == sql && strcmp(slot->key, key) == 0) {
+                if (coarse_usec() - slot->stored_usec < RESULT_CACHE_USEC) {
+                        if (use == PG_CACHE_ONCE && slot->uses <= 1) {
+                                *ret = TAKE_PTR(slot->res);
+                                slot_clear(slot);
+                                return 0;
+                        }
+                        res = PQcopyResult(slot->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+                        if (!res)
+                                return -ENOMEM;
+                        if (use == PG_CACHE_ONCE)
+                                slot->uses--;
+                        *ret = res;
+                        return 0;
+                }
+                slot_clear(slot);
+        }
+        if (use == PG_CACHE_PEEK)
+                return -ENODATA;
+        r = pg_query_row(s, sql, p, &res);
+        if (r < 0)
+                return r;
+        /* A ONCE row is kept only when fetched ahead (pg_cache_put()): for a read of the same request. */
+        if (use == PG_CACHE_SHARED)
+                slot_store(q, sql, key, res, 0);
+        *ret = res;
+        return 0;
+}
+
+void pg_cache_forget(Storage *s, const char *sql, const char *key) {
+        PgStorage *q = (PgStorage *) s;
+        PgCacheSlot *slot;
+
+        if (sql && key) {
+                slot = cache_slot(q, sql, key);
+                if (slot && slot->sql == sql && strcmp(slot->key, key) == 0)
+                        slot_clear(slot);
+                return;
+        }
+        for (size_t i = 0; i < RESULT_CACHE_SLOTS; i++)
+                if (q->cache[i].res && (!sql || q->cache[i].sql == sql))
+                        slot_clear(&q->cache[i]);
+}
+
+int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams *const *params, PGresult **ret) {
+        PgStorage *q = (PgStorage *) s;
+        PGresult *res[PG_BATCH_MAX] = {};
+        int r = 0;
+
+        assert(n <= PG_BATCH_MAX);
+        assert(!q->pipeline);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = pg_prepare(s, sqls[i], params[i]->n);
+        if (r < 0)
+                return r;
+        r = connection_setup(q);
+        if (r < 0)
+                return r;
+        if (PQenterPipelineMode(q->conn) != 1)
+                return -EIO;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                char name[16];
+                bool found = false;
+
+                if (prepared_name(q, sqls[i], name, &found) >= 0 && found)
+                        r = PQsendQueryPrepared(q->conn, name, (int) params[i]->n, params[i]->values, params[i]->lengths,
+                                                params[i]->formats, 0) ? 0 : -EIO;
+                else
+                        r = PQsendQueryParams(q->conn, sqls[i], (int) params[i]->n, NULL, params[i]->values,
+                                              params[i]->lengths, params[i]->formats, 0) ? 0 : -EIO;
+        }
+        /* One implicit transaction, committed at the sync unless a statement failed. */
+        if (PQpipelineSync(q->conn) != 1 && r >= 0)
+                r = -EIO;
+        for (size_t i = 0; i < n; i++) {
+                PGresult *x;
+
+                while ((x = PQgetResult(q->conn))) {
+                        ExecStatusType st = PQresultStatus(x);
+
+                        if (!res[i] && st == PGRES_TUPLES_OK) {
+                                res[i] = x;
+                                continue;
+                        }
+                        if (r >= 0 && st == PGRES_FATAL_ERROR) {
+                                log_debug("PostgreSQL: %s", PQresultErrorMessage(x));
+                                r = result_errno(x);
+                        } else if (r >= 0 && st != PGRES_TUPLES_OK)
+                                r = -EIO;
+                        PQclear(x);
+                }
+                if (r >= 0 && !res[i])
+                        r = -EIO;
+        }
+        PGresult *sync = PQgetResult(q->conn);
+        if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC && r >= 0)
+                r = sync ? result_errno(sync) : -EIO;
+        PQclear(sync);
+        (void) PQexitPipelineMode(q->conn);
+        connection_check(q);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        PQclear(res[i]);
+                return r;
+        }
+        memcpy(ret, res, n * sizeof *res);
+        return 0;
+}
+
 int pg_begin(Storage *s) {
         return pg_exec(s, "BEGIN", NULL);
 }
@@ -545,8 +758,10 @@ static int migrate(Storage *s) {
 static Storage *pgsql_close(Storage *s) {
         PgStorage *q = (PgStorage *) s;
 
-        if (q)
+        if (q) {
+                pg_cache_forget(s, NULL, NULL);
                 PQfinish(q->conn);
+        }
         free(q);
         return NULL;
 }
@@ -567,6 +782,9 @@ static const StorageOps pgsql_ops = {
         .policy_list = pgsql_policy_list,
         .event_add = pgsql_event_add,
         .event_count = pgsql_event_count,
+        .event_list = pgsql_event_list,
+        .event_put = pgsql_event_put,
+        .key_list = pgsql_key_list,
         .session_put = pgsql_session_put,
         .session_get = pgsql_session_get,
         .session_prune = pgsql_session_prune,
@@ -584,6 +802,7 @@ static const StorageOps pgsql_ops = {
         .secret_delete = pgsql_secret_delete,
         .secret_list = pgsql_secret_list,
         .pending_put = pgsql_pending_put,
+        .pending_get = pgsql_pending_get,
         .pending_take = pgsql_pending_take,
 };
 

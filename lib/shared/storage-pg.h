@@ -38,6 +38,32 @@ int pg_exec(Storage *s, const char *sql, const PgParams *p);
 int pg_query_row(Storage *s, const char *sql, const PgParams *p, PGresult **ret);
 /* The first column of the one row sql answers, as a blob; -ENOENT when there is no row. */
 int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret);
+/* pg_query_row() through a per-connection cache of results, by statement and key
+ * (the row's id), so that a request reads each row in as few round trips as it
+ * can. Results are kept 100 ms: for the reads of one request, not for the
+ * node's next request. PG_CACHE_SHARED: a result read is kept for any number of
+ * reads, for rows whose changes by another instance do not matter for that long
+ * (a session only gets a later expiry, or goes with its node). PG_CACHE_ONCE:
+ * only a result fetched ahead with another statement (pg_cache_put()) is used,
+ * by as many reads as it was put for: never a read of the database, which
+ * another instance may make stale before the next read.
+ * Every write of this backend to a cached row forgets it (pg_cache_forget()). */
+#define PG_CACHE_KEY_MAX 256u
+typedef enum PgCacheUse {
+        PG_CACHE_SHARED,
+        PG_CACHE_ONCE,
+        PG_CACHE_PEEK,          /* as SHARED, but -ENODATA instead of reading the database */
+} PgCacheUse;
+int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const char *key, PgCacheUse use,
+                        PGresult **ret);
+/* Forgets the cached results of sql for key; key NULL: for every key; sql NULL: all. */
+void pg_cache_forget(Storage *s, const char *sql, const char *key);
+/* Keeps a copy of res as if sql had been read for key, for uses PG_CACHE_ONCE reads (0: any number). */
+void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses);
+/* Runs n statements that return rows (string literals, prepared once) in one round trip and
+ * one transaction: ret[i] is the result of sqls[i]; every one succeeded, or none is returned. */
+#define PG_BATCH_MAX 4u
+int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams *const *params, PGresult **ret);
 /* Prepares sql (a string literal) now unless it is prepared already, so that a pipeline can use it. */
 int pg_prepare(Storage *s, const char *sql, unsigned n_params);
 /* From here to pg_pipeline_end(), pg_exec() only queues its statement and returns 0:
@@ -69,8 +95,18 @@ int pg_collect_ids(const PGresult *res, bool null_when_empty, char ***ret, size_
 uint64_t pg_now_usec(void);
 
 int pgsql_node_get(Storage *s, const char *id, Node **ret);
+/* Forget the cached rows of a node (id NULL: of every node); of its push state and a session
+ * (NULL: none); of every session. */
+void pgsql_cache_forget_node(Storage *s, const char *id);
+void pgsql_cache_forget_push(Storage *s, const char *node_id, const char *session_id);
+void pgsql_cache_forget_sessions(Storage *s);
+/* The node row (as pgsql_node_get() reads it) of the node of session $1. */
+extern const char pgsql_node_by_session_sql[];
+void pgsql_cache_put_node(Storage *s, const char *id, const PGresult *res, unsigned uses);
 int pgsql_node_put(Storage *s, const Node *n);
-/* Prepares the statements of node_put and event_add, for use in a pipeline. */
+/* The columns a verdict changes, of an existing node row. */
+int pgsql_node_verdict_put(Storage *s, const Node *n);
+/* Prepares the statements of node_verdict_put and event_add, for use in a pipeline. */
 int pgsql_node_statements_prepare(Storage *s);
 int pgsql_node_put_policies(Storage *s, const Node *n);
 int pgsql_node_delete(Storage *s, const char *id);
@@ -85,6 +121,9 @@ int pgsql_policy_name_update(Storage *s, const char *kind, const char *name, con
 int pgsql_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n);
 int pgsql_event_add(Storage *s, const char *node_id, const char *kind, const char *detail);
 int pgsql_event_count(Storage *s, const char *node_id, uint64_t *ret);
+int pgsql_event_list(Storage *s, const char *node_id, StorageEvent **ret, size_t *ret_n);
+int pgsql_event_put(Storage *s, const char *node_id, const StorageEvent *e);
+int pgsql_key_list(Storage *s, StorageKey **ret, size_t *ret_n);
 int pgsql_session_put(Storage *s, const Session *session);
 int pgsql_session_get(Storage *s, const char *id, Session *ret);
 int pgsql_session_prune(Storage *s, uint64_t now_usec);
@@ -102,5 +141,6 @@ int pgsql_secret_delete(Storage *s, const char *node_id, const char *name);
 int pgsql_secret_list(Storage *s, const char *node_id, char ***ret);
 int pgsql_node_summary(Storage *s, NodeCount **ret, size_t *ret_n);
 int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data);
-int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, Blob *ret);
+int pgsql_pending_get(Storage *s, const char *node_id, uint64_t index, Blob *ret);
+int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret);
 int pgsql_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *ret);

@@ -42,6 +42,7 @@ static int bind_node(sqlite3_stmt *st, const Node *n) {
         r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->attestations_passed) == SQLITE_OK ? 0 : -EIO);
         r = r ?: (sqlite3_bind_int64(st, i++, (sqlite3_int64) n->last_attestation_usec) == SQLITE_OK ? 0 : -EIO);
         r = r ?: sqlite_bind_text(st, i++, n->tpm_policy_name);
+        r = r ?: sqlite_bind_text(st, i++, n->attested_by);
         assert(r < 0 || i == NODE_N_COLUMNS + 1);
         return r;
 }
@@ -104,7 +105,7 @@ int sqlite_node_put(Storage *s, const Node *n) {
 
         /* An upsert, not REPLACE: replacing would cascade-delete the node's history. */
         r = sqlite_prepare_cached(s, "INSERT INTO nodes (" NODE_COLUMNS ") VALUES "
-                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                                   " ON CONFLICT(id) DO UPDATE SET " NODE_UPDATE, &st);
         if (r < 0)
                 return r;
@@ -168,7 +169,7 @@ int sqlite_node_ids_by_ek(Storage *s, const Blob *ek_tpm, const char *except_id,
         return 0;
 }
 
-int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {
+int sqlite_event_put(Storage *s, const char *node_id, const StorageEvent *e) {
         sqlite3 *db = sqlite_storage_db(s);
         sqlite3_stmt *st = NULL;
         int r;
@@ -177,14 +178,48 @@ int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const ch
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, 1, node_id);
-        r = r ?: (sqlite3_bind_int64(st, 2, (sqlite3_int64) sqlite_now_usec()) == SQLITE_OK ? 0 : -EIO);
-        r = r ?: sqlite_bind_text(st, 3, kind);
-        r = r ?: sqlite_bind_text(st, 4, detail);
+        r = r ?: (sqlite3_bind_int64(st, 2, (sqlite3_int64) e->time_usec) == SQLITE_OK ? 0 : -EIO);
+        r = r ?: sqlite_bind_text(st, 3, e->kind);
+        r = r ?: sqlite_bind_text(st, 4, e->detail);
         if (r < 0) {
                 sqlite_release(st);
                 return r;
         }
         return sqlite_step_release(db, st);
+}
+
+int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail) {
+        return sqlite_event_put(s, node_id, &(const StorageEvent) {
+                .time_usec = sqlite_now_usec(), .kind = (char *) kind, .detail = (char *) detail });
+}
+
+static int read_event(sqlite3_stmt *st, void *elem) {
+        StorageEvent *e = elem;
+        int r;
+
+        e->time_usec = (uint64_t) sqlite3_column_int64(st, 0);
+        r = sqlite_column_text(st, 1, &e->kind);
+        r = r ?: sqlite_column_text(st, 2, &e->detail);
+        return r < 0 ? r : e->kind ? 0 : -EBADMSG;
+}
+
+static void event_row_done(void *elem) {
+        StorageEvent *e = elem;
+
+        free(e->kind);
+        free(e->detail);
+}
+
+int sqlite_event_list(Storage *s, const char *node_id, StorageEvent **ret, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sqlite_prepare(sqlite_storage_db(s), "SELECT time_usec, kind, detail FROM events WHERE node_id = ? ORDER BY seq",
+                           &st);
+        r = r ?: sqlite_bind_text(st, 1, node_id);
+        if (r < 0)
+                return r;
+        return sqlite_collect(st, sizeof(StorageEvent), read_event, event_row_done, (void **) ret, ret_n);
 }
 
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret) {

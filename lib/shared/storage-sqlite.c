@@ -89,6 +89,27 @@ static const char *const migrations[] = {
         /* 8: keys every instance must share, such as the one signing attestation results. */
         ("CREATE TABLE verifier_keys ("
          " name TEXT PRIMARY KEY NOT NULL, pem BLOB NOT NULL, created_usec INTEGER NOT NULL) WITHOUT ROWID;"),
+        /* 9: attestations in a rowid table. A row (about 1 KiB with its evidence list) is more
+         * than a WITHOUT ROWID leaf keeps in place, so each one took an overflow page of its
+         * own, written again when the history cut deleted it; in rowid order the rows of one
+         * group commit share leaves, and so do the old rows a later commit cuts. */
+        ("CREATE TABLE attestations_rowid ("
+         " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+         " idx INTEGER NOT NULL, stage TEXT NOT NULL, evaluation TEXT,"
+         " nonce BLOB, boot_time_usec INTEGER, ima_offset INTEGER, ima_count INTEGER,"
+         " failure_reason TEXT, failures TEXT,"
+         " created_usec INTEGER NOT NULL, updated_usec INTEGER NOT NULL,"
+         " detail TEXT, evidence TEXT, appraisal TEXT,"
+         " PRIMARY KEY (node_id, idx));"
+         "INSERT INTO attestations_rowid (node_id, idx, stage, evaluation, nonce, boot_time_usec, ima_offset,"
+         " ima_count, failure_reason, failures, created_usec, updated_usec, detail, evidence, appraisal)"
+         " SELECT node_id, idx, stage, evaluation, nonce, boot_time_usec, ima_offset,"
+         " ima_count, failure_reason, failures, created_usec, updated_usec, detail, evidence, appraisal"
+         " FROM attestations ORDER BY updated_usec;"
+         "DROP TABLE attestations;"
+         "ALTER TABLE attestations_rowid RENAME TO attestations;"),
+        /* 10: which verifier instance took the node's last attestation. */
+        "ALTER TABLE nodes ADD COLUMN attested_by TEXT;",
 };
 
 #define STMT_CACHE_MAX 16u
@@ -385,6 +406,9 @@ static const StorageOps sqlite_ops = {
         .policy_list = sqlite_policy_list,
         .event_add = sqlite_event_add,
         .event_count = sqlite_event_count,
+        .event_list = sqlite_event_list,
+        .event_put = sqlite_event_put,
+        .key_list = sqlite_key_list,
         .session_put = sqlite_session_put,
         .session_get = sqlite_session_get,
         .session_prune = sqlite_session_prune,

@@ -59,6 +59,9 @@ int sqlite_policy_name_update(Storage *s, const char *kind, const char *name, co
 int sqlite_policy_list(Storage *s, PolicyEntry **ret, size_t *ret_n);
 int sqlite_event_add(Storage *s, const char *node_id, const char *kind, const char *detail);
 int sqlite_event_count(Storage *s, const char *node_id, uint64_t *ret);
+int sqlite_event_list(Storage *s, const char *node_id, StorageEvent **ret, size_t *ret_n);
+int sqlite_event_put(Storage *s, const char *node_id, const StorageEvent *e);
+int sqlite_key_list(Storage *s, StorageKey **ret, size_t *ret_n);
 int sqlite_session_put(Storage *s, const Session *session);
 int sqlite_session_get(Storage *s, const char *id, Session *ret);
 int sqlite_session_prune(Storage *s, uint64_t now_usec);

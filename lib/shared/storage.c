@@ -6,6 +6,7 @@
 #include "attest-limits.h"
 #include "hash-alg.h"
 #include "hexdecode.h"
+#include "memory-util.h"
 #include "storage.h"
 
 static const char *const node_state_table[_NODE_STATE_MAX] = {
@@ -149,6 +150,7 @@ Node *node_free(Node *n) {
         free(n->tpm_policy_name);
         free(n->failure_actions);
         free(n->verdict);
+        free(n->attested_by);
         for (size_t i = 0; i < n->n_policies; i++)
                 node_policy_done(&n->policies[i]);
         free(n->policies);
@@ -191,6 +193,22 @@ void attestation_done(Attestation *a) {
 void node_count_list_free(NodeCount *l, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free(l[i].verdict);
+        free(l);
+}
+
+void storage_event_list_free(StorageEvent *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++) {
+                free(l[i].kind);
+                free(l[i].detail);
+        }
+        free(l);
+}
+
+void storage_key_list_free(StorageKey *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++) {
+                free(l[i].name);
+                (void) erase_and_free_size(l[i].pem.data, l[i].pem.size);   /* private keys */
+        }
         free(l);
 }
 

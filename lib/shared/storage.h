@@ -60,6 +60,7 @@ typedef struct Node {
         char *verdict;              /* PENDING, PASS, FAIL, TIMEOUT or NULL */
         uint64_t attestations_passed;
         uint64_t last_attestation_usec;
+        char *attested_by;          /* the verifier instance that took the last attestation, or NULL */
         /* Policies for other engines, sorted by engine; written by node_put_policies only. */
         NodePolicy *policies;
         size_t n_policies;
@@ -90,6 +91,21 @@ typedef struct PolicyEntry {
 } PolicyEntry;
 
 void policy_entry_list_free(PolicyEntry *l, size_t n);
+
+/* One event of a node's history log: registered, enrolled, verdict changes, TIMEOUT, … */
+typedef struct StorageEvent {
+        uint64_t time_usec;
+        char *kind;
+        char *detail;
+} StorageEvent;
+void storage_event_list_free(StorageEvent *l, size_t n);
+
+/* A key the instances share, such as the one signing attestation results. */
+typedef struct StorageKey {
+        char *name;
+        Blob pem;
+} StorageKey;
+void storage_key_list_free(StorageKey *l, size_t n);
 
 #define POLICY_DIGEST_HEX_SIZE 65
 
@@ -189,6 +205,9 @@ typedef struct StorageOps {
         int (*policy_list)(Storage *s, PolicyEntry **ret, size_t *ret_n);
         int (*event_add)(Storage *s, const char *node_id, const char *kind, const char *detail);
         int (*event_count)(Storage *s, const char *node_id, uint64_t *ret);
+        int (*event_list)(Storage *s, const char *node_id, StorageEvent **ret, size_t *ret_n);
+        int (*event_put)(Storage *s, const char *node_id, const StorageEvent *e);
+        int (*key_list)(Storage *s, StorageKey **ret, size_t *ret_n);
         int (*session_put)(Storage *s, const Session *session);
         int (*session_get)(Storage *s, const char *id, Session *ret);
         int (*session_prune)(Storage *s, uint64_t now_usec);
@@ -208,7 +227,8 @@ typedef struct StorageOps {
         int (*secret_delete)(Storage *s, const char *node_id, const char *name);
         int (*secret_list)(Storage *s, const char *node_id, char ***ret);
         int (*pending_put)(Storage *s, const char *node_id, uint64_t index, const Blob *data);
-        int (*pending_take)(Storage *s, const char *node_id, uint64_t index, Blob *ret);
+        int (*pending_get)(Storage *s, const char *node_id, uint64_t index, Blob *ret);
+        int (*pending_take)(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret);
 } StorageOps;
 
 struct Storage {
@@ -292,6 +312,18 @@ static inline int storage_event_add(Storage *s, const char *node_id, const char 
 static inline int storage_event_count(Storage *s, const char *node_id, uint64_t *ret) {
         return s->ops->event_count(s, node_id, ret);
 }
+/* The node's history events, oldest first. */
+static inline int storage_event_list(Storage *s, const char *node_id, StorageEvent **ret, size_t *ret_n) {
+        return s->ops->event_list(s, node_id, ret, ret_n);
+}
+/* Appends a history event with the time it has (a copied one). */
+static inline int storage_event_put(Storage *s, const char *node_id, const StorageEvent *e) {
+        return s->ops->event_put(s, node_id, e);
+}
+/* The shared keys (storage_key_claim()), by name. */
+static inline int storage_key_list(Storage *s, StorageKey **ret, size_t *ret_n) {
+        return s->ops->key_list(s, ret, ret_n);
+}
 
 /* Inserts or replaces a session. */
 static inline int storage_session_put(Storage *s, const Session *session) {
@@ -367,10 +399,18 @@ static inline int storage_node_summary(Storage *s, NodeCount **ret, size_t *ret_
 static inline int storage_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data) {
         return s->ops->pending_put ? s->ops->pending_put(s, node_id, index, data) : -EOPNOTSUPP;
 }
-/* Removes and returns the node's pending attestation of index: whoever takes
- * it first uses its nonce; -ENOENT when there is none (or it was taken). */
-static inline int storage_pending_take(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
-        return s->ops->pending_take ? s->ops->pending_take(s, node_id, index, ret) : -EOPNOTSUPP;
+/* Returns the node's pending attestation of index and leaves it there: reading it
+ * uses nothing up (a request that is then refused must not cost the node its
+ * attestation); -ENOENT when there is none. */
+static inline int storage_pending_get(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
+        return s->ops->pending_get ? s->ops->pending_get(s, node_id, index, ret) : -EOPNOTSUPP;
+}
+/* Removes and returns the node's pending attestation of index when its data
+ * begins with prefix (empty: any), so that a newer one issued for the same
+ * index meanwhile is not taken for an older: whoever takes it first uses its
+ * nonce; -ENOENT when there is none (or it was taken, or replaced). */
+static inline int storage_pending_take(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret) {
+        return s->ops->pending_take ? s->ops->pending_take(s, node_id, index, prefix, ret) : -EOPNOTSUPP;
 }
 static inline int storage_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
                                              char ***ret_ids, size_t *ret_n) {

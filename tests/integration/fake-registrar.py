@@ -4,11 +4,15 @@
 # MakeCredential through tpm2_makecredential, auth_tag checked with Python's
 # hmac. Every request is appended to the event log as one line.
 #
-#   [FAKE_REGISTRAR_PORT=N] fake-registrar.py CERT KEY PORTFILE EVENTLOG [VERIFIER_URL]
+#   [FAKE_REGISTRAR_PORT=N] [FAKE_REGISTRAR_STATUS=5xx] fake-registrar.py CERT KEY PORTFILE EVENTLOG [VERIFIER_URL]
+#
+# With FAKE_REGISTRAR_STATUS every request is answered with that status (an
+# instance that fails), logged as "<METHOD> <agent id> <status>".
 import base64, hashlib, hmac, http.server, json, os, secrets, ssl, string, subprocess, sys, tempfile
 
 cert, key, portfile, eventlog = sys.argv[1:5]
 verifier_url = sys.argv[5] if len(sys.argv) > 5 else None
+fail_status = int(os.environ.get("FAKE_REGISTRAR_STATUS", "0"))
 agents = {}
 
 
@@ -45,7 +49,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return parts[3]
 
+    def failed(self, method):
+        if not fail_status:
+            return False
+        self.body()
+        log(f"{method} {self.agent_id()} {fail_status}")
+        self.reply(fail_status, {})
+        return True
+
     def do_POST(self):
+        if self.failed("POST"):
+            return
         aid = self.agent_id()
         req = self.body()
         ek = base64.b64decode(req["ek_tpm"])
@@ -66,6 +80,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(200, {"blob": base64.b64encode(blob).decode()})
 
     def do_PUT(self):
+        if self.failed("PUT"):
+            return
         aid = self.agent_id()
         req = self.body()
         a = agents.get(aid)

@@ -6,7 +6,8 @@
 # session and repeats the capabilities once, a second 401 is not retried at
 # once; a closed port is retried with growing delays and left by itself when
 # the verifier is back; hostile answers are reported and retried later while
-# the state stays; a 410 ends the requests. Timings are read from the
+# the state stays; a 410 ends the requests. A registrar instance that answers
+# 500 is left for the next one. Timings are read from the
 # verifier's request log and the agent's stamped log (CLOCK_MONOTONIC), with
 # slack only upwards.
 set -euo pipefail
@@ -22,6 +23,7 @@ policy=$ATTEST_SOURCE_ROOT/systemd-units/org.hostattest.Agent1.conf
 swtpm_start
 
 agent_test_setup
+trap 'stop_pid "${BROKEN_REG_PID:-}"; agent_test_cleanup' EXIT
 fail() {
         echo "FAIL: $*" >&2
         echo "--- requests.log" >&2; tail -n 40 requests.log >&2 || true
@@ -65,7 +67,7 @@ for line in iter(sys.stdin.readline, ""):
 }
 start_agent() {
         "$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id node-faults \
-                --registrar "$REG_URL" --ca "$work/ca.pem" \
+                --registrar "${BROKEN_REG_URL:+$BROKEN_REG_URL }$REG_URL" --ca "$work/ca.pem" \
                 --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run > >(stamp >>agent.log) 2>&1 &
         agent_pid=$!
         dbus_wait_name $NAME || fail "the agent did not take its bus name"
@@ -74,13 +76,25 @@ start_agent() {
 make_test_ca "$work"
 touch requests.log agent.log
 start_fake_push_verifier "$work" || fail "the fake verifier did not start"
+# The first of the registrar URLs an instance that answers 500 to everything.
+mkdir -p broken
+cp server.pem server.key broken/
+FAKE_REGISTRAR_STATUS=500 start_fake_registrar "$work/broken" || fail "the failing registrar did not start"
+BROKEN_REG_URL=$REG_URL BROKEN_REG_PID=$REG_PID
 start_fake_registrar "$work" "$FPV_URL" || fail "the registrar did not start"
 dbus_start "$work/bus" "$policy"
 start_agent
 
-# --- Registered with the verifier URL of the activation answer, pushing, PASS.
+# --- A 500 from the first registrar instance: on to the next, registered there
+# with the verifier URL of its activation answer, pushing, PASS.
 wait_for 30 eval '[ "$(prop State)" = registered ] && [ "$(prop Verdict)" = PASS ]' \
         || fail "no PASS: State $(prop State), Verdict $(prop Verdict)"
+grep -qx "POST node-faults 500" broken/events || fail "the failing registrar saw no registration"
+grep -q "Registrar $BROKEN_REG_URL does not answer: moving to $REG_URL" agent.log \
+        || fail "the agent did not move on from the registrar that answered 500"
+grep -qx "PUT node-faults ok" events || fail "not activated at the second registrar"
+stop_pid "$BROKEN_REG_PID"
+BROKEN_REG_PID=
 [ "$(prop VerifierURL)" = "$FPV_URL" ] || fail "VerifierURL $(prop VerifierURL)"
 wait_for 10 eval '[ "$(after 0 evidence 202 | wc -l)" -ge 2 ]' || fail "not pushing every second"
 

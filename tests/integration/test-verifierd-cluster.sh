@@ -11,7 +11,8 @@
 # backoff, without a TIMEOUT; instances reconnect when the database drops
 # their connections; a simulated node that stops pushing gets exactly
 # one TIMEOUT across the instances; `attestctl storage copy` of a populated
-# SQLite verifier gives an instance that knows its nodes at once.
+# SQLite verifier gives an instance that knows its nodes at once, with their
+# history events; every node's status names the instance of its last attestation.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
@@ -67,7 +68,7 @@ printf '%s\n' "[Enrolment]" "auto_enrol = yes" "boot_policy = $work/boot-policy.
 # write_conf N BACKEND-LINES…: verifierd-N.conf
 write_conf() {
         local n=$1; shift
-        printf '%s\n' "[Server]" "tenant_config = $work/tenant.conf" "admin_group = adm" \
+        printf '%s\n' "[Server]" "tenant_config = $work/tenant.conf" "admin_group = adm" "instance_name = instance-$n" \
                 "[Registrar]" "require_ek_cert = no" "[Attestation]" "plugin_directory = $ATTEST_PLUGIN_DIR" \
                 "challenge_lifetime = 5s" "[Secrets]" "key_file = $work/secret.key" "max_age = 60s" \
                 "[Storage]" "$@" >"verifierd-$n.conf"
@@ -97,7 +98,8 @@ for n in 1 2 3; do start_instance $n; done
 for n in 1 2 3; do
         wait_for 10 answers $n || fail "instance $n does not answer"
         grep -q '"storage": *"postgresql"' "version-$n.json" || fail "/version of instance $n: $(cat "version-$n.json")"
-        wait_for 5 grep -q "ready (storage postgresql" "verifierd-$n.log" || fail "instance $n: no ready line naming the storage"
+        wait_for 5 grep -q "ready (storage postgresql, database schema [0-9]*, instance instance-$n)" "verifierd-$n.log" \
+                || fail "instance $n: no ready line naming the storage and the instance"
 done
 [ "$(PG_URL=$db_url pg_psql "SELECT COUNT(*) FROM schema_version")" = 1 ] || fail "schema_version rows"
 ok "three instances migrated one database and serve"
@@ -150,9 +152,21 @@ wait_for 40 eval '[ "$(field_at $survivor node-c last_attestation)" != "$seen" ]
         || fail "no attestation after instance $victim was killed"
 wait_for 20 grep -q "moving to" agent.log || fail "the agent did not say it moved on"
 [ "$(verdict_at $survivor node-c)" = PASS ] || fail "not PASS after the failover"
+# The node's status names the instance that took its last attestation: not the dead one.
+taker=$(field_at $survivor node-c attested_by)
+case "$taker" in instance-[123]) ;; *) fail "attested_by of node-c: '$taker'" ;; esac
+[ "$taker" != "instance-$victim" ] || fail "attested_by names the killed instance $victim"
+ctl $survivor status node-c | grep -q "Attested by: $taker" || fail "attestctl status does not name the instance: $(ctl $survivor status node-c)"
 [ "$(PG_URL=$db_url pg_psql "SELECT COUNT(*) FROM events WHERE node_id = 'node-c' AND kind = 'TIMEOUT'")" = 0 ] \
         || fail "node-c got a TIMEOUT while it kept pushing"
 ok "kill -9 of instance $victim: the agent went on at the next, no TIMEOUT"
+
+# drop-connections.sh: the database ends every instance's connection and waits
+# until their server processes are gone (also run by push-client before evidence).
+printf '%s\n' '#!/bin/sh' "exec '$PG_BINDIR/psql' -X -q -v ON_ERROR_STOP=1 -d '$db_url' -Atc \"SELECT COUNT(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE application_name = 'attest-verifierd'\" >/dev/null" \
+        >drop-connections.sh
+chmod +x drop-connections.sh
+drop_connections() { ./drop-connections.sh || fail "terminating the instances' connections"; }
 
 # --- Evidence sent to another instance than the one that issued the nonce: taken over, once.
 other=$(( survivor % 3 + 1 ))
@@ -160,7 +174,34 @@ other=$(( survivor % 3 + 1 ))
 SIM_EVIDENCE_BASE=$(base $other) "$PUSH_CLIENT" run "$(base $survivor)" pass node-split >split.out 2>&1 \
         || fail "evidence at another instance: $(tail -n 5 split.out)"
 [ "$(verdict_at $survivor node-split)" = PASS ] || fail "node-split not PASS"
+[ "$(field_at $survivor node-split attested_by)" = "instance-$other" ] \
+        || fail "node-split attested_by '$(field_at $survivor node-split attested_by)', want instance-$other"
 ok "evidence for a nonce issued by one instance is taken by another"
+
+# --- The database drops every connection just before each evidence request reaches
+# another instance: the instances see it before they send a statement and reconnect,
+# so no request fails for it and no attestation awaiting evidence is lost.
+SIM_BEFORE_EVIDENCE=$work/drop-connections.sh SIM_EVIDENCE_BASE=$(base $other) \
+        "$PUSH_CLIENT" run "$(base $survivor)" pass node-split-drop >split-drop.out 2>&1 \
+        || fail "evidence at another instance after the connections dropped: $(cat split-drop.out)"
+[ "$(verdict_at $survivor node-split-drop)" = PASS ] || fail "node-split-drop not PASS"
+ok "evidence at another instance right after the database dropped every connection"
+
+# --- A request another instance refuses (an empty body) before the evidence reaches
+# the instance that issued the nonce: the attestation awaiting evidence is not used up.
+printf '%s\n' '#!/bin/sh' "curl -s -o /dev/null -w '%{http_code}\\n' -X PATCH -H 'Content-Type: application/vnd.api+json' \
+        -H \"Authorization: Bearer \$SIM_BEARER\" -d '{}' '$(base $other)'\"\$SIM_EVIDENCE_PATH\" >>refused.codes" >refuse-elsewhere.sh
+chmod +x refuse-elsewhere.sh
+SIM_BEFORE_EVIDENCE=$work/refuse-elsewhere.sh "$PUSH_CLIENT" run "$(base $survivor)" pass node-refused >refused.out 2>&1 \
+        || fail "evidence after a refused request at another instance: $(cat refused.out)"
+[ "$(head -n 1 refused.codes)" = 400 ] || fail "the empty evidence at instance $other: $(cat refused.codes)"
+[ "$(verdict_at $survivor node-refused)" = PASS ] || fail "node-refused not PASS"
+# The same with the evidence then sent to the instance that refused the request.
+SIM_BEFORE_EVIDENCE=$work/refuse-elsewhere.sh SIM_EVIDENCE_BASE=$(base $other) \
+        "$PUSH_CLIENT" run "$(base $survivor)" pass node-refused-2 >refused-2.out 2>&1 \
+        || fail "evidence at the instance that refused a request for it: $(cat refused-2.out)"
+[ "$(verdict_at $survivor node-refused-2)" = PASS ] || fail "node-refused-2 not PASS"
+ok "a request refused at another instance leaves the attestation awaiting evidence"
 
 # --- A simulated node passes at one instance, then stops: one TIMEOUT across the instances.
 "$PUSH_CLIENT" run "$(base $survivor)" pass node-quiet >/dev/null || fail "simulated node at instance $survivor"
@@ -182,7 +223,10 @@ stop_pid "${vpid[4]}"
 copied_url="postgresql://hostattest@127.0.0.1:$PG_PORT/copied"
 "$ATTESTCTL" storage copy --from "sqlite:$work/state-4/verifier.db" --to "$copied_url" >copy.out \
         || fail "storage copy: $(cat copy.out)"
-grep -q "Copied 1 nodes" copy.out || fail "copy summary: $(cat copy.out)"
+grep -q "Copied 1 nodes, .* attestations, [1-9][0-9]* history events, .* and 1 keys" copy.out || fail "copy summary: $(cat copy.out)"
+[ "$(PG_URL=$copied_url pg_psql "SELECT COUNT(*) FROM events WHERE node_id = 'node-old'")" = \
+  "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM events WHERE node_id = \x27node-old\x27").fetchone()[0])' \
+        "$work/state-4/verifier.db")" ] || fail "the history events of node-old were not all copied"
 "$ATTESTCTL" storage copy --from "sqlite:$work/state-4/verifier.db" --to "$copied_url" >/dev/null 2>&1 \
         && fail "a copy into a non-empty database was not refused"
 write_conf 5 "backend = postgresql" "url = $copied_url"
@@ -193,8 +237,7 @@ ok "storage copy: the nodes of a SQLite verifier are there at once"
 
 # --- The database drops every instance's connection: they reconnect, the node goes on passing.
 seen=$(field_at $survivor node-c last_attestation)
-PG_URL=$db_url pg_psql "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-        WHERE application_name = 'attest-verifierd'" >/dev/null || fail "terminating the instances' connections"
+drop_connections
 wait_for 40 eval '[ "$(field_at $survivor node-c last_attestation)" != "$seen" ]' \
         || fail "no attestation after the database dropped the connections"
 [ "$(verdict_at $survivor node-c)" = PASS ] || fail "not PASS after the reconnection"

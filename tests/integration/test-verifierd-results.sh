@@ -30,7 +30,7 @@ submod_status() {
 
 mkdir -p state results
 sim_verifierd_start
-grep -q "ready (storage sqlite, database schema [0-9]*) on 127.0.0.1:$port (plain HTTP), $sock (admin), 127.0.0.1:$((port + 1)) (metrics)" verifierd.log \
+grep -q "ready (storage sqlite, database schema [0-9]*, instance [^)]*) on 127.0.0.1:$port (plain HTTP), $sock (admin), 127.0.0.1:$((port + 1)) (metrics)" verifierd.log \
         || fail "the ready message does not list the listeners: $(grep ready verifierd.log)"
 python3 -c 'import sqlite3,sys; sys.exit(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM verifier_keys WHERE name = \x27results\x27").fetchone()[0] != 1)' \
         state/verifier.db || fail "the created results key is not in the storage, for every instance"

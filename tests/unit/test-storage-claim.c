@@ -203,8 +203,179 @@ static void test_reconnect_pipeline(void **state) {
         }
 }
 
+/* The server ends the connection while it is idle (a restart, an administrator, an idle
+ * timeout): the next call sees it before it sends anything and succeeds on a new one. */
+static void test_reconnect_idle(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = NULL;
+        uint64_t count;
+
+        if (!on_postgresql())
+                skip();
+        n = make_node("idle");
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_event_add(s, "idle", "registered", NULL), 0);
+        for (int i = 0; i < 3; i++) {
+                /* With a timeout the call returns once the server process is gone. */
+                assert_int_equal(raw("SELECT COUNT(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity"
+                                     " WHERE application_name = 'attest-verifierd'"), 1);
+                (void) usleep(20 * 1000);
+                assert_int_equal(storage_event_count(s, "idle", &count), 0);
+                assert_int_equal(count, 1);
+        }
+}
+
+/* The attestation awaiting evidence: read without being used up, taken once, and only the
+ * one whose data begins as the taker expects (not a newer one issued for the same index). */
+static void test_pending_take_once(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("pend");
+        Blob data = { .data = (uint8_t *) "v1-nonce-A-rest", .size = 15 }, got = {};
+
+        assert_int_equal(storage_node_put(s, n), 0);
+        if (!on_postgresql()) {
+                assert_int_equal(storage_pending_put(s, "pend", 3, &data), -EOPNOTSUPP);
+                assert_int_equal(storage_pending_get(s, "pend", 3, &got), -EOPNOTSUPP);
+                assert_int_equal(storage_pending_take(s, "pend", 3, NULL, &got), -EOPNOTSUPP);
+                return;
+        }
+        assert_int_equal(storage_pending_get(s, "pend", 3, &got), -ENOENT);
+        assert_int_equal(storage_pending_put(s, "pend", 3, &data), 0);
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(storage_pending_get(s, "pend", 3, &got), 0);
+                assert_int_equal(got.size, data.size);
+                assert_memory_equal(got.data, data.data, data.size);
+                blob_done(&got);
+        }
+        assert_int_equal(storage_pending_get(s, "pend", 4, &got), -ENOENT);
+        assert_int_equal(storage_pending_take(s, "pend", 4, NULL, &got), -ENOENT);
+        assert_int_equal(storage_pending_take(s, "pend", 3, &(const Blob) { .data = (uint8_t *) "v1-nonce-B", .size = 10 },
+                                              &got), -ENOENT);
+        /* A prefix longer than the data matches nothing. */
+        assert_int_equal(storage_pending_take(s, "pend", 3, &(const Blob) { .data = (uint8_t *) "v1-nonce-A-rest-more",
+                                                                              .size = 20 }, &got), -ENOENT);
+        assert_int_equal(storage_pending_take(s, "pend", 3, &(const Blob) { .data = (uint8_t *) "v1-nonce-A", .size = 10 },
+                                              &got), 0);
+        assert_memory_equal(got.data, data.data, data.size);
+        blob_done(&got);
+        assert_int_equal(storage_pending_take(s, "pend", 3, NULL, &got), -ENOENT);
+        assert_int_equal(storage_pending_get(s, "pend", 3, &got), -ENOENT);
+        /* Without a prefix any data is taken. */
+        assert_int_equal(storage_pending_put(s, "pend", 5, &data), 0);
+        assert_int_equal(storage_pending_take(s, "pend", 5, NULL, &got), 0);
+        blob_done(&got);
+}
+
+/* A request reads its session, then its node and push state: the session's read fetches
+ * those two too, for one read each within the request; taking the pending attestation
+ * fetches the push state the verdict starts from. A session is read from the cache until
+ * written here; nothing else read from the database is kept for a later request. */
+static void test_read_cache(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = NULL, *got = NULL;
+        Session session = { .id = (char *) "0123abcd", .node_id = (char *) "cached", .has_token = true,
+                            .expires_usec = 5000000 }, read = {};
+        PushState ps = { .next_index = 7 }, got_ps = {};
+        Attestation a = { .index = 6, .stage = (char *) "verification_complete", .evaluation = (char *) "pass" };
+        Blob pending = { .data = (uint8_t *) "p-7", .size = 3 }, taken = {};
+
+        if (!on_postgresql())
+                skip();
+        n = make_node("cached");
+        n->verdict = strdup("PASS");
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps }, 1), 0);
+        assert_int_equal(storage_session_put(s, &session), 0);
+
+        /* The session's read; then another instance changes the rows. */
+        assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
+        assert_string_equal(read.node_id, "cached");
+        session_done(&read);
+        (void) raw("UPDATE nodes SET verdict = 'FAIL' WHERE id = 'cached'");
+        (void) raw("UPDATE push_state SET next_index = 9 WHERE node_id = 'cached'");
+        (void) raw("UPDATE sessions SET expires_usec = 6000000 WHERE id = '0123abcd'");
+
+        /* The next read of node and push state is the fetched one; the one after is the database's. */
+        assert_int_equal(storage_node_get(s, "cached", &got), 0);
+        assert_string_equal(got->verdict, "PASS");
+        got = node_free(got);
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 7);
+        push_state_done(&got_ps);
+        assert_int_equal(storage_node_get(s, "cached", &got), 0);
+        assert_string_equal(got->verdict, "FAIL");
+        got = node_free(got);
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 9);
+        push_state_done(&got_ps);
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
+                assert_int_equal(read.expires_usec, 5000000);
+                session_done(&read);
+        }
+        /* Read from the database: not kept. */
+        (void) raw("UPDATE nodes SET verdict = 'PENDING' WHERE id = 'cached'");
+        assert_int_equal(storage_node_get(s, "cached", &got), 0);
+        assert_string_equal(got->verdict, "PENDING");
+        got = node_free(got);
+
+        /* Taking the pending attestation fetches the push state as it is then, for the verdict. */
+        assert_int_equal(storage_pending_put(s, "cached", 9, &pending), 0);
+        (void) raw("UPDATE push_state SET next_index = 13 WHERE node_id = 'cached'");
+        assert_int_equal(storage_pending_take(s, "cached", 9, NULL, &taken), 0);
+        blob_done(&taken);
+        (void) raw("UPDATE push_state SET next_index = 14 WHERE node_id = 'cached'");
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 13);
+        push_state_done(&got_ps);
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 14);
+        push_state_done(&got_ps);
+        /* Not when it was not there. */
+        assert_int_equal(storage_pending_take(s, "cached", 9, NULL, &taken), -ENOENT);
+        (void) raw("UPDATE push_state SET next_index = 15 WHERE node_id = 'cached'");
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 15);
+        push_state_done(&got_ps);
+
+        /* A write here is never hidden by the cache. */
+        assert_int_equal(storage_node_get(s, "cached", &got), 0);
+        free(got->verdict);
+        got->verdict = strdup("PASS");
+        assert_int_equal(storage_node_put(s, got), 0);
+        got = node_free(got);
+        assert_int_equal(storage_node_get(s, "cached", &got), 0);
+        assert_string_equal(got->verdict, "PASS");
+        session.expires_usec = 7000000;
+        assert_int_equal(storage_session_put(s, &session), 0);
+        assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
+        assert_int_equal(read.expires_usec, 7000000);
+        session_done(&read);
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        push_state_done(&got_ps);
+        ps.next_index = 11;
+        a.index = 10;
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = got, .attestation = &a, .push_state = &ps }, 1), 0);
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 11);
+        push_state_done(&got_ps);
+        /* A deleted node's sessions are not read from the cache either. */
+        assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
+        session_done(&read);
+        assert_int_equal(storage_node_delete(s, "cached"), 0);
+        assert_int_equal(storage_session_get(s, "0123abcd", &read), -ENOENT);
+        assert_int_equal(storage_node_get(s, "cached", &got), -ENOENT);
+        /* A verdict taken while the administrator deleted the node does not bring it back. */
+        a.index = 12;
+        assert_true(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps }, 1) < 0);
+        assert_int_equal(storage_node_get(s, "cached", &got), -ENOENT);
+}
+
 static const struct CMUnitTest tests[] = {
+        DB_TEST(test_read_cache),
         DB_TEST(test_reconnect),
+        DB_TEST(test_reconnect_idle),
+        DB_TEST(test_pending_take_once),
         DB_TEST(test_reconnect_pipeline),
         DB_TEST(test_claim_once),
         DB_TEST(test_claim_two_instances),

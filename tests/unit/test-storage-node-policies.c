@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-node policies for engines beyond tpm/boot/runtime: the schema migration
- * from version 2, round trips, the one-transaction write and removal with the node. */
+/* Per-node policies for engines beyond tpm/boot/runtime: the schema migrations
+ * from versions 2 and 8, round trips, the one-transaction write and removal with the node. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,6 +237,94 @@ static void test_content_with_node(void **state) {
         assert_null(got->policies[0].content.data);     /* read back by digest only */
 }
 
+/* Back to version 9: without the column naming the instance of the last attestation. */
+static void undo_migration_10(void) {
+        assert_int_equal(raw("ALTER TABLE nodes DROP COLUMN attested_by"), -1);
+        assert_int_equal(raw("PRAGMA user_version = 9"), -1);
+}
+
+/* Migration 9 undone: attestations back in the version-8 WITHOUT ROWID table, rows kept. */
+static void undo_migration_9(void) {
+        assert_int_equal(raw("CREATE TABLE attestations_v8 ("
+                             " node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+                             " idx INTEGER NOT NULL, stage TEXT NOT NULL, evaluation TEXT,"
+                             " nonce BLOB, boot_time_usec INTEGER, ima_offset INTEGER, ima_count INTEGER,"
+                             " failure_reason TEXT, failures TEXT,"
+                             " created_usec INTEGER NOT NULL, updated_usec INTEGER NOT NULL,"
+                             " detail TEXT, evidence TEXT, appraisal TEXT,"
+                             " PRIMARY KEY (node_id, idx)) WITHOUT ROWID"), -1);
+        assert_int_equal(raw("INSERT INTO attestations_v8 SELECT node_id, idx, stage, evaluation, nonce,"
+                             " boot_time_usec, ima_offset, ima_count, failure_reason, failures, created_usec,"
+                             " updated_usec, detail, evidence, appraisal FROM attestations"), -1);
+        assert_int_equal(raw("DROP TABLE attestations"), -1);
+        assert_int_equal(raw("ALTER TABLE attestations_v8 RENAME TO attestations"), -1);
+        assert_int_equal(raw("PRAGMA user_version = 8"), -1);
+}
+
+static Attestation make_attestation(uint64_t index) {
+        return (Attestation) {
+                .index = index,
+                .stage = (char *) "verification_complete",
+                .evaluation = (char *) "pass",
+                .evidence = (char *) "[{\"evidence_class\":\"certification\",\"evidence_type\":\"tpm_quote\"}]",
+                .appraisal = (char *) "[]",
+                .created_usec = 100 + index,
+                .updated_usec = 200 + index,
+        };
+}
+
+/* A version-8 database's history (a WITHOUT ROWID table) moves to the rowid table of
+ * version 9 on open, rows and their order kept; retention then cuts as before. */
+static void test_migration_from_v8(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = NULL;
+        PushState ps = {};
+        Attestation a, *l = NULL, one = {};
+        size_t k = 0;
+
+        if (on_postgresql())
+                skip();         /* SQLite's schema only */
+        n = make_enrolled("old-history");
+        assert_int_equal(storage_node_put(s, n), 0);
+        for (uint64_t i = 0; i < 3; i++) {
+                a = make_attestation(i);
+                ps.next_index = i + 1;
+                assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a,
+                                                                              .push_state = &ps, .history_retention = 3 }, 1), 0);
+        }
+        storage_close(s);
+        *state = NULL;
+        undo_migration_10();
+        undo_migration_9();
+        assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attestations' AND sql LIKE '%WITHOUT ROWID%'"), 1);
+
+        assert_int_equal(storage_open_sqlite(db_path, &s), 0);
+        *state = s;
+        assert_int_equal(raw("PRAGMA user_version"), (long long) storage_sqlite_schema_version());
+        assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attestations' AND sql LIKE '%WITHOUT ROWID%'"), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attestations_rowid'"), 0);
+        assert_int_equal(storage_attestation_get(s, "old-history", 1, &one), 0);
+        assert_string_equal(one.evaluation, "pass");
+        assert_int_equal(one.updated_usec, 201);
+        assert_non_null(strstr(one.evidence, "tpm_quote"));
+        attestation_done(&one);
+
+        /* One more verdict: the oldest row is cut, the newest is listed first. */
+        a = make_attestation(3);
+        ps.next_index = 4;
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps,
+                                                                      .history_retention = 3 }, 1), 0);
+        assert_int_equal(storage_attestation_list(s, "old-history", 0, &l, &k), 0);
+        assert_int_equal(k, 3);
+        assert_int_equal(l[0].index, 3);
+        assert_int_equal(l[2].index, 1);
+        attestation_list_free(l, k);
+        assert_int_equal(storage_attestation_get(s, "old-history", 0, &one), -ENOENT);
+        /* Removing the node still takes its history along. */
+        assert_int_equal(storage_node_delete(s, "old-history"), 0);
+        assert_int_equal(raw("SELECT COUNT(*) FROM attestations"), 0);
+}
+
 /* A version-2 database (before node_policies) migrates on open and keeps its nodes. */
 static void test_migration_from_v2(void **state) {
         Storage *s = *state;
@@ -248,12 +336,14 @@ static void test_migration_from_v2(void **state) {
                 skip();         /* the PostgreSQL schema began after this step */
         n = make_enrolled("old-node");
         /* A new migration needs its undo below: this says when one was added. */
-        assert_int_equal(storage_sqlite_schema_version(), 8u);
+        assert_int_equal(storage_sqlite_schema_version(), 10u);
         n->runtime_policy_name = strdup("fleet");
         assert_int_equal(storage_node_put(s, n), 0);
         storage_close(s);
         *state = NULL;
-        /* Undo migrations 8 to 3, newest first. */
+        /* Undo migrations 10 to 3, newest first. */
+        undo_migration_10();
+        undo_migration_9();
         assert_int_equal(raw("DROP TABLE verifier_keys"), -1);
         assert_int_equal(raw("DROP TABLE secrets"), -1);
         assert_int_equal(raw("ALTER TABLE nodes DROP COLUMN tpm_policy_name"), -1);
@@ -285,6 +375,7 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_named_in_use),
         DB_TEST(test_name_update),
         DB_TEST(test_migration_from_v2),
+        DB_TEST(test_migration_from_v8),
 };
 
 STORAGE_TEST_MAIN(tests)
