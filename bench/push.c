@@ -5,20 +5,35 @@
  * running attest-verifierd over HTTP, as agents do. For each N it prints
  * attestations/s, p50/p99 latency of one attestation (POST + PATCH) and the
  * verifier's memory per node (RSS growth / N), with the bare signature
- * verification rate of this machine, measured in the same run, as the base
- * of the ratio. attest/s is wall clock with the simulated nodes sharing the
- * machine; per-cpu-s divides by the CPU time the verifier process used
- * (attestations per core-second), cpu-r is that over the bare rate.
+ * verification rate of this machine, measured in the same run (per CPU-second
+ * of one thread), as the base of the ratio. attest/s is wall clock with the
+ * simulated nodes sharing the machine; per-cpu-s divides by the CPU time the
+ * verifier process used (attestations per core-second), cpu-r is that over
+ * the bare rate: the target figure, which other load on the machine moves least.
  *
  *   build/bench/push [--rounds R] [--threads T] [--lines L] [--evaluation-threads E]
  *                    [--verifierd PATH] [--postgresql URL --postgresql-pid PID]
- *                    [--instances K] [N …]     (default: N = 100, T = 16, K = 1)
+ *                    [--instances K] [--ak ecc|rsa] [--tls]
+ *                    [--duration SECONDS --interval SECONDS] [N …]
+ *                    (default: N = 100, T = 16, K = 1, ECC P-256 AKs, plain HTTP)
  *
  * --postgresql runs the verifier instances on that database (emptied before each
  * N) instead of SQLite; the CPU per attestation then counts the server's
  * processes too (children of the postmaster PID). --instances K runs K
  * verifier processes on it, the client threads spread over them.
  * bench/push-postgresql.sh starts a server and runs SQLite, K = 1 and K = 2.
+ *
+ * --ak rsa gives the nodes RSA-2048 AKs (RSASSA): the bare rate is then RSA's.
+ * --tls serves the nodes over HTTPS (a P-256 certificate made for the run);
+ * each client thread keeps its connection, as an agent does.
+ *
+ * --duration and --interval make it a soak instead of rounds: N nodes each push
+ * every interval (the next push is due an interval after the last verdict, as
+ * seconds_to_next_attestation says) for the duration. It prints the verifier's
+ * RSS, CPU and database size as it goes, then the RSS spread after the first
+ * tenth, failed attestations, verdict lateness (verdict time minus due time:
+ * the round trip plus any wait for a client thread) and the database growth
+ * per hour over the second half, when the history (history_retention = 10) is full.
  *
  * --evaluation-threads sets the verifier's evaluation_threads= (its default
  * otherwise); --verifierd runs another build of the daemon, e.g. an older one
@@ -31,6 +46,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,6 +72,8 @@
 #define FILES_DIR "/bench"
 
 static unsigned arg_rounds = 3, arg_threads = 16, arg_lines = 0, arg_instances = 1;
+static bool arg_rsa = false, arg_tls = false;
+static double arg_duration = 0, arg_interval = 0;       /* a soak when both are set */
 static const char *arg_verifierd = BENCH_VERIFIERD, *arg_pg_url = NULL;
 static pid_t arg_pg_pid = 0;
 static int arg_eval_threads = -1;       /* -1: not set in verifierd.conf */
@@ -221,20 +239,39 @@ static void write_runtime_policy(const char *dir) {
                 die(path, -errno);
 }
 
+/* A CA and a P-256 server certificate for 127.0.0.1, made for this run. */
+static void write_tls_files(const char *dir) {
+        char cmd[2048];
+
+        write_file(dir, "san.ext", "subjectAltName = IP:127.0.0.1\n");
+        (void) snprintf(cmd, sizeof cmd,
+                        "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key "
+                        "-out ca.pem -subj /CN=bench-ca -days 2 2>/dev/null && openssl req -new -newkey ec -pkeyopt "
+                        "ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null && "
+                        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+                        "-extfile san.ext -out server.pem >/dev/null 2>&1", dir);
+        if (system(cmd) != 0)
+                die("openssl (TLS certificates)", EIO);
+}
+
 static pid_t start_verifier(const char *dir, unsigned instance, int port) {
         char conf[512], state[512], listen[64], text[2048];
         pid_t pid;
 
         (void) snprintf(text, sizeof text,
-                        "[Enrolment]\nauto_enrol = yes\ntpm_policy = %s/tpm.json\n%s%s%sinterval = 1s\n", dir,
-                        arg_lines ? "runtime_policy = " : "", arg_lines ? dir : "", arg_lines ? "/runtime.json\n" : "");
+                        "[Enrolment]\nauto_enrol = yes\ntpm_policy = %s/tpm.json\n%s%s%sinterval = %.0fs\n", dir,
+                        arg_lines ? "runtime_policy = " : "", arg_lines ? dir : "", arg_lines ? "/runtime.json\n" : "",
+                        arg_interval > 0 ? arg_interval : 1.0);
         write_file(dir, "tenant.conf", text);
         write_file(dir, "tpm.json", "{\"15\": [\"0000000000000000000000000000000000000000000000000000000000000000\"]}");
         (void) snprintf(text, sizeof text,
                         "[Server]\ntenant_config = %s/tenant.conf\nadmin_socket = %s/admin-%u.sock\n"
+                        "%s%s%s%s%s"
                         "[Attestation]\nplugin_directory = %s\nhistory_retention = 10\n"
                         /* every simulated node connects from loopback */
-                        "session_rate_limit = 0\n", dir, dir, instance, BENCH_PLUGIN_DIR);
+                        "session_rate_limit = 0\n", dir, dir, instance,
+                        arg_tls ? "tls_certificate = " : "", arg_tls ? dir : "", arg_tls ? "/server.pem\ntls_key = " : "",
+                        arg_tls ? dir : "", arg_tls ? "/server.key\n" : "", BENCH_PLUGIN_DIR);
         if (arg_eval_threads >= 0)
                 (void) snprintf(text + strlen(text), sizeof text - strlen(text), "evaluation_threads = %d\n",
                                 arg_eval_threads);
@@ -266,12 +303,20 @@ static pid_t start_verifier(const char *dir, unsigned instance, int port) {
 typedef struct Worker {
         pthread_t thread;
         SimClient *client;
-        SimAgent *agents;
-        size_t n_agents;
+        SimAgent *agents;               /* its nodes: agents[first + i * stride], i < n_agents */
+        size_t first, stride, n_agents;
         double *latency;                /* per attestation, seconds */
-        size_t n_latency;
+        double *lateness;               /* soak: verdict time minus due time, seconds */
+        size_t n_latency, allocated;
+        unsigned long done;             /* attestations, read by the soak's sampler */
         unsigned failed;
 } Worker;
+
+static SimAgent *worker_agent(Worker *w, size_t i) {
+        return &w->agents[w->first + i * w->stride];
+}
+
+static double soak_start, soak_end;     /* CLOCK_MONOTONIC seconds, set before the soak's barrier */
 
 static pthread_barrier_t barrier;
 
@@ -295,25 +340,62 @@ static void attest_one(Worker *w, SimAgent *a) {
                         break;
                 sleep_s(r.retry_after > 0 ? 0.05 : 0.01);
         }
-        w->latency[w->n_latency++] = now_s() - t;
+        if (w->n_latency < w->allocated)
+                w->latency[w->n_latency++] = now_s() - t;
+        __atomic_add_fetch(&w->done, 1, __ATOMIC_RELAXED);
         if (r.evidence_status != 202 || strcmp(r.evaluation, "pass") != 0) {
-                if (w->failed++ == 0)
+                if (__atomic_fetch_add(&w->failed, 1, __ATOMIC_RELAXED) == 0)
                         fprintf(stderr, "push: %s: %ld/%ld %s %s %s\n", a->node->id, r.create_status, r.evidence_status,
                                 r.failure_reason, r.failure_id, r.error_code);
         }
 }
 
+/* The soak: each of the worker's nodes pushes an interval after its last verdict;
+ * the first pushes are spread over one interval across all nodes. Its nodes stay
+ * in due order, so they are served round-robin. */
+static void soak_nodes(Worker *w, size_t n_nodes) {
+        double *due = calloc(w->n_agents + 1, sizeof *due);
+
+        if (!due)
+                die("memory", ENOMEM);
+        for (size_t i = 0; i < w->n_agents; i++)
+                due[i] = soak_start + arg_interval * (double) (w->first + i * w->stride) / (double) n_nodes;
+        for (size_t i = 0; w->n_agents > 0; i = (i + 1) % w->n_agents) {
+                double t = now_s(), v;
+
+                if (due[i] >= soak_end)
+                        break;
+                if (due[i] > t)
+                        sleep_s(due[i] - t);
+                size_t before = w->n_latency;
+                attest_one(w, worker_agent(w, i));
+                v = now_s();
+                if (w->n_latency > before)
+                        w->lateness[before] = v - due[i];
+                due[i] = v + arg_interval;
+        }
+        free(due);
+}
+
+static size_t soak_nodes_total;
+
 static void *worker_run(void *userdata) {
         Worker *w = userdata;
 
         for (size_t i = 0; i < w->n_agents; i++)
-                if (sim_agent_register(w->client, w->agents[i].node) < 0 || sim_agent_session(w->client, &w->agents[i]) < 0)
+                if (sim_agent_register(w->client, worker_agent(w, i)->node) < 0 ||
+                    sim_agent_session(w->client, worker_agent(w, i)) < 0)
                         die("registration", EIO);
         pthread_barrier_wait(&barrier);
+        if (arg_duration > 0) {
+                pthread_barrier_wait(&barrier);
+                soak_nodes(w, soak_nodes_total);
+                return NULL;
+        }
         for (unsigned round = 0; round < arg_rounds; round++) {
                 pthread_barrier_wait(&barrier);
                 for (size_t i = 0; i < w->n_agents; i++)
-                        attest_one(w, &w->agents[i]);
+                        attest_one(w, worker_agent(w, i));
                 pthread_barrier_wait(&barrier);
         }
         return NULL;
@@ -324,7 +406,14 @@ static int cmp_double(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-/* Verifications per second of one quote signature, on this thread, for about a second. */
+static double thread_cpu_s(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Verifications of one quote signature per CPU-second of this thread, for about a
+ * CPU-second: the same unit as per-cpu-s, and steady when other work shares the machine. */
 static double bare_verify_rate(void) {
         SimNode *n = NULL;
         SimBuf attest, sig;
@@ -335,7 +424,7 @@ static double bare_verify_rate(void) {
         unsigned count = 0;
         double t0, t;
 
-        if (sim_node_new("bare", &uefi, 1, &n) < 0 ||
+        if (sim_node_new_ak("bare", &uefi, 1, arg_rsa, &n) < 0 ||
             sim_node_quote(n, nonce, sizeof nonce, UINT32_C(1) << 15, NULL, &attest, &sig, &blob, &blob_size) < 0 ||
             tpm2_signature_parse(sig.data, sig.size, &s) < 0)
                 die("bare quote", EIO);
@@ -345,13 +434,13 @@ static double bare_verify_rate(void) {
         if (tpm2_public_parse(n->ak_tpm.data, n->ak_tpm.size, &ak) < 0 || tpm2_public_to_evp_pkey(ak, &pub) < 0)
                 die("public key", EIO);
         tpm2_public_free(ak);
-        t0 = now_s();
+        t0 = thread_cpu_s();
         do {
                 for (int i = 0; i < 100; i++)
                         if (tpm2_signature_verify(&s, pub, attest.data, attest.size) != 0)
                                 die("signature", EIO);
                 count += 100;
-                t = now_s();
+                t = thread_cpu_s();
         } while (t - t0 < 1.0);
         EVP_PKEY_free(pub);
         sim_node_free(n);
@@ -389,38 +478,155 @@ static long rss_all(const pid_t *pids) {
         return sum;
 }
 
+/* Bytes of the first instance's SQLite database with its WAL. */
+static long long db_bytes(const char *dir) {
+        static const char *const files[] = { "verifier.db", "verifier.db-wal" };
+        long long sum = 0;
+        char path[600];
+        struct stat st;
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                (void) snprintf(path, sizeof path, "%s/state-0/%s", dir, files[i]);
+                if (stat(path, &st) == 0)
+                        sum += (long long) st.st_size;
+        }
+        return sum;
+}
+
+typedef struct Sample {
+        double t;                       /* since the soak started */
+        long rss;                       /* KiB */
+        long long db;                   /* bytes */
+} Sample;
+
+#define SAMPLES_MAX 4096u
+
+static unsigned long done_all(Worker *w) {
+        unsigned long sum = 0;
+
+        for (unsigned k = 0; k < arg_threads; k++)
+                sum += __atomic_load_n(&w[k].done, __ATOMIC_RELAXED);
+        return sum;
+}
+
+/* Starts the soak and samples the verifier until it ends: one line per sample. */
+static size_t soak_sample(Worker *w, const pid_t *pids, const char *dir, Sample *samples) {
+        double step = MIN(60.0, MAX(1.0, arg_duration / 60.0)), cpu_prev, t_prev;
+        unsigned long done_prev = 0;
+        size_t n = 0;
+
+        soak_start = now_s() + 0.1;
+        soak_end = soak_start + arg_duration;
+        cpu_prev = cpu_all(pids);
+        t_prev = soak_start;
+        pthread_barrier_wait(&barrier);
+        printf("%8s %10s %10s %12s %9s %7s %7s\n", "t s", "RSS KiB", "DB KiB", "attestations", "attest/s", "cpu %",
+               "failed");
+        for (double next = soak_start + step;; next += step) {
+                double t = now_s(), cpu;
+                unsigned long done;
+                unsigned failed = 0;
+
+                if (next > t)
+                        sleep_s(next - t);
+                t = now_s();
+                cpu = cpu_all(pids);
+                done = done_all(w);
+                for (unsigned k = 0; k < arg_threads; k++)
+                        failed += __atomic_load_n(&w[k].failed, __ATOMIC_RELAXED);
+                if (n < SAMPLES_MAX)
+                        samples[n++] = (Sample) { .t = t - soak_start, .rss = rss_all(pids), .db = db_bytes(dir) };
+                printf("%8.0f %10ld %10lld %12lu %9.1f %7.1f %7u\n", t - soak_start, samples[n - 1].rss,
+                       samples[n - 1].db / 1024, done, (double) (done - done_prev) / (t - t_prev),
+                       100.0 * (cpu - cpu_prev) / (t - t_prev), failed);
+                fflush(stdout);
+                done_prev = done;
+                cpu_prev = cpu;
+                t_prev = t;
+                if (t >= soak_end)
+                        return n;
+        }
+}
+
+static double percentile(const double *sorted, size_t n, double p) {
+        return n == 0 ? 0 : sorted[MIN(n - 1, (size_t) ((double) n * p))];
+}
+
+static void soak_report(const Sample *samples, size_t n, const double *late, size_t n_late, unsigned failed,
+                        unsigned long done, double cpu, double bare, size_t n_nodes) {
+        long lo = LONG_MAX, hi = 0;
+        const Sample *mid = NULL, *last = n > 0 ? &samples[n - 1] : NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                if (samples[i].t < arg_duration / 10)
+                        continue;
+                lo = MIN(lo, samples[i].rss);
+                hi = MAX(hi, samples[i].rss);
+                if (!mid && samples[i].t >= arg_duration / 2)
+                        mid = &samples[i];
+        }
+        printf("soak: %zu nodes, one push every %.0f s each, %.0f s: %lu attestations (%.1f/s), %u failed\n", n_nodes,
+               arg_interval, arg_duration, done, (double) done / arg_duration, failed);
+        if (hi > 0)
+                printf("verifier RSS after the first tenth: %ld .. %ld KiB, spread %.1f %% of the lowest\n", lo, hi,
+                       100.0 * (double) (hi - lo) / (double) lo);
+        printf("verdict lateness (verdict time - due time): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+               percentile(late, n_late, 0.5) * 1e3, percentile(late, n_late, 0.99) * 1e3,
+               n_late ? late[n_late - 1] * 1e3 : 0);
+        printf("verifier CPU: %.1f %% of a core, %.0f us per attestation (%.0f per cpu-s, cpu-r %.3f)\n",
+               100.0 * cpu / arg_duration, done ? cpu / (double) done * 1e6 : 0, cpu > 0 ? (double) done / cpu : 0,
+               cpu > 0 ? (double) done / cpu / bare : 0);
+        if (mid && last && last->t > mid->t)
+                printf("database: %.1f MiB at the end, growth over the second half %.1f MiB/hour\n",
+                       (double) last->db / 1048576.0,
+                       (double) (last->db - mid->db) / 1048576.0 / (last->t - mid->t) * 3600.0);
+}
+
 static void run(size_t n_nodes, const char *dir, double bare) {
-        char base[INSTANCES_MAX][64];
+        char base[INSTANCES_MAX][64], ca[600];
         Worker *w = calloc(arg_threads, sizeof *w);
         SimAgent *agents = calloc(n_nodes, sizeof *agents);
-        double *all, busy = 0, t, t_reg, cpu0, cpu1;
-        size_t n_all = 0;
+        Sample *samples = arg_duration > 0 ? calloc(SAMPLES_MAX, sizeof *samples) : NULL;
+        double *all, *late = NULL, busy = 0, t, t_reg, cpu0, cpu1;
+        size_t n_all = 0, n_samples = 0, per_node;
         unsigned failed = 0;
+        unsigned long done = 0;
         long rss0, rss1;
         pid_t pids[INSTANCES_MAX];
 
-        if (!w || !agents)
+        if (!w || !agents || (arg_duration > 0 && !samples))
                 die("memory", ENOMEM);
         if (arg_pg_url)
                 pg_empty();
         for (unsigned i = 0; i < arg_instances; i++) {
                 int port = free_port();
                 pids[i] = verifier_pids[i] = start_verifier(dir, i, port);
-                (void) snprintf(base[i], sizeof base[i], "http://127.0.0.1:%d", port);
+                (void) snprintf(base[i], sizeof base[i], "%s://127.0.0.1:%d", arg_tls ? "https" : "http", port);
         }
         for (size_t i = 0; i < n_nodes; i++) {
                 char id[64];
                 (void) snprintf(id, sizeof id, "bench-%zu", i);
-                if (sim_node_new(id, &uefi, (uint64_t) time(NULL) - 3600, &agents[i].node) < 0)
+                if (sim_node_new_ak(id, &uefi, (uint64_t) time(NULL) - 3600, arg_rsa, &agents[i].node) < 0)
                         die("node", ENOMEM);
         }
+        /* Rounds: contiguous shares. Soak: every T-th node, so each thread's nodes are due evenly over the interval. */
+        per_node = arg_duration > 0 ? (size_t) (arg_duration / arg_interval) + 2 : arg_rounds;
+        soak_nodes_total = n_nodes;
+        (void) snprintf(ca, sizeof ca, "%s/ca.pem", dir);
         for (unsigned k = 0; k < arg_threads; k++) {
                 size_t from = n_nodes * k / arg_threads, to = n_nodes * (k + 1) / arg_threads;
-                if (sim_client_new(base[k % arg_instances], &w[k].client) < 0)
+                if (sim_client_new(base[k % arg_instances], &w[k].client) < 0 ||
+                    (arg_tls && sim_client_set_ca(w[k].client, ca) < 0))
                         die("client", ENOMEM);
-                w[k].agents = agents + from;
-                w[k].n_agents = to - from;
-                w[k].latency = calloc((to - from) * arg_rounds + 1, sizeof(double));
+                w[k].agents = arg_duration > 0 ? agents : agents + from;
+                w[k].first = arg_duration > 0 ? k : 0;
+                w[k].stride = arg_duration > 0 ? arg_threads : 1;
+                w[k].n_agents = arg_duration > 0 ? (k < n_nodes ? (n_nodes - k + arg_threads - 1) / arg_threads : 0) : to - from;
+                w[k].allocated = w[k].n_agents * per_node;
+                w[k].latency = calloc(w[k].allocated + 1, sizeof(double));
+                w[k].lateness = arg_duration > 0 ? calloc(w[k].allocated + 1, sizeof(double)) : NULL;
+                if (!w[k].latency || (arg_duration > 0 && !w[k].lateness))
+                        die("memory", ENOMEM);
         }
         for (unsigned k = 0; k < MIN(arg_threads, arg_instances); k++)
                 wait_ready(w[k].client);
@@ -432,7 +638,11 @@ static void run(size_t n_nodes, const char *dir, double bare) {
         pthread_barrier_wait(&barrier);
         t_reg = now_s() - t;
         cpu0 = cpu_all(pids);
-        for (unsigned round = 0; round < arg_rounds; round++) {
+        if (arg_duration > 0) {
+                printf("%zu nodes registered in %.1f s\n", n_nodes, t_reg);
+                n_samples = soak_sample(w, pids, dir, samples);
+        }
+        for (unsigned round = 0; arg_duration <= 0 && round < arg_rounds; round++) {
                 double start = now_s(), took;
                 pthread_barrier_wait(&barrier);
                 pthread_barrier_wait(&barrier);
@@ -441,15 +651,23 @@ static void run(size_t n_nodes, const char *dir, double bare) {
                 if (round + 1 < arg_rounds && took < 1.05)
                         sleep_s(1.05 - took);   /* the nodes' interval is 1 s */
         }
+        for (unsigned k = 0; k < arg_threads; k++)
+                pthread_join(w[k].thread, NULL);
         rss1 = rss_all(pids);
         cpu1 = cpu_all(pids);
-        all = calloc(n_nodes * arg_rounds + 1, sizeof *all);
+        all = calloc(n_nodes * per_node + 1, sizeof *all);
+        late = arg_duration > 0 ? calloc(n_nodes * per_node + 1, sizeof *late) : NULL;
+        if (!all || (arg_duration > 0 && !late))
+                die("memory", ENOMEM);
         for (unsigned k = 0; k < arg_threads; k++) {
-                pthread_join(w[k].thread, NULL);
                 memcpy(all + n_all, w[k].latency, w[k].n_latency * sizeof *all);
+                if (late)
+                        memcpy(late + n_all, w[k].lateness, w[k].n_latency * sizeof *late);
                 n_all += w[k].n_latency;
                 failed += w[k].failed;
+                done += w[k].done;
                 free(w[k].latency);
+                free(w[k].lateness);
                 sim_client_free(w[k].client);
         }
         pthread_barrier_destroy(&barrier);
@@ -459,14 +677,23 @@ static void run(size_t n_nodes, const char *dir, double bare) {
                 verifier_pids[i] = 0;
         }
         qsort(all, n_all, sizeof *all, cmp_double);
-        double per_cpu = cpu1 > cpu0 ? n_all / (cpu1 - cpu0) : 0;
-        printf("%7zu %8.0f %9.0f %10.0f %8.2f %8.2f %9.1f %7.3f %7.3f %6u\n", n_nodes, n_nodes / t_reg, n_all / busy,
-               per_cpu, all[n_all / 2] * 1e3, all[(size_t) ((double) n_all * 0.99)] * 1e3,
-               (double) (rss1 - rss0) / (double) n_nodes, n_all / busy / bare, per_cpu / bare, failed);
+        if (late) {
+                qsort(late, n_all, sizeof *late, cmp_double);
+                soak_report(samples, n_samples, late, n_all, failed, done, cpu1 - cpu0, bare, n_nodes);
+                printf("attestation round trip (POST + PATCH): p50 %.2f ms, p99 %.2f ms\n", percentile(all, n_all, 0.5) * 1e3,
+                       percentile(all, n_all, 0.99) * 1e3);
+        } else {
+                double per_cpu = cpu1 > cpu0 ? n_all / (cpu1 - cpu0) : 0;
+                printf("%7zu %8.0f %9.0f %10.0f %8.2f %8.2f %9.1f %7.3f %7.3f %6u\n", n_nodes, n_nodes / t_reg, n_all / busy,
+                       per_cpu, all[n_all / 2] * 1e3, all[(size_t) ((double) n_all * 0.99)] * 1e3,
+                       (double) (rss1 - rss0) / (double) n_nodes, n_all / busy / bare, per_cpu / bare, failed);
+        }
         for (size_t i = 0; i < n_nodes; i++)
                 sim_node_free(agents[i].node);
         free(agents);
         free(all);
+        free(late);
+        free(samples);
         free(w);
 }
 
@@ -480,6 +707,10 @@ int main(int argc, char *argv[]) {
                 { "postgresql", required_argument, NULL, 'p' },
                 { "postgresql-pid", required_argument, NULL, 'P' },
                 { "instances", required_argument, NULL, 'i' },
+                { "ak",        required_argument, NULL, 'a' },
+                { "tls",       no_argument,       NULL, 's' },
+                { "duration",  required_argument, NULL, 'd' },
+                { "interval",  required_argument, NULL, 'I' },
                 {}
         };
         char dir[] = "/tmp/bench-push-XXXXXX", cmd[600];
@@ -504,11 +735,28 @@ int main(int argc, char *argv[]) {
                         if (safe_atou32(optarg, &arg_instances) < 0)
                                 return fprintf(stderr, "Invalid --instances: %s\n", optarg), EXIT_FAILURE;
                         break;
+                case 'a':
+                        if (strcmp(optarg, "rsa") != 0 && strcmp(optarg, "ecc") != 0)
+                                return fprintf(stderr, "Invalid --ak: %s (ecc or rsa)\n", optarg), EXIT_FAILURE;
+                        arg_rsa = strcmp(optarg, "rsa") == 0;
+                        break;
+                case 's': arg_tls = true; break;
+                case 'd':
+                case 'I': {
+                        uint32_t v;
+                        if (safe_atou32(optarg, &v) < 0 || v == 0 || v > 7 * 86400)
+                                return fprintf(stderr, "Invalid --%s: %s (seconds, 1 to 604800)\n",
+                                               c == 'd' ? "duration" : "interval", optarg), EXIT_FAILURE;
+                        *(c == 'd' ? &arg_duration : &arg_interval) = v;
+                        break;
+                }
                 default: return EXIT_FAILURE;
                 }
         if (arg_rounds < 1 || arg_threads < 1 || arg_threads > 64 || arg_instances < 1 ||
             arg_instances > INSTANCES_MAX || (arg_instances > 1 && !arg_pg_url))
                 return EXIT_FAILURE;
+        if ((arg_duration > 0) != (arg_interval > 0))
+                return fprintf(stderr, "--duration and --interval go together.\n"), EXIT_FAILURE;
         curl_global_init(CURL_GLOBAL_DEFAULT);
         if (sim_uefi_load(BENCH_UEFI_LOG, &uefi) < 0)
                 die(BENCH_UEFI_LOG, EIO);
@@ -516,19 +764,24 @@ int main(int argc, char *argv[]) {
                 die("mkdtemp", -errno);
         if (arg_lines > 0)
                 write_runtime_policy(dir);
+        if (arg_tls)
+                write_tls_files(dir);
         bare = bare_verify_rate();
-        printf("bare signature verification (ECDSA P-256/SHA-256 of a quote): %.0f/s\n", bare);
-        printf("%s, %u rounds, %u client threads; verifier: %u process%s on %s, durable verdicts%s\n",
+        printf("bare signature verification (%s of a quote): %.0f per CPU-second\n",
+               arg_rsa ? "RSASSA RSA-2048/SHA-256" : "ECDSA P-256/SHA-256", bare);
+        printf("%s, %u %s, %u client threads; verifier: %u process%s on %s over %s, durable verdicts%s\n",
                arg_lines ? "runtime policy of 100000 digests, new IMA lines per push" : "quote only (tpm policy, PCR 15)",
-               arg_rounds, arg_threads, arg_instances, arg_instances > 1 ? "es" : "", arg_pg_url ? "PostgreSQL" : "SQLite",
-               arg_pg_url ? " (per-cpu-s counts the server's CPU)" : "");
+               arg_duration > 0 ? (unsigned) arg_duration : arg_rounds, arg_duration > 0 ? "s soak" : "rounds",
+               arg_threads, arg_instances, arg_instances > 1 ? "es" : "", arg_pg_url ? "PostgreSQL" : "SQLite",
+               arg_tls ? "HTTPS" : "HTTP", arg_pg_url ? " (per-cpu-s counts the server's CPU)" : "");
         if (arg_eval_threads >= 0)
                 printf("verifier: %s, evaluation_threads = %d\n", arg_verifierd, arg_eval_threads);
         else
                 printf("verifier: %s, default evaluation threads\n", arg_verifierd);
         if (arg_lines)
                 printf("IMA lines per push: %u\n", arg_lines);
-        printf("%7s %8s %9s %10s %8s %8s %9s %7s %7s %6s\n", "nodes", "reg/s", "attest/s", "per-cpu-s", "p50 ms",
+        if (arg_duration <= 0)
+                printf("%7s %8s %9s %10s %8s %8s %9s %7s %7s %6s\n", "nodes", "reg/s", "attest/s", "per-cpu-s", "p50 ms",
                "p99 ms", "KiB/node", "ratio", "cpu-r", "failed");
         if (optind == argc)
                 run(100, dir, bare);

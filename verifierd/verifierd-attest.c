@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* POST/PATCH/GET /v3.0/agents/{id}/attestations: parameters chosen from the
- * node's capabilities and policies, then evidence to a durable verdict. */
+ * node's capabilities and policies, then evidence to a durable verdict.
+ *
+ * The evidence (PATCH) is one pipeline, each step in one place:
+ *   receive       http-server.c: the body, within the limits decided from the headers
+ *   authenticate  load_caller_node(): bearer token (session_authenticate()), node row
+ *   validate      attestation_evidence() checks the target and decodes; verdict_queue()
+ *                 then validate_and_evaluate() in verifierd-verdict.c: quote, logs
+ *   evaluate      the same, evaluate(): the node's policy engines
+ *   commit        verdict_flush(): one transaction for every verdict queued meanwhile
+ *   answer        on_verdict(): 202 only once the verdict is committed, else 503 */
 #include <errno.h>
 #include <string.h>
 
@@ -15,6 +24,7 @@
 #include "registration-request.h"
 #include "tpm2-public.h"
 #include "verifierd.h"
+#include "verifierd-cc.h"
 #include "verifierd-push.h"
 
 #define ATTESTATIONS_LIST_MAX 100u
@@ -259,6 +269,7 @@ static void attestation_create(Request *q, const char *id) {
         NodeRuntime *rt;
         PushError e = {};
         const char *what = NULL;
+        CcKind cc_kind = CC_KIND_NONE;
         char location[512];
         unsigned status;
         uint64_t now = now_realtime_usec();
@@ -268,8 +279,9 @@ static void attestation_create(Request *q, const char *id) {
                 return;
         if (node_table_ensure(&q->manager->push.nodes, id, &rt) < 0)
                 return reply_error(q, 500, "oom", NULL, "Out of memory.");
-        /* Its evidence went to another instance, which stored a verdict since. */
-        if (rt->has_pending && n->last_attestation_usec >= rt->pending.created_usec)
+        /* Its evidence went to another instance, which stored a verdict since; or it is
+         * another instance's, read here for a request that was refused. */
+        if (rt->has_pending && (n->last_attestation_usec >= rt->pending.created_usec || rt->pending.adopted))
                 node_runtime_set_pending(&q->manager->push.nodes, rt, false);
         if (check_may_attest(q, n, rt, now) < 0)
                 return;
@@ -278,6 +290,8 @@ static void attestation_create(Request *q, const char *id) {
         if (push_capabilities_parse(body, &caps, &e) < 0)
                 return reply_error(q, 400, "invalid_field", e.pointer, "Invalid capabilities: %s.", e.what);
         status = choose_parameters(q->manager, n, rt, &caps, &p, &what);
+        if (!status)
+                status = cc_choose(q->manager, n, &caps, &cc_kind, &what);
         if (status)
                 return reply_error(q, status, "unsupported_capabilities", "/data/attributes/evidence_supported", "%s.", what);
         r = storage_push_state_get(q->manager->storage, id, &ps);
@@ -295,6 +309,10 @@ static void attestation_create(Request *q, const char *id) {
         char idx[24];
         (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) p.index);
         json_object *attrs = pending_attributes(&p, &caps);
+        if (attrs && cc_kind != CC_KIND_NONE && cc_request_add(attrs, cc_kind, p.nonce, sizeof p.nonce, &n->aik_tpm) < 0) {
+                json_object_put(attrs);
+                return reply_error(q, 500, "cc", NULL, "Cannot request the confidential-computing report.");
+        }
         p.evidence = attrs ? requested_evidence(body, member(attrs, "evidence_requested")) : NULL;
         if (!p.evidence) {
                 json_object_put(attrs);
@@ -362,9 +380,10 @@ static int count_lines(const char *s) {
 
 /* Keylime's rendering of received evidence data: the quote's message,
  * signature and subject_data; a log's entries and its count, which for the
- * IMA log is the number of lines received. */
+ * IMA log is the number of lines received; a confidential VM's report. */
 static json_object *received_data(json_object *item, bool ima) {
-        static const char *const keys[] = { "message", "signature", "subject_data", "entries", "entry_count" };
+        static const char *const keys[] = { "message", "signature", "subject_data", "entries", "entry_count",
+                                            "report", "certificate" };
         json_object *d = member(item, "data"), *o = json_object_new_object();
 
         for (size_t i = 0; o && i < ELEMENTSOF(keys); i++)
@@ -420,7 +439,10 @@ static json_object *resource(const char *node_id, const Attestation *a) {
  * their capabilities, parameters and data, the times, when to come back),
  * sent once the verdict is stored, which it carries as well. */
 static json_object *evidence_answer(const EvidenceAck *k, const Attestation *a, const Node *n) {
-        json_object *doc = json_object_new_object(), *data = resource(k->node_id, a), *meta = json_object_new_object();
+        /* Its evidence list is k's, with the data received: the stored text is not parsed again. */
+        Attestation shown = *a;
+        shown.evidence = NULL;
+        json_object *doc = json_object_new_object(), *data = resource(k->node_id, &shown), *meta = json_object_new_object();
         json_object *attrs = member(data, "attributes");
         char when[64];
 
@@ -475,6 +497,7 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
         PushEvidence ev = {};
         NodeRuntime *rt;
         PushError e = {};
+        const char *what = NULL;
         uint64_t index;
         int r;
 
@@ -485,8 +508,9 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
         if (n->state == NODE_TERMINATED)
                 return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", id);
         rt = node_table_get(&q->manager->push.nodes, id);
-        /* Issued by another instance: taken over from the storage. */
-        if (!(rt && rt->has_pending && rt->pending.index == index))
+        /* Issued by another instance: taken over from the storage, read again by each request
+         * (the issuer may have replaced it since an earlier one here was refused). */
+        if (!(rt && rt->has_pending && rt->pending.index == index && !rt->pending.adopted))
                 (void) pending_adopt(q->manager, id, index, &rt);
         if (check_evidence_target(q, n, rt, index) < 0)
                 return;
@@ -498,6 +522,10 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
                 push_evidence_done(&ev);
                 return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected",
                                    "Evidence misses a requested log.");
+        }
+        if (cc_evidence_check(rt->pending.evidence, &ev, &what) < 0) {
+                push_evidence_done(&ev);
+                return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected", "%s", what);
         }
         r = pending_claim(q->manager, id, &rt->pending);
         if (r < 0) {

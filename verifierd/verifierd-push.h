@@ -35,6 +35,7 @@ typedef struct PendingAttestation {
         char *evidence;                 /* owned: JSON of the requested items with the offered
                                          * capabilities, freed when it stops pending */
         bool claimed;                   /* taken from the storage: no other instance can use it */
+        bool adopted;                   /* read from the storage, issued by another instance */
 } PendingAttestation;
 
 /* What the verifier keeps in memory per node. */
@@ -102,9 +103,14 @@ typedef struct PushContext {
         struct VerdictJob **batch;      /* verdicts awaiting the group commit */
         size_t n_batch, batch_allocated;
         sd_event_source *flush;
+        uint64_t last_commit_usec;      /* CLOCK_MONOTONIC */
 } PushContext;
 
 #define VERDICT_BATCH_MAX 256u
+/* Least time between two group commits. Each commit costs a disk flush whatever it
+ * holds: a verdict that comes sooner waits for the next, so a fleet's steady trickle
+ * shares flushes; a lone verdict after a quiet spell is committed at once. */
+#define VERDICT_COMMIT_SPACING_USEC 5000u
 
 int push_context_init(Manager *m);
 /* -ETIMEDOUT when failure actions still run: then it is left as it is. */
@@ -140,9 +146,9 @@ int verdict_pool_stop(Manager *m, uint64_t deadline_usec);
 int verdict_actions_wait(uint64_t timeout_usec);
 /* Shares the attestation awaiting the node's evidence with the other instances. */
 void pending_publish(Manager *m, const char *node_id, const PendingAttestation *p);
-/* Takes the node's attestation of index that another instance issued, as the
- * node's pending one here: -ENOENT when there is none, -EOPNOTSUPP when the
- * storage does not share them. */
+/* Reads the node's attestation of index that another instance issued, as the
+ * node's pending one here, leaving it in the storage until pending_claim():
+ * -ENOENT when there is none, -EOPNOTSUPP when the storage does not share them. */
 int pending_adopt(Manager *m, const char *node_id, uint64_t index, NodeRuntime **ret_rt);
 /* Uses up the nonce of p for every instance before its evidence is evaluated:
  * -ESTALE when another instance took that evidence first. */

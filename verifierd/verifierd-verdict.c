@@ -16,6 +16,7 @@
 #include "validate.h"
 #include "verifierd-evalpool.h"
 #include "verifierd.h"
+#include "verifierd-cc.h"
 #include "verifierd-messages.h"
 #include "verifierd-policy.h"
 #include "verifierd-push.h"
@@ -318,6 +319,7 @@ struct VerdictJob {
         char *old_verdict;
         Outcome o;
         bool terminated, changed;
+        bool pooled;                    /* evaluated by a worker, while the event loop went on */
         VerdictDone done;
         void *userdata;
         uint64_t queued_usec;           /* CLOCK_MONOTONIC: the evidence came */
@@ -358,6 +360,16 @@ static int validate_and_evaluate(VerdictJob *j, ImaReplayer *shared_replayer) {
                 o->valid = o->pass = false;
                 return failures_add(&o->failures, validation_reason_to_string(o->vf.reason) ?: "validation.unknown",
                                     ATTEST_SEVERITY_CRITICAL, NULL);
+        }
+        /* The confidential VM's report, if asked for, is part of the evidence chain. */
+        char cc_id[96];
+        r = cc_validate_evidence(j->m->cc_trust, p->evidence, &j->e, &j->node->aik_tpm, p->nonce, sizeof p->nonce,
+                                 o->ev, cc_id, sizeof cc_id, o->vf.detail, sizeof o->vf.detail);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                o->valid = o->pass = false;
+                return failures_add(&o->failures, cc_id, ATTEST_SEVERITY_CRITICAL, NULL);
         }
         o->valid = true;
         r = evaluate(j->node->id, j->policies, j->n_policies, o->ev, have_enrol ? &enrol : &o->ev->clock_info,
@@ -472,6 +484,11 @@ static int apply_verdict(VerdictJob *j) {
         if (!n->verdict)
                 return -ENOMEM;
         n->last_attestation_usec = j->a.updated_usec;
+        /* With several instances, the operator sees which one took it. */
+        free(n->attested_by);
+        n->attested_by = strdup(j->m->config.instance_name);
+        if (!n->attested_by)
+                return -ENOMEM;
         if (j->o.pass) {
                 n->attestations_passed++;
                 j->terminated = n->attest_count > 0 && n->attestations_passed >= n->attest_count;
@@ -517,6 +534,7 @@ void verdict_flush(Manager *m) {
         for (size_t i = 0; commits && i < n; i++)
                 commits[i] = job_commit(m, jobs[i]);
         uint64_t start = metrics_now_usec();
+        c->last_commit_usec = start;       /* metrics_now_usec() is CLOCK_MONOTONIC */
         r = commits ? storage_verdict_commit(m->storage, commits, n) : -ENOMEM;
         metrics_commit(&m->metrics, (double) (metrics_now_usec() - start) / 1e6);
         free(commits);
@@ -539,7 +557,7 @@ void verdict_flush(Manager *m) {
         free(jobs);
 }
 
-static int on_flush(sd_event_source *s, void *userdata) {
+static int on_flush(sd_event_source *s, uint64_t usec, void *userdata) {
         verdict_flush(userdata);
         return 0;
 }
@@ -558,7 +576,7 @@ static int batch_add(Manager *m, VerdictJob *j) {
         }
         if (!c->flush) {
                 /* Idle priority: runs once the requests that are ready now have been read. */
-                r = sd_event_add_defer(m->event, &c->flush, on_flush, m);
+                r = sd_event_add_time(m->event, &c->flush, CLOCK_MONOTONIC, 0, 1, on_flush, m);
                 if (r >= 0)
                         r = sd_event_source_set_priority(c->flush, SD_EVENT_PRIORITY_IDLE);
                 if (r < 0)
@@ -568,8 +586,17 @@ static int batch_add(Manager *m, VerdictJob *j) {
         j->rt->committing = true;
         if (c->n_batch >= VERDICT_BATCH_MAX)
                 verdict_flush(m);
-        else
-                (void) sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
+        else if (c->n_batch == 1) {
+                uint64_t now;
+
+                r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+                if (r >= 0)
+                        r = sd_event_source_set_time(c->flush, MAX(now, c->last_commit_usec + VERDICT_COMMIT_SPACING_USEC));
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
+                if (r < 0)
+                        verdict_flush(m);       /* no timer: now */
+        }
         return 0;
 }
 
@@ -663,7 +690,8 @@ static void job_evaluated(void *userdata, void *manager) {
         int r = j->eval_r;
 
         evaluating_remove(j);
-        if (r >= 0)
+        /* Evaluated in place, nothing ran since the request read the row. */
+        if (r >= 0 && j->pooled)
                 r = job_refresh_node(m, j);
         if (r >= 0)
                 r = next_push_state(&j->old, &j->p, &j->o, &j->next);
@@ -729,7 +757,7 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
                 r = 0;
         if (r >= 0)
                 r = job_take_inputs(m, j);
-        pooled = m->push.pool && !job_runs_inline(j);
+        pooled = j->pooled = m->push.pool && !job_runs_inline(j);
         if (r >= 0 && pooled)
                 r = eval_pool_submit(m->push.pool, j);
         if (r >= 0 && !pooled && !m->push.replayer)

@@ -287,14 +287,18 @@ static void format_remote(struct MHD_Connection *c, char *buf, size_t size) {
                 (void) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, buf, size);
 }
 
+/* The body is handed over to MHD, not copied: resp->body is NULL afterwards. */
 static enum MHD_Result queue(struct MHD_Connection *c, HttpResponse *resp) {
         struct MHD_Response *m;
         enum MHD_Result ret;
-        const char *body = resp->body ?: "";
 
-        m = MHD_create_response_from_buffer(strlen(body), (void *) body, MHD_RESPMEM_MUST_COPY);
+        if (resp->body)
+                m = MHD_create_response_from_buffer(strlen(resp->body), resp->body, MHD_RESPMEM_MUST_FREE);
+        else
+                m = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
         if (!m)
                 return MHD_NO;
+        resp->body = NULL;
         (void) MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type ?: "application/json");
         if (resp->location)
                 (void) MHD_add_response_header(m, MHD_HTTP_HEADER_LOCATION, resp->location);
@@ -342,7 +346,9 @@ static void request_fill(Listener *l, struct MHD_Connection *c, const char *url,
                 .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
                 .internal = st,
         };
-        fill_peer(c, req, groups);
+        /* Peer credentials exist on the Unix socket only: no system calls for TCP clients. */
+        if (!remote[0])
+                fill_peer(c, req, groups);
 }
 
 /* Decides from the headers alone how much body the request may send. Returns

@@ -31,16 +31,6 @@
 static int failures;
 static SimUefi uefi;
 
-#define CHECK(cond, ...)                                                \
-        do {                                                            \
-                if (!(cond)) {                                          \
-                        fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
-                        fprintf(stderr, __VA_ARGS__);                   \
-                        fputc('\n', stderr);                            \
-                        failures++;                                     \
-                }                                                       \
-        } while (0)
-
 static void sleep_ms(unsigned ms) {
         struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -53,17 +43,11 @@ static void die(const char *what, int e) {
 }
 
 static void setup(SimClient *c, SimAgent *a, const char *id) {
-        int e;
+        const char *step;
+        int e = sim_agent_setup(c, a, id, &uefi, &step);
 
-        e = sim_node_new(id, &uefi, (uint64_t) time(NULL) - 600, &a->node);
         if (e < 0)
-                die("node", e);
-        e = sim_agent_register(c, a->node);
-        if (e < 0)
-                die("registration", e);
-        e = sim_agent_session(c, a);
-        if (e < 0)
-                die("session", e);
+                die(step, e);
 }
 
 /* An attestation after the interval, with lines new IMA entries under dir. */

@@ -18,7 +18,18 @@
 struct SimClient {
         CURL *curl;
         char *base;
+        char *ca;               /* PEM file the server's certificate must chain to (https) */
 };
+
+int sim_client_set_ca(SimClient *c, const char *ca_file) {
+        char *p = strdup(ca_file);
+
+        if (!p)
+                return -ENOMEM;
+        free(c->ca);
+        c->ca = p;
+        return 0;
+}
 
 int sim_client_new(const char *base_url, SimClient **ret) {
         SimClient *c = calloc(1, sizeof *c);
@@ -36,6 +47,7 @@ SimClient *sim_client_free(SimClient *c) {
                 if (c->curl)
                         curl_easy_cleanup(c->curl);
                 free(c->base);
+                free(c->ca);
                 free(c);
         }
         return NULL;
@@ -137,8 +149,16 @@ int sim_http(SimClient *c, const char *method, const char *path, const char *bea
         CURLcode rc;
 
         /* $SIM_EVIDENCE_BASE: evidence goes to another verifier instance than the one that asked for it. */
-        const char *base = strcmp(method, "PATCH") == 0 && strstr(path, "/attestations/") && getenv("SIM_EVIDENCE_BASE") ?
-                           getenv("SIM_EVIDENCE_BASE") : c->base;
+        bool evidence = strcmp(method, "PATCH") == 0 && strstr(path, "/attestations/");
+        const char *base = evidence && getenv("SIM_EVIDENCE_BASE") ? getenv("SIM_EVIDENCE_BASE") : c->base;
+        /* $SIM_BEFORE_EVIDENCE: a command run just before evidence is sent (a fault to inject),
+         * with the evidence's path and the bearer token in $SIM_EVIDENCE_PATH and $SIM_BEARER. */
+        if (evidence && getenv("SIM_BEFORE_EVIDENCE")) {
+                if (setenv("SIM_EVIDENCE_PATH", path, 1) < 0 || setenv("SIM_BEARER", bearer ?: "", 1) < 0)
+                        return -errno;
+                if (system(getenv("SIM_BEFORE_EVIDENCE")) != 0)
+                        return -ECHILD;
+        }
         (void) snprintf(url, sizeof url, "%s%s", base, path);
         h = curl_slist_append(h, "Content-Type: application/vnd.api+json");
         if (bearer) {
@@ -154,6 +174,8 @@ int sim_http(SimClient *c, const char *method, const char *path, const char *bea
         curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &headers);
         curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 60L);
+        if (c->ca)
+                curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->ca);
         if (body) {
                 curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
                 curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long) strlen(body));
@@ -304,6 +326,21 @@ int sim_agent_session(SimClient *c, SimAgent *a) {
         return sim_agent_session_answers(c, a, NULL, NULL);
 }
 
+int sim_agent_setup(SimClient *c, SimAgent *a, const char *id, const SimUefi *uefi, const char **ret_step) {
+        int e;
+
+        *ret_step = "node";
+        e = sim_node_new(id, uefi, (uint64_t) time(NULL) - 600, &a->node);
+        if (e < 0)
+                return e;
+        *ret_step = "registration";
+        e = sim_agent_register(c, a->node);
+        if (e < 0)
+                return e;
+        *ret_step = "session";
+        return sim_agent_session(c, a);
+}
+
 static void format_rfc3339(uint64_t t, char *buf, size_t size) {
         time_t tt = (time_t) t;
         struct tm tm;
@@ -314,6 +351,7 @@ static char *capabilities_body(const SimNode *n, uint64_t boot_time) {
         char when[64], list[128] = "", *body = NULL;
         _cleanup_free_ char *ak_name = hex_encode(n->ak_name, sizeof n->ak_name);
         _cleanup_free_ char *ak_public = base64_encode(n->ak_tpm.data, n->ak_tpm.size);
+        const char *scheme = n->ak_rsa ? "rsassa" : "ecdsa";
         size_t o = 0;
 
         if (!ak_name || !ak_public)
@@ -324,18 +362,19 @@ static char *capabilities_body(const SimNode *n, uint64_t boot_time) {
         if (asprintf(&body,
                      "{\"data\":{\"type\":\"attestation\",\"attributes\":{\"evidence_supported\":["
                      "{\"evidence_class\":\"certification\",\"evidence_type\":\"tpm_quote\",\"capabilities\":{"
-                     "\"component_version\":\"2.0\",\"hash_algorithms\":[\"sha256\"],\"signature_schemes\":[\"ecdsa\"],"
+                     "\"component_version\":\"2.0\",\"hash_algorithms\":[\"sha256\"],\"signature_schemes\":[\"%s\"],"
                      "\"available_subjects\":{\"sha256\":[%s]},\"certification_keys\":[{\"key_class\":\"asymmetric\","
-                     "\"key_algorithm\":\"ecc\",\"key_size\":256,\"server_identifier\":\"ak\",\"local_identifier\":\"%s\","
+                     "\"key_algorithm\":\"%s\",\"key_size\":%u,\"server_identifier\":\"ak\",\"local_identifier\":\"%s\","
                      "\"public\":\"%s\",\"allowable_hash_algorithms\":[\"sha256\"],"
-                     "\"allowable_signature_schemes\":[\"ecdsa\"]}]}},"
+                     "\"allowable_signature_schemes\":[\"%s\"]}]}},"
                      "{\"evidence_class\":\"log\",\"evidence_type\":\"uefi_log\",\"capabilities\":{\"evidence_version\":\"2.1\","
                      "\"entry_count\":0,\"supports_partial_access\":false,\"appendable\":false,"
                      "\"formats\":[\"application/octet-stream\"]}},"
                      "{\"evidence_class\":\"log\",\"evidence_type\":\"ima_log\",\"capabilities\":{\"entry_count\":%llu,"
                      "\"supports_partial_access\":true,\"appendable\":true,\"formats\":[\"text/plain\"]}}],"
                      "\"system_info\":{\"boot_time\":\"%s\"}}}}",
-                     list, ak_name, ak_public, (unsigned long long) n->ima_entries, when) < 0)
+                     scheme, list, n->ak_rsa ? "rsa" : "ecc", n->ak_rsa ? 2048u : 256u, ak_name, ak_public, scheme,
+                     (unsigned long long) n->ima_entries, when) < 0)
                 return NULL;
         return body;
 }

@@ -21,6 +21,9 @@ const char *sim_dig_string(json_object *o, const char *const *path);
 
 int sim_client_new(const char *base_url, SimClient **ret);
 SimClient *sim_client_free(SimClient *c);
+/* An https base URL: the server's certificate must chain to the PEM file ca_file.
+ * The connection (and its TLS session) is kept from one request to the next. */
+int sim_client_set_ca(SimClient *c, const char *ca_file);
 
 typedef struct SimResponse {
         long status;
@@ -50,6 +53,10 @@ int sim_agent_session(SimClient *c, SimAgent *a);
 /* The same, keeping the bodies of the two answers (POST and PATCH /sessions;
  * malloc'ed, either may be NULL) for tests of their fields. */
 int sim_agent_session_answers(SimClient *c, SimAgent *a, char **ret_created, char **ret_proven);
+
+/* A node booted ten minutes ago, registered, with its session proven: where a
+ * scenario starts. On failure *ret_step names the step that failed. */
+int sim_agent_setup(SimClient *c, SimAgent *a, const char *id, const SimUefi *uefi, const char **ret_step);
 
 /* Ways to spoil one attestation. */
 typedef enum SimSpoil {
@@ -82,3 +89,15 @@ typedef struct SimAttestation {
 /* One attestation: capabilities, the chosen parameters, the evidence. */
 int sim_agent_attest(SimClient *c, SimAgent *a, SimSpoil spoil, unsigned expire_wait_ms, SimAttestation *ret);
 
+
+/* A scenario client's expectation: a miss is printed and counted in the
+ * client's own `failures`, and the run goes on so that one run names them all. */
+#define CHECK(cond, ...)                                                \
+        do {                                                            \
+                if (!(cond)) {                                          \
+                        fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
+                        fprintf(stderr, __VA_ARGS__);                   \
+                        fputc('\n', stderr);                            \
+                        failures++;                                     \
+                }                                                       \
+        } while (0)

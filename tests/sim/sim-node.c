@@ -72,7 +72,7 @@ void sim_uefi_done(SimUefi *u) {
 
 typedef enum KeyKind {
         KEY_EK,         /* restricted decryption, AES-128-CFB */
-        KEY_AK,         /* restricted signing, ECDSA/SHA-256 */
+        KEY_AK,         /* restricted signing, ECDSA/SHA-256 (RSASSA/SHA-256 for an RSA key) */
         KEY_DECRYPT,    /* unrestricted decryption (ECDH): a key secrets are wrapped to */
 } KeyKind;
 
@@ -89,7 +89,36 @@ static TPMA_OBJECT key_attributes(KeyKind kind) {
         }
 }
 
-/* The TPM2B_PUBLIC of a P-256 key of the given kind. */
+/* The TPM2B_PUBLIC of an RSA-2048 signing key. */
+static int public_area_rsa(EVP_PKEY *key, SimBuf *ret) {
+        TPM2B_PUBLIC p = { .publicArea = {
+                .type = TPM2_ALG_RSA,
+                .nameAlg = TPM2_ALG_SHA256,
+                .objectAttributes = key_attributes(KEY_AK),
+        } };
+        TPMS_RSA_PARMS *e = &p.publicArea.parameters.rsaDetail;
+        BIGNUM *modulus = NULL;
+        size_t off = 0;
+        int ok;
+
+        e->symmetric.algorithm = TPM2_ALG_NULL;
+        e->scheme.scheme = TPM2_ALG_RSASSA;
+        e->scheme.details.rsassa.hashAlg = TPM2_ALG_SHA256;
+        e->keyBits = 2048;
+        e->exponent = 0;        /* 65537 */
+        ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &modulus) == 1 &&
+             BN_bn2binpad(modulus, p.publicArea.unique.rsa.buffer, 256) == 256;
+        BN_free(modulus);
+        if (!ok)
+                return -EIO;
+        p.publicArea.unique.rsa.size = 256;
+        if (Tss2_MU_TPM2B_PUBLIC_Marshal(&p, ret->data, sizeof ret->data, &off) != TSS2_RC_SUCCESS)
+                return -EIO;
+        ret->size = off;
+        return 0;
+}
+
+/* The TPM2B_PUBLIC of a P-256 key of the given kind (an RSA AK: RSA-2048). */
 static int public_area(EVP_PKEY *key, KeyKind kind, SimBuf *ret) {
         TPM2B_PUBLIC p = { .publicArea = {
                 .type = TPM2_ALG_ECC,
@@ -100,6 +129,8 @@ static int public_area(EVP_PKEY *key, KeyKind kind, SimBuf *ret) {
         uint8_t point[65];
         size_t n = 0, off = 0;
 
+        if (kind == KEY_AK && EVP_PKEY_is_a(key, "RSA"))
+                return public_area_rsa(key, ret);
         if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &n) != 1 || n != 65)
                 return -EIO;
         e->curveID = TPM2_ECC_NIST_P256;
@@ -131,6 +162,10 @@ static int public_name(const SimBuf *pub, uint8_t name[static SIM_NAME_SIZE]) {
 }
 
 int sim_node_new(const char *id, const SimUefi *uefi, uint64_t boot_time, SimNode **ret) {
+        return sim_node_new_ak(id, uefi, boot_time, false, ret);
+}
+
+int sim_node_new_ak(const char *id, const SimUefi *uefi, uint64_t boot_time, bool rsa, SimNode **ret) {
         SimNode *n = calloc(1, sizeof *n);
         int r = -EIO;
 
@@ -139,7 +174,8 @@ int sim_node_new(const char *id, const SimUefi *uefi, uint64_t boot_time, SimNod
         (void) snprintf(n->id, sizeof n->id, "%s", id);
         n->uefi = uefi;
         n->ek = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-        n->ak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        n->ak = rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048) : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        n->ak_rsa = rsa;
         if (n->ek && n->ak && public_area(n->ek, KEY_EK, &n->ek_tpm) >= 0 && public_area(n->ak, KEY_AK, &n->ak_tpm) >= 0)
                 r = public_name(&n->ak_tpm, n->ak_name);
         n->clock = (SimClock) { .clock = 1000000, .reset_count = 10, .restart_count = 0, .safe = true };
@@ -373,7 +409,26 @@ static void attest_header(SimNode *n, uint16_t type, const uint8_t *extra, size_
         put(b, UINT64_C(0x0001000200030004), 8);
 }
 
-/* ECDSA/SHA-256 over the attestation, as a TPMT_SIGNATURE. */
+/* RSASSA-PKCS1-v1_5/SHA-256 over the attestation, as a TPMT_SIGNATURE. */
+static int sign_rsa(EVP_PKEY *key, const SimBuf *msg, SimBuf *sig) {
+        uint8_t out[256];
+        size_t n = sizeof out;
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        int ok;
+
+        ok = c && EVP_DigestSignInit_ex(c, NULL, "SHA256", NULL, NULL, key, NULL) == 1 &&
+             EVP_DigestSign(c, out, &n, msg->data, msg->size) == 1 && n == sizeof out;
+        EVP_MD_CTX_free(c);
+        if (!ok)
+                return -EIO;
+        sig->size = 0;
+        put(sig, TPM2_ALG_RSASSA, 2);
+        put(sig, TPM2_ALG_SHA256, 2);
+        put_tpm2b(sig, out, sizeof out);
+        return 0;
+}
+
+/* ECDSA/SHA-256 over the attestation, as a TPMT_SIGNATURE (RSASSA for an RSA key). */
 static int sign(EVP_PKEY *key, const SimBuf *msg, SimBuf *sig) {
         uint8_t der[128], r[32], s[32];
         const uint8_t *p = der;
@@ -382,6 +437,10 @@ static int sign(EVP_PKEY *key, const SimBuf *msg, SimBuf *sig) {
         ECDSA_SIG *es = NULL;
         int ok;
 
+        if (EVP_PKEY_is_a(key, "RSA")) {
+                EVP_MD_CTX_free(c);
+                return sign_rsa(key, msg, sig);
+        }
         ok = c && EVP_DigestSignInit_ex(c, NULL, "SHA256", NULL, NULL, key, NULL) == 1 &&
              EVP_DigestSign(c, der, &n, msg->data, msg->size) == 1 && (es = d2i_ECDSA_SIG(NULL, &p, (long) n)) &&
              BN_bn2binpad(ECDSA_SIG_get0_r(es), r, 32) == 32 && BN_bn2binpad(ECDSA_SIG_get0_s(es), s, 32) == 32;

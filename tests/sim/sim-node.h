@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* A simulated node for tests and benchmarks: software EK and AK (ECC P-256)
+/* A simulated node for tests and benchmarks: software EK and AK (ECC P-256, or an RSA-2048 AK)
  * presented as TPM public areas, a software TPM2_ActivateCredential, and real
  * TPMS_ATTEST / TPMT_SIGNATURE structures for certifications and quotes over
  * SHA-256 PCRs that follow a real UEFI event log and an IMA log the node
@@ -44,6 +44,7 @@ typedef struct SimClock {
 typedef struct SimNode {
         char id[64];
         EVP_PKEY *ek, *ak;
+        bool ak_rsa;                            /* RSA-2048 AK, else ECC P-256 */
         SimBuf ek_tpm, ak_tpm;                  /* TPM2B_PUBLIC */
         uint8_t ak_name[SIM_NAME_SIZE];
         uint8_t pcrs[SIM_PCRS][SIM_DIGEST];
@@ -57,6 +58,8 @@ typedef struct SimNode {
 } SimNode;
 
 int sim_node_new(const char *id, const SimUefi *uefi, uint64_t boot_time, SimNode **ret);
+/* The same with an RSA-2048 AK (RSASSA/SHA-256) when rsa. */
+int sim_node_new_ak(const char *id, const SimUefi *uefi, uint64_t boot_time, bool rsa, SimNode **ret);
 SimNode *sim_node_free(SimNode *n);
 
 /* A new boot: PCRs from the UEFI log, an IMA log with its boot_aggregate, resetCount + 1. */
