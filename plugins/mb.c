@@ -33,7 +33,7 @@ static void mb_requirements(const void *compiled, AttestRequirements *ret) {
         ret->pcr_mask = TCG_UEFI_PCR_MASK;
 }
 
-static int report(const AttestFailureSink *sink, const BootFailure *f) {
+static int report(const AttestFailureSink *sink, const BootFailure *f, AttestSeverity severity) {
         json_object *ctx = json_object_new_object();
 
         if (f->expected)
@@ -42,13 +42,13 @@ static int report(const AttestFailureSink *sink, const BootFailure *f) {
                 json_add(ctx, "actual", json_object_new_string(f->actual));
         if (f->event >= 0)
                 json_add(ctx, "event", json_object_new_int64(f->event));
-        return plugin_fail(sink, f->id, ATTEST_SEVERITY_ERROR, ctx);
+        return plugin_fail(sink, f->id, severity, ctx);
 }
 
 static int mb_evaluate(const void *compiled, const AttestEvidence *ev, const AttestNodeState *state,
                        const AttestFailureSink *sink) {
         _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL;
-        BootFailures failures = {};
+        BootFailures failures = {}, notices = {};
         int r, n;
 
         if (!ev->uefi_log)
@@ -57,15 +57,21 @@ static int mb_evaluate(const void *compiled, const AttestEvidence *ev, const Att
         r = tcg_eventlog_parse(ev->uefi_log, ev->uefi_log_size, &log);
         if (r < 0)
                 return r;
-        n = boot_policy_evaluate(compiled, log, &failures);
+        n = boot_policy_evaluate_notices(compiled, log, &failures, &notices);
         if (n == -ENODATA) {
                 boot_failures_done(&failures);
+                boot_failures_done(&notices);
                 return plugin_fail(sink, "mb.bank_missing", ATTEST_SEVERITY_ERROR, NULL) < 0 ? -ENOMEM : ATTEST_EVAL_FAIL;
         }
         for (size_t i = 0; n >= 0 && i < failures.n; i++)
-                if (report(sink, &failures.items[i]) < 0)
+                if (report(sink, &failures.items[i], ATTEST_SEVERITY_ERROR) < 0)
+                        n = -ENOMEM;
+        /* Events the policy's quirks accept: recorded with the verdict, not failing it. */
+        for (size_t i = 0; n >= 0 && i < notices.n; i++)
+                if (report(sink, &notices.items[i], ATTEST_SEVERITY_INFO) < 0)
                         n = -ENOMEM;
         boot_failures_done(&failures);
+        boot_failures_done(&notices);
         if (n < 0)
                 return n;
         return n == 0 ? ATTEST_EVAL_PASS : ATTEST_EVAL_FAIL;

@@ -17,16 +17,24 @@
 #include "boot-policy-json.h"
 #include "log.h"
 
+static void print_notices(const BootFailures *n) {
+        for (size_t i = 0; i < n->n; i++)
+                log_notice("Event %" PRIi64 ": %s, not %s; accepted by the reference state's quirk (%s).",
+                           n->items[i].event, n->items[i].actual, n->items[i].expected, n->items[i].id);
+}
+
 int verb_policy_create_mb(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "hash",     required_argument, NULL, 'a' },
                 /* The earlier spelling; the other verbs say --hash. */
                 { "hash-alg", required_argument, NULL, 'a' },
+                { "quirk",    required_argument, NULL, 'q' },
                 { "help",     no_argument,       NULL, 'h' },
                 {}
         };
         _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL;
         const HashAlg *alg = NULL;
+        BootQuirks quirks = 0;
         BootState s;
         json_object *o;
         int c, r;
@@ -39,24 +47,34 @@ int verb_policy_create_mb(int argc, char *argv[]) {
                                 return log_error("Unknown hash algorithm '%s' (sha1, sha256, sha384, sha512, sm3_256).",
                                                  optarg), EXIT_UNUSABLE;
                         break;
+                case 'q':
+                        if (strcmp(optarg, BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME) != 0)
+                                return log_error("Unknown quirk '%s' (" BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME ").",
+                                                 optarg), EXIT_UNUSABLE;
+                        quirks |= BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY;
+                        break;
                 case 'h':
-                        printf("Usage: attestctl policy create-mb LOG [--hash ALG]\n");
+                        printf("Usage: attestctl policy create-mb LOG [--hash ALG] [--quirk NAME]\n");
                         return EXIT_PASS;
                 default:
                         return EXIT_UNUSABLE;
                 }
         if (optind + 1 != argc)
-                return log_error("Usage: attestctl policy create-mb LOG [--hash ALG]"), EXIT_UNUSABLE;
+                return log_error("Usage: attestctl policy create-mb LOG [--hash ALG] [--quirk NAME]"), EXIT_UNUSABLE;
         if (eventlog_load(argv[optind], &log) < 0)
                 return EXIT_UNUSABLE;
         if (!alg)
                 alg = boot_state_default_alg(log);
-        r = alg ? boot_state_extract(log, alg, &s) : -ENODATA;
+        r = alg ? boot_state_extract_quirks(log, alg, quirks, &s) : -ENODATA;
         if (r < 0)
                 return log_error_errno(r, "The event log has no usable %s bank.", alg ? alg->name : "known"), EXIT_UNUSABLE;
         for (size_t i = 0; i < s.problems.n; i++)
                 log_warning("Event %" PRIi64 ": %s does not hold %s; the reference state will not accept this log.",
                             s.problems.items[i].event, s.problems.items[i].actual, s.problems.items[i].expected);
+        print_notices(&s.notices);
+        if (quirks && s.notices.n == 0)
+                log_notice("The log does not need the quirk " BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME
+                           "; the reference state does not include it.");
         r = boot_state_to_policy_json(&s, &o);
         boot_state_done(&s);
         if (r < 0)
@@ -124,7 +142,7 @@ int verb_policy_convert(int argc, char *argv[]) {
         return EXIT_PASS;
 }
 
-static void print_failures(const BootFailures *f, bool json) {
+static void print_failures(const BootFailures *f, const BootFailures *notices, bool json) {
         json_object *o, *a;
 
         if (json) {
@@ -132,10 +150,13 @@ static void print_failures(const BootFailures *f, bool json) {
                 json_object_object_add(o, "result", json_object_new_string(f->n ? "fail" : "pass"));
                 if (boot_failures_to_json(f, &a) >= 0)
                         json_object_object_add(o, "failures", a);
+                if (notices->n > 0 && boot_failures_to_json(notices, &a) >= 0)
+                        json_object_object_add(o, "notices", a);
                 attestctl_print_json(o);
                 json_object_put(o);
                 return;
         }
+        print_notices(notices);
         if (f->n == 0)
                 printf("pass\n");
         for (size_t i = 0; i < f->n; i++) {
@@ -157,7 +178,7 @@ int verb_boot_policy_run(int argc, char *argv[]) {
         _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL;
         _cleanup_(boot_policy_freep) BootPolicy *policy = NULL;
         const char *pcrs_path = NULL;
-        BootFailures f = {};
+        BootFailures f = {}, notices = {};
         bool json = false;
         int c, r;
 
@@ -193,12 +214,13 @@ int verb_boot_policy_run(int argc, char *argv[]) {
                 }
         }
 
-        r = boot_policy_evaluate(policy, log, &f);
+        r = boot_policy_evaluate_notices(policy, log, &f, &notices);
         if (r == -ENODATA)
                 return log_error("The event log has no %s bank, which the policy uses.", policy->alg->name), EXIT_UNUSABLE;
         if (r < 0)
                 return log_error_errno(r, "Failed to evaluate the boot policy: %m"), EXIT_UNUSABLE;
-        print_failures(&f, json);
+        print_failures(&f, &notices, json);
         boot_failures_done(&f);
+        boot_failures_done(&notices);
         return r > 0 ? EXIT_VIOLATION : EXIT_PASS;
 }

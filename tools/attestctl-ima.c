@@ -80,7 +80,7 @@ static void print_state(const ImaReplayState *s, bool json, int quote_result, si
         }
 }
 
-/* --bank ALG: one more bank to replay (instead of the default ones). */
+/* --hash ALG: one more bank to replay (instead of the default ones). */
 static int add_bank(const char *name, const HashAlg **algs, size_t *n) {
         const HashAlg *alg = hash_alg_from_name(name);
 
@@ -94,12 +94,14 @@ static int add_bank(const char *name, const HashAlg **algs, size_t *n) {
 }
 
 static int verb_ima_replay(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100, ARG_PCR10, ARG_BANK };
+        enum { ARG_JSON = 0x100, ARG_PCR10, ARG_HASH };
         static const struct option options[] = {
                 { "help",  no_argument,       NULL, 'h'       },
                 { "json",  no_argument,       NULL, ARG_JSON  },
                 { "pcr10", required_argument, NULL, ARG_PCR10 },
-                { "bank",  required_argument, NULL, ARG_BANK  },
+                { "hash",  required_argument, NULL, ARG_HASH  },
+                /* The earlier spelling; every verb that picks a hash algorithm says --hash. */
+                { "bank",  required_argument, NULL, ARG_HASH  },
                 {}
         };
         const HashAlg *banks[IMA_REPLAY_BANKS_MAX];
@@ -115,14 +117,14 @@ static int verb_ima_replay(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("Usage: attestctl ima replay LOG [--json] [--bank ALG]… [--pcr10 ALG:HEX]…\n\n"
+                        printf("Usage: attestctl ima replay LOG [--json] [--hash ALG]… [--pcr10 ALG:HEX]…\n\n"
                                "Replays an IMA measurement list (ascii or binary) into PCR 10 for the\n"
-                               "sha1 and sha256 banks, or the banks given with --bank. With --pcr10, finds\n"
+                               "sha1 and sha256 banks, or the banks given with --hash. With --pcr10, finds\n"
                                "the entry at which the running value equals the given (quoted) value.\n");
                         return EXIT_PASS;
-                case ARG_BANK:
+                case ARG_HASH:
                         if (add_bank(optarg, banks, &n_banks) < 0 || !hash_alg_md(banks[n_banks - 1])) {
-                                log_error("Invalid --bank '%s': a hash algorithm, at most once, at most %u.",
+                                log_error("Invalid --hash '%s': a hash algorithm, at most once, at most %u.",
                                           optarg, IMA_REPLAY_BANKS_MAX);
                                 return EXIT_UNUSABLE;
                         }
@@ -157,7 +159,7 @@ static int verb_ima_replay(int argc, char *argv[]) {
         if (n_quoted > 0) {
                 r = ima_replay_to_quote(rp, &s, log.format, log.data, log.size, quoted, n_quoted, &consumed);
                 if (r == -EINVAL) {
-                        log_error("--pcr10 names a bank that is not replayed (see --bank).");
+                        log_error("--pcr10 names a bank that is not replayed (see --hash).");
                         return EXIT_UNUSABLE;
                 }
                 if (r < 0 && r != -ENOENT) {

@@ -57,7 +57,7 @@ static int remote_settings_load(void) {
                 return 0;
         r = config_parse_file(path, remote_items, ELEMENTSOF(remote_items), &file_config);
         if (r < 0 && r != -ENOENT)
-                return log_error_errno(r, "Failed to read %s: %m", path);
+                return r;   /* config_parse_file() named the file, the line and the reason */
         fill(&arg_globals.url, file_config.url);
         fill(&arg_globals.cert, file_config.cert);
         fill(&arg_globals.key, file_config.key);

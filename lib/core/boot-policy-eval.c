@@ -295,16 +295,25 @@ static int evaluate_state(const BootPolicy *p, const BootState *s, BootFailures 
 }
 
 int boot_policy_evaluate(const BootPolicy *p, const TcgEventLog *log, BootFailures *ret) {
+        return boot_policy_evaluate_notices(p, log, ret, NULL);
+}
+
+int boot_policy_evaluate_notices(const BootPolicy *p, const TcgEventLog *log, BootFailures *ret,
+                                 BootFailures *ret_notices) {
         BootState s;
         size_t before;
         int r;
 
         assert_return(p && log && ret, -EINVAL);
-        r = boot_state_extract(log, p->alg, &s);
+        r = boot_state_extract_quirks(log, p->alg, p->quirks, &s);
         if (r < 0)
                 return r;
         before = ret->n;
         r = evaluate_state(p, &s, ret);
+        for (size_t i = 0; r >= 0 && ret_notices && i < s.notices.n; i++) {
+                const BootFailure *x = s.notices.items + i;
+                r = boot_failures_add(ret_notices, x->id, x->expected, x->actual, x->event);
+        }
         boot_state_done(&s);
         if (r < 0)
                 return r;

@@ -14,7 +14,7 @@
 
 static const char *const top_keys[] = {
         "version", "hash_alg", "firmware", "secure_boot", "pk", "kek", "db", "dbx",
-        "boot_applications", "kernels", "moklist", "moklistx", "comment",
+        "boot_applications", "kernels", "moklist", "moklistx", "quirks", "comment",
 };
 
 #define FAIL(msg) do { *err = (msg); return -EBADMSG; } while (0)
@@ -227,6 +227,31 @@ static int parse_kernels(BootPolicy *p, json_object *v, const char **err) {
         return 0;
 }
 
+/* "quirks": firmware behaviour the operator opts in to accept (attest-boot-policy(5)). */
+static int parse_quirks(BootPolicy *p, json_object *v, const char **err) {
+        static _Thread_local char message[160];   /* as in check_keys */
+        size_t n;
+        int r;
+
+        r = array_of(v, &n, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                json_object *q = json_object_array_get_idx(v, i);
+                const char *name = json_object_is_type(q, json_type_string) ? json_object_get_string(q) : NULL;
+
+                if (!name)
+                        FAIL("a quirk must be a string (known: " BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME ")");
+                if (strcmp(name, BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME) != 0) {
+                        (void) snprintf(message, sizeof message, "unknown quirk \"%.40s\" (known: "
+                                        BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME ")", name);
+                        FAIL(message);
+                }
+                p->quirks |= BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY;
+        }
+        return 0;
+}
+
 static int check_keys(json_object *root, const char **err) {
         /* The message names the key: it lives until the thread's next refusal of an unknown key,
          * long enough for every caller, which copies or prints it at once. */
@@ -240,7 +265,7 @@ static int check_keys(json_object *root, const char **err) {
                 if (!known) {
                         (void) snprintf(message, sizeof message, "unknown key \"%.40s\" at the top level (known: "
                                         "version, hash_alg, firmware, secure_boot, pk, kek, db, dbx, "
-                                        "boot_applications, kernels, moklist, moklistx, comment)", key);
+                                        "boot_applications, kernels, moklist, moklistx, quirks, comment)", key);
                         FAIL(message);
                 }
         }
@@ -294,6 +319,8 @@ static int parse_root(BootPolicy *p, json_object *root, const char **err) {
                 if (r < 0)
                         return r;
         }
+        if (json_object_object_get_ex(root, "quirks", &v) && (r = parse_quirks(p, v, err)) < 0)
+                return r;
         if (json_object_object_get_ex(root, "moklistx", &v)) {
                 p->has_moklistx = true;
                 r = parse_digest_list(v, p->alg->size, &p->moklistx, err);

@@ -56,8 +56,19 @@ typedef struct BootFailures {
         size_t n;
 } BootFailures;
 
+/* Firmware behaviour a reference state may opt in to accept; each event read
+ * under a quirk is reported as a notice. */
+typedef enum BootQuirks {
+        /* The PCR 7 EV_EFI_VARIABLE_DRIVER_CONFIG digests cover only the
+         * variable's data, not the UEFI_VARIABLE_DATA (older, TPM 1.2 era firmware). */
+        BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY = 1 << 0,
+} BootQuirks;
+
+#define BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME "driver_config_data_only"
+
 typedef struct BootState {
         const HashAlg *alg;
+        BootQuirks quirks;       /* the quirks the log was read with */
         BootMeasurement *scrtm;  /* EV_S_CRTM_VERSION and _CONTENTS in PCR 0, in order */
         size_t n_scrtm;
         BootMeasurement *blobs;  /* platform firmware blobs and POST code in PCR 0 */
@@ -78,10 +89,13 @@ typedef struct BootState {
         BootMeasurement *moklistx;
         size_t n_moklistx;
         BootFailures problems;   /* events whose data does not match their digest */
+        size_t n_data_only;      /* PCR 7 variables read under BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY */
+        BootFailures notices;    /* events accepted only under a quirk */
 } BootState;
 
 /* Reads the boot from the log in the bank alg. -ENODATA when the log has no such bank. */
 int boot_state_extract(const TcgEventLog *log, const HashAlg *alg, BootState *ret);
+int boot_state_extract_quirks(const TcgEventLog *log, const HashAlg *alg, BootQuirks quirks, BootState *ret);
 void boot_state_done(BootState *s);
 
 /* The bank a policy uses by default: sha256 when the log has it, else its first known bank. */
@@ -132,6 +146,7 @@ typedef struct BootPolicy {
         size_t n_kernels;
         bool has_moklist, has_moklistx;
         BootDigestList moklist, moklistx;   /* alternatives */
+        BootQuirks quirks;
 } BootPolicy;
 
 /* Parses a reference state. -EBADMSG with a short reason in *ret_error (static
@@ -144,6 +159,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(BootPolicy *, boot_policy_free);
  * Returns the number of failures, or negative on error (-ENODATA: the log
  * lacks the policy's bank). */
 int boot_policy_evaluate(const BootPolicy *p, const TcgEventLog *log, BootFailures *ret);
+/* The same, adding to ret_notices (may be NULL) the events accepted only under
+ * one of the policy's quirks. */
+int boot_policy_evaluate_notices(const BootPolicy *p, const TcgEventLog *log, BootFailures *ret,
+                                 BootFailures *ret_notices);
 
 /* Orders signatures by type, size and digest (for sorting and bsearch). */
 int boot_signature_compare(const void *a, const void *b);

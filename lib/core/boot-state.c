@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What an event log says about a boot, read in one bank. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ void boot_state_done(BootState *s) {
         free(s->moklist);
         free(s->moklistx);
         boot_failures_done(&s->problems);
+        boot_failures_done(&s->notices);
         *s = (BootState) {};
 }
 
@@ -132,20 +134,68 @@ static int read_signature_db(BootSignatureDb *db, const EfiVariable *v, size_t e
         return 0;
 }
 
+/* The Secure Boot variables in the order the PC Client profile has firmware measure them. */
+static const struct {
+        const char *name;
+        const uint8_t *guid;
+} secure_boot_variables[] = {
+        { "SecureBoot", efi_global_variable },
+        { "PK",         efi_global_variable },
+        { "KEK",        efi_global_variable },
+        { "db",         efi_image_security },
+        { "dbx",        efi_image_security },
+};
+
+/* A PCR 7 variable whose digest is not the UEFI_VARIABLE_DATA's. Older firmware
+ * measures only VariableData; such a digest does not cover the name and GUID,
+ * so under the quirk a variable is accepted only at its place in the order the
+ * profile mandates: a log cannot relabel db as dbx. Returns 1 when the event
+ * may be read, 0 when it was recorded as a problem. */
+static int read_data_only(BootState *s, const TcgEvent *e, size_t i, const EfiVariable *v) {
+        _cleanup_free_ char *note = NULL;
+        size_t k = s->n_data_only;
+        int r;
+
+        r = tcg_event_digest_matches(e, s->alg, v->data, v->data_size);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return data_problem(s, e, i, "digest of the UEFI_VARIABLE_DATA");
+        if (!(s->quirks & BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY))
+                return data_problem(s, e, i, "digest of the UEFI_VARIABLE_DATA (the event holds the digest of the "
+                                    "variable's data only, as older firmware measures it: see the quirk "
+                                    BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME ")");
+        if (k >= ELEMENTSOF(secure_boot_variables) || strcmp(v->name, secure_boot_variables[k].name) != 0 ||
+            memcmp(v->guid, secure_boot_variables[k].guid, 16) != 0)
+                return data_problem(s, e, i, k < ELEMENTSOF(secure_boot_variables) ?
+                                    "the next of SecureBoot, PK, KEK, db, dbx (a digest of the data only does not "
+                                    "cover the variable's name)" : "no further variable measured by its data only");
+        s->n_data_only++;
+        if (asprintf(&note, "digest of the data of %s only", secure_boot_variables[k].name) < 0)
+                return -ENOMEM;
+        r = boot_failures_add(&s->notices, "mb.driver_config_data_only", "digest of the UEFI_VARIABLE_DATA", note,
+                              (int64_t) i);
+        return r < 0 ? r : 1;
+}
+
 static int read_variable(BootState *s, const TcgEvent *e, size_t i) {
         _cleanup_(efi_variable_done) EfiVariable v = {};
         BootSignatureDb *db = NULL;
-        bool global, security;
+        bool global, security, whole;
         int r;
 
         /* PCR 7 variable events measure the whole UEFI_VARIABLE_DATA */
         r = tcg_event_digest_matches(e, s->alg, e->data, e->data_size);
         if (r < 0)
                 return r;
-        if (r == 0)
-                return data_problem(s, e, i, "digest of the UEFI_VARIABLE_DATA");
+        whole = r > 0;
         if (efi_variable_parse(e->data, e->data_size, &v) < 0)
-                return data_problem(s, e, i, "a well-formed UEFI_VARIABLE_DATA");
+                return data_problem(s, e, i, whole ? "a well-formed UEFI_VARIABLE_DATA" : "digest of the UEFI_VARIABLE_DATA");
+        if (!whole) {
+                r = read_data_only(s, e, i, &v);
+                if (r <= 0)
+                        return r;
+        }
         global = memcmp(v.guid, efi_global_variable, 16) == 0;
         security = memcmp(v.guid, efi_image_security, 16) == 0;
 
@@ -315,7 +365,11 @@ static int read_event(BootState *s, const TcgEvent *e, size_t i, const TcgDigest
 }
 
 int boot_state_extract(const TcgEventLog *log, const HashAlg *alg, BootState *ret) {
-        BootState s = { .alg = alg, .secure_boot = -1 };
+        return boot_state_extract_quirks(log, alg, 0, ret);
+}
+
+int boot_state_extract_quirks(const TcgEventLog *log, const HashAlg *alg, BootQuirks quirks, BootState *ret) {
+        BootState s = { .alg = alg, .quirks = quirks, .secure_boot = -1 };
         int r = 0;
 
         assert_return(log && alg && ret, -EINVAL);

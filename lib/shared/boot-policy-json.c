@@ -68,6 +68,13 @@ static json_object *stages(const BootState *s) {
         return a;
 }
 
+static json_object *quirk_names(BootQuirks q) {
+        json_object *a = json_object_new_array();
+        if (a && (q & BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY))
+                json_object_array_add(a, json_object_new_string(BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY_NAME));
+        return a;
+}
+
 int boot_state_to_policy_json(const BootState *s, json_object **ret) {
         json_object *o = json_object_new_object(), *fw, *alt;
         size_t size = s->alg->size;
@@ -98,6 +105,9 @@ int boot_state_to_policy_json(const BootState *s, json_object **ret) {
                 json_object_array_add(k, x);
                 json_object_object_add(o, "kernels", k);
         }
+        /* Only a quirk the log needed: the reference state accepts no more than this boot. */
+        if (s->notices.n > 0)
+                json_object_object_add(o, "quirks", quirk_names(BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY));
         *ret = o;
         return 0;
 }
@@ -202,6 +212,8 @@ int boot_policy_to_json(const BootPolicy *p, json_object **ret) {
                 json_object_object_add(o, "moklist", digest_list(&p->moklist, size));
         if (p->has_moklistx)
                 json_object_object_add(o, "moklistx", digest_list(&p->moklistx, size));
+        if (p->quirks)
+                json_object_object_add(o, "quirks", quirk_names(p->quirks));
         *ret = o;
         return 0;
 }

@@ -82,6 +82,29 @@ static int parse_item(const ConfigItem *item, const char *key, const char *value
         return item->parse(pair, data);
 }
 
+/* "state_directory" and "StateDirectory": the same words in the other naming
+ * convention (snake_case in verifierd.conf and tenant.conf, CamelCase in
+ * agent.conf and attestctl.conf). */
+static bool same_words(const char *a, const char *b) {
+        for (;; a++, b++) {
+                while (*a == '_')
+                        a++;
+                while (*b == '_')
+                        b++;
+                if (tolower((unsigned char) *a) != tolower((unsigned char) *b))
+                        return false;
+                if (*a == 0)
+                        return true;
+        }
+}
+
+static const ConfigItem *find_spelling(const ConfigItem *table, size_t n, const char *section, const char *key) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(table[i].section, section) == 0 && !strchr(table[i].key, '*') && same_words(table[i].key, key))
+                        return table + i;
+        return NULL;
+}
+
 static bool section_known(const ConfigItem *table, size_t n, const char *section) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(table[i].section, section) == 0)
@@ -120,8 +143,13 @@ static int parse_line(const char *path, unsigned line, char *l, char *section, s
                 return log_error_errno(-EINVAL, "%s:%u: Assignment outside of a section.", path, line);
 
         item = find_item(table, n_items, section, key);
-        if (!item)
+        if (!item) {
+                item = find_spelling(table, n_items, section, key);
+                if (item)
+                        return log_error_errno(-EINVAL, "%s:%u: Unknown key '%s' in section [%s]; this file spells it %s=.",
+                                               path, line, key, section, item->key);
                 return log_error_errno(-EINVAL, "%s:%u: Unknown key '%s' in section [%s].", path, line, key, section);
+        }
 
         r = parse_item(item, key, value, userdata);
         if (r < 0)

@@ -25,20 +25,25 @@ expect 2 "replay missing file" "$ATTESTCTL" ima replay "$tmp/nope"
 expect 2 "replay usage" "$ATTESTCTL" ima replay
 expect 2 "replay bad --pcr10" "$ATTESTCTL" ima replay --pcr10 sha1:zz "$log"
 
-# --bank: the sha256 bank alone gives the full replay's sha256 value and nothing else
+# --hash: the sha256 bank alone gives the full replay's sha256 value and nothing else
 expect 0 "replay both banks" "$ATTESTCTL" ima replay --json "$log"
 full256=$(json 'j["pcr10"]["sha256"]')
 full1=$(json 'j["pcr10"]["sha1"]')
-expect 0 "replay sha256 bank" "$ATTESTCTL" ima replay --json --bank sha256 "$log"
+expect 0 "replay sha256 bank" "$ATTESTCTL" ima replay --json --hash sha256 "$log"
 [ "$(json 'j["pcr10"]["sha256"]')" = "$full256" ] || { echo "FAIL sha256 bank value"; failed=1; }
 [ "$(json 'sorted(j["pcr10"])')" = "['sha256']" ] || { echo "FAIL sha256 bank only"; failed=1; }
-expect 0 "sha256 bank reaches its quote" "$ATTESTCTL" ima replay --bank sha256 --pcr10 "sha256:$full256" "$log"
-expect 2 "sha1 quote without the sha1 bank" "$ATTESTCTL" ima replay --bank sha256 --pcr10 "sha1:$full1" "$log"
+# --bank, the earlier spelling, is the same option
+expect 0 "replay sha256 bank (--bank)" "$ATTESTCTL" ima replay --json --bank sha256 "$log"
+[ "$(json 'sorted(j["pcr10"])')" = "['sha256']" ] || { echo "FAIL --bank is not --hash"; failed=1; }
+expect 2 "--bank and --hash name one option" "$ATTESTCTL" ima replay --bank sha1 --hash sha1 "$log"
+expect 0 "sha256 bank reaches its quote" "$ATTESTCTL" ima replay --hash sha256 --pcr10 "sha256:$full256" "$log"
+expect 2 "sha1 quote without the sha1 bank" "$ATTESTCTL" ima replay --hash sha256 --pcr10 "sha1:$full1" "$log"
 # the altered entry's written SHA-1 hash is checked with the sha1 bank only; its data reach sha256
-expect 1 "altered entry, sha1 bank" "$ATTESTCTL" ima replay --bank sha1 "$scen/bad_signatures.ascii"
-expect 0 "altered entry, sha256 bank" "$ATTESTCTL" ima replay --bank sha256 "$scen/bad_signatures.ascii"
-expect 2 "unknown --bank" "$ATTESTCTL" ima replay --bank md5 "$log"
-expect 2 "repeated --bank" "$ATTESTCTL" ima replay --bank sha1 --bank sha1 "$log"
+expect 1 "altered entry, sha1 bank" "$ATTESTCTL" ima replay --hash sha1 "$scen/bad_signatures.ascii"
+expect 0 "altered entry, sha256 bank" "$ATTESTCTL" ima replay --hash sha256 "$scen/bad_signatures.ascii"
+expect 2 "unknown --hash" "$ATTESTCTL" ima replay --hash md5 "$log"
+grep -q "Invalid --hash 'md5'" "$tmp/err" || { echo "FAIL unknown --hash not named"; failed=1; }
+expect 2 "repeated --hash" "$ATTESTCTL" ima replay --hash sha1 --hash sha1 "$log"
 
 # keylime's scenario through the CLI
 expect 0 "policy passes its measurements" "$ATTESTCTL" runtime-policy-run "$scen/runtime_policy_test.json" "$scen/measurements.ascii"

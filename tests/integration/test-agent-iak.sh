@@ -66,7 +66,7 @@ verifierd_tls_start "$ATTEST_VERIFIERD" "iak_ca_directory = $work/iak-ca" "requi
 cat >agent.conf <<CONF
 [TPM]
 iak_handle = $IAK
-iak_certificate = nv:$CERT_NV
+iak_cert = nv:$CERT_NV
 IDevIDHandle = $IDEVID
 IDevIDCertificate = $work/idevid-cert.pem
 CONF

@@ -167,6 +167,139 @@ static void test_secure_boot_required(void **state) {
         json_object_put(p);
 }
 
+#define TPM12_LOG "go-attestation/linux_tpm12.bin"
+
+/* The reference state create-mb --quirk driver_config_data_only makes. */
+static json_object *policy_with_quirk(const TcgEventLog *log) {
+        BootState s;
+        json_object *o;
+
+        assert_int_equal(boot_state_extract_quirks(log, boot_state_default_alg(log),
+                                                   BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY, &s), 0);
+        assert_int_equal(s.problems.n, 0);
+        assert_int_equal(s.notices.n, 5);
+        assert_int_equal(s.pk.n_entries, 1);
+        assert_int_equal(boot_state_to_policy_json(&s, &o), 0);
+        boot_state_done(&s);
+        return o;
+}
+
+static int evaluate_notices(json_object *policy, const TcgEventLog *log, BootFailures *f, BootFailures *n) {
+        _cleanup_(boot_policy_freep) BootPolicy *p = NULL;
+        const char *text = json_object_to_json_string(policy), *err = NULL;
+
+        assert_int_equal(boot_policy_parse(text, strlen(text), &p, &err), 0);
+        return boot_policy_evaluate_notices(p, log, f, n);
+}
+
+/* The TPM 1.2 ThinkPad's firmware measures only the data of SecureBoot, PK, KEK, db and dbx
+ * (events 6-10): refused by default, naming the events and the quirk. */
+static void test_data_only_refused(void **state) {
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log(TPM12_LOG);
+        json_object *p = policy_for(log);
+        BootFailures f = {};
+
+        assert_null(json_object_object_get(p, "quirks"));
+        assert_int_equal(json_object_array_length(json_object_object_get(p, "pk")), 0);
+        assert_int_equal(evaluate(p, log, &f), 5);
+        for (size_t i = 0; i < 5; i++) {
+                assert_string_equal(f.items[i].id, "mb.event_data");
+                assert_int_equal(f.items[i].event, 6 + i);
+                assert_non_null(strstr(f.items[i].expected, "driver_config_data_only"));
+        }
+        boot_failures_done(&f);
+        json_object_put(p);
+}
+
+static void test_data_only_quirk(void **state) {
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log(TPM12_LOG);
+        json_object *p = policy_with_quirk(log), *q;
+        BootFailures f = {}, n = {};
+
+        q = json_object_object_get(p, "quirks");
+        assert_int_equal(json_object_array_length(q), 1);
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(q, 0)), "driver_config_data_only");
+        assert_int_equal(evaluate_notices(p, log, &f, &n), 0);
+        assert_int_equal(n.n, 5);
+        for (size_t i = 0; i < 5; i++) {
+                assert_string_equal(n.items[i].id, "mb.driver_config_data_only");
+                assert_int_equal(n.items[i].event, 6 + i);
+        }
+        assert_non_null(strstr(n.items[1].actual, "PK"));
+        boot_failures_done(&n);
+
+        /* the content read under the quirk is checked: another PK fails */
+        flip(json_object_array_get_idx(json_object_object_get(p, "pk"), 0), "digest");
+        expect_one(p, log, "mb.pk");
+
+        /* without the key the same content is refused (and the dbx counts as unmeasured) */
+        json_object_object_del(p, "quirks");
+        assert_true(evaluate(p, log, &f) > 5);
+        assert_string_equal(f.items[0].id, "mb.event_data");
+        assert_int_equal(f.items[0].event, 6);
+        boot_failures_done(&f);
+        json_object_put(p);
+}
+
+/* The digest does not cover the variable's name: a log that relabels PK is refused even with the quirk. */
+static void test_data_only_relabelled(void **state) {
+        _cleanup_free_ uint8_t *data = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL, *orig = load_log(TPM12_LOG);
+        static const uint8_t pk_name[] = { 'P', 0, 'K', 0, 0xa1, 0x59 };   /* "PK" and its first signature list */
+        json_object *p = policy_with_quirk(orig);
+        BootFailures f = {};
+        uint8_t *at;
+        size_t size;
+
+        assert_true(asprintf(&path, "%s/eventlog/%s", getenv("ATTEST_TEST_DATA"), TPM12_LOG) > 0);
+        assert_int_equal(read_full_file(path, TCG_EVENTLOG_SIZE_MAX, &data, &size), 0);
+        at = memmem(data, size, pk_name, sizeof pk_name);
+        assert_non_null(at);
+        at[2] = 'X';
+        assert_int_equal(tcg_eventlog_parse(data, size, &log), 0);
+        /* the first failure is the relabelled event; the variables after it are out of order */
+        assert_true(evaluate(p, log, &f) >= 1);
+        assert_string_equal(f.items[0].id, "mb.event_data");
+        assert_int_equal(f.items[0].event, 7);
+        assert_non_null(strstr(f.items[0].expected, "SecureBoot, PK, KEK, db, dbx"));
+        boot_failures_done(&f);
+        json_object_put(p);
+}
+
+/* A quirk the log does not need changes nothing: no notice, and create-mb leaves it out. */
+static void test_data_only_unneeded(void **state) {
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = load_log("go-attestation/sb_cert_eventlog");
+        json_object *p = policy_for(log), *q = json_object_new_array();
+        BootFailures f = {}, n = {};
+        BootState s;
+
+        assert_int_equal(boot_state_extract_quirks(log, boot_state_default_alg(log),
+                                                   BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY, &s), 0);
+        assert_int_equal(s.notices.n, 0);
+        boot_state_done(&s);
+        json_object_array_add(q, json_object_new_string("driver_config_data_only"));
+        json_object_object_add(p, "quirks", q);
+        assert_int_equal(evaluate_notices(p, log, &f, &n), 0);
+        assert_int_equal(n.n, 0);
+        json_object_put(p);
+}
+
+static void test_quirks_malformed(void **state) {
+        static const char *const bad[] = {
+                "{\"version\": 1, \"hash_alg\": \"sha1\", \"quirks\": \"driver_config_data_only\"}",
+                "{\"version\": 1, \"hash_alg\": \"sha1\", \"quirks\": [1]}",
+                "{\"version\": 1, \"hash_alg\": \"sha1\", \"quirks\": [\"ebs\"]}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                BootPolicy *p = NULL;
+                const char *err = NULL;
+                assert_int_equal(boot_policy_parse(bad[i], strlen(bad[i]), &p, &err), -EBADMSG);
+                assert_non_null(strstr(err, i == 2 ? "unknown quirk \"ebs\"" : i == 1 ? "quirk" : "list"));
+                assert_null(p);
+        }
+}
+
 static void test_policy_malformed(void **state) {
         static const char *const bad[] = {
                 "", "[]", "{}", "{\"version\": 2, \"hash_alg\": \"sha256\"}",
@@ -233,6 +366,11 @@ int main(void) {
                 cmocka_unit_test(test_alternatives),
                 cmocka_unit_test(test_stub_cmdline_and_initrd),
                 cmocka_unit_test(test_secure_boot_required),
+                cmocka_unit_test(test_data_only_refused),
+                cmocka_unit_test(test_data_only_quirk),
+                cmocka_unit_test(test_data_only_relabelled),
+                cmocka_unit_test(test_data_only_unneeded),
+                cmocka_unit_test(test_quirks_malformed),
                 cmocka_unit_test(test_policy_malformed),
                 cmocka_unit_test(test_policy_limits),
                 cmocka_unit_test(test_efi_decode),

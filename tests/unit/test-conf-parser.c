@@ -97,6 +97,48 @@ static void test_unknown_key(void **state) {
         settings_done(&s);
 }
 
+/* The message of a refusal, with stderr captured. */
+static char *refusal(const char *content) {
+        char buf[512] = "";
+        FILE *f = tmpfile();
+        int saved = dup(STDERR_FILENO);
+        size_t n;
+
+        assert_non_null(f);
+        fflush(stderr);
+        assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+        log_set_max_level(LOG_ERR);
+        assert_int_equal(parse_text(content, &(Settings) {}), -EINVAL);
+        log_set_max_level(LOG_CRIT);
+        fflush(stderr);
+        assert_true(dup2(saved, STDERR_FILENO) >= 0);
+        close(saved);
+        rewind(f);
+        n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        return strdup(buf);
+}
+
+/* A key in the other file convention's spelling is refused, naming this file's. */
+static void test_other_convention(void **state) {
+        char *m;
+
+        m = refusal("[Other]\nPath = /etc/x\n");
+        assert_non_null(strstr(m, "Unknown key 'Path' in section [Other]; this file spells it path="));
+        free(m);
+        m = refusal("[Main]\nInter_Val = 5\n");
+        assert_non_null(strstr(m, "this file spells it interval="));
+        free(m);
+        /* no suggestion for another word, nor for a pattern */
+        m = refusal("[Main]\ncounts = 5\n");
+        assert_null(strstr(m, "spells"));
+        free(m);
+        m = refusal("[Other]\npair = x\n");
+        assert_null(strstr(m, "spells"));
+        free(m);
+}
+
 static void test_unknown_section(void **state) {
         Settings s = {};
         assert_int_equal(parse_text("[Mian]\n", &s), -EINVAL);
@@ -217,6 +259,7 @@ int main(void) {
                 cmocka_unit_test(test_typed_values),
                 cmocka_unit_test(test_empty_resets),
                 cmocka_unit_test(test_unknown_key),
+                cmocka_unit_test(test_other_convention),
                 cmocka_unit_test(test_unknown_section),
                 cmocka_unit_test(test_bad_values),
                 cmocka_unit_test(test_syntax_errors),

@@ -168,6 +168,50 @@ static void test_mb(void **state) {
         test_evidence_done(&t);
 }
 
+/* The TPM 1.2 ThinkPad's log, whose PCR 7 variables are measured by their data only:
+ * its own reference state fails it, unless it opts in to the quirk; then the verdict
+ * passes and carries one informational entry per such event. */
+static void test_mb_quirk_notices(void **state) {
+        static const char *fixture = "eventlog/go-attestation/linux_tpm12.bin";
+        _cleanup_(tcg_eventlog_freep) TcgEventLog *log = NULL;
+        _cleanup_free_ uint8_t *data = NULL;
+        _cleanup_free_ char *plain = boot_policy_from(fixture), *quirk = NULL;
+        TestEvidence t = {};
+        PolicyOutcome o = {};
+        json_object *j = NULL;
+        BootState s = {};
+        size_t size;
+
+        data = (uint8_t *) fixture_read(fixture, &size);
+        assert_int_equal(tcg_eventlog_parse(data, size, &log), 0);
+        assert_int_equal(boot_state_extract_quirks(log, boot_state_default_alg(log),
+                                                   BOOT_QUIRK_DRIVER_CONFIG_DATA_ONLY, &s), 0);
+        assert_int_equal(boot_state_to_policy_json(&s, &j), 0);
+        quirk = strdup(json_object_to_json_string(j));
+        json_object_put(j);
+        boot_state_done(&s);
+
+        test_evidence_make(&t, &node, 0, NULL, NULL);
+        t.abi.ev.uefi_log = data;
+        t.abi.ev.uefi_log_size = size;
+        test_evaluate(mb, plain, &t, &o);
+        assert_false(o.pass);
+        assert_true(outcome_find(&o, "mb.event_data") >= 0);
+        policy_outcome_done(&o);
+
+        test_evaluate(mb, quirk, &t, &o);
+        assert_true(o.pass);
+        assert_int_equal(o.n_failures, 5);
+        for (size_t i = 0; i < o.n_failures; i++) {
+                assert_string_equal(o.failures[i].id, "mb.driver_config_data_only");
+                assert_int_equal(o.failures[i].severity, ATTEST_SEVERITY_INFO);
+        }
+        assert_non_null(strstr(o.failures[0].context, "\"event\":6"));
+        policy_outcome_done(&o);
+        t.abi.ev.uefi_log = NULL;
+        test_evidence_done(&t);
+}
+
 static int add_digest(const ImaEntry *e, uint64_t no, void *userdata) {
         json_object *digests = userdata, *list;
         char *hex;
@@ -246,6 +290,7 @@ int main(void) {
                 cmocka_unit_test(test_tpm_pass_and_fail),
                 cmocka_unit_test(test_tpm_clock_rules),
                 cmocka_unit_test(test_mb),
+                cmocka_unit_test(test_mb_quirk_notices),
                 cmocka_unit_test(test_ima_incremental),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
