@@ -21,6 +21,8 @@ typedef struct AgentConfigFile {
         char *api_version;
         char *uefi_log;
         char *ima_log;
+        char *tsm_report;
+        char *sev_guest;
         char *devid_handle[_DEVID_KIND_MAX];
         char *devid_certificate[_DEVID_KIND_MAX];
 } AgentConfigFile;
@@ -38,6 +40,8 @@ static const ConfigItem agent_config_items[] = {
         { "TPM",       "idevid_handle",  config_parse_string, offsetof(AgentConfigFile, devid_handle[DEVID_IDEVID]) },
         { "TPM",       "iak_certificate", config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IAK]) },
         { "TPM",       "idevid_certificate", config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IDEVID]) },
+        { "TPM",       "iak_cert",       config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IAK]) },
+        { "TPM",       "idevid_cert",    config_parse_string, offsetof(AgentConfigFile, devid_certificate[DEVID_IDEVID]) },
         { "Agent",     "StateDirectory", config_parse_path,   offsetof(AgentConfigFile, state_dir)     },
         { "Agent",     "AgentId",        config_parse_string, offsetof(AgentConfigFile, agent_id)      },
         { "Agent",     "CAFile",         config_parse_path,   offsetof(AgentConfigFile, ca_file)       },
@@ -46,6 +50,8 @@ static const ConfigItem agent_config_items[] = {
         { "Verifier",  "URL",            config_parse_string, offsetof(AgentConfigFile, verifier_url)  },
         { "Evidence",  "UEFILog",        config_parse_path,   offsetof(AgentConfigFile, uefi_log)      },
         { "Evidence",  "IMALog",         config_parse_path,   offsetof(AgentConfigFile, ima_log)       },
+        { "Evidence",  "TSMReportDirectory", config_parse_path, offsetof(AgentConfigFile, tsm_report)   },
+        { "Evidence",  "SEVGuestDevice", config_parse_path,   offsetof(AgentConfigFile, sev_guest)     },
 };
 
 /* The file values outlive main(): the config struct points into them. */
@@ -56,6 +62,7 @@ static void file_config_free(void) {
                 &file_config.tcti, &file_config.state_dir, &file_config.ek_type, &file_config.ak_type,
                 &file_config.agent_id, &file_config.registrar_url, &file_config.verifier_url,
                 &file_config.ca_file, &file_config.api_version, &file_config.uefi_log, &file_config.ima_log,
+                &file_config.tsm_report, &file_config.sev_guest,
         };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 *fields[i] = mfree(*fields[i]);
@@ -117,12 +124,21 @@ int agent_config_load(const char *path, AgentConfig *c, const AgentConfigSet *se
         fill(&c->api_version, set->api_version, file_config.api_version);
         fill(&c->uefi_log_path, set->uefi_log_path, file_config.uefi_log);
         fill(&c->ima_log_path, set->ima_log_path, file_config.ima_log);
+        fill(&c->tsm_report_path, false, file_config.tsm_report);
+        fill(&c->sev_guest_device, false, file_config.sev_guest);
 
         if (!set->ek_type && file_config.ek_type && ek_type_from_string(file_config.ek_type, &c->ek_type) < 0)
                 return log_error_errno(-EINVAL, "%s: unknown EKType=%s.", path, file_config.ek_type);
         if (!set->ak_type && file_config.ak_type && ak_type_from_string(file_config.ak_type, &c->ak_type) < 0)
                 return log_error_errno(-EINVAL, "%s: unknown AKType=%s.", path, file_config.ak_type);
         r = devid_config_load(path, c, set);
+        if (r < 0)
+                return r;
+        /* From the file or the command line alike. */
+        r = agent_url_list_check(c->registrar_url, "Registrar URL");
+        if (r < 0)
+                return r;
+        r = agent_url_list_check(c->verifier_url, "Verifier URL");
         if (r < 0)
                 return r;
         return agent_config_check(c);

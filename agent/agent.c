@@ -10,6 +10,8 @@
 #include <curl/curl.h>
 
 #include "agent.h"
+#include "sev-guest.h"
+#include "tsm-report.h"
 #include "fileio.h"
 #include "log.h"
 #include "registrar-client.h"
@@ -21,6 +23,8 @@ AgentConfig arg_config = {
         .api_version = "2.1",
         .uefi_log_path = AGENT_DEFAULT_UEFI_LOG,
         .ima_log_path = AGENT_DEFAULT_IMA_LOG,
+        .tsm_report_path = TSM_REPORT_DEFAULT_DIRECTORY,
+        .sev_guest_device = SEV_GUEST_DEFAULT_DEVICE,
 };
 
 typedef struct Verb {

@@ -31,6 +31,8 @@ typedef struct AgentConfig {
         const char *api_version;
         const char *uefi_log_path;
         const char *ima_log_path;
+        const char *tsm_report_path;          /* configfs-tsm report directory (tsm-report.h) */
+        const char *sev_guest_device;         /* SEV-SNP reports without configfs-tsm (sev-guest.h) */
         DevIdConfig devid[_DEVID_KIND_MAX];   /* IAK and IDevID, when provisioned */
 } AgentConfig;
 
@@ -76,6 +78,13 @@ int verb_activate_credential(int argc, char *argv[]);
 int verb_register(int argc, char *argv[]);
 int verb_run(int argc, char *argv[]);
 
-/* [Registrar] URL= and [Verifier] URL= may list several instances: the index'th
- * (modulo their count) of the whitespace-separated URLs; NULL for none (agent-failover.c). */
+/* [Registrar] URL= and [Verifier] URL= may list several instances, separated by
+ * whitespace or commas (agent-urls.c). */
+#define AGENT_URLS_MAX 16u
+#define AGENT_URL_MAX 2048u
+size_t agent_url_count(const char *list);
+/* The index'th URL (modulo their count); NULL for none. */
 int agent_url_pick(const char *list, unsigned index, char **ret);
+/* Each entry an http:// or https:// URL with a host; logs the first bad one, naming
+ * setting, and returns -EINVAL (-E2BIG for too many). A NULL list is fine. */
+int agent_url_list_check(const char *list, const char *setting);

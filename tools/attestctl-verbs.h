@@ -37,6 +37,7 @@ int verb_storage(int argc, char *argv[]);
         { "luks",       verb_luks,        "Enrol a LUKS2 volume for unlocking after attestation" }, \
         { "snp",        verb_snp,         "Verify AMD SEV-SNP attestation reports offline" }, \
         { "tdx",        verb_tdx,         "Verify Intel TDX quotes offline" }, \
+        { "cc",         verb_cc,          "Check confidential-computing collateral" }, \
         { "result",     verb_result,      "Check a signed attestation result (EAR) offline" }, \
         { "history",    verb_history,     "List a node's attestations, newest first" }, \
         { "storage",    verb_storage,     "Copy a verifier's state between storage backends" }, \

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attest-limits.h"
 #include "conf-parser.h"
@@ -26,6 +29,7 @@ static const ConfigItem verifier_items[] = {
         { "Server",    "max_pending_body_bytes", config_parse_size, offsetof(VerifierConfig, max_pending_body_bytes) },
         { "Storage",   "backend",           config_parse_storage_backend, offsetof(VerifierConfig, storage_backend) },
         { "Storage",   "url",               config_parse_string, offsetof(VerifierConfig, storage_url)       },
+        { "Server",    "instance_name",     config_parse_string, offsetof(VerifierConfig, instance_name)     },
         { "Registrar", "ek_ca_directory",   config_parse_path,   offsetof(VerifierConfig, ek_ca_directory)   },
         { "Registrar", "require_ek_cert",   config_parse_bool,   offsetof(VerifierConfig, require_ek_cert)   },
         { "Registrar", "iak_ca_directory",  config_parse_path,   offsetof(VerifierConfig, iak_ca_directory)  },
@@ -45,6 +49,9 @@ static const ConfigItem verifier_items[] = {
         { "Results",   "signing_key",       config_parse_path,   offsetof(VerifierConfig, results_signing_key) },
         { "Server",    "metrics_listen",    config_parse_string, offsetof(VerifierConfig, metrics_listen)    },
         { "Server",    "metrics_allow_remote", config_parse_bool, offsetof(VerifierConfig, metrics_allow_remote) },
+        { "CC",        "collateral_directory", config_parse_path, offsetof(VerifierConfig, cc_collateral_directory) },
+        { "CC",        "snp_trust_anchors", config_parse_path,   offsetof(VerifierConfig, cc_snp_trust_anchors) },
+        { "CC",        "tdx_trust_anchors", config_parse_path,   offsetof(VerifierConfig, cc_tdx_trust_anchors) },
 };
 
 static const ConfigItem tenant_items[] = {
@@ -136,6 +143,29 @@ static int server_limits_check(const char *path, const VerifierConfig *c) {
         return 0;
 }
 
+/* Shown by attestctl status and stored in every node row it attests: a host name's characters. */
+static bool instance_name_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > INSTANCE_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:", s[i]))
+                        return false;
+        return true;
+}
+
+static int instance_name_default(char **field) {
+        char host[HOST_NAME_MAX + 1] = "";
+
+        if (*field)
+                return 0;
+        if (gethostname(host, sizeof host) < 0 || !instance_name_is_valid(host))
+                (void) snprintf(host, sizeof host, "%s", "verifier");   /* no usable host name */
+        *field = strdup(host);
+        return *field ? 0 : -ENOMEM;
+}
+
 int verifier_config_load(const char *path, VerifierConfig *ret) {
         VerifierConfig c = {
                 .history_retention = DEFAULT_HISTORY_RETENTION,
@@ -166,6 +196,11 @@ int verifier_config_load(const char *path, VerifierConfig *ret) {
                 r = set_default(&c.plugin_directory, PLUGINDIR);
         if (r >= 0)
                 r = set_default(&c.action_directory, SYSCONFDIR "/actions");
+        if (r >= 0 && c.instance_name && !instance_name_is_valid(c.instance_name))
+                r = log_error_errno(-EINVAL, "%s: instance_name must be 1 to %u letters, digits, '.', '-', '_' or ':'.",
+                                    path, INSTANCE_NAME_MAX);
+        if (r >= 0)
+                r = instance_name_default(&c.instance_name);
         if (r < 0) {
                 verifier_config_done(&c);
                 return r;
@@ -206,6 +241,7 @@ void verifier_config_done(VerifierConfig *c) {
         free(c->admin_group);
         free(c->state_directory);
         free(c->storage_url);
+        free(c->instance_name);
         free(c->tls_certificate);
         free(c->tls_key);
         free(c->tls_client_ca);
@@ -218,6 +254,9 @@ void verifier_config_done(VerifierConfig *c) {
         free(c->secret_key_file);
         free(c->results_signing_key);
         free(c->metrics_listen);
+        free(c->cc_collateral_directory);
+        free(c->cc_snp_trust_anchors);
+        free(c->cc_tdx_trust_anchors);
         *c = (VerifierConfig) {};
 }
 

@@ -10,6 +10,7 @@
 #define TENANT_CONFIG_FILE SYSCONFDIR "/tenant.conf"
 #define DEFAULT_ADMIN_SOCKET_PATH "/run/hostattest/verifierd.sock"
 #define DEFAULT_ADMIN_GROUP "attest-admin"
+#define INSTANCE_NAME_MAX 64u
 #define DEFAULT_INTERVAL_SEC 2
 #define DEFAULT_HISTORY_RETENTION 1000
 #define DEFAULT_CHALLENGE_LIFETIME_SEC 60
@@ -46,6 +47,7 @@ typedef struct VerifierConfig {
         char *state_directory;
         StorageBackend storage_backend;
         char *storage_url;         /* a libpq connection string, without the password */
+        char *instance_name;       /* stored with each verdict this instance takes; the host name by default */
         char *tls_certificate, *tls_key, *tls_client_ca;
         char *verifier_url;        /* announced to nodes at activation */
         char *tenant_config;
@@ -75,6 +77,10 @@ typedef struct VerifierConfig {
         char *results_signing_key; /* PEM EC key signing the EARs, else credential or state directory */
         char *metrics_listen;      /* ADDR:PORT serving GET /metrics, or NULL */
         bool metrics_allow_remote; /* metrics on a non-loopback address */
+        /* Confidential VMs (cc-collateral.h) */
+        char *cc_collateral_directory;
+        char *cc_snp_trust_anchors; /* NULL: the AMD roots shipped */
+        char *cc_tdx_trust_anchors; /* NULL: the Intel SGX Root CA shipped */
 } VerifierConfig;
 
 /* tenant.conf: the defaults a node is enrolled with. Policy settings name a

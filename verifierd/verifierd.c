@@ -19,6 +19,7 @@
 #include "log.h"
 #include "memory-util.h"
 #include "verifierd.h"
+#include "verifierd-cc.h"
 #include "verifierd-messages.h"
 
 #define DRAIN_TIMEOUT_USEC (10ULL * 1000000ULL)
@@ -135,7 +136,7 @@ static int load_config(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to load IAK CA directory %s: %m", m->config.iak_ca_directory);
         }
-        return 0;
+        return cc_trust_setup(m);
 }
 
 static int open_storage(Manager *m) {
@@ -312,6 +313,7 @@ static bool manager_done(Manager *m) {
         sd_event_unref(m->event);
         X509_STORE_free(m->ek_store);
         X509_STORE_free(m->iak_store);
+        cc_trust_free(m->cc_trust);
         verifier_config_done(&m->config);
         tenant_config_done(&m->tenant);
         return !evaluating;
@@ -372,9 +374,9 @@ static int run(Manager *m) {
 
         (void) sd_notify(false, "READY=1\nSTATUS=Serving.");
         _cleanup_free_ char *listening = listening_text(m->listening);
-        log_info("attest-verifierd %s ready (storage %s, database schema %u) on %s.", PACKAGE_VERSION,
+        log_info("attest-verifierd %s ready (storage %s, database schema %u, instance %s) on %s.", PACKAGE_VERSION,
                  storage_backend_to_string(m->config.storage_backend), verifier_storage_schema_version(&m->config),
-                 listening ?: "?");
+                 m->config.instance_name, listening ?: "?");
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

@@ -47,6 +47,7 @@ typedef struct Manager {
         HttpServer *server;
         X509_STORE *ek_store;      /* NULL: no EK CA directory configured */
         X509_STORE *iak_store;
+        struct CcTrust *cc_trust;  /* confidential-computing anchors and collateral (verifierd-cc.c) */
         SecretStore *secrets;      /* disabled without a key */
         ResultsKeys *results;      /* signs the EARs */
         Metrics metrics;

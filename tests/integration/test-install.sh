@@ -91,7 +91,7 @@ keys() { grep -o '{ "[A-Za-z]*", *"[A-Za-z_.]*' "$1" | sed 's/.*"//'; }
 check_keys() {
         local example=$1; shift
         for k in $(keys "$@"); do
-                case $k in iak_handle|idevid_handle|iak_certificate|idevid_certificate) continue;; esac
+                case $k in iak_handle|idevid_handle|iak_certificate|idevid_certificate|iak_cert|idevid_cert) continue;; esac
                 grep -Eq "^#$k[a-z]* ?=" "$D$ex/$example" || fail "$example lacks $k"
         done
 }
