@@ -39,6 +39,9 @@ void agent_set_state(Agent *a, AgentState s) {
         a->state = s;
         (void) sd_notifyf(false, "STATUS=%s", agent_state_to_string(s));
         agent_bus_properties_changed(a, "State", NULL);
+        /* Nothing more to wait for: see the journal for why. */
+        if (s == AGENT_STATE_FAILED)
+                agent_secret_registration_done(a, -ENOTRECOVERABLE);
 }
 
 static void agent_done(Agent *a) {

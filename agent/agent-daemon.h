@@ -109,6 +109,11 @@ int method_request_secret(sd_bus_message *m, void *userdata, sd_bus_error *error
  * earlier one); final: the last cycle there will be, answer them all. */
 void agent_secret_cycle_done(Agent *a, uint64_t cycle, bool final, int result, const PushOutcome *o);
 void agent_secret_waiters_drop(Agent *a);
+/* RequestSecret() calls that came before the registration ended: on to a
+ * cycle when result ≥ 0, else refused with it. */
+void agent_secret_registration_done(Agent *a, int result);
+/* RequestSecret() calls waiting at once, at most. */
+#define AGENT_SECRET_WAITERS_MAX 64U
 /* Emits PropertiesChanged for the listed properties (NULL-terminated names). */
 void agent_bus_properties_changed(Agent *a, const char *property, ...);
 /* Emits VerdictChanged and the property change after a.verdict changed. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* [Registrar] URL= and [Verifier] URL= may name several instances of one
  * verifier (agent-urls.c): the agent uses one until it cannot be
- * reached, times out or answers 5xx, then moves on to the next and stays there
- * while it works. Any instance answers any node, so nothing else changes. */
+ * reached, closes the connection unanswered, times out or answers 5xx,
+ * then moves on to the next and stays there while it works. Any instance
+ * answers any node, so nothing else changes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,11 @@
 #include "log.h"
 
 bool agent_failover_error(int r) {
-        /* -EIO: any other transport failure (the HTTP client's catch-all). */
-        return r == -ECONNREFUSED || r == -ETIMEDOUT || r == -EREMOTEIO || r == -EIO;
+        /* -ECONNRESET: accepted, then closed before an answer (a forwarder
+         * whose backend is down). -EIO: any other transport failure (the
+         * HTTP client's catch-all). */
+        return r == -ECONNREFUSED || r == -ECONNRESET || r == -ETIMEDOUT ||
+               r == -EREMOTEIO || r == -EIO;
 }
 
 /* Moves *current to the next URL of list; false when there is no other one. */

@@ -54,6 +54,7 @@ uint64_t agent_retry_delay(unsigned attempt) {
 static bool error_is_transient(int r) {
         switch (r) {
         case -ECONNREFUSED:
+        case -ECONNRESET:       /* accepted and closed without an answer */
         case -ETIMEDOUT:
         case -EIO:
         case -EPROTO:
@@ -119,11 +120,14 @@ static void job_apply(Agent *a, RegistrationJob *j) {
                         agent_bus_properties_changed(a, "VerifierURL", NULL);
                 }
                 agent_set_state(a, AGENT_STATE_REGISTERED);
+                /* RequestSecret() calls that waited: the first cycle is theirs. */
+                agent_secret_registration_done(a, 0);
                 if (a->verifier_url && agent_push_start(a) < 0)
                         agent_set_state(a, AGENT_STATE_FAILED);
                 return;
         }
         if (!error_is_transient(j->result)) {
+                agent_secret_registration_done(a, j->result);
                 agent_set_state(a, AGENT_STATE_FAILED);
                 return;
         }

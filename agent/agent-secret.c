@@ -24,6 +24,7 @@ typedef struct SecretWaiter {
         sd_bus_message *m;
         char *name;
         uint64_t cycle;   /* the first cycle started after the call */
+        bool registering; /* came before the registration: no cycle asked for yet */
 } SecretWaiter;
 
 static int reply_secret(Agent *a, sd_bus_message *m, const char *name) {
@@ -91,7 +92,7 @@ void agent_secret_cycle_done(Agent *a, uint64_t cycle, bool final, int result, c
                 SecretWaiter *w = &a->secret_waiters[i];
                 int r;
 
-                if (!final && w->cycle > cycle) {
+                if (w->registering || (!final && w->cycle > cycle)) {
                         a->secret_waiters[kept++] = *w;
                         continue;
                 }
@@ -121,12 +122,15 @@ void agent_secret_waiters_drop(Agent *a) {
         a->n_secret_waiters = 0;
 }
 
-static int queue_waiter(Agent *a, sd_bus_message *m, const char *name) {
+/* registering: park the call until the registration ends, else ask for a cycle now. */
+static int queue_waiter(Agent *a, sd_bus_message *m, const char *name, bool registering) {
         SecretWaiter *w;
-        uint64_t cycle;
+        uint64_t cycle = 0;
         char *n;
         int r;
 
+        if (a->n_secret_waiters >= AGENT_SECRET_WAITERS_MAX)
+                return -ENOBUFS;   /* LimitsExceeded on the bus */
         w = reallocarray(a->secret_waiters, a->n_secret_waiters + 1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
@@ -134,15 +138,69 @@ static int queue_waiter(Agent *a, sd_bus_message *m, const char *name) {
         n = strdup(name);
         if (!n)
                 return -ENOMEM;
-        r = agent_push_request(a, &cycle);
-        if (r < 0) {
-                free(n);
-                return r;
+        if (!registering) {
+                r = agent_push_request(a, &cycle);
+                if (r < 0) {
+                        free(n);
+                        return r;
+                }
         }
         a->secret_waiters[a->n_secret_waiters++] = (SecretWaiter) {
-                .m = sd_bus_message_ref(m), .name = n, .cycle = cycle,
+                .m = sd_bus_message_ref(m), .name = n, .cycle = cycle, .registering = registering,
         };
         return 0;
+}
+
+static void waiter_refuse(SecretWaiter *w, const char *error, const char *message) {
+        int r = sd_bus_reply_method_errorf(w->m, error, "%s", message);
+        if (r < 0)
+                log_debug_errno(r, "Failed to answer RequestSecret(): %m");
+        sd_bus_message_unref(w->m);
+        free(w->name);
+}
+
+/* The registration ended: the calls that waited for it now wait for a cycle
+ * (result ≥ 0 and a verifier to push to), or are refused with the reason. */
+void agent_secret_registration_done(Agent *a, int result) {
+        _cleanup_free_ char *why = NULL;
+        size_t kept = 0;
+        uint64_t cycle = 0;
+        bool any = false;
+        int r = result;
+
+        for (size_t i = 0; i < a->n_secret_waiters; i++)
+                any = any || a->secret_waiters[i].registering;
+        if (!any)
+                return;
+        if (r >= 0 && a->verifier_url && a->state == AGENT_STATE_REGISTERED)
+                r = agent_push_request(a, &cycle);
+        else if (r >= 0)
+                r = -ENXIO;
+        for (size_t i = 0; i < a->n_secret_waiters; i++) {
+                SecretWaiter *w = &a->secret_waiters[i];
+
+                if (!w->registering) {
+                        a->secret_waiters[kept++] = *w;
+                        continue;
+                }
+                if (r >= 0) {
+                        w->registering = false;
+                        w->cycle = cycle;
+                        a->secret_waiters[kept++] = *w;
+                } else if (r == -ENXIO)
+                        waiter_refuse(w, ERROR_NO_VERIFIER,
+                                      "Registered, but no verifier is configured: no secret to fetch.");
+                else if (r == -ENOTRECOVERABLE)
+                        waiter_refuse(w, ERROR_NOT_REGISTERED, "The agent failed: see its journal.");
+                else {
+                        if (!why && asprintf(&why, "The registration failed: %s.", strerror(-r)) < 0)
+                                why = NULL;
+                        waiter_refuse(w, ERROR_NOT_REGISTERED, why ?: "The registration failed.");
+                }
+        }
+        a->n_secret_waiters = kept;
+        if (kept == 0)
+                a->secret_waiters = mfree(a->secret_waiters);
 }
 
 int method_request_secret(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -158,7 +216,19 @@ int method_request_secret(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return r;
         if (!secret_name_is_valid(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid secret name.");
-        if (!a->verifier_url || !a->node_id)
+        if (!a->node_id)
+                return sd_bus_error_set(error, ERROR_NO_VERIFIER, "No verifier is configured: no secret to fetch.");
+        if (a->config->registrar_url &&
+            (a->state == AGENT_STATE_STARTING || a->state == AGENT_STATE_UNREGISTERED)) {
+                /* Still registering (or retrying): the call waits for it, as
+                 * long as its caller does; the registrar may name the verifier. */
+                r = queue_waiter(a, m, name, true);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "Failed to wait for the registration: %m");
+                log_debug("RequestSecret(%s) waits for the registration.", name);
+                return 1;
+        }
+        if (!a->verifier_url)
                 return sd_bus_error_set(error, ERROR_NO_VERIFIER, "No verifier is configured: no secret to fetch.");
         if (a->state == AGENT_STATE_TERMINATED) {
                 /* Attested for the last time (attest_count): the verifier still
@@ -169,7 +239,7 @@ int method_request_secret(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (a->state != AGENT_STATE_REGISTERED && a->config->registrar_url)
                 return sd_bus_error_setf(error, ERROR_NOT_REGISTERED, "The node is %s, not registered yet.",
                                          agent_state_to_string(a->state));
-        r = queue_waiter(a, m, name);
+        r = queue_waiter(a, m, name, false);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to start an attestation: %m");
         return 1;   /* answered when the cycle ends */

@@ -212,9 +212,13 @@ static int curl_to_errno(CURLcode cc) {
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
                 return -ECONNREFUSED;
+        case CURLE_SSL_CONNECT_ERROR:
+                /* The handshake broke off: mostly a peer that accepted and
+                 * closed (a forwarder whose backend is down). A certificate
+                 * that does not verify has its own code below. */
+                return -ECONNRESET;
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CONNECT_ERROR:
                 return -EPERM;
         case CURLE_OPERATION_TIMEDOUT:
                 return -ETIMEDOUT;

@@ -4,15 +4,20 @@
 # MakeCredential through tpm2_makecredential, auth_tag checked with Python's
 # hmac. Every request is appended to the event log as one line.
 #
-#   [FAKE_REGISTRAR_PORT=N] [FAKE_REGISTRAR_STATUS=5xx] fake-registrar.py CERT KEY PORTFILE EVENTLOG [VERIFIER_URL]
+#   [FAKE_REGISTRAR_PORT=N] [FAKE_REGISTRAR_STATUS=5xx] [FAKE_REGISTRAR_CLOSE_WHILE=PATH]
+#       fake-registrar.py CERT KEY PORTFILE EVENTLOG [VERIFIER_URL]
 #
 # With FAKE_REGISTRAR_STATUS every request is answered with that status (an
-# instance that fails), logged as "<METHOD> <agent id> <status>".
+# instance that fails), logged as "<METHOD> <agent id> <status>". With
+# FAKE_REGISTRAR_CLOSE_WHILE, while PATH exists every connection is accepted
+# and closed at once, before TLS (a TCP forwarder whose backend is down),
+# logged as "CLOSE"; once PATH is gone the registrar answers.
 import base64, hashlib, hmac, http.server, json, os, secrets, ssl, string, subprocess, sys, tempfile
 
 cert, key, portfile, eventlog = sys.argv[1:5]
 verifier_url = sys.argv[5] if len(sys.argv) > 5 else None
 fail_status = int(os.environ.get("FAKE_REGISTRAR_STATUS", "0"))
+close_while = os.environ.get("FAKE_REGISTRAR_CLOSE_WHILE")
 agents = {}
 
 
@@ -101,10 +106,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-srv = http.server.HTTPServer(("127.0.0.1", int(os.environ.get("FAKE_REGISTRAR_PORT", "0"))), Handler)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+
+
+class Server(http.server.HTTPServer):
+    # TLS per connection, so that one can be closed before the handshake.
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if close_while and os.path.exists(close_while):
+            log("CLOSE")
+            sock.close()
+            raise OSError("closed on purpose")
+        return ctx.wrap_socket(sock, server_side=True), addr
+
+
+srv = Server(("127.0.0.1", int(os.environ.get("FAKE_REGISTRAR_PORT", "0"))), Handler)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 os.rename(portfile + ".tmp", portfile)

@@ -3,8 +3,10 @@
 # RequestSecret() through a real attest-agent on swtpm and attest-verifierd:
 # root gets the secret stored with attestctl secret add, unwrapped in the
 # TPM after a fresh attestation; an unprivileged caller is refused by the
-# agent itself (the bus here lets anyone call); after PCR 15 changes the
-# fresh attestation fails and the secret is refused with its reason.
+# agent itself (the bus here lets anyone call); a call made while the agent
+# still registers (the verifier down) waits and gets the secret once it is
+# up; after PCR 15 changes the fresh attestation fails and the secret is
+# refused with its reason.
 set -euo pipefail
 [ -n "${TEST_TRACE:-}" ] && set -x
 
@@ -67,6 +69,27 @@ request ../x >out 2>err && fail "a bad name was accepted"
 grep -qi "invalid secret name" err && ok "bad name refused" || fail "bad name: $(cat err)"
 request other >out 2>err && fail "an unknown secret was released"
 grep -q "The verifier refused the secret other" err && ok "unknown secret refused" || fail "unknown secret: $(cat err)"
+
+# Asked while the agent still registers (the verifier down at boot): the call
+# waits, and gets the secret once the agent has registered and attested.
+stop_pid "$agent_pid"; agent_pid=
+stop_pid "$verifierd_pid"; verifierd_pid=
+rm -f "$work/st/registration"
+"$ATTEST_AGENT" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id node-sec \
+        --registrar "$base" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run >>agent.log 2>&1 &
+agent_pid=$!
+dbus_wait_name $NAME || fail "the agent did not come back on the bus"
+busctl --system --json=short --timeout=90 call $NAME $OBJ $NAME RequestSecret s disk >early.json 2>early.err &
+early_pid=$!
+sleep 3
+kill -0 "$early_pid" 2>/dev/null || fail "RequestSecret() before the registration did not wait: $(cat early.err)"
+state=$(busctl --system get-property $NAME $OBJ $NAME State)
+[ "$state" = 's "unregistered"' ] || fail "State $state while the verifier is down"
+verifierd_plain_start "$ATTEST_VERIFIERD" || fail "verifier does not answer after its restart"
+wait "$early_pid" || fail "RequestSecret() before the registration: $(cat early.err)"
+python3 -c 'import json,sys; sys.stdout.buffer.write(bytes(json.load(sys.stdin)["data"][0]))' <early.json >got
+cmp -s got expected && ok "a call made before the registration waits and gets the secret" \
+        || fail "secret after waiting differs: $(od -c got)"
 
 # The policy's PCR changes: the fresh attestation fails, no secret.
 tpm2_pcrextend "15:sha256=$(printf tamper | sha256sum | cut -d' ' -f1)"
