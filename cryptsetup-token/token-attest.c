@@ -42,10 +42,16 @@ static int request(struct crypt_device *cd, const LuksAttestToken *t, SecretBuff
         }
         if (r == -ENOMEM)
                 return r;
+        if (r == -EHOSTDOWN) {
+                /* Not running, or still unable to attest (its verifier away):
+                 * worth a line before the passphrase prompt. */
+                crypt_logf(cd, CRYPT_LOG_ERROR, "The attestation agent did not release secret %s within %u s "
+                           "(not running or not answering).", t->secret, t->timeout_sec);
+                return -EAGAIN;
+        }
         if (r < 0) {
                 crypt_logf(cd, CRYPT_LOG_VERBOSE, "Attestation agent not available (%s); "
-                           "secret %s cannot be fetched.",
-                           r == -EHOSTDOWN ? "not running or not answering" : strerror(-r), t->secret);
+                           "secret %s cannot be fetched.", strerror(-r), t->secret);
                 return -EAGAIN;
         }
         return 0;

@@ -55,7 +55,6 @@ install() {
     [[ $hostonly ]] || inst_multiple -o /etc/crypttab
 
     inst_multiple busctl sleep
-    inst_script "$moddir/attest-initrd-wait.sh" /usr/lib/hostattest/attest-initrd-wait
     inst_hook pre-pivot 50 "$moddir/attest-stop.sh"
     inst_simple "$systemdsystemunitdir/attest-agent.service"
     inst_simple "$moddir/attest-agent-initrd.conf" "$systemdsystemunitdir/attest-agent.service.d/50-initrd.conf"

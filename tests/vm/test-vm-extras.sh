@@ -41,10 +41,10 @@ verifier_stop
 vm_start away away
 vm_wait_boot away
 [ "$VM_PROMPTED" = 1 ] || fail "no passphrase prompt without the verifier"
-vm_run "journalctl -b -o short-monotonic --no-pager -u attest-agent -u systemd-cryptsetup@root | grep -E 'Starting attest-agent|State:|did not register|agent refused|Finished systemd-cryptsetup' | head -n 6" \
+vm_run "journalctl -b -o short-monotonic --no-pager -u attest-agent -u systemd-cryptsetup@root | grep -E 'Starting attest-agent|State:|did not release|agent refused|Finished systemd-cryptsetup' | head -n 6" \
         >"$work/away.txt" || true
 cat "$work/away.txt"
-waited=$(awk -F'[][]' '/Starting attest-agent/ { s = $2 } /agent refused/ { print int($2 - s); exit }' "$work/away.txt")
+waited=$(awk -F'[][]' '/Starting attest-agent/ { s = $2 } /did not release/ { print int($2 - s); exit }' "$work/away.txt")
 [ -n "$waited" ] && [ "$waited" -ge 85 ] || fail "the initrd did not wait for the agent (${waited:-?} s)"
 ok "the initrd waited ${waited} s for the agent, then asked for the passphrase, and the root opened with it"
 vm_poweroff
