@@ -62,7 +62,7 @@ static void agent_done(Agent *a) {
         a->failure_reasons = mfree(a->failure_reasons);
 }
 
-/* Learns the AK's name; the TPM is held only for this. */
+/* Learns the AK's name; the EK and AK stay loaded for the cycles to come. */
 static int agent_identity_check(Agent *a) {
         _cleanup_agent_identity_ AgentIdentity id = {};
         int r;

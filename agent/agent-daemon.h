@@ -51,9 +51,9 @@ typedef struct Agent {
         char *registrar_url;       /* the one of [Registrar] URL= in use */
         unsigned registrar_index;
 
-        /* The push loop (agent-push.c): one cycle at a time in a worker thread. */
+        /* The push loop (agent-push.c): one cycle at a time, all in one worker thread. */
         struct PushJob *push_job;
-        pthread_t push_thread;
+        struct PushWorker *push_worker;
         sd_event_source *push_job_source;
         sd_event_source *push_timer;
         PushSessionState push_state;      /* token and IMA log marks, between cycles */

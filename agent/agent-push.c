@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The push loop on the verifier's schedule: each cycle runs in a worker
- * thread (TPM and HTTP block) while the event loop keeps serving D-Bus; the
- * main thread applies the outcome, schedules the next cycle and answers the
- * AttestNow() callers that waited for it. */
+/* The push loop on the verifier's schedule: the cycles run one at a time in
+ * one long-lived worker thread (TPM and HTTP block) while the event loop
+ * keeps serving D-Bus; the main thread applies the outcome, schedules the
+ * next cycle and answers the AttestNow() callers that waited for it. One
+ * thread for all cycles, so that what a thread sets up once (OpenSSL's
+ * per-thread state, the connection to the verifier) serves every cycle. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -45,20 +48,89 @@ static PushJob *push_job_free(PushJob *j) {
         return NULL;
 }
 
-static void *push_job_run(void *p) {
-        PushJob *j = p;
+/* After the write the job is the main thread's again: not touched here. */
+static void push_job_run(PushJob *j, HttpClient *http) {
         const PushContext ctx = {
                 .config = &j->config,
                 .node_id = j->node_id,
                 .verifier_url = j->verifier_url,
                 .cancel = &j->cancel,
+                .http = http,
         };
         uint64_t one = 1;
 
         j->result = push_cycle_run(&ctx, &j->state, &j->outcome);
         if (write(j->fd, &one, sizeof(one)) != sizeof(one))
                 log_error_errno(-errno, "Failed to signal the end of the push cycle: %m");
-        return NULL;
+}
+
+typedef struct PushWorker {
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        PushJob *job;   /* handed over, not taken yet */
+        bool quit;
+} PushWorker;
+
+static void *push_worker_run(void *p) {
+        PushWorker *w = p;
+        /* Without one, every request opens a connection of its own. */
+        _cleanup_(http_client_freep) HttpClient *http = http_client_new();
+
+        for (;;) {
+                PushJob *j;
+
+                (void) pthread_mutex_lock(&w->lock);
+                while (!w->job && !w->quit)
+                        (void) pthread_cond_wait(&w->wake, &w->lock);
+                j = w->quit ? NULL : TAKE_PTR(w->job);
+                (void) pthread_mutex_unlock(&w->lock);
+                if (!j)
+                        return NULL;
+                push_job_run(j, http);
+        }
+}
+
+static int push_worker_start(PushWorker **ret) {
+        PushWorker *w;
+        int r;
+
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        (void) pthread_mutex_init(&w->lock, NULL);
+        (void) pthread_cond_init(&w->wake, NULL);
+        r = -pthread_create(&w->thread, NULL, push_worker_run, w);
+        if (r < 0) {
+                (void) pthread_cond_destroy(&w->wake);
+                (void) pthread_mutex_destroy(&w->lock);
+                free(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+static void push_worker_submit(PushWorker *w, PushJob *j) {
+        (void) pthread_mutex_lock(&w->lock);
+        w->job = j;
+        (void) pthread_cond_signal(&w->wake);
+        (void) pthread_mutex_unlock(&w->lock);
+}
+
+/* Waits for the cycle running, if any; a job handed over and not taken yet
+ * is not run, and stays the caller's. */
+static PushWorker *push_worker_stop(PushWorker *w) {
+        if (!w)
+                return NULL;
+        (void) pthread_mutex_lock(&w->lock);
+        w->quit = true;
+        (void) pthread_cond_signal(&w->wake);
+        (void) pthread_mutex_unlock(&w->lock);
+        (void) pthread_join(w->thread, NULL);
+        (void) pthread_cond_destroy(&w->wake);
+        (void) pthread_mutex_destroy(&w->lock);
+        return mfree(w);
 }
 
 static int on_push_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -240,7 +312,6 @@ static int on_push_done(sd_event_source *s, int fd, uint32_t revents, void *user
         if (read(fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
                 return 0;
         j = TAKE_PTR(a->push_job);
-        (void) pthread_join(a->push_thread, NULL);
         a->push_job_source = sd_event_source_disable_unref(a->push_job_source);
         push_job_apply(a, j);
         push_job_free(j);
@@ -274,8 +345,8 @@ int agent_push_start(Agent *a) {
         j->cycle = a->push_cycles + 1;
 
         r = sd_event_add_io(a->event, &a->push_job_source, j->fd, EPOLLIN, on_push_done, a);
-        if (r >= 0)
-                r = -pthread_create(&a->push_thread, NULL, push_job_run, j);
+        if (r >= 0 && !a->push_worker)
+                r = push_worker_start(&a->push_worker);
         if (r < 0) {
                 a->push_job_source = sd_event_source_disable_unref(a->push_job_source);
                 a->push_state = j->state;
@@ -285,6 +356,7 @@ int agent_push_start(Agent *a) {
         }
         a->push_job = j;
         a->push_cycles = j->cycle;
+        push_worker_submit(a->push_worker, j);
         return 0;
 }
 
@@ -339,10 +411,10 @@ void agent_push_stop(Agent *a) {
         if (a->push_job) {
                 atomic_store(&a->push_job->cancel, true);
                 log_debug("Waiting for the push cycle to end.");
-                (void) pthread_join(a->push_thread, NULL);
-                a->push_job_source = sd_event_source_disable_unref(a->push_job_source);
-                a->push_job = push_job_free(a->push_job);
         }
+        a->push_worker = push_worker_stop(a->push_worker);
+        a->push_job_source = sd_event_source_disable_unref(a->push_job_source);
+        a->push_job = push_job_free(a->push_job);
         for (size_t i = 0; i < a->n_attest_waiters; i++)
                 sd_bus_message_unref(a->attest_waiters[i].m);
         a->attest_waiters = mfree(a->attest_waiters);

@@ -66,9 +66,8 @@ static bool error_is_transient(int r) {
         }
 }
 
-static void *job_run(void *p) {
-        RegistrationJob *j = p;
-        _cleanup_agent_identity_ AgentIdentity id = {};
+static int job_register(AgentIdentity *id, void *userdata) {
+        RegistrationJob *j = userdata;
         _cleanup_(registration_done) Registration reg = {};
         const RegistrarClient client = {
                 .base_url = j->config.registrar_url,
@@ -76,15 +75,22 @@ static void *job_run(void *p) {
                 .api_version = j->config.api_version,
                 .cancel = &j->cancel,
         };
+        int r;
+
+        r = registrar_register(&client, j->config.state_dir, j->node_id, id, &reg);
+        if (r < 0)
+                return r;
+        free(j->verifier_url);
+        j->verifier_url = TAKE_PTR(reg.verifier_url);
+        return 0;
+}
+
+static void *job_run(void *p) {
+        RegistrationJob *j = p;
         uint64_t one = 1;
 
         /* The TPM is held only for the time of the registration. */
-        j->result = agent_identity_open_devid(&j->config, &id);
-        if (j->result >= 0)
-                j->result = registrar_register(&client, j->config.state_dir, j->node_id, &id, &reg);
-        if (j->result >= 0)
-                j->verifier_url = TAKE_PTR(reg.verifier_url);
-        agent_identity_done(&id);
+        j->result = agent_identity_run(&j->config, true, job_register, j);
 
         if (write(j->fd, &one, sizeof(one)) != sizeof(one))
                 log_error_errno(-errno, "Failed to signal the end of the registration: %m");

@@ -27,21 +27,39 @@ typedef struct SecretWaiter {
         bool registering; /* came before the registration: no cycle asked for yet */
 } SecretWaiter;
 
-static int reply_secret(Agent *a, sd_bus_message *m, const char *name) {
-        _cleanup_(agent_identity_done) AgentIdentity id = {};
-        _cleanup_secret_buffer_ SecretBuffer secret = {};
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *refusal = NULL;
-        int r;
+typedef struct SecretFetch {
+        const SecretRequest *request;
+        SecretBuffer secret;
+        char *refusal;
+        bool opened;
+} SecretFetch;
 
-        r = agent_identity_open(a->config, &id);
-        if (r < 0)
-                return sd_bus_reply_method_errnof(m, r, "The TPM identity is not available: %m");
-        r = tpm_secret_fetch(id.tpm, id.ak.handle, &(SecretRequest) {
+static int secret_fetch(AgentIdentity *id, void *userdata) {
+        SecretFetch *f = userdata;
+
+        f->opened = true;
+        secret_buffer_done(&f->secret);
+        f->refusal = mfree(f->refusal);
+        return tpm_secret_fetch(id->tpm, id->ak.handle, f->request, &f->secret, &f->refusal);
+}
+
+static int reply_secret(Agent *a, sd_bus_message *m, const char *name) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_secret_buffer_ SecretBuffer secret = {};
+        _cleanup_free_ char *refusal = NULL;
+        SecretFetch f = {
+                .request = &(SecretRequest) {
                         .verifier_url = a->verifier_url, .ca_file = a->config->ca_file,
                         .node_id = a->node_id, .name = name,
-                }, &secret, &refusal);
-        agent_identity_done(&id);
+                },
+        };
+        int r;
+
+        r = agent_identity_run(a->config, false, secret_fetch, &f);
+        secret = f.secret;
+        refusal = f.refusal;
+        if (r < 0 && !f.opened)
+                return sd_bus_reply_method_errnof(m, r, "The TPM identity is not available: %m");
         if (r == -EACCES) {
                 log_notice("The verifier refused the secret %s: %s", name, refusal ?: "no reason");
                 return sd_bus_reply_method_errorf(m, ERROR_REFUSED, "The verifier refused the secret %s: %s",

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,106 +197,6 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static pthread_mutex_t tpm_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void tpm_unlockp(bool *locked) {
-        if (*locked)
-                (void) pthread_mutex_unlock(&tpm_lock);
-}
-
-/* Until 0.1 the agent kept its state inside the verifier's state directory. A
- * host upgraded from there keeps its AK (the verifier holds the node id to it):
- * the files are copied once into the new default directory, which then wins. */
-#define AGENT_LEGACY_STATE_DIR LOCALSTATEDIR "/agent"
-#define AGENT_STATE_FILE_MAX (64u * 1024u)
-
-static void state_adopt_legacy(const char *state_dir) {
-        /* ak.pub last: its presence says the copy is complete. */
-        static const char *const files[] = { "ak.priv", "ak.ek-name", "registration", "ak.pub" };
-        _cleanup_free_ char *probe = NULL;
-
-        if (strcmp(state_dir, AGENT_DEFAULT_STATE_DIR) != 0 ||
-            asprintf(&probe, "%s/ak.pub", state_dir) < 0 || access(probe, F_OK) == 0 ||
-            access(AGENT_LEGACY_STATE_DIR "/ak.pub", F_OK) < 0)
-                return;
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *from = NULL, *to = NULL;
-                _cleanup_free_ uint8_t *data = NULL;
-                size_t size;
-                int r;
-
-                if (asprintf(&from, "%s/%s", AGENT_LEGACY_STATE_DIR, files[i]) < 0 ||
-                    asprintf(&to, "%s/%s", state_dir, files[i]) < 0)
-                        return (void) log_oom();
-                r = read_full_file(from, AGENT_STATE_FILE_MAX, &data, &size);
-                if (r == -ENOENT)
-                        continue;
-                if (r >= 0)
-                        r = write_file_atomic(to, data, size, 0600);
-                if (r < 0)
-                        return (void) log_warning_errno(r, "Failed to copy %s to %s: %m", from, to);
-        }
-        log_notice("Adopted the AK and registration of %s into %s; the old directory may be removed.",
-                   AGENT_LEGACY_STATE_DIR, state_dir);
-}
-
-int agent_identity_open(const AgentConfig *c, AgentIdentity *ret) {
-        _cleanup_(tpm_unlockp) bool locked = false;
-        _cleanup_(tpm_closep) Tpm *t = NULL;
-        _cleanup_tpm_ek_ TpmEk ek = {};
-        TpmAk ak = {};
-        int r;
-
-        (void) pthread_mutex_lock(&tpm_lock);
-        locked = true;
-        r = tpm_open(c->tcti, &t);
-        if (r < 0)
-                return r;
-        r = tpm_ek_create(t, c->ek_type, &ek);
-        if (r < 0)
-                return r;
-        state_adopt_legacy(c->state_dir);
-        r = tpm_ak_load_or_create(t, &ek, c->state_dir, c->ak_type, &ak);
-        if (r < 0)
-                return r;
-
-        *ret = (AgentIdentity) { .locked = true, .tpm = TAKE_PTR(t), .ek = ek, .ak = ak };
-        locked = false;   /* now the identity's */
-        ek = (TpmEk) {};
-        return 0;
-}
-
-int agent_identity_open_devid(const AgentConfig *c, AgentIdentity *ret) {
-        _cleanup_agent_identity_ AgentIdentity id = {};
-        int r;
-
-        r = agent_identity_open(c, &id);
-        if (r < 0)
-                return r;
-        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++) {
-                if (c->devid[k].handle == 0)
-                        continue;
-                r = tpm_devid_key_load(id.tpm, k, &c->devid[k], &id.devid[k]);
-                if (r < 0)
-                        return r;
-        }
-        *ret = id;
-        id = (AgentIdentity) {};
-        return 0;
-}
-
-void agent_identity_done(AgentIdentity *id) {
-        if (!id)
-                return;
-        for (DevIdKind k = 0; k < _DEVID_KIND_MAX; k++)
-                tpm_devid_key_done(&id->devid[k]);
-        tpm_ak_done(&id->ak);
-        tpm_ek_done(&id->ek);
-        id->tpm = tpm_close(id->tpm);
-        tpm_unlockp(&id->locked);
-        id->locked = false;
-}
-
 int agent_id_get(const AgentConfig *c, char **ret) {
         _cleanup_free_ uint8_t *buf = NULL;
         size_t size;
@@ -389,6 +288,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILED;
         }
         r = dispatch(argc, argv);
+        agent_identity_close();
         agent_config_done();
         curl_global_cleanup();
         return r;

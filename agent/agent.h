@@ -53,13 +53,15 @@ void agent_config_done(void);
 typedef struct AgentIdentity {
         bool locked;   /* holds the process-wide TPM lock: one TPM user at a time */
         Tpm *tpm;
-        TpmEk ek;
+        TpmEk ek;      /* borrowed from the process's kept identity: not flushed */
         TpmAk ak;
         TpmDevIdKey devid[_DEVID_KIND_MAX];   /* loaded by agent_identity_open_devid() when configured */
 } AgentIdentity;
 
 /* Takes the TPM lock until agent_identity_done(): the TPM (a swtpm or a raw
- * device) serves one client, and the agent's threads take turns. */
+ * device) serves one client, and the agent's threads take turns. The EK and
+ * AK are made and loaded by the first call and kept loaded for the next ones
+ * (agent-identity.c), until agent_identity_close(). */
 int agent_identity_open(const AgentConfig *c, AgentIdentity *ret);
 /* As agent_identity_open(), and loads the configured IAK and IDevID with
  * their certificates: a configured key that is absent or of the wrong kind
@@ -67,6 +69,14 @@ int agent_identity_open(const AgentConfig *c, AgentIdentity *ret);
 int agent_identity_open_devid(const AgentConfig *c, AgentIdentity *ret);
 void agent_identity_done(AgentIdentity *id);
 #define _cleanup_agent_identity_ _cleanup_(agent_identity_done)
+
+/* Opens the identity (with the IAK and IDevID when devid) and runs use on it.
+ * When use fails and the TPM turns out to have lost the kept EK and AK (reset
+ * or restarted under the agent), they are loaded again and use runs once more. */
+typedef int (*AgentIdentityUse)(AgentIdentity *id, void *userdata);
+int agent_identity_run(const AgentConfig *c, bool devid, AgentIdentityUse use, void *userdata);
+/* Flushes the kept EK and AK and closes the TPM; at exit. */
+void agent_identity_close(void);
 
 /* The agent id: the configured one, else /etc/machine-id. */
 int agent_id_get(const AgentConfig *c, char **ret);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One push cycle against a Keylime v3.0 verifier: session (TPM2_Certify
  * proof of possession) when needed, capabilities, evidence, verdict. Runs in
- * a worker thread: it touches only its arguments. */
+ * a worker thread: it touches only its arguments and the kept TPM identity
+ * (agent-identity.c), under its lock. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,7 @@ static int request(const PushContext *ctx, const PushSessionState *s, const char
                         .body = body,
                         .body_size = body ? strlen(body) : 0,
                         .cancel = ctx->cancel,
+                        .client = ctx->http,
                 }, ret);
         log_debug("%s %s → %ld", method, url, r < 0 ? (long) r : ret->status);
         return r;
@@ -468,29 +470,53 @@ static int fetch_verdict(const PushContext *ctx, PushSessionState *s, PushOutcom
         }
 }
 
-int push_cycle_run(const PushContext *ctx, PushSessionState *s, PushOutcome *o) {
-        _cleanup_(collected_done) Collected c = {};
-        _cleanup_free_ char *location = NULL;
-        PushRequest req = {};
+/* What the TPM part of a cycle needs and yields. */
+typedef struct TpmPart {
+        const PushContext *ctx;
+        PushSessionState *s;
+        PushOutcome *o;
+        PushRequest req;
+        char *location;   /* set once the verifier took the capabilities */
+        Collected c;
+        bool collected;
+        unsigned runs;
+} TpmPart;
+
+/* Run once more after the TPM lost the identity, it goes on from the step
+ * that failed: an attestation the verifier opened awaits its evidence, and
+ * the challenge it gave stays good for a quote with the reloaded AK. */
+static int tpm_part_run(AgentIdentity *id, void *userdata) {
+        TpmPart *p = userdata;
         int r;
 
-        {
-                /* The TPM is one client's at a time: held for this block only. */
-                _cleanup_agent_identity_ AgentIdentity id = {};
-
-                r = agent_identity_open(ctx->config, &id);
-                if (r < 0)
-                        return fail(o, r, "Failed to open the TPM identity: %s", strerror(-r));
-                r = send_capabilities(ctx, s, &id, &req, &location, o);
-                if (r < 0)
-                        return r;
-                r = collect(ctx, s, &id, &req, &c, o);
-                if (r < 0)
-                        return r;
-                r = send_evidence(ctx, s, &id, &req, location, &c, o);
+        p->runs++;
+        if (!p->location) {
+                r = send_capabilities(p->ctx, p->s, id, &p->req, &p->location, p->o);
                 if (r < 0)
                         return r;
         }
+        if (!p->collected) {
+                collected_done(&p->c);
+                r = collect(p->ctx, p->s, id, &p->req, &p->c, p->o);
+                if (r < 0)
+                        return r;
+                p->collected = true;
+        }
+        return send_evidence(p->ctx, p->s, id, &p->req, p->location, &p->c, p->o);
+}
+
+int push_cycle_run(const PushContext *ctx, PushSessionState *s, PushOutcome *o) {
+        TpmPart p = { .ctx = ctx, .s = s, .o = o };
+        int r;
+
+        /* The TPM is one client's at a time: held for this part only. */
+        r = agent_identity_run(ctx->config, false, tpm_part_run, &p);
+        p.location = mfree(p.location);
+        collected_done(&p.c);
+        if (r < 0 && p.runs == 0)
+                return fail(o, r, "Failed to open the TPM identity: %s", strerror(-r));
+        if (r < 0)
+                return r;
         log_debug("Evidence accepted; next attestation in %llu s.", (unsigned long long) o->next_sec);
         return fetch_verdict(ctx, s, o);
 }

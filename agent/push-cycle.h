@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "http-client.h"
 #include "push-protocol.h"
 
 /* A place in the IMA ascii log: entry number and the file offset of its line. */
@@ -38,6 +39,7 @@ typedef struct PushContext {
         const char *node_id;
         const char *verifier_url;
         const atomic_bool *cancel;
+        HttpClient *http;   /* the connection kept across requests and cycles; NULL: one per request */
 } PushContext;
 
 /* Kept by the caller across cycles. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <tss2/tss2_rc.h>
 
@@ -142,6 +143,60 @@ int tpm_count_transient(Tpm *t, unsigned *ret) {
         if (r < 0)
                 return r;
         *ret = cap->data.handles.count;
+        return 0;
+}
+
+/* The TPM away, or the ESYS context broken by that (it then answers every
+ * call with BAD_SEQUENCE): only a new context helps. */
+static bool rc_is_unreachable(TSS2_RC rc) {
+        return (rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER;
+}
+
+/* TPM warnings that say "later" (RETRY, YIELDED, TESTING, NV_RATE, …), not
+ * "gone": the REFERENCE_* ones name a handle that is not loaded. */
+static bool rc_is_busy(TSS2_RC rc) {
+        TSS2_RC base = rc & 0xfff;
+
+        if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER || (base & TPM2_RC_FMT1) ||
+            (base & TPM2_RC_WARN) != TPM2_RC_WARN)
+                return false;
+        return !(base >= TPM2_RC_REFERENCE_H0 && base <= TPM2_RC_REFERENCE_S6);
+}
+
+/* Any other TPM error (TPM_RC_HANDLE, REFERENCE_H0, INITIALIZE …): not loaded. */
+static int object_rc_to_errno(TSS2_RC rc, const char *what) {
+        (void) tpm_rc_to_errno(rc, what);
+        return rc_is_unreachable(rc) ? -ECONNREFUSED : rc_is_busy(rc) ? -EBUSY : -ENOKEY;
+}
+
+static bool name_equal(const TPM2B_NAME *a, const TPM2B_NAME *b) {
+        return a->size == b->size && memcmp(a->name, b->name, a->size) == 0;
+}
+
+int tpm_object_check(Tpm *t, ESYS_TR handle, const TPM2B_NAME *name) {
+        _cleanup_esys_ TPM2B_NAME *have = NULL;
+        TSS2_RC rc;
+
+        rc = Esys_ReadPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &have, NULL);
+        if (rc != TSS2_RC_SUCCESS)
+                return object_rc_to_errno(rc, "Esys_ReadPublic");
+        return name_equal(have, name) ? 0 : -ENOKEY;
+}
+
+int tpm_object_attach(Tpm *t, TPM2_HANDLE tpm_handle, const TPM2B_NAME *name, ESYS_TR *ret) {
+        _cleanup_esys_ TPM2B_NAME *have = NULL;
+        ESYS_TR tr = ESYS_TR_NONE;
+        TSS2_RC rc;
+
+        rc = Esys_TR_FromTPMPublic(t->esys, tpm_handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
+        if (rc != TSS2_RC_SUCCESS)
+                return object_rc_to_errno(rc, "Esys_TR_FromTPMPublic");
+        rc = Esys_TR_GetName(t->esys, tr, &have);
+        if (rc != TSS2_RC_SUCCESS || !name_equal(have, name)) {
+                (void) Esys_TR_Close(t->esys, &tr);
+                return rc != TSS2_RC_SUCCESS ? object_rc_to_errno(rc, "Esys_TR_GetName") : -ENOKEY;
+        }
+        *ret = tr;
         return 0;
 }
 

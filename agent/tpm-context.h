@@ -69,5 +69,17 @@ int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret);
  * GetCapability so that an absent one is no TPM error (which ESYS would log). */
 int tpm_handle_defined(Tpm *t, uint32_t handle);
 
+/* Whether the object at handle is still the one named name: 0 when it is,
+ * -ENOKEY when the TPM no longer holds it (a reset or restart of the TPM
+ * flushed it, or the handle now names another object), -EBUSY when the TPM
+ * asks to be tried later, -ECONNREFUSED when the TPM cannot be reached or the
+ * ESYS context is unusable after such a failure (it must be opened anew). */
+int tpm_object_check(Tpm *t, ESYS_TR handle, const TPM2B_NAME *name);
+
+/* Takes the transient object at the TPM handle into t's context when it is
+ * the one named name (left behind by a context that broke), with the errors
+ * of tpm_object_check(). */
+int tpm_object_attach(Tpm *t, TPM2_HANDLE tpm_handle, const TPM2B_NAME *name, ESYS_TR *ret);
+
 /* Counts loaded transient objects (used by tests and the debug log to spot leaks). */
 int tpm_count_transient(Tpm *t, unsigned *ret);

@@ -240,18 +240,43 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
         return atomic_load(cancel) ? 1 : 0;
 }
 
+struct HttpClient {
+        CURL *curl;
+};
+
+HttpClient *http_client_new(void) {
+        HttpClient *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->curl = curl_easy_init();
+        if (!c->curl)
+                return mfree(c);
+        return c;
+}
+
+HttpClient *http_client_free(HttpClient *c) {
+        if (!c)
+                return NULL;
+        curl_easy_cleanup(c->curl);
+        return mfree(c);
+}
+
 int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
-        _cleanup_(curl_easy_cleanupp) CURL *c = NULL;
+        _cleanup_(curl_easy_cleanupp) CURL *own = NULL;
         _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
         _cleanup_free_ char *ctype = NULL, *auth = NULL;
         HttpClientResponse r = {};
         Buffer b = {};
         CURLcode cc;
+        CURL *c;
 
         if (!req || !req->url || !req->method || !ret)
                 return -EINVAL;
 
-        c = curl_easy_init();
+        /* A kept handle was reset after its last request; its live connections
+         * and TLS sessions stay for this one. */
+        c = req->client ? req->client->curl : (own = curl_easy_init());
         if (!c)
                 return -ENOMEM;
         /* Without a body there is no content to type: some servers then try to parse one. */
@@ -300,6 +325,9 @@ int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
         }
 
         cc = curl_easy_perform(c);
+        (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+        if (req->client)
+                curl_easy_reset(c);   /* no pointers into this call's buffers stay behind */
         if (cc != CURLE_OK) {
                 free(b.data);
                 http_client_response_done(&r);
@@ -308,7 +336,6 @@ int http_client_request(const HttpClientRequest *req, HttpClientResponse *ret) {
                 log_debug("HTTP %s %s failed: %s", req->method, req->url, curl_easy_strerror(cc));
                 return curl_to_errno(cc);
         }
-        (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
         r.body = b.data ?: strdup("");
         if (!r.body) {
                 http_client_response_done(&r);

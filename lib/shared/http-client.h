@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
+
 /* A small blocking HTTP client for local admin calls: one request over a Unix
  * socket. ret_status is the HTTP status; ret_body the NUL-terminated answer. */
 
@@ -14,6 +16,15 @@
 
 int http_unix_request(const char *socket_path, const char *method, const char *path,
                       const char *body, size_t body_size, long *ret_status, char **ret_body);
+
+/* A connection kept between requests: a curl handle whose connection cache
+ * (HTTP keep-alive, TLS sessions) serves the next request to the same server,
+ * and which opens a new connection to another one. One thread's at a time. */
+typedef struct HttpClient HttpClient;
+
+HttpClient *http_client_new(void);
+HttpClient *http_client_free(HttpClient *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(HttpClient *, http_client_free);
 
 /* One request to a TCP server, HTTPS with the server's certificate checked
  * against a pinned CA bundle (or plain HTTP when the URL says so). No
@@ -30,6 +41,7 @@ typedef struct HttpClientRequest {
         const atomic_bool *cancel;  /* when set (from another thread), the request ends with -ECANCELED */
         const char *client_cert;    /* PEM certificate (chain) presented to the server, or NULL */
         const char *client_key;     /* its PEM key; NULL: in client_cert */
+        HttpClient *client;         /* the connections to reuse; NULL: a connection of its own */
 } HttpClientRequest;
 
 typedef struct HttpClientResponse {

@@ -2,6 +2,12 @@
 # Sourced by the agent's integration tests: background processes and the
 # test registrar.
 
+# Transient objects loaded in the TPM: a running agent keeps its EK and AK
+# (two), and none may be left once it has exited.
+transient_count() {
+        tpm2_getcap handles-transient | grep -c '0x' || true
+}
+
 # Stops a background process of this shell (SIGTERM) and reaps it; "" is a no-op.
 stop_pid() {
         if [ -n "${1:-}" ]; then

@@ -38,6 +38,24 @@ swtpm_stop() {
         SWTPM_DIR=
 }
 
+# swtpm_launch PORT: swtpm on PORT (and PORT+1 for control) with the state in
+# $SWTPM_DIR; sets SWTPM_PID; fails unless it answers within 5 s.
+swtpm_launch() {
+        swtpm socket --tpm2 --tpmstate dir="$SWTPM_DIR" \
+                --server type=tcp,port="$1",bindaddr=127.0.0.1 \
+                --ctrl type=tcp,port=$(($1 + 1)),bindaddr=127.0.0.1 \
+                --flags not-need-init,startup-clear >>"$SWTPM_DIR/swtpm.log" 2>&1 &
+        SWTPM_PID=$!
+        for _ in $(seq 50); do
+                TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$1" tpm2_getrandom 1 >/dev/null 2>&1 && return 0
+                kill -0 "$SWTPM_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        kill "$SWTPM_PID" 2>/dev/null || true
+        wait "$SWTPM_PID" 2>/dev/null || true
+        return 1
+}
+
 # Starts swtpm with a fresh state (or the state directory in $1), waits until it answers.
 swtpm_start() {
         require_tool swtpm swtpm_setup tpm2_startup python3
@@ -45,28 +63,27 @@ swtpm_start() {
         local port
         for _ in 1 2 3 4 5; do
                 port=$(free_port_pair)
-                swtpm socket --tpm2 --tpmstate dir="$SWTPM_DIR" \
-                        --server type=tcp,port="$port",bindaddr=127.0.0.1 \
-                        --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-                        --flags not-need-init,startup-clear >"$SWTPM_DIR/swtpm.log" 2>&1 &
-                SWTPM_PID=$!
-                for _ in $(seq 50); do
-                        if TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port" tpm2_getrandom 1 >/dev/null 2>&1; then
-                                export SWTPM_PORT=$port
-                                export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
-                                export ATTEST_TCTI="$TPM2TOOLS_TCTI"
-                                trap swtpm_stop EXIT
-                                return 0
-                        fi
-                        kill -0 "$SWTPM_PID" 2>/dev/null || break
-                        sleep 0.1
-                done
-                kill "$SWTPM_PID" 2>/dev/null || true
-                wait "$SWTPM_PID" 2>/dev/null || true
+                if swtpm_launch "$port"; then
+                        export SWTPM_PORT=$port
+                        export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
+                        export ATTEST_TCTI="$TPM2TOOLS_TCTI"
+                        trap swtpm_stop EXIT
+                        return 0
+                fi
         done
         echo "swtpm did not start" >&2
         cat "$SWTPM_DIR/swtpm.log" >&2 || true
         return 1
+}
+
+# swtpm_restart [SECONDS]: stops swtpm and, SECONDS later (default none), starts
+# it again on the same ports with its state: to its users, a TPM reset (the
+# seeds and NV stay, loaded objects and sessions are gone, PCRs start over).
+swtpm_restart() {
+        kill "$SWTPM_PID" 2>/dev/null || true
+        wait "$SWTPM_PID" 2>/dev/null || true
+        sleep "${1:-0}"
+        swtpm_launch "$SWTPM_PORT"
 }
 
 # There is no resource manager: flush every transient object and session a step left behind.

@@ -125,5 +125,7 @@ wait_for 30 eval '[ "$(prop State)" = terminated ]' || fail "agent State $(prop 
 ctl status node-e2e | grep -q "State: TERMINATED" || fail "node not TERMINATED: $(ctl status node-e2e)"
 ctl status node-e2e | grep -q "Verdict: PASS" || fail "the one attestation did not pass"
 
+[ "$(transient_count)" -le 2 ] || fail "more than the EK and AK loaded: $(tpm2_getcap handles-transient)"
+stop_pid "$agent_pid"; agent_pid=
 [ -z "$(tpm2_getcap handles-transient)" ] || fail "transient objects left in the TPM"
 echo PASS

@@ -99,5 +99,7 @@ grep -q "Error.AttestationFailed: The host does not attest (FAIL: .*tpm.pcr_15" 
         && ok "refused after tampering: $(cat err)" || fail "refusal after tampering: $(cat err)"
 [ -s out ] && fail "bytes returned with the refusal"
 
+[ "$(transient_count)" -le 2 ] || fail "more than the EK and AK loaded: $(tpm2_getcap handles-transient)"
+stop_pid "$agent_pid"; agent_pid=
 [ -z "$(tpm2_getcap handles-transient)" ] || fail "transient objects left in the TPM"
 echo PASS

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "http-client.h"
@@ -153,6 +158,148 @@ static void test_media_type_is_json(void **state) {
         assert_false(http_media_type_is_json("invalid"));
 }
 
+/* A loopback HTTP/1.1 server in a thread: answers n_requests requests with
+ * 200 and "{}", keeping each connection open for the next request unless
+ * close_each, and counts the connections it accepted. */
+typedef struct TestServer {
+        int fd;
+        char url[64];
+        unsigned n_requests;
+        bool close_each;
+        unsigned accepted;
+        pthread_t thread;
+} TestServer;
+
+/* Reads one request head (the client's GETs have no body); false at EOF. */
+static bool read_request(int fd) {
+        char buf[4096];
+        size_t n = 0;
+
+        while (n < sizeof(buf) - 1) {
+                ssize_t k = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+
+                if (k <= 0)
+                        return false;
+                n += (size_t) k;
+                buf[n] = 0;
+                if (strstr(buf, "\r\n\r\n"))
+                        return true;
+        }
+        return false;
+}
+
+static void *server_run(void *p) {
+        TestServer *s = p;
+        unsigned served = 0;
+
+        while (served < s->n_requests) {
+                int c = accept(s->fd, NULL, NULL);
+
+                if (c < 0)
+                        break;
+                s->accepted++;
+                while (served < s->n_requests && read_request(c)) {
+                        char answer[128];
+                        int n = snprintf(answer, sizeof(answer),
+                                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                         "Content-Length: 2\r\n%s\r\n{}",
+                                         s->close_each ? "Connection: close\r\n" : "");
+
+                        if (send(c, answer, (size_t) n, MSG_NOSIGNAL) != n)
+                                break;
+                        served++;
+                        if (s->close_each)
+                                break;
+                }
+                close(c);
+        }
+        return NULL;
+}
+
+static void server_start(TestServer *s, unsigned n_requests, bool close_each) {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(a);
+
+        *s = (TestServer) { .n_requests = n_requests, .close_each = close_each };
+        s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(s->fd >= 0);
+        assert_int_equal(bind(s->fd, (struct sockaddr *) &a, sizeof(a)), 0);
+        assert_int_equal(listen(s->fd, 8), 0);
+        assert_int_equal(getsockname(s->fd, (struct sockaddr *) &a, &len), 0);
+        snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%u/x", ntohs(a.sin_port));
+        assert_int_equal(pthread_create(&s->thread, NULL, server_run, s), 0);
+}
+
+static unsigned server_stop(TestServer *s) {
+        assert_int_equal(pthread_join(s->thread, NULL), 0);
+        close(s->fd);
+        return s->accepted;
+}
+
+static void get(TestServer *s, HttpClient *client) {
+        HttpClientResponse r = {};
+
+        assert_int_equal(http_client_request(&(HttpClientRequest) {
+                        .url = s->url, .method = "GET", .client = client,
+                }, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{}");
+        http_client_response_done(&r);
+}
+
+/* A kept client sends its requests over one connection. */
+static void test_client_keeps_connection(void **state) {
+        HttpClient *c = http_client_new();
+        TestServer s;
+
+        assert_non_null(c);
+        server_start(&s, 3, false);
+        for (int i = 0; i < 3; i++)
+                get(&s, c);
+        assert_int_equal(server_stop(&s), 1);
+        http_client_free(c);
+}
+
+/* Without one, each request opens a connection of its own. */
+static void test_request_own_connection(void **state) {
+        TestServer s;
+
+        server_start(&s, 3, false);
+        for (int i = 0; i < 3; i++)
+                get(&s, NULL);
+        assert_int_equal(server_stop(&s), 3);
+}
+
+/* A server that closes after each answer: the kept client connects again. */
+static void test_client_server_closes(void **state) {
+        HttpClient *c = http_client_new();
+        TestServer s;
+
+        assert_non_null(c);
+        server_start(&s, 3, true);
+        for (int i = 0; i < 3; i++)
+                get(&s, c);
+        assert_int_equal(server_stop(&s), 3);
+        http_client_free(c);
+}
+
+/* Two servers in turn (failover and back): one connection to each. */
+static void test_client_two_servers(void **state) {
+        HttpClient *c = http_client_new();
+        TestServer a, b;
+
+        assert_non_null(c);
+        server_start(&a, 2, false);
+        server_start(&b, 2, false);
+        get(&a, c);
+        get(&b, c);
+        get(&a, c);
+        get(&b, c);
+        assert_int_equal(server_stop(&a), 1);
+        assert_int_equal(server_stop(&b), 1);
+        http_client_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_header_value),
@@ -164,6 +311,10 @@ int main(void) {
                 cmocka_unit_test(test_media_type_invalid),
                 cmocka_unit_test(test_media_type_nul),
                 cmocka_unit_test(test_media_type_is_json),
+                cmocka_unit_test(test_client_keeps_connection),
+                cmocka_unit_test(test_request_own_connection),
+                cmocka_unit_test(test_client_server_closes),
+                cmocka_unit_test(test_client_two_servers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
