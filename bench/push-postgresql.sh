@@ -5,8 +5,10 @@
 # port), then runs the same load on SQLite (the base), on PostgreSQL with one
 # verifier instance and with two. Compare per-cpu-s (attestations per CPU
 # second, PostgreSQL's CPU counted) and p50/p99 between the blocks.
+# --unix-socket connects the instances over the server's Unix-domain socket
+# instead of loopback TCP.
 #
-#   bench/push-postgresql.sh [BUILD_DIR] [push options and N …]
+#   bench/push-postgresql.sh [BUILD_DIR] [--unix-socket] [push options and N …]
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +16,11 @@ build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 push=$build/bench/push
 [ -x "$push" ] || { echo "$push not built" >&2; exit 1; }
+socket=false
+if [ "${1:-}" = --unix-socket ]; then
+        socket=true
+        shift
+fi
 
 . "$top/tests/integration/postgresql.sh"
 pg_available || { echo "PostgreSQL server binaries not found (postgresql-15)." >&2; exit 1; }
@@ -21,10 +28,16 @@ dir=$(mktemp -d /tmp/bench-pg-XXXXXX)
 trap 'pg_stop "$dir"; rm -rf "$dir"' EXIT
 pg_start "$dir"
 pid=$(head -n 1 "$dir/data/postmaster.pid")
+url=$PG_URL
+how="loopback TCP"
+if $socket; then
+        url=$PG_SOCKET_URL
+        how="Unix-domain socket"
+fi
 
 echo "== SQLite"
 "$push" "$@"
 for k in 1 2; do
-        echo "== PostgreSQL, $k instance(s)"
-        "$push" --postgresql "$PG_URL" --postgresql-pid "$pid" --instances "$k" "$@"
+        echo "== PostgreSQL over $how, $k instance(s)"
+        "$push" --postgresql "$url" --postgresql-pid "$pid" --instances "$k" "$@"
 done

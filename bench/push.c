@@ -31,8 +31,10 @@
  * every interval (the next push is due an interval after the last verdict, as
  * seconds_to_next_attestation says) for the duration. It prints the verifier's
  * RSS, CPU and database size as it goes, then the RSS spread after the first
- * tenth, failed attestations, verdict lateness (verdict time minus due time:
- * the round trip plus any wait for a client thread) and the database growth
+ * tenth, failed attestations, verdict lateness (verdict time minus due time, or
+ * minus the start when the client thread was busy with another node when the push
+ * was due: the simulated nodes' own queueing, which a fleet of real nodes does
+ * not have, is reported apart as the client's start delay) and the database growth
  * per hour over the second half, when the history (history_retention = 10) is full.
  *
  * --evaluation-threads sets the verifier's evaluation_threads= (its default
@@ -306,7 +308,8 @@ typedef struct Worker {
         SimAgent *agents;               /* its nodes: agents[first + i * stride], i < n_agents */
         size_t first, stride, n_agents;
         double *latency;                /* per attestation, seconds */
-        double *lateness;               /* soak: verdict time minus due time, seconds */
+        double *lateness;               /* soak: verdict time minus due time (or start), seconds */
+        double *start_delay;            /* soak: start minus due time, the client thread's own queueing */
         size_t n_latency, allocated;
         unsigned long done;             /* attestations, read by the soak's sampler */
         unsigned failed;
@@ -368,10 +371,13 @@ static void soak_nodes(Worker *w, size_t n_nodes) {
                 if (due[i] > t)
                         sleep_s(due[i] - t);
                 size_t before = w->n_latency;
+                t = now_s();
                 attest_one(w, worker_agent(w, i));
                 v = now_s();
-                if (w->n_latency > before)
-                        w->lateness[before] = v - due[i];
+                if (w->n_latency > before) {
+                        w->lateness[before] = v - MAX(due[i], t);
+                        w->start_delay[before] = MAX(t - due[i], 0.0);
+                }
                 due[i] = v + arg_interval;
         }
         free(due);
@@ -552,8 +558,8 @@ static double percentile(const double *sorted, size_t n, double p) {
         return n == 0 ? 0 : sorted[MIN(n - 1, (size_t) ((double) n * p))];
 }
 
-static void soak_report(const Sample *samples, size_t n, const double *late, size_t n_late, unsigned failed,
-                        unsigned long done, double cpu, double bare, size_t n_nodes) {
+static void soak_report(const Sample *samples, size_t n, const double *late, const double *delay, size_t n_late,
+                        unsigned failed, unsigned long done, double cpu, double bare, size_t n_nodes) {
         long lo = LONG_MAX, hi = 0;
         const Sample *mid = NULL, *last = n > 0 ? &samples[n - 1] : NULL;
 
@@ -573,6 +579,9 @@ static void soak_report(const Sample *samples, size_t n, const double *late, siz
         printf("verdict lateness (verdict time - due time): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
                percentile(late, n_late, 0.5) * 1e3, percentile(late, n_late, 0.99) * 1e3,
                n_late ? late[n_late - 1] * 1e3 : 0);
+        printf("client start delay (its thread busy with another node when due, not counted above): p50 %.1f ms,"
+               " p99 %.1f ms, max %.1f ms\n", percentile(delay, n_late, 0.5) * 1e3, percentile(delay, n_late, 0.99) * 1e3,
+               n_late ? delay[n_late - 1] * 1e3 : 0);
         printf("verifier CPU: %.1f %% of a core, %.0f us per attestation (%.0f per cpu-s, cpu-r %.3f)\n",
                100.0 * cpu / arg_duration, done ? cpu / (double) done * 1e6 : 0, cpu > 0 ? (double) done / cpu : 0,
                cpu > 0 ? (double) done / cpu / bare : 0);
@@ -587,7 +596,7 @@ static void run(size_t n_nodes, const char *dir, double bare) {
         Worker *w = calloc(arg_threads, sizeof *w);
         SimAgent *agents = calloc(n_nodes, sizeof *agents);
         Sample *samples = arg_duration > 0 ? calloc(SAMPLES_MAX, sizeof *samples) : NULL;
-        double *all, *late = NULL, busy = 0, t, t_reg, cpu0, cpu1;
+        double *all, *late = NULL, *delay = NULL, busy = 0, t, t_reg, cpu0, cpu1;
         size_t n_all = 0, n_samples = 0, per_node;
         unsigned failed = 0;
         unsigned long done = 0;
@@ -625,7 +634,8 @@ static void run(size_t n_nodes, const char *dir, double bare) {
                 w[k].allocated = w[k].n_agents * per_node;
                 w[k].latency = calloc(w[k].allocated + 1, sizeof(double));
                 w[k].lateness = arg_duration > 0 ? calloc(w[k].allocated + 1, sizeof(double)) : NULL;
-                if (!w[k].latency || (arg_duration > 0 && !w[k].lateness))
+                w[k].start_delay = arg_duration > 0 ? calloc(w[k].allocated + 1, sizeof(double)) : NULL;
+                if (!w[k].latency || (arg_duration > 0 && (!w[k].lateness || !w[k].start_delay)))
                         die("memory", ENOMEM);
         }
         for (unsigned k = 0; k < MIN(arg_threads, arg_instances); k++)
@@ -657,17 +667,21 @@ static void run(size_t n_nodes, const char *dir, double bare) {
         cpu1 = cpu_all(pids);
         all = calloc(n_nodes * per_node + 1, sizeof *all);
         late = arg_duration > 0 ? calloc(n_nodes * per_node + 1, sizeof *late) : NULL;
-        if (!all || (arg_duration > 0 && !late))
+        delay = arg_duration > 0 ? calloc(n_nodes * per_node + 1, sizeof *delay) : NULL;
+        if (!all || (arg_duration > 0 && (!late || !delay)))
                 die("memory", ENOMEM);
         for (unsigned k = 0; k < arg_threads; k++) {
                 memcpy(all + n_all, w[k].latency, w[k].n_latency * sizeof *all);
-                if (late)
+                if (late) {
                         memcpy(late + n_all, w[k].lateness, w[k].n_latency * sizeof *late);
+                        memcpy(delay + n_all, w[k].start_delay, w[k].n_latency * sizeof *delay);
+                }
                 n_all += w[k].n_latency;
                 failed += w[k].failed;
                 done += w[k].done;
                 free(w[k].latency);
                 free(w[k].lateness);
+                free(w[k].start_delay);
                 sim_client_free(w[k].client);
         }
         pthread_barrier_destroy(&barrier);
@@ -679,7 +693,8 @@ static void run(size_t n_nodes, const char *dir, double bare) {
         qsort(all, n_all, sizeof *all, cmp_double);
         if (late) {
                 qsort(late, n_all, sizeof *late, cmp_double);
-                soak_report(samples, n_samples, late, n_all, failed, done, cpu1 - cpu0, bare, n_nodes);
+                qsort(delay, n_all, sizeof *delay, cmp_double);
+                soak_report(samples, n_samples, late, delay, n_all, failed, done, cpu1 - cpu0, bare, n_nodes);
                 printf("attestation round trip (POST + PATCH): p50 %.2f ms, p99 %.2f ms\n", percentile(all, n_all, 0.5) * 1e3,
                        percentile(all, n_all, 0.99) * 1e3);
         } else {
@@ -693,6 +708,7 @@ static void run(size_t n_nodes, const char *dir, double bare) {
         free(agents);
         free(all);
         free(late);
+        free(delay);
         free(samples);
         free(w);
 }

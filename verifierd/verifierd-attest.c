@@ -35,7 +35,8 @@ static void reply_retry(Request *q, unsigned status, const char *code, uint64_t 
 }
 
 /* The node of the path, for a node with a valid bearer token or an admin. */
-static int load_caller_node(Request *q, const char *id, bool allow_admin, char **ret_session, Node **ret) {
+static int load_caller_node(Request *q, const char *id, bool allow_admin, char **ret_session,
+                            uint64_t *ret_session_expires_usec, Node **ret) {
         int r;
 
         if (!agent_id_is_valid(id)) {
@@ -43,7 +44,7 @@ static int load_caller_node(Request *q, const char *id, bool allow_admin, char *
                 return -EINVAL;
         }
         if (!(allow_admin && q->admin)) {
-                r = session_authenticate(q, id, ret_session);
+                r = session_authenticate_expiry(q, id, ret_session, ret_session_expires_usec);
                 if (r < 0) {
                         reply_error(q, r == -EACCES ? 401 : 500, r == -EACCES ? "unauthorized" : "storage", NULL,
                                     r == -EACCES ? "Missing, invalid or expired bearer token." : "Storage failure.");
@@ -215,8 +216,8 @@ static bool same_item(json_object *a, json_object *b) {
 
 /* The evidence list of the attestation as Keylime shows it: each requested
  * item with the capabilities the node offered for it and the chosen
- * parameters; JSON text, or NULL on allocation failure. */
-static char *requested_evidence(json_object *body, json_object *requested) {
+ * parameters; NULL on allocation failure. */
+static json_object *requested_evidence(json_object *body, json_object *requested) {
         json_object *offered = member(member(member(body, "data"), "attributes"), "evidence_supported");
         _cleanup_json_ json_object *l = json_object_new_array();
 
@@ -236,7 +237,7 @@ static char *requested_evidence(json_object *body, json_object *requested) {
                 (void) json_object_object_add(o, "capabilities", json_object_get(caps));
                 (void) json_object_object_add(o, "chosen_parameters", json_object_get(member(req, "chosen_parameters")));
         }
-        return l ? strdup(json_object_to_json_string_ext(l, JSON_TEXT_PLAIN)) : NULL;
+        return TAKE_PTR(l);
 }
 
 /* 0 when the node may start an attestation now; else the answer was given. */
@@ -264,6 +265,7 @@ static void attestation_create(Request *q, const char *id) {
         _cleanup_json_ json_object *body = NULL;
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_(push_state_done) PushState ps = {};
+        _cleanup_(storage_read_endp) Storage *reading = NULL;
         PushCapabilities caps = {};
         PendingAttestation p = {};
         NodeRuntime *rt;
@@ -275,7 +277,9 @@ static void attestation_create(Request *q, const char *id) {
         uint64_t now = now_realtime_usec();
         int r;
 
-        if (load_caller_node(q, id, false, NULL, &n) < 0)
+        /* The session, the node row and its push state from one snapshot. */
+        reading = storage_read_begin(q->manager->storage);
+        if (load_caller_node(q, id, false, NULL, NULL, &n) < 0)
                 return;
         if (node_table_ensure(&q->manager->push.nodes, id, &rt) < 0)
                 return reply_error(q, 500, "oom", NULL, "Out of memory.");
@@ -295,6 +299,7 @@ static void attestation_create(Request *q, const char *id) {
         if (status)
                 return reply_error(q, status, "unsupported_capabilities", "/data/attributes/evidence_supported", "%s.", what);
         r = storage_push_state_get(q->manager->storage, id, &ps);
+        reading = storage_read_end(reading);
         if (r < 0 && r != -ENOENT)
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         choose_ima_offset(&ps, r >= 0, caps.boot_time, &p);
@@ -313,14 +318,17 @@ static void attestation_create(Request *q, const char *id) {
                 json_object_put(attrs);
                 return reply_error(q, 500, "cc", NULL, "Cannot request the confidential-computing report.");
         }
-        p.evidence = attrs ? requested_evidence(body, member(attrs, "evidence_requested")) : NULL;
+        p.evidence_doc = attrs ? requested_evidence(body, member(attrs, "evidence_requested")) : NULL;
+        p.evidence = p.evidence_doc ? strdup(json_object_to_json_string_ext(p.evidence_doc, JSON_TEXT_PLAIN)) : NULL;
         if (!p.evidence) {
                 json_object_put(attrs);
+                json_object_put(p.evidence_doc);
                 return reply_error(q, 500, "oom", NULL, "Out of memory.");
         }
         q->resp->content_type = "application/vnd.api+json";
         if (http_response_set(q->resp, 201, json_v3_document("attestation", idx, attrs, NULL)) < 0) {
                 free(p.evidence);
+                json_object_put(p.evidence_doc);
                 return;
         }
         q->resp->location = strdup(location);
@@ -394,7 +402,8 @@ static json_object *received_data(json_object *item, bool ima) {
         return o;
 }
 
-static EvidenceAck *evidence_ack_new(HttpDeferred *d, const char *id, const PendingAttestation *p, json_object *body) {
+/* Takes p's evidence_doc when it has one. */
+static EvidenceAck *evidence_ack_new(HttpDeferred *d, const char *id, PendingAttestation *p, json_object *body) {
         json_object *collected = member(member(member(body, "data"), "attributes"), "evidence_collected");
         EvidenceAck *k = calloc(1, sizeof *k);
 
@@ -402,7 +411,8 @@ static EvidenceAck *evidence_ack_new(HttpDeferred *d, const char *id, const Pend
                 return NULL;
         *k = (EvidenceAck) { .deferred = d, .challenges_expire_usec = p->expires_usec, .received_usec = now_realtime_usec() };
         (void) snprintf(k->node_id, sizeof k->node_id, "%s", id);
-        k->evidence = json_tokener_parse(p->evidence);          /* our own text */
+        /* As built for the 201, else parsed from our own text (issued by another instance). */
+        k->evidence = p->evidence_doc ? TAKE_PTR(p->evidence_doc) : json_tokener_parse(p->evidence);
         if (!json_object_is_type(k->evidence, json_type_array))
                 return evidence_ack_free(k);
         for (size_t i = 0; i < json_object_array_length(k->evidence); i++) {
@@ -493,6 +503,9 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
         _cleanup_json_ json_object *body = NULL;
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_free_ char *session = NULL;
+        _cleanup_(push_state_done) PushState ps = {};
+        _cleanup_(storage_read_endp) Storage *reading = NULL;
+        uint64_t session_expires_usec = 0;
         PendingAttestation p;
         PushEvidence ev = {};
         NodeRuntime *rt;
@@ -503,7 +516,9 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
 
         if (safe_atou64(index_s, &index) < 0)
                 return reply_error(q, 404, "not_found", NULL, "No such attestation.");
-        if (load_caller_node(q, id, false, &session, &n) < 0)
+        /* The session, the node row and its push state from one snapshot. */
+        reading = storage_read_begin(q->manager->storage);
+        if (load_caller_node(q, id, false, &session, &session_expires_usec, &n) < 0)
                 return;
         if (n->state == NODE_TERMINATED)
                 return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", id);
@@ -527,6 +542,12 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
                 push_evidence_done(&ev);
                 return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected", "%s", what);
         }
+        r = storage_push_state_get(q->manager->storage, id, &ps);
+        reading = storage_read_end(reading);
+        if (r < 0 && r != -ENOENT) {
+                push_evidence_done(&ev);
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        }
         r = pending_claim(q->manager, id, &rt->pending);
         if (r < 0) {
                 push_evidence_done(&ev);
@@ -539,12 +560,15 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
         /* The nonce is used up whatever the outcome. */
         p = rt->pending;
         rt->pending.evidence = NULL;
+        rt->pending.evidence_doc = NULL;
         node_runtime_set_pending(&q->manager->push.nodes, rt, false);
         HttpDeferred *d = http_request_defer(q->http);
         EvidenceAck *k = evidence_ack_new(d, id, &p, body);
-        r = k ? verdict_queue(q->manager, TAKE_PTR(n), rt, &p, &ev, session, on_verdict, k) : -ENOMEM;
+        r = k ? verdict_queue(q->manager, TAKE_PTR(n), rt, &p, &ev, &ps, session, session_expires_usec, on_verdict, k)
+              : -ENOMEM;
         push_evidence_done(&ev);
         free(p.evidence);
+        json_object_put(p.evidence_doc);
         if (r < 0) {
                 HttpResponse resp = { .content_type = "application/vnd.api+json" };
                 (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
@@ -561,7 +585,7 @@ static void attestation_show(Request *q, const char *id, const char *which) {
         uint64_t index = 0;
         int r;
 
-        if (load_caller_node(q, id, true, NULL, &n) < 0)
+        if (load_caller_node(q, id, true, NULL, NULL, &n) < 0)
                 return;
         if (which && strcmp(which, "latest") != 0 && safe_atou64(which, &index) < 0)
                 return reply_error(q, 404, "not_found", NULL, "No such attestation.");

@@ -40,6 +40,7 @@ void node_table_done(NodeTable *t) {
                         next = e->next;
                         EVP_PKEY_free(e->ak);
                         free(e->pending.evidence);
+                        json_object_put(e->pending.evidence_doc);
                         free(e);
                 }
         free(t->buckets);
@@ -101,6 +102,7 @@ void node_runtime_set_pending(NodeTable *t, NodeRuntime *rt, bool pending) {
         else {
                 t->n_pending--;
                 rt->pending.evidence = mfree(rt->pending.evidence);
+                json_object_put(TAKE_PTR(rt->pending.evidence_doc));
         }
 }
 

@@ -34,6 +34,8 @@ typedef struct PendingAttestation {
         bool ima_fresh;                 /* replay IMA from entry 0 with a new state */
         char *evidence;                 /* owned: JSON of the requested items with the offered
                                          * capabilities, freed when it stops pending */
+        json_object *evidence_doc;      /* owned: the same as built, for the 202 answer; NULL for
+                                         * one read from the storage */
         bool claimed;                   /* taken from the storage: no other instance can use it */
         bool adopted;                   /* read from the storage, issued by another instance */
 } PendingAttestation;
@@ -126,6 +128,12 @@ bool route_attestations(Request *q);
 /* The node id the request's bearer token was issued to, after checking it;
  * NULL when there is none or it is invalid/expired. ret_session gets the session id. */
 int session_authenticate(Request *q, const char *node_id, char **ret_session);
+/* The same, and the token's expiry in *ret_expires_usec. */
+int session_authenticate_expiry(Request *q, const char *node_id, char **ret_session, uint64_t *ret_expires_usec);
+/* Whether a pass at now extends a token that expires at expires_usec: once less than half its
+ * lifetime is left, so that the session row is not written with every verdict and a node
+ * pushing more often than every half lifetime never sees its token expire. */
+bool session_renewal_due(uint64_t expires_usec, uint64_t now_usec, uint64_t lifetime_usec);
 
 /* Validation and evaluation of one pushed evidence, on a worker thread of the
  * evaluation pool; the verdict joins the next group commit and done is called
@@ -133,8 +141,11 @@ int session_authenticate(Request *q, const char *node_id, char **ret_session);
  * row. n and e's contents are taken, p is copied. Without a pool it evaluates in place. */
 typedef struct VerdictJob VerdictJob;
 typedef void (*VerdictDone)(Manager *m, int r, const Attestation *a, const Node *n, void *userdata);
-int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e,
-                  const char *session_id, VerdictDone done, void *userdata);
+/* The token of session_id, which expires at session_expires_usec, is extended by a pass
+ * once less than half its lifetime is left. ps is the node's push state as the request
+ * read it (zeroed before its first push), taken. */
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e, PushState *ps,
+                  const char *session_id, uint64_t session_expires_usec, VerdictDone done, void *userdata);
 /* The evaluation pool of config.evaluation_threads workers (0: one per online CPU, at least 2). */
 int verdict_pool_start(Manager *m);
 /* Completes what the workers finished and ends them, waiting for running

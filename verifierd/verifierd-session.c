@@ -211,11 +211,13 @@ static void session_create(Request *q) {
         reply_v3(q, 200, "session", s.id, created_attributes(&s));
 }
 
-/* Checks the certification of the node's AK over the session's challenge. */
+/* Checks the certification of the node's AK over the session's challenge. The key
+ * (parsed and checked) stays with the node's runtime, for its pushes. */
 static int check_pop(Request *q, const PendingSession *s, const PushCertify *c, AttestVerdict *ret) {
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_(tpm2_public_freep) Tpm2Public *ak = NULL;
-        EVP_PKEY *key = NULL;
+        NodeRuntime *rt;
+        EVP_PKEY *key;
         int r;
 
         r = storage_node_get(q->manager->storage, s->node_id, &n);
@@ -223,18 +225,18 @@ static int check_pop(Request *q, const PendingSession *s, const PushCertify *c, 
                 return r;
         r = tpm2_public_parse(n->aik_tpm.data, n->aik_tpm.size, &ak);
         if (r >= 0)
-                r = tpm2_public_to_evp_pkey(ak, &key);
+                r = node_table_ensure(&q->manager->push.nodes, s->node_id, &rt);
+        if (r >= 0)
+                r = node_runtime_ak(rt, &n->aik_tpm, &key, NULL);
         if (r < 0)
                 return r;
-        r = certify_verify(&(CertifyVerifyParams) {
+        return certify_verify(&(CertifyVerifyParams) {
                                    .signer = key,
                                    .name = ak->name,
                                    .name_size = ak->name_size,
                                    .extra_data = s->challenge,
                                    .extra_data_size = sizeof s->challenge,
                            }, c->attest, c->attest_size, c->sig, c->sig_size, ret, NULL);
-        EVP_PKEY_free(key);
-        return r;
 }
 
 /* A proof for no unproven session: one already proven, or none at all. */
@@ -311,7 +313,15 @@ bool route_sessions(Request *q) {
         return true;
 }
 
+bool session_renewal_due(uint64_t expires_usec, uint64_t now_usec, uint64_t lifetime_usec) {
+        return expires_usec < now_usec + lifetime_usec / 2;
+}
+
 int session_authenticate(Request *q, const char *node_id, char **ret_session) {
+        return session_authenticate_expiry(q, node_id, ret_session, NULL);
+}
+
+int session_authenticate_expiry(Request *q, const char *node_id, char **ret_session, uint64_t *ret_expires_usec) {
         const char *h = q->http->authorization, *dot;
         uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
         char sid[SESSION_ID_HEX_MAX + 1];
@@ -333,9 +343,10 @@ int session_authenticate(Request *q, const char *node_id, char **ret_session) {
         if (s.has_token && strcmp(s.node_id, node_id) == 0 && s.expires_usec >= now_realtime_usec() &&
             token_digest(h, digest) >= 0 && CRYPTO_memcmp(digest, s.token_digest, sizeof digest) == 0)
                 r = 0;
-        if (r == 0 && ret_session) {
+        if (r == 0 && ret_session)
                 *ret_session = TAKE_PTR(s.id);
-        }
+        if (r == 0 && ret_expires_usec)
+                *ret_expires_usec = s.expires_usec;
         session_done(&s);
         return r;
 }

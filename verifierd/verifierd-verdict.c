@@ -316,6 +316,7 @@ struct VerdictJob {
         Attestation a;
         PushState next;
         char *session_id;
+        uint64_t session_expires_usec;
         char *old_verdict;
         Outcome o;
         bool terminated, changed;
@@ -499,12 +500,19 @@ static int apply_verdict(VerdictJob *j) {
         return 0;
 }
 
+static bool job_extends_session(Manager *m, const VerdictJob *j) {
+        return j->o.pass && j->session_id &&
+               session_renewal_due(j->session_expires_usec, j->a.updated_usec,
+                                   m->config.session_lifetime_sec * 1000000ULL);
+}
+
 static VerdictCommit job_commit(Manager *m, const VerdictJob *j) {
         return (VerdictCommit) {
                 .node = j->node,
+                .verdict_only = true,
                 .attestation = &j->a,
                 .push_state = &j->next,
-                .session_id = j->o.pass ? j->session_id : NULL,
+                .session_id = job_extends_session(m, j) ? j->session_id : NULL,
                 .session_expires_usec = j->a.updated_usec + m->config.session_lifetime_sec * 1000000ULL,
                 .history_retention = m->config.history_retention,
                 .event_kind = j->changed ? (j->terminated ? "terminated" : j->node->verdict) : NULL,
@@ -522,28 +530,35 @@ static void count_verdict(Manager *m, const VerdictJob *j) {
 void verdict_flush(Manager *m) {
         PushContext *c = &m->push;
         VerdictJob **jobs = c->batch;
-        size_t n = c->n_batch;
+        size_t n = c->n_batch, stored = 0;
         VerdictCommit *commits;
-        int r;
+        int *results;
 
         if (n == 0)
                 return;
         c->batch = NULL;
         c->n_batch = c->batch_allocated = 0;
         commits = calloc(n, sizeof *commits);
+        results = calloc(n, sizeof *results);
         for (size_t i = 0; commits && i < n; i++)
                 commits[i] = job_commit(m, jobs[i]);
         uint64_t start = metrics_now_usec();
         c->last_commit_usec = start;       /* metrics_now_usec() is CLOCK_MONOTONIC */
-        r = commits ? storage_verdict_commit(m->storage, commits, n) : -ENOMEM;
+        if (commits && results)
+                stored = storage_verdict_commit_each(m->storage, commits, n, results);
+        else
+                results = mfree(results);
         metrics_commit(&m->metrics, (double) (metrics_now_usec() - start) / 1e6);
         free(commits);
-        if (r < 0)
-                log_error_errno(r, "Failed to store %zu verdicts: %m", n);
+        if (stored < n)
+                log_error("Failed to store %zu of %zu verdicts.", n - stored, n);
         for (size_t i = 0; i < n; i++) {
                 VerdictJob *j = jobs[i];
+                int r = results ? results[i] : -ENOMEM;
 
                 j->rt->committing = false;
+                if (r < 0)
+                        log_error_errno(r, "Failed to store the verdict of node %s: %m", j->node->id);
                 if (r >= 0)
                         count_verdict(m, j);
                 if (r >= 0 && (j->changed || !j->o.pass))
@@ -554,6 +569,7 @@ void verdict_flush(Manager *m) {
                 j->done(m, r, &j->a, j->node, j->userdata);
                 verdict_job_free(j);
         }
+        free(results);
         free(jobs);
 }
 
@@ -649,8 +665,9 @@ static bool job_runs_inline(const VerdictJob *j) {
         return true;
 }
 
-/* The node's row as it is now: the administrator may have changed or removed
- * it while the evidence was evaluated, and the commit writes the row back. */
+/* The node's row as it is now: the administrator may have changed or removed it
+ * while the evidence was evaluated (by an engine that may take long), and the
+ * verdict's counters and TERMINATED come from it. */
 static int job_refresh_node(Manager *m, VerdictJob *j) {
         Node *fresh = NULL;
         int r;
@@ -735,26 +752,25 @@ int verdict_pool_stop(Manager *m, uint64_t deadline_usec) {
         return r;
 }
 
-int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e,
-                  const char *session_id, VerdictDone done, void *userdata) {
+int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation *p, PushEvidence *e, PushState *ps,
+                  const char *session_id, uint64_t session_expires_usec, VerdictDone done, void *userdata) {
         VerdictJob *j = calloc(1, sizeof *j);
         bool pooled;
-        int r;
+        int r = 0;
 
         if (!j) {
                 node_free(n);
+                push_state_done(ps);
                 return -ENOMEM;
         }
-        *j = (VerdictJob) { .m = m, .node = n, .rt = rt, .p = *p, .e = *e, .done = done, .userdata = userdata,
-                            .queued_usec = metrics_now_usec() };
+        *j = (VerdictJob) { .m = m, .node = n, .rt = rt, .p = *p, .e = *e, .old = *ps, .done = done, .userdata = userdata,
+                            .session_expires_usec = session_expires_usec, .queued_usec = metrics_now_usec() };
         *e = (PushEvidence) {};
+        *ps = (PushState) {};
         j->p.evidence = p->evidence ? strdup(p->evidence) : NULL;
+        j->p.evidence_doc = NULL;       /* the caller's */
         if ((session_id && !(j->session_id = strdup(session_id))) || (p->evidence && !j->p.evidence))
                 r = -ENOMEM;
-        else
-                r = storage_push_state_get(m->storage, n->id, &j->old);
-        if (r == -ENOENT)
-                r = 0;
         if (r >= 0)
                 r = job_take_inputs(m, j);
         pooled = j->pooled = m->push.pool && !job_runs_inline(j);

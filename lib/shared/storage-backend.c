@@ -87,7 +87,7 @@ int verdict_write(Storage *s, const VerdictWriter *w, const VerdictCommit *c) {
         assert(c && c->node);
         id = c->node->id;
 
-        r = w->node_put(s, c->node);
+        r = c->verdict_only ? w->node_verdict_put(s, c->node) : w->node_put(s, c->node);
         if (r >= 0 && c->attestation)
                 r = w->attestation_put(s, id, c->attestation);
         if (r >= 0 && c->attestation)

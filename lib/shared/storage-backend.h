@@ -53,6 +53,8 @@ int node_list_complete(Storage *s, Node **l, size_t n, int (*load)(Storage *s, N
 /* A backend's statements for the rows one verdict writes. */
 typedef struct VerdictWriter {
         int (*node_put)(Storage *s, const Node *n);
+        /* VerdictCommit.verdict_only: -ENOENT when the row is gone. */
+        int (*node_verdict_put)(Storage *s, const Node *n);
         int (*attestation_put)(Storage *s, const char *node_id, const Attestation *a);
         int (*attestation_cut)(Storage *s, const char *node_id, uint64_t newest, uint64_t keep);
         int (*push_state_put)(Storage *s, const char *node_id, const PushState *ps);

@@ -127,9 +127,13 @@ void pgsql_cache_forget_node(Storage *s, const char *id) {
         pg_cache_forget(s, node_get_sql, id);
 }
 
+bool pgsql_node_cached(Storage *s, const char *id) {
+        return pg_cache_has(s, node_get_sql, id);
+}
+
 /* One query on the hot path: the node row once per engine policy, or once with NULLs for none.
- * The capabilities and the evidence of one attestation read it; the second read uses the
- * first's result (the administrator's change just then takes effect at the next one). */
+ * A node's request reads it with its session (pgsql_session_get()), for that request's one
+ * read: each request sees the row as it was when the request came. */
 int pgsql_node_get(Storage *s, const char *id, Node **ret) {
         _cleanup_result_ PGresult *res = NULL;
         _cleanup_(node_freep) Node *n = NULL;
@@ -273,7 +277,8 @@ int pgsql_node_delete(Storage *s, const char *id) {
         pgsql_cache_forget_push(s, id, NULL);
         pgsql_cache_forget_sessions(s);         /* its sessions go with it */
         pg_param_text(&p, id);
-        r = pg_exec(s, "DELETE FROM nodes WHERE id = $1", &p);
+        r = pg_exec(s, "WITH pending AS (DELETE FROM pending_attestations WHERE node_id = $1)"
+                       " DELETE FROM nodes WHERE id = $1", &p);
         return r < 0 ? r : r > 0 ? 0 : -ENOENT;
 }
 

@@ -80,6 +80,10 @@ static const char *const migrations[] = {
         " name TEXT PRIMARY KEY, pem BYTEA NOT NULL, created_usec BIGINT NOT NULL);",
         /* 2: which instance took the node's last attestation. */
         "ALTER TABLE nodes ADD COLUMN attested_by TEXT;",
+        /* 3: the foreign key's check locked the node row, a WAL record that made each pending
+         * attestation's commit wait for a flush though its table is unlogged. A node's
+         * deletion removes its pending attestation itself (pgsql_node_delete()). */
+        "ALTER TABLE pending_attestations DROP CONSTRAINT pending_attestations_node_id_fkey;",
 };
 
 /* The advisory lock that serialises migrations of instances starting together ("hattest" in ASCII). */
@@ -486,6 +490,16 @@ void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *
         slot_store((PgStorage *) s, sql, key, res, uses);
 }
 
+static bool slot_holds(const PgCacheSlot *slot, const char *sql, const char *key) {
+        return slot && slot->res && slot->sql == sql && strcmp(slot->key, key) == 0;
+}
+
+bool pg_cache_has(Storage *s, const char *sql, const char *key) {
+        PgCacheSlot *slot = cache_slot((PgStorage *) s, sql, key);
+
+        return slot_holds(slot, sql, key) && coarse_usec() - slot->stored_usec < RESULT_CACHE_USEC;
+}
+
 int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const char *key, PgCacheUse use,
                         PGresult **ret) {
         PgStorage *q = (PgStorage *) s;
@@ -493,7 +507,7 @@ int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const ch
         PGresult *res;
         int r;
 
-        if (slot && slot->res && slot->sql == sql && strcmp(slot->key, key) == 0) {
+        if (slot_holds(slot, sql, key)) {
                 if (coarse_usec() - slot->stored_usec < RESULT_CACHE_USEC) {
                         if (use == PG_CACHE_ONCE && slot->uses <= 1) {
                                 *ret = TAKE_PTR(slot->res);
@@ -528,7 +542,7 @@ void pg_cache_forget(Storage *s, const char *sql, const char *key) {
 
         if (sql && key) {
                 slot = cache_slot(q, sql, key);
-                if (slot && slot->sql == sql && strcmp(slot->key, key) == 0)
+                if (slot_holds(slot, sql, key))
                         slot_clear(slot);
                 return;
         }
@@ -790,6 +804,8 @@ static const StorageOps pgsql_ops = {
         .session_prune = pgsql_session_prune,
         .push_state_get = pgsql_push_state_get,
         .verdict_commit = pgsql_verdict_commit,
+        .read_begin = pgsql_read_begin,
+        .read_end = pgsql_read_end,
         .attestation_get = pgsql_attestation_get,
         .attestation_list = pgsql_attestation_list,
         .node_list_overdue = pgsql_node_list_overdue,

@@ -60,6 +60,8 @@ int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const ch
 void pg_cache_forget(Storage *s, const char *sql, const char *key);
 /* Keeps a copy of res as if sql had been read for key, for uses PG_CACHE_ONCE reads (0: any number). */
 void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses);
+/* Whether a result of sql for key is kept and fresh (a read of it would not ask the database). */
+bool pg_cache_has(Storage *s, const char *sql, const char *key);
 /* Runs n statements that return rows (string literals, prepared once) in one round trip and
  * one transaction: ret[i] is the result of sqls[i]; every one succeeded, or none is returned. */
 #define PG_BATCH_MAX 4u
@@ -103,6 +105,8 @@ void pgsql_cache_forget_sessions(Storage *s);
 /* The node row (as pgsql_node_get() reads it) of the node of session $1. */
 extern const char pgsql_node_by_session_sql[];
 void pgsql_cache_put_node(Storage *s, const char *id, const PGresult *res, unsigned uses);
+/* Whether the node row is kept for a read (pg_cache_has()). */
+bool pgsql_node_cached(Storage *s, const char *id);
 int pgsql_node_put(Storage *s, const Node *n);
 /* The columns a verdict changes, of an existing node row. */
 int pgsql_node_verdict_put(Storage *s, const Node *n);
@@ -129,6 +133,8 @@ int pgsql_session_get(Storage *s, const char *id, Session *ret);
 int pgsql_session_prune(Storage *s, uint64_t now_usec);
 int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret);
 int pgsql_verdict_commit(Storage *s, const VerdictCommit *c, size_t n);
+int pgsql_read_begin(Storage *s);
+void pgsql_read_end(Storage *s);
 int pgsql_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret);
 int pgsql_attestation_list(Storage *s, const char *node_id, uint64_t limit, Attestation **ret, size_t *ret_n);
 int pgsql_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n);

@@ -133,9 +133,15 @@ static int push_state_put(Storage *s, const char *node_id, const PushState *p) {
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = sqlite_prepare_cached(s, "INSERT OR REPLACE INTO push_state"
+        /* An upsert keeps the row where it is: REPLACE would delete it and insert it again
+         * under a new rowid, at the end of the table, and write the index page as well. */
+        r = sqlite_prepare_cached(s, "INSERT INTO push_state"
                        " (node_id, boot_time, clock, enrolment_clock, ima_state, next_index, ima_restart,"
-                       " ima_state_latest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st);
+                       " ima_state_latest) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET"
+                       " boot_time = excluded.boot_time, clock = excluded.clock,"
+                       " enrolment_clock = excluded.enrolment_clock, ima_state = excluded.ima_state,"
+                       " next_index = excluded.next_index, ima_restart = excluded.ima_restart,"
+                       " ima_state_latest = excluded.ima_state_latest", &st);
         if (r < 0)
                 return r;
         r = sqlite_bind_text(st, 1, node_id);
@@ -289,8 +295,35 @@ static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uin
         return sqlite_step_release(sqlite_storage_db(s), st);
 }
 
+/* Only what the verdict decided: the rest of the row is the operator's, who may have
+ * changed it since the request read it. */
+static int node_verdict_put(Storage *s, const Node *n) {
+        sqlite3 *db = sqlite_storage_db(s);
+        sqlite3_stmt *st = NULL;
+        int r, i = 1;
+
+        r = sqlite_prepare_cached(s, "UPDATE nodes SET verdict = ?, attested_by = ?, last_attestation_usec = ?,"
+                                  " attestations_passed = attestations_passed + ?,"
+                                  " state = CASE WHEN ? THEN 'TERMINATED' ELSE state END WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        r = sqlite_bind_text(st, i++, n->verdict);
+        r = r ?: sqlite_bind_text(st, i++, n->attested_by);
+        r = r ?: bind_u64(st, i++, n->last_attestation_usec);
+        r = r ?: bind_u64(st, i++, n->verdict && strcmp(n->verdict, "PASS") == 0);
+        r = r ?: bind_u64(st, i++, n->state == NODE_TERMINATED);
+        r = r ?: sqlite_bind_text(st, i++, n->id);
+        if (r < 0) {
+                sqlite_release(st);
+                return r;
+        }
+        r = sqlite_step_release(db, st);
+        return r < 0 ? r : sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+}
+
 static const VerdictWriter verdict_writer = {
         .node_put = sqlite_node_put,
+        .node_verdict_put = node_verdict_put,
         .attestation_put = attestation_put,
         .attestation_cut = attestation_cut,
         .push_state_put = push_state_put,

@@ -110,9 +110,12 @@ static const char *const migrations[] = {
          "ALTER TABLE attestations_rowid RENAME TO attestations;"),
         /* 10: which verifier instance took the node's last attestation. */
         "ALTER TABLE nodes ADD COLUMN attested_by TEXT;",
+        /* 11: a registration looks for other nodes with the same EK; without an index that
+         * read every node row, so registering got slower as the fleet grew. */
+        "CREATE INDEX nodes_ek ON nodes(ek_tpm);",
 };
 
-#define STMT_CACHE_MAX 16u
+#define STMT_CACHE_MAX 24u
 
 typedef struct SqliteStorage {
         Storage storage;
@@ -122,6 +125,7 @@ typedef struct SqliteStorage {
                 sqlite3_stmt *st;
         } cache[STMT_CACHE_MAX];
         size_t n_cache;
+        SqliteCheckpointer *checkpointer;       /* NULL: SQLite's automatic checkpoints */
 } SqliteStorage;
 
 static sqlite3 *db_of(Storage *s) {
@@ -327,6 +331,8 @@ int sqlite_step_release(sqlite3 *db, sqlite3_stmt *st) {
 
 static Storage *sqlite_close(Storage *s) {
         SqliteStorage *q = (SqliteStorage *) s;
+
+        q->checkpointer = sqlite_checkpointer_stop(q->checkpointer);
         for (size_t i = 0; i < q->n_cache; i++)
                 sqlite3_finalize(q->cache[i].st);
         sqlite3_close_v2(q->db);
@@ -390,6 +396,28 @@ int sqlite_collect(sqlite3_stmt *st, size_t elem_size, int (*read_row)(sqlite3_s
         return 0;
 }
 
+/* A deferred transaction: the first read takes the database's lock and the WAL
+ * snapshot, COMMIT lets go of both; each statement on its own would take and drop
+ * them again. */
+static int sqlite_read_begin(Storage *s) {
+        sqlite3_stmt *st;
+        int r;
+
+        if (!sqlite3_get_autocommit(db_of(s)))
+                return -EBUSY;          /* in a transaction already: the reads share it */
+        r = sqlite_prepare_cached(s, "BEGIN", &st);
+        return r < 0 ? r : sqlite_step_release(db_of(s), st);
+}
+
+static void sqlite_read_end(Storage *s) {
+        sqlite3_stmt *st;
+
+        if (sqlite_prepare_cached(s, "COMMIT", &st) >= 0)
+                (void) sqlite_step_release(db_of(s), st);
+        if (!sqlite3_get_autocommit(db_of(s)))
+                (void) sqlite_exec(db_of(s), "ROLLBACK");
+}
+
 static const StorageOps sqlite_ops = {
         .close = sqlite_close,
         .node_get = sqlite_node_get,
@@ -425,6 +453,8 @@ static const StorageOps sqlite_ops = {
         .secret_get = sqlite_secret_get,
         .secret_delete = sqlite_secret_delete,
         .secret_list = sqlite_secret_list,
+        .read_begin = sqlite_read_begin,
+        .read_end = sqlite_read_end,
 };
 
 sqlite3 *sqlite_storage_db(Storage *s) {
@@ -459,6 +489,7 @@ int storage_open_sqlite(const char *path, Storage **ret) {
                 sqlite_close(&q->storage);
                 return log_error_errno(r, "Failed to set up database %s: %m", path);
         }
+        (void) sqlite_checkpointer_start(q->db, &q->checkpointer);
         *ret = &q->storage;
         return 0;
 }

@@ -8,6 +8,11 @@
 #include "storage.h"
 
 sqlite3 *sqlite_storage_db(Storage *s);
+/* WAL checkpoints on a thread of their own instead of in the commit that crosses the
+ * threshold; -EOPNOTSUPP for a database without a file. Stopped before the writer closes. */
+typedef struct SqliteCheckpointer SqliteCheckpointer;
+int sqlite_checkpointer_start(sqlite3 *writer, SqliteCheckpointer **ret);
+SqliteCheckpointer *sqlite_checkpointer_stop(SqliteCheckpointer *c);
 uint64_t sqlite_now_usec(void);
 /* Runs SQL text (no parameters). */
 int sqlite_exec(sqlite3 *db, const char *sql);

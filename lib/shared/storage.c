@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +225,22 @@ void push_state_done(PushState *p) {
         blob_done(&p->ima_state);
         blob_done(&p->ima_state_latest);
         *p = (PushState) {};
+}
+
+size_t storage_verdict_commit_each(Storage *s, const VerdictCommit *c, size_t n, int *results) {
+        size_t stored = 0;
+        int r;
+
+        assert(results || n == 0);
+        r = storage_verdict_commit(s, c, n);
+        if (r >= 0 || n == 1) {
+                for (size_t i = 0; i < n; i++)
+                        results[i] = r;
+                return r >= 0 ? n : 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                results[i] = storage_verdict_commit(s, &c[i], 1);
+                stored += results[i] >= 0;
+        }
+        return stored;
 }

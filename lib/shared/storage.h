@@ -178,6 +178,9 @@ void push_state_done(PushState *p);
 /* Everything one verdict changes, written in one transaction. */
 typedef struct VerdictCommit {
         const Node *node;           /* the node row with its new verdict and counters */
+        bool verdict_only;          /* of the row only the verdict, attested_by, the last attestation's
+                                     * time, one more pass for a PASS and the TERMINATED state: an
+                                     * operator's change to the row since it was read stays */
         const Attestation *attestation;
         const PushState *push_state;
         const char *session_id;     /* the session whose token a pass extends, or NULL */
@@ -229,6 +232,8 @@ typedef struct StorageOps {
         int (*pending_put)(Storage *s, const char *node_id, uint64_t index, const Blob *data);
         int (*pending_get)(Storage *s, const char *node_id, uint64_t index, Blob *ret);
         int (*pending_take)(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret);
+        int (*read_begin)(Storage *s);
+        void (*read_end)(Storage *s);
 } StorageOps;
 
 struct Storage {
@@ -337,6 +342,19 @@ static inline int storage_session_get(Storage *s, const char *id, Session *ret) 
 static inline int storage_session_prune(Storage *s, uint64_t now_usec) {
         return s->ops->session_prune(s, now_usec);
 }
+/* The reads up to storage_read_end() share one read transaction: one snapshot, and
+ * for SQLite one lock of the database instead of one per statement. No writes in
+ * between. Returns s, or NULL when no transaction was begun (the reads then run
+ * on their own); storage_read_end() accepts either. */
+static inline Storage *storage_read_begin(Storage *s) {
+        return s->ops->read_begin(s) >= 0 ? s : NULL;
+}
+static inline Storage *storage_read_end(Storage *s) {
+        if (s)
+                s->ops->read_end(s);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Storage *, storage_read_end);
 /* -ENOENT before the node's first push. */
 static inline int storage_push_state_get(Storage *s, const char *node_id, PushState *ret) {
         return s->ops->push_state_get(s, node_id, ret);
@@ -347,6 +365,11 @@ static inline int storage_push_state_get(Storage *s, const char *node_id, PushSt
 static inline int storage_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         return s->ops->verdict_commit(s, c, n);
 }
+/* storage_verdict_commit(), and when the group fails, each verdict again in a
+ * transaction of its own: one verdict that cannot be stored (its node deleted
+ * since it was read) does not fail the others. results[i] is verdict i's
+ * outcome; returns the number stored. */
+size_t storage_verdict_commit_each(Storage *s, const VerdictCommit *c, size_t n, int *results);
 /* -ENOENT when there is no such attestation (or it was cut by the retention). */
 static inline int storage_attestation_get(Storage *s, const char *node_id, uint64_t index, Attestation *ret) {
         return s->ops->attestation_get(s, node_id, index, ret);

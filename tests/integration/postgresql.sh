@@ -23,7 +23,8 @@ pg_free_port() {
 }
 
 # pg_start DIR: initialises and starts a server in DIR (which it creates);
-# sets PG_PORT and PG_URL (user hostattest, database postgres).
+# sets PG_PORT and PG_URL (user hostattest, database postgres, loopback TCP)
+# and PG_SOCKET_URL (the same over the Unix-domain socket in DIR).
 pg_start() {
         local dir=$1
         mkdir -p "$dir"
@@ -37,7 +38,8 @@ pg_start() {
                 -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir" start >/dev/null) ||
                 { cat "$dir/server.log" >&2; return 1; }
         PG_URL="postgresql://hostattest@127.0.0.1:$PG_PORT/postgres"
-        export PG_PORT PG_URL
+        PG_SOCKET_URL="postgresql://hostattest@$(printf %s "$dir" | sed 's|/|%2F|g'):$PG_PORT/postgres"
+        export PG_PORT PG_URL PG_SOCKET_URL
 }
 
 # pg_psql SQL: runs SQL on the test server as its superuser.

@@ -264,12 +264,20 @@ static void test_pending_take_once(void **state) {
         assert_int_equal(storage_pending_put(s, "pend", 5, &data), 0);
         assert_int_equal(storage_pending_take(s, "pend", 5, NULL, &got), 0);
         blob_done(&got);
+        /* It goes with its node, and is not there for a node registered again under that id. */
+        assert_int_equal(storage_pending_put(s, "pend", 6, &data), 0);
+        assert_int_equal(storage_node_delete(s, "pend"), 0);
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_pending_get(s, "pend", 6, &got), -ENOENT);
+        assert_int_equal(raw("SELECT COUNT(*) FROM pending_attestations"), 0);
 }
 
 /* A request reads its session, then its node and push state: the session's read fetches
  * those two too, for one read each within the request; taking the pending attestation
  * fetches the push state the verdict starts from. A session is read from the cache until
- * written here; nothing else read from the database is kept for a later request. */
+ * written here while its node row is kept; read when it is not (the next request's first
+ * read), it is fetched again with those two. Nothing else read from the database is kept
+ * for a later request. */
 static void test_read_cache(void **state) {
         Storage *s = *state;
         _cleanup_(node_freep) Node *n = NULL, *got = NULL;
@@ -308,15 +316,25 @@ static void test_read_cache(void **state) {
         assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
         assert_int_equal(got_ps.next_index, 9);
         push_state_done(&got_ps);
-        for (int i = 0; i < 2; i++) {
-                assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
-                assert_int_equal(read.expires_usec, 5000000);
-                session_done(&read);
-        }
-        /* Read from the database: not kept. */
+        /* The next request's: fetched again, then kept with its node row. */
         (void) raw("UPDATE nodes SET verdict = 'PENDING' WHERE id = 'cached'");
+        assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
+        assert_int_equal(read.expires_usec, 6000000);
+        session_done(&read);
+        (void) raw("UPDATE sessions SET expires_usec = 6500000 WHERE id = '0123abcd'");
+        (void) raw("UPDATE nodes SET verdict = 'FAIL' WHERE id = 'cached'");
+        assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
+        assert_int_equal(read.expires_usec, 6000000);
+        session_done(&read);
         assert_int_equal(storage_node_get(s, "cached", &got), 0);
         assert_string_equal(got->verdict, "PENDING");
+        got = node_free(got);
+        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 9);
+        push_state_done(&got_ps);
+        /* Read from the database: not kept. */
+        assert_int_equal(storage_node_get(s, "cached", &got), 0);
+        assert_string_equal(got->verdict, "FAIL");
         got = node_free(got);
 
         /* Taking the pending attestation fetches the push state as it is then, for the verdict. */

@@ -238,6 +238,11 @@ static void test_content_with_node(void **state) {
 }
 
 /* Back to version 9: without the column naming the instance of the last attestation. */
+static void undo_migration_11(void) {
+        assert_int_equal(raw("DROP INDEX nodes_ek"), -1);
+        assert_int_equal(raw("PRAGMA user_version = 10"), -1);
+}
+
 static void undo_migration_10(void) {
         assert_int_equal(raw("ALTER TABLE nodes DROP COLUMN attested_by"), -1);
         assert_int_equal(raw("PRAGMA user_version = 9"), -1);
@@ -294,6 +299,7 @@ static void test_migration_from_v8(void **state) {
         }
         storage_close(s);
         *state = NULL;
+        undo_migration_11();
         undo_migration_10();
         undo_migration_9();
         assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attestations' AND sql LIKE '%WITHOUT ROWID%'"), 1);
@@ -303,6 +309,8 @@ static void test_migration_from_v8(void **state) {
         assert_int_equal(raw("PRAGMA user_version"), (long long) storage_sqlite_schema_version());
         assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attestations' AND sql LIKE '%WITHOUT ROWID%'"), 0);
         assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attestations_rowid'"), 0);
+        /* Looking a node up by its EK does not read every node row. */
+        assert_int_equal(raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'nodes_ek'"), 1);
         assert_int_equal(storage_attestation_get(s, "old-history", 1, &one), 0);
         assert_string_equal(one.evaluation, "pass");
         assert_int_equal(one.updated_usec, 201);
@@ -336,12 +344,13 @@ static void test_migration_from_v2(void **state) {
                 skip();         /* the PostgreSQL schema began after this step */
         n = make_enrolled("old-node");
         /* A new migration needs its undo below: this says when one was added. */
-        assert_int_equal(storage_sqlite_schema_version(), 10u);
+        assert_int_equal(storage_sqlite_schema_version(), 11u);
         n->runtime_policy_name = strdup("fleet");
         assert_int_equal(storage_node_put(s, n), 0);
         storage_close(s);
         *state = NULL;
-        /* Undo migrations 10 to 3, newest first. */
+        /* Undo migrations 11 to 3, newest first. */
+        undo_migration_11();
         undo_migration_10();
         undo_migration_9();
         assert_int_equal(raw("DROP TABLE verifier_keys"), -1);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <sqlite3.h>
 
@@ -311,6 +312,38 @@ static void test_group_all_or_nothing(void **state) {
         assert_int_equal(storage_attestation_get(s, "n1", 0, &got), -ENOENT);
 }
 
+/* A verdict whose node was deleted since it was read fails alone; the rest of
+ * its group is stored. */
+static void test_group_each(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n1 = make_push_node("n1", 0), *gone = make_push_node("gone", 0),
+                                   *n2 = make_push_node("n2", 0);
+        Attestation a = make_attestation(0, "pass"), got = {};
+        PushState ps = {};
+        VerdictCommit c[3] = {
+                { .node = n1, .verdict_only = true, .attestation = &a, .push_state = &ps },
+                { .node = gone, .verdict_only = true, .attestation = &a, .push_state = &ps },
+                { .node = n2, .verdict_only = true, .attestation = &a, .push_state = &ps },
+        };
+        int results[3] = { 1, 1, 1 };
+
+        assert_int_equal(storage_node_put(s, n1), 0);
+        assert_int_equal(storage_node_put(s, gone), 0);
+        assert_int_equal(storage_node_put(s, n2), 0);
+        assert_int_equal(storage_node_delete(s, "gone"), 0);
+        assert_int_equal(storage_verdict_commit_each(s, c, 3, results), 2);
+        assert_int_equal(results[0], 0);
+        assert_true(results[1] < 0);
+        assert_int_equal(results[2], 0);
+        assert_int_equal(storage_attestation_get(s, "n1", 0, &got), 0);
+        attestation_done(&got);
+        assert_int_equal(storage_attestation_get(s, "n2", 0, &got), 0);
+        attestation_done(&got);
+        assert_int_equal(storage_attestation_get(s, "gone", 0, &got), -ENOENT);
+        Node *back = NULL;
+        assert_int_equal(storage_node_get(s, "gone", &back), -ENOENT);
+}
+
 static void test_overdue(void **state) {
         Storage *s = *state;
         _cleanup_(node_freep) Node *fresh = make_push_node("fresh", 95000000), *old = make_push_node("old", 80000000),
@@ -354,7 +387,113 @@ static void test_policy_name_update(void **state) {
         assert_string_equal(got->tpm_policy_name, "fleet");
 }
 
+/* An operator's change to the node between the request's read of the row and the
+ * verdict's commit stays: the verdict writes only its own columns. */
+static void test_verdict_keeps_operator_changes(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_push_node("n1", 0), *stale = NULL, *admin = NULL, *got = NULL;
+        _cleanup_(node_freep) Node *ghost = make_push_node("gone", 0);
+        char d1[POLICY_DIGEST_HEX_SIZE], d2[POLICY_DIGEST_HEX_SIZE];
+        Attestation a = make_attestation(0, "pass"), b = make_attestation(1, "pass");
+        PushState ps = { .next_index = 1 };
+
+        assert_int_equal(storage_policy_put(s, "tpm", (const uint8_t *) "{\"a\":1}", 7, d1), 0);
+        assert_int_equal(storage_policy_put(s, "tpm", (const uint8_t *) "{\"a\":2}", 7, d2), 0);
+        n->tpm_policy = strdup(d1);
+        n->attestations_passed = 3;
+        n->attest_count = 5;
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_node_get(s, "n1", &stale), 0);          /* the request's read */
+
+        assert_int_equal(storage_node_get(s, "n1", &admin), 0);          /* the operator's change */
+        free(admin->tpm_policy);
+        admin->tpm_policy = strdup(d2);
+        admin->interval_sec = 60;
+        admin->failure_actions = strdup("journal");
+        assert_int_equal(storage_node_put(s, admin), 0);
+
+        free(stale->verdict);
+        stale->verdict = strdup("PASS");
+        stale->attested_by = strdup("v1");
+        stale->last_attestation_usec = 500;
+        stale->attestations_passed++;
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = stale, .verdict_only = true,
+                                                                      .attestation = &a, .push_state = &ps }, 1), 0);
+        assert_int_equal(storage_node_get(s, "n1", &got), 0);
+        assert_string_equal(got->tpm_policy, d2);
+        assert_int_equal(got->interval_sec, 60);
+        assert_string_equal(got->failure_actions, "journal");
+        assert_string_equal(got->verdict, "PASS");
+        assert_string_equal(got->attested_by, "v1");
+        assert_int_equal(got->last_attestation_usec, 500);
+        assert_int_equal(got->attestations_passed, 4);
+        assert_int_equal(got->state, NODE_ENROLLED);
+        got = node_free(got);
+
+        /* The pass that reaches attest_count; the operator's row otherwise. */
+        stale->state = NODE_TERMINATED;
+        stale->last_attestation_usec = 600;
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = stale, .verdict_only = true,
+                                                                      .attestation = &b }, 1), 0);
+        assert_int_equal(storage_node_get(s, "n1", &got), 0);
+        assert_int_equal(got->state, NODE_TERMINATED);
+        assert_int_equal(got->attestations_passed, 5);
+        assert_string_equal(got->tpm_policy, d2);
+
+        /* A node deleted meanwhile is not brought back. */
+        assert_true(storage_verdict_commit(s, &(VerdictCommit) { .node = ghost, .verdict_only = true,
+                                                                 .attestation = &a }, 1) < 0);
+        assert_int_equal(storage_node_get(s, "gone", &got), -ENOENT);
+}
+
+/* The WAL is checkpointed beside the commits (SQLite's automatic checkpoint is
+ * off): the database file grows to hold what was committed. */
+static void test_checkpoint_thread(void **state) {
+        Storage *s = *state;
+        char digest[POLICY_DIGEST_HEX_SIZE];
+        uint8_t content[32768];
+        struct stat st = {};
+
+        if (on_postgresql())
+                return;
+        /* 200 commits of 8 pages each: 1600 pages in the WAL without a checkpoint. */
+        for (unsigned i = 0; i < 200; i++) {
+                memset(content, (int) i, sizeof content);
+                content[0] = (uint8_t) (i >> 8);
+                assert_int_equal(storage_policy_put(s, "tpm", content, sizeof content, digest), 0);
+        }
+        for (unsigned i = 0; i < 200 && st.st_size < 4 * 1024 * 1024; i++) {
+                if (i > 0)
+                        usleep(50000);
+                assert_int_equal(stat(db_path, &st), 0);
+        }
+        assert_true(st.st_size >= 4 * 1024 * 1024);
+}
+
+/* Reads in one read transaction; writes after it. */
+static void test_read_transaction(void **state) {
+        Storage *s = *state, *reading;
+        _cleanup_(node_freep) Node *n = make_push_node("n1", 0), *got = NULL;
+        Session sess = {};
+        PushState ps = {};
+
+        assert_int_equal(storage_node_put(s, n), 0);
+        reading = storage_read_begin(s);
+        assert_int_equal(storage_session_get(s, "s1", &sess), -ENOENT);
+        assert_int_equal(storage_node_get(s, "n1", &got), 0);
+        assert_int_equal(storage_push_state_get(s, "n1", &ps), -ENOENT);
+        assert_null(storage_read_end(reading));
+        got = node_free(got);
+        n->interval_sec = 7;
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_node_get(s, "n1", &got), 0);
+        assert_int_equal(got->interval_sec, 7);
+}
+
 static const struct CMUnitTest tests[] = {
+        DB_TEST(test_verdict_keeps_operator_changes),
+        DB_TEST(test_read_transaction),
+        DB_TEST(test_checkpoint_thread),
         DB_TEST(test_policy_name_update),
         DB_TEST(test_node_roundtrip),
         DB_TEST(test_node_update_and_list),
@@ -367,6 +506,7 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_session),
         DB_TEST(test_verdicts_and_retention),
         DB_TEST(test_group_all_or_nothing),
+        DB_TEST(test_group_each),
         DB_TEST(test_overdue),
 };
 

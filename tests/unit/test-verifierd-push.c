@@ -144,11 +144,33 @@ static void test_ima_fresh_failure(void **state) {
         push_state_done(&s);
 }
 
+/* A pass renews the token only once less than half its lifetime is left. */
+static void test_session_renewal(void **state) {
+        const uint64_t life = 180000000, now = 1000000000;
+
+        assert_false(session_renewal_due(now + life, now, life));               /* just issued */
+        assert_false(session_renewal_due(now + life / 2, now, life));           /* exactly half left */
+        assert_true(session_renewal_due(now + life / 2 - 1, now, life));
+        assert_true(session_renewal_due(now + 1, now, life));
+        assert_true(session_renewal_due(now - 1, now, life));                   /* expired meanwhile */
+        /* A node pushing every 30 s renews every fourth pass at most, and never runs out. */
+        uint64_t expires = now + life, renewals = 0;
+        for (uint64_t t = now; t < now + 20 * life; t += 30000000) {
+                assert_true(expires >= t);
+                if (session_renewal_due(expires, t, life)) {
+                        expires = t + life;
+                        renewals++;
+                }
+        }
+        assert_true(renewals > 0 && renewals <= 20 * life / 30000000 / 3);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_encodings),
                 cmocka_unit_test(test_ima_anchor),
                 cmocka_unit_test(test_ima_fresh_failure),
+                cmocka_unit_test(test_session_renewal),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
