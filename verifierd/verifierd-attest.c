@@ -4,9 +4,14 @@
  *
  * The evidence (PATCH) is one pipeline, each step in one place:
  *   receive       http-server.c: the body, within the limits decided from the headers
- *   authenticate  load_caller_node(): bearer token (session_authenticate()), node row
- *   validate      attestation_evidence() checks the target and decodes; verdict_queue()
- *                 then validate_and_evaluate() in verifierd-verdict.c: quote, logs
+ *                 (http_admit(): evidence_expected() for an attestation issued here)
+ *   authenticate  evidence_claim(): the body checked against the attestation issued here,
+ *                 then one storage_evidence_claim(): bearer token, the nonce taken, the
+ *                 node row and push state (one round trip); else, for one issued by
+ *                 another instance, evidence_elsewhere(): load_caller_node() (bearer
+ *                 token, node row), the body, pending_claim()
+ *   validate      verdict_queue() then validate_and_evaluate() in verifierd-verdict.c:
+ *                 quote, logs
  *   evaluate      the same, evaluate(): the node's policy engines
  *   commit        verdict_flush(): one transaction for every verdict queued meanwhile
  *   answer        on_verdict(): 202 only once the verdict is committed, else 503 */
@@ -305,6 +310,8 @@ static void attestation_create(Request *q, const char *id) {
         choose_ima_offset(&ps, r >= 0, caps.boot_time, &p);
         p.index = r >= 0 ? ps.next_index : 0;
         p.boot_time = caps.boot_time;
+        /* Authenticated above: its evidence is admitted by this digest (evidence_expected()). */
+        (void) session_bearer(q, NULL, p.token_digest);
         p.created_usec = now;
         p.expires_usec = now + q->manager->config.challenge_lifetime_sec * 1000000ULL;
         if (RAND_bytes(p.nonce, sizeof p.nonce) != 1)
@@ -447,31 +454,17 @@ static json_object *resource(const char *node_id, const Attestation *a) {
 
 /* The 202 answer: Keylime's acknowledgement of the evidence (the items with
  * their capabilities, parameters and data, the times, when to come back),
- * sent once the verdict is stored, which it carries as well. */
-static json_object *evidence_answer(const EvidenceAck *k, const Attestation *a, const Node *n) {
-        /* Its evidence list is k's, with the data received: the stored text is not parsed again. */
-        Attestation shown = *a;
-        shown.evidence = NULL;
-        json_object *doc = json_object_new_object(), *data = resource(k->node_id, &shown), *meta = json_object_new_object();
-        json_object *attrs = member(data, "attributes");
-        char when[64];
-
-        if (!doc || !attrs || !meta) {
-                json_object_put(doc);
-                json_object_put(data);
-                json_object_put(meta);
-                return NULL;
-        }
-        (void) json_add_string(attrs, "stage", "evaluating_evidence");
-        (void) json_object_object_add(attrs, "evidence", json_object_get(k->evidence));
-        (void) format_timestamp_iso(k->challenges_expire_usec, when, sizeof when);
-        (void) json_add_string(attrs, "challenges_expire_at", when);
-        (void) format_timestamp_iso(k->received_usec, when, sizeof when);
-        (void) json_add_string(attrs, "evidence_received_at", when);
-        (void) json_add_int(meta, "seconds_to_next_attestation", (int64_t) (n->interval_sec ?: DEFAULT_INTERVAL_SEC));
-        (void) json_object_object_add(doc, "data", data);
-        (void) json_object_object_add(doc, "meta", meta);
-        return doc;
+ * sent once the verdict is stored, which it carries as well. Its evidence list
+ * is k's, with the data received: the stored text is not parsed again. */
+static char *evidence_answer(const EvidenceAck *k, const Attestation *a, const Node *n) {
+        return attestation_accepted(k->node_id, a,
+                                    &(const AttestationReceived) {
+                                            .stage = "evaluating_evidence",
+                                            .evidence = k->evidence,
+                                            .received_usec = k->received_usec,
+                                            .challenges_expire_usec = k->challenges_expire_usec,
+                                    },
+                                    n->interval_sec ?: DEFAULT_INTERVAL_SEC);
 }
 
 /* After the group commit: 202 with the verdict only once it is committed; when the
@@ -480,7 +473,7 @@ static json_object *evidence_answer(const EvidenceAck *k, const Attestation *a, 
 static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, void *userdata) {
         HttpResponse resp = { .content_type = "application/vnd.api+json" };
         EvidenceAck *k = userdata;
-        json_object *doc = r >= 0 ? evidence_answer(k, a, n) : NULL;
+        char *doc = r >= 0 ? evidence_answer(k, a, n) : NULL;
 
         if (r < 0) {
                 (void) http_response_set(&resp, 503, json_v3_error(503, "verdict", "Service Unavailable",
@@ -490,8 +483,8 @@ static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, v
                 (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
                                                                    "The verdict could not be answered.", NULL));
         else
-                (void) http_response_set(&resp, 202, strdup(json_object_to_json_string_ext(doc, JSON_TEXT_PLAIN)));
-        json_object_put(doc);
+                (void) http_response_set(&resp, 202, TAKE_PTR(doc));
+        free(doc);
         /* Counted here: the request was deferred when its handler returned. */
         metrics_request(&m->metrics, "PATCH", (const char *const[]) { "v3.0", "agents", k->node_id, "attestations", "" },
                         5, resp.status);
@@ -499,23 +492,133 @@ static void on_verdict(Manager *m, int r, const Attestation *a, const Node *n, v
         evidence_ack_free(k);
 }
 
-static void attestation_evidence(Request *q, const char *id, const char *index_s) {
+/* The checks of the evidence against the pending attestation, which need no storage;
+ * 0, else the answer was given (and nothing used up). */
+static int evidence_check(Request *q, const PendingAttestation *pending, json_object **ret_body, PushEvidence *ret) {
+        const char *what = "Evidence misses a requested log.";
+        PushError e = {};
+
+        if (request_json(q, ret_body) < 0)
+                return -1;
+        if (push_evidence_parse(*ret_body, ret, &e) < 0)
+                return reply_error(q, 400, "invalid_evidence", e.pointer, "Invalid evidence: %s.", e.what), -1;
+        if (!(pending->uefi && !ret->has_uefi) && !(pending->ima && !ret->has_ima) &&
+            cc_evidence_check(pending->evidence, ret, &what) >= 0)
+                return 0;
+        push_evidence_done(ret);
+        return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected", "%s", what), -1;
+}
+
+/* The nonce of rt's pending attestation is used up whatever the outcome: the verdict joins
+ * the next group commit, the answer waits for it. Takes n and ev. */
+static void evidence_queue(Request *q, const char *id, NodeRuntime *rt, Node *n, json_object *body, PushEvidence *ev,
+                           PushState *ps, const char *session, uint64_t session_expires_usec) {
+        PendingAttestation p = rt->pending;
+        int r;
+
+        rt->pending.evidence = NULL;
+        rt->pending.evidence_doc = NULL;
+        node_runtime_set_pending(&q->manager->push.nodes, rt, false);
+        HttpDeferred *d = http_request_defer(q->http);
+        EvidenceAck *k = evidence_ack_new(d, id, &p, body);
+        r = k ? verdict_queue(q->manager, n, rt, &p, ev, ps, session, session_expires_usec, on_verdict, k) : -ENOMEM;
+        if (!k)
+                node_free(n);
+        push_evidence_done(ev);
+        free(p.evidence);
+        json_object_put(p.evidence_doc);
+        if (r < 0) {
+                HttpResponse resp = { .content_type = "application/vnd.api+json" };
+                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
+                                                                   "The evidence could not be evaluated.", NULL));
+                http_deferred_complete(d, &resp);
+                evidence_ack_free(k);
+        }
+}
+
+/* The node's attestation of index when it was issued here, not expired, to the request's
+ * bearer token; NULL otherwise. */
+static NodeRuntime *issued_here(Request *q, const char *id, uint64_t index, char sid[static SESSION_ID_HEX_MAX + 1],
+                                uint8_t digest[static SESSION_TOKEN_DIGEST_SIZE]) {
+        NodeRuntime *rt;
+
+        if (!agent_id_is_valid(id) || session_bearer(q, sid, digest) < 0)
+                return NULL;
+        rt = node_table_get(&q->manager->push.nodes, id);
+        if (!rt || !rt->has_pending || rt->pending.adopted || rt->pending.index != index ||
+            rt->pending.expires_usec < now_realtime_usec())
+                return NULL;
+        return memcmp_const_time(digest, rt->pending.token_digest, SESSION_TOKEN_DIGEST_SIZE) == 0 ? rt : NULL;
+}
+
+bool evidence_expected(Request *q, const char *node_id, const char *index_s) {
+        uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
+        char sid[SESSION_ID_HEX_MAX + 1];
+        uint64_t index;
+
+        return safe_atou64(index_s, &index) >= 0 && issued_here(q, node_id, index, sid, digest);
+}
+
+/* The evidence for an attestation issued here: checked against it, then one round trip
+ * authenticates, takes the nonce and reads the node row and the push state. Whatever is
+ * refused after that has used the nonce up. */
+static void evidence_claim(Request *q, const char *id, NodeRuntime *rt, const char *sid, const uint8_t *digest) {
+        _cleanup_json_ json_object *body = NULL;
+        _cleanup_(push_state_done) PushState ps = {};
+        uint8_t prefix[PENDING_PREFIX_SIZE];
+        uint64_t session_expires_usec = 0;
+        PushEvidence ev = {};
+        Node *n = NULL;
+        int r;
+
+        if (evidence_check(q, &rt->pending, &body, &ev) < 0)
+                return;
+        pending_prefix(&rt->pending, prefix);
+        r = storage_evidence_claim(q->manager->storage,
+                                   &(const EvidenceClaim) {
+                                           .session_id = sid, .node_id = id, .token_digest = digest,
+                                           .index = rt->pending.index, .now_usec = now_realtime_usec(),
+                                           .prefix = { .data = prefix, .size = sizeof prefix },
+                                   }, &session_expires_usec, &n, &ps);
+        if (r == -EACCES) {
+                push_evidence_done(&ev);
+                return reply_error(q, 401, "unauthorized", NULL, "Missing, invalid or expired bearer token.");
+        }
+        if (r >= 0 && n->state == NODE_TERMINATED) {
+                node_free(TAKE_PTR(n));
+                r = -ESHUTDOWN;
+        }
+        if (r < 0) {
+                uint64_t index = rt->pending.index;
+
+                push_evidence_done(&ev);
+                node_runtime_set_pending(&q->manager->push.nodes, rt, false);
+                if (r == -ESHUTDOWN)
+                        return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", id);
+                if (r == -ESTALE)
+                        return reply_error(q, 403, "evidence_immutable", NULL, "Attestation %llu already has its evidence.",
+                                           (unsigned long long) index);
+                if (r == -ENOENT)
+                        return reply_error(q, 404, "not_found", NULL, "No node %s.", id);
+                return reply_error(q, 500, "storage", NULL, "Storage failure.");
+        }
+        rt->pending.claimed = true;
+        evidence_queue(q, id, rt, n, body, &ev, &ps, sid, session_expires_usec);
+}
+
+/* The evidence for an attestation issued by another instance (or none): the target is
+ * checked against the storage before the body, and the nonce taken after. */
+static void evidence_elsewhere(Request *q, const char *id, uint64_t index) {
         _cleanup_json_ json_object *body = NULL;
         _cleanup_(node_freep) Node *n = NULL;
         _cleanup_free_ char *session = NULL;
         _cleanup_(push_state_done) PushState ps = {};
         _cleanup_(storage_read_endp) Storage *reading = NULL;
         uint64_t session_expires_usec = 0;
-        PendingAttestation p;
         PushEvidence ev = {};
         NodeRuntime *rt;
-        PushError e = {};
-        const char *what = NULL;
-        uint64_t index;
         int r;
 
-        if (safe_atou64(index_s, &index) < 0)
-                return reply_error(q, 404, "not_found", NULL, "No such attestation.");
         /* The session, the node row and its push state from one snapshot. */
         reading = storage_read_begin(q->manager->storage);
         if (load_caller_node(q, id, false, &session, &session_expires_usec, &n) < 0)
@@ -529,19 +632,8 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
                 (void) pending_adopt(q->manager, id, index, &rt);
         if (check_evidence_target(q, n, rt, index) < 0)
                 return;
-        if (request_json(q, &body) < 0)
+        if (evidence_check(q, &rt->pending, &body, &ev) < 0)
                 return;
-        if (push_evidence_parse(body, &ev, &e) < 0)
-                return reply_error(q, 400, "invalid_evidence", e.pointer, "Invalid evidence: %s.", e.what);
-        if ((rt->pending.uefi && !ev.has_uefi) || (rt->pending.ima && !ev.has_ima)) {
-                push_evidence_done(&ev);
-                return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected",
-                                   "Evidence misses a requested log.");
-        }
-        if (cc_evidence_check(rt->pending.evidence, &ev, &what) < 0) {
-                push_evidence_done(&ev);
-                return reply_error(q, 400, "invalid_evidence", "/data/attributes/evidence_collected", "%s", what);
-        }
         r = storage_push_state_get(q->manager->storage, id, &ps);
         reading = storage_read_end(reading);
         if (r < 0 && r != -ENOENT) {
@@ -557,25 +649,21 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
                                            (unsigned long long) index);
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         }
-        /* The nonce is used up whatever the outcome. */
-        p = rt->pending;
-        rt->pending.evidence = NULL;
-        rt->pending.evidence_doc = NULL;
-        node_runtime_set_pending(&q->manager->push.nodes, rt, false);
-        HttpDeferred *d = http_request_defer(q->http);
-        EvidenceAck *k = evidence_ack_new(d, id, &p, body);
-        r = k ? verdict_queue(q->manager, TAKE_PTR(n), rt, &p, &ev, &ps, session, session_expires_usec, on_verdict, k)
-              : -ENOMEM;
-        push_evidence_done(&ev);
-        free(p.evidence);
-        json_object_put(p.evidence_doc);
-        if (r < 0) {
-                HttpResponse resp = { .content_type = "application/vnd.api+json" };
-                (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
-                                                                   "The evidence could not be evaluated.", NULL));
-                http_deferred_complete(d, &resp);
-                evidence_ack_free(k);
-        }
+        evidence_queue(q, id, rt, TAKE_PTR(n), body, &ev, &ps, session, session_expires_usec);
+}
+
+static void attestation_evidence(Request *q, const char *id, const char *index_s) {
+        uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
+        char sid[SESSION_ID_HEX_MAX + 1];
+        NodeRuntime *rt;
+        uint64_t index;
+
+        if (safe_atou64(index_s, &index) < 0)
+                return reply_error(q, 404, "not_found", NULL, "No such attestation.");
+        rt = issued_here(q, id, index, sid, digest);
+        if (rt)
+                return evidence_claim(q, id, rt, sid, digest);
+        evidence_elsewhere(q, id, index);
 }
 
 static void attestation_show(Request *q, const char *id, const char *which) {

@@ -283,6 +283,8 @@ size_t http_admit(const HttpRequest *req, HttpResponse *resp, void *userdata) {
         if (!is_evidence_route(&q, seg, n))
                 return HTTP_UNAUTH_BODY_MAX;
         q.major = 3;
+        if (evidence_expected(&q, seg[2], seg[4]))
+                return m->config.max_evidence_size;
         r = session_authenticate(&q, seg[2], NULL);
         if (r < 0) {
                 reply_error(&q, r == -EACCES ? 401 : 500, r == -EACCES ? "unauthorized" : "storage", NULL,

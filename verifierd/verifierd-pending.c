@@ -135,17 +135,23 @@ int pending_adopt(Manager *m, const char *node_id, uint64_t index, NodeRuntime *
         return 0;
 }
 
+/* Only the record of this nonce: the encoding begins with version, index and nonce. */
+void pending_prefix(const PendingAttestation *p, uint8_t ret[static PENDING_PREFIX_SIZE]) {
+        uint8_t *h;
+
+        h = put_be(ret, PENDING_ENCODING_VERSION, 1);
+        h = put_be(h, p->index, 8);
+        memcpy(h, p->nonce, sizeof p->nonce);
+}
+
 int pending_claim(Manager *m, const char *node_id, PendingAttestation *p) {
-        uint8_t head[1u + 8u + sizeof p->nonce], *h;
+        uint8_t head[PENDING_PREFIX_SIZE];
         Blob b = {};
         int r;
 
         if (p->claimed)
                 return 0;
-        /* Only the record of this nonce: the encoding begins with version, index and nonce. */
-        h = put_be(head, PENDING_ENCODING_VERSION, 1);
-        h = put_be(h, p->index, 8);
-        memcpy(h, p->nonce, sizeof p->nonce);
+        pending_prefix(p, head);
         r = storage_pending_take(m->storage, node_id, p->index, &(const Blob) { .data = head, .size = sizeof head }, &b);
         blob_done(&b);
         if (r == -EOPNOTSUPP || r >= 0) {

@@ -10,6 +10,7 @@
 #include "attest-limits.h"
 #include "hash-alg.h"
 #include "ima-replay.h"
+#include "json-writer.h"
 #include "plugin-loader.h"
 #include "push-request.h"
 #include "storage.h"
@@ -38,6 +39,7 @@ typedef struct PendingAttestation {
                                          * one read from the storage */
         bool claimed;                   /* taken from the storage: no other instance can use it */
         bool adopted;                   /* read from the storage, issued by another instance */
+        uint8_t token_digest[SESSION_TOKEN_DIGEST_SIZE]; /* of the bearer token it was issued to, here */
 } PendingAttestation;
 
 /* What the verifier keeps in memory per node. */
@@ -130,6 +132,15 @@ bool route_attestations(Request *q);
 int session_authenticate(Request *q, const char *node_id, char **ret_session);
 /* The same, and the token's expiry in *ret_expires_usec. */
 int session_authenticate_expiry(Request *q, const char *node_id, char **ret_session, uint64_t *ret_expires_usec);
+#define SESSION_ID_HEX_MAX 64
+
+/* The session id (ret_session may be NULL) and the token's digest from the request's
+ * bearer token, without looking it up; -EACCES when there is none or it is malformed. */
+int session_bearer(Request *q, char ret_session[SESSION_ID_HEX_MAX + 1], uint8_t ret_digest[static SESSION_TOKEN_DIGEST_SIZE]);
+/* Whether the request brings the evidence for an attestation issued here, not expired,
+ * to the bearer token it carries: its body is read without a look-up in the storage,
+ * where the evidence's handler authenticates it before anything is evaluated. */
+bool evidence_expected(Request *q, const char *node_id, const char *index_s);
 /* Whether a pass at now extends a token that expires at expires_usec: once less than half its
  * lifetime is left, so that the session row is not written with every verdict and a node
  * pushing more often than every half lifetime never sees its token expire. */
@@ -164,6 +175,9 @@ int pending_adopt(Manager *m, const char *node_id, uint64_t index, NodeRuntime *
 /* Uses up the nonce of p for every instance before its evidence is evaluated:
  * -ESTALE when another instance took that evidence first. */
 int pending_claim(Manager *m, const char *node_id, PendingAttestation *p);
+/* The beginning of p's shared record that names its nonce (storage_pending_take()). */
+#define PENDING_PREFIX_SIZE (1u + 8u + SESSION_CHALLENGE_SIZE)
+void pending_prefix(const PendingAttestation *p, uint8_t ret[static PENDING_PREFIX_SIZE]);
 /* Runs the node's failure actions (and the journal action) for an event of kind, off the event loop. */
 void failure_actions_start(Manager *m, const Node *n, const char *kind, const PolicyFailure *items, size_t n_items);
 /* Commits the queued verdicts now (also at the end of each event loop turn). */
@@ -195,5 +209,19 @@ int liveness_start(Manager *m);
 
 /* JSON of an attestation as the v3 API shows it. */
 json_object *attestation_to_json(const Attestation *a);
+/* What the 202 answer shows of an attestation instead of what was stored: the stage, the
+ * evidence as received, when it came; and when its challenge expired. */
+typedef struct AttestationReceived {
+        const char *stage;
+        json_object *evidence;
+        uint64_t received_usec, challenges_expire_usec;
+} AttestationReceived;
+/* The same as text, attestation_to_json()'s members in its order; with received, those
+ * shown instead, and challenges_expire_at after them. */
+void attestation_write(JsonWriter *w, const Attestation *a, const AttestationReceived *received);
+/* The 202 answer to the evidence: the attestation of node_id as a JSON:API resource with
+ * its link, what was received shown, and when to come back; NULL when out of memory. */
+char *attestation_accepted(const char *node_id, const Attestation *a, const AttestationReceived *received,
+                           uint64_t seconds_to_next);
 
 uint64_t now_realtime_usec(void);

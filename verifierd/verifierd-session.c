@@ -19,7 +19,6 @@
 #include "verifierd-session.h"
 
 #define TOKEN_SECRET_BYTES 32
-#define SESSION_ID_HEX_MAX 64
 
 static int token_digest(const char *token, uint8_t out[static SESSION_TOKEN_DIGEST_SIZE]) {
         return hash_alg_digest(hash_alg_from_name("sha256"), token, strlen(token), out);
@@ -321,12 +320,8 @@ int session_authenticate(Request *q, const char *node_id, char **ret_session) {
         return session_authenticate_expiry(q, node_id, ret_session, NULL);
 }
 
-int session_authenticate_expiry(Request *q, const char *node_id, char **ret_session, uint64_t *ret_expires_usec) {
+int session_bearer(Request *q, char ret_session[SESSION_ID_HEX_MAX + 1], uint8_t ret_digest[static SESSION_TOKEN_DIGEST_SIZE]) {
         const char *h = q->http->authorization, *dot;
-        uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
-        char sid[SESSION_ID_HEX_MAX + 1];
-        Session s = {};
-        int r;
 
         if (!h || strncmp(h, "Bearer ", 7) != 0)
                 return -EACCES;
@@ -334,14 +329,30 @@ int session_authenticate_expiry(Request *q, const char *node_id, char **ret_sess
         dot = strchr(h, '.');
         if (!dot || (size_t) (dot - h) > SESSION_ID_HEX_MAX || strlen(h) > 2 * SESSION_ID_HEX_MAX + 1)
                 return -EACCES;
-        memcpy(sid, h, (size_t) (dot - h));
-        sid[dot - h] = '\0';
+        if (token_digest(h, ret_digest) < 0)
+                return -EACCES;
+        if (ret_session) {
+                memcpy(ret_session, h, (size_t) (dot - h));
+                ret_session[dot - h] = '\0';
+        }
+        return 0;
+}
+
+int session_authenticate_expiry(Request *q, const char *node_id, char **ret_session, uint64_t *ret_expires_usec) {
+        uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
+        char sid[SESSION_ID_HEX_MAX + 1];
+        Session s = {};
+        int r;
+
+        r = session_bearer(q, sid, digest);
+        if (r < 0)
+                return r;
         r = storage_session_get(q->manager->storage, sid, &s);
         if (r < 0)
                 return r == -ENOENT ? -EACCES : r;
         r = -EACCES;
         if (s.has_token && strcmp(s.node_id, node_id) == 0 && s.expires_usec >= now_realtime_usec() &&
-            token_digest(h, digest) >= 0 && CRYPTO_memcmp(digest, s.token_digest, sizeof digest) == 0)
+            CRYPTO_memcmp(digest, s.token_digest, sizeof digest) == 0)
                 r = 0;
         if (r == 0 && ret_session)
                 *ret_session = TAKE_PTR(s.id);

@@ -793,40 +793,92 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
         return 0;
 }
 
-json_object *attestation_to_json(const Attestation *a) {
-        json_object *o = json_object_new_object(), *f = NULL, *d = NULL;
+static void write_time(JsonWriter *w, const char *key, uint64_t usec, bool first) {
         char when[64];
 
-        if (!o)
-                return NULL;
-        (void) json_add_string(o, "stage", a->stage);
-        (void) json_add_string(o, "evaluation", a->evaluation);
-        (void) json_add_string(o, "failure_reason", a->failure_reason);
-        /* Our own stored JSON, not input. */
-        if (a->failures)
-                f = json_tokener_parse(a->failures);
-        (void) json_object_object_add(o, "failures", f);
-        if (a->detail)
-                d = json_tokener_parse(a->detail);
-        if (d)
-                (void) json_object_object_add(o, "validation", d);
-        /* Keylime's members: the evidence requested, the node's boot time, when it all came. */
-        (void) json_object_object_add(o, "evidence", a->evidence ? json_tokener_parse(a->evidence) : json_object_new_array());
-        if (a->boot_time > 0) {
-                json_object *info = json_object_new_object();
-                (void) format_timestamp_iso(a->boot_time * 1000000ULL, when, sizeof when);
-                (void) json_add_string(info, "boot_time", when);
-                (void) json_object_object_add(o, "system_info", info);
+        (void) format_timestamp_iso(usec, when, sizeof when);
+        json_writer_key(w, key, first);
+        json_writer_string(w, when);
+}
+
+void attestation_write(JsonWriter *w, const Attestation *a, const AttestationReceived *received) {
+        json_writer_key(w, "stage", true);
+        json_writer_string(w, received ? received->stage : a->stage);
+        json_writer_key(w, "evaluation", false);
+        json_writer_string(w, a->evaluation);
+        json_writer_key(w, "failure_reason", false);
+        json_writer_string(w, a->failure_reason);
+        /* Our own stored JSON, not input: written as json-c writes it once parsed. */
+        json_writer_key(w, "failures", false);
+        json_writer_stored(w, a->failures);
+        if (a->detail) {
+                json_object *d = json_tokener_parse(a->detail);
+                if (d) {
+                        json_writer_key(w, "validation", false);
+                        json_writer_json(w, d);
+                        json_object_put(d);
+                }
         }
-        (void) format_timestamp_iso(a->created_usec, when, sizeof when);
-        (void) json_add_string(o, "capabilities_received_at", when);
-        (void) format_timestamp_iso(a->updated_usec, when, sizeof when);
-        (void) json_add_string(o, "evidence_received_at", when);
-        (void) json_add_int(o, "ima_starting_offset", (int64_t) a->ima_offset);
-        (void) json_add_int(o, "ima_entry_count", (int64_t) a->ima_count);
-        (void) format_timestamp_iso(a->created_usec, when, sizeof when);
-        (void) json_add_string(o, "created_at", when);
-        (void) format_timestamp_iso(a->updated_usec, when, sizeof when);
-        (void) json_add_string(o, "updated_at", when);
+        /* Keylime's members: the evidence requested, the node's boot time, when it all came. */
+        json_writer_key(w, "evidence", false);
+        if (received)
+                json_writer_json(w, received->evidence);
+        else if (a->evidence)
+                json_writer_stored(w, a->evidence);
+        else
+                json_writer_literal(w, "[]");
+        if (a->boot_time > 0) {
+                json_writer_key(w, "system_info", false);
+                json_writer_literal(w, "{");
+                write_time(w, "boot_time", a->boot_time * 1000000ULL, true);
+                json_writer_literal(w, "}");
+        }
+        write_time(w, "capabilities_received_at", a->created_usec, false);
+        write_time(w, "evidence_received_at", received ? received->received_usec : a->updated_usec, false);
+        json_writer_key(w, "ima_starting_offset", false);
+        json_writer_int(w, (int64_t) a->ima_offset);
+        json_writer_key(w, "ima_entry_count", false);
+        json_writer_int(w, (int64_t) a->ima_count);
+        write_time(w, "created_at", a->created_usec, false);
+        write_time(w, "updated_at", a->updated_usec, false);
+        if (received)
+                write_time(w, "challenges_expire_at", received->challenges_expire_usec, false);
+}
+
+json_object *attestation_to_json(const Attestation *a) {
+        _cleanup_free_ char *text = NULL;
+        json_tokener *t;
+        json_object *o;
+        JsonWriter w = {};
+
+        json_writer_literal(&w, "{");
+        attestation_write(&w, a, NULL);
+        json_writer_literal(&w, "}");
+        text = json_writer_finish(&w);
+        /* The stored members parsed at json-c's depth on their own: two levels deeper here. */
+        t = text ? json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH + 2) : NULL;
+        if (!t)
+                return NULL;
+        o = json_tokener_parse_ex(t, text, -1);
+        json_tokener_free(t);
         return o;
+}
+
+char *attestation_accepted(const char *node_id, const Attestation *a, const AttestationReceived *received,
+                           uint64_t seconds_to_next) {
+        char idx[24], self[AGENT_ID_MAX + 64];
+        JsonWriter w = {};
+
+        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
+        (void) snprintf(self, sizeof self, "/v3.0/agents/%s/attestations/%s", node_id, idx);
+        json_writer_literal(&w, "{\"data\":{\"type\":\"attestation\",\"id\":");
+        json_writer_string(&w, idx);
+        json_writer_literal(&w, ",\"attributes\":{");
+        attestation_write(&w, a, received);
+        json_writer_literal(&w, "},\"links\":{\"self\":");
+        json_writer_string(&w, self);
+        json_writer_literal(&w, "}},\"meta\":{\"seconds_to_next_attestation\":");
+        json_writer_int(&w, (int64_t) seconds_to_next);
+        json_writer_literal(&w, "}}");
+        return json_writer_finish(&w);
 }

@@ -28,6 +28,7 @@ typedef struct Listener {
         unsigned kind;
         bool tls, client_ca;
         sd_event_source *io, *timer;
+        sd_event_source *resumed;  /* runs MHD for answers completed since its last run */
         struct Listener *next;
 } Listener;
 
@@ -88,16 +89,27 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static int on_resumed(sd_event_source *s, void *userdata) {
+        listener_run(userdata);
+        return 0;
+}
+
 static int listener_reschedule(Listener *l) {
         MHD_UNSIGNED_LONG_LONG timeout_ms;
-        uint64_t now;
-        int r;
+        uint64_t now, armed;
+        int enabled, r;
 
         if (MHD_get_timeout(l->daemon, &timeout_ms) != MHD_YES)
                 return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
         r = sd_event_now(l->server->event, CLOCK_MONOTONIC, &now);
         if (r < 0)
                 return r;
+        /* While connections are busy MHD's timeout is the idle timeout of the oldest, later
+         * after every request: the timer is moved only to fire sooner, not after each run
+         * (a timerfd_settime() each). Firing early costs one MHD_run(), which sets it again. */
+        if (sd_event_source_get_enabled(l->timer, &enabled) >= 0 && enabled != SD_EVENT_OFF &&
+            sd_event_source_get_time(l->timer, &armed) >= 0 && armed <= now + timeout_ms * 1000ULL)
+                return 0;
         r = sd_event_source_set_time(l->timer, now + timeout_ms * 1000ULL);
         if (r < 0)
                 return r;
@@ -264,16 +276,14 @@ const char *http_request_query(const HttpRequest *req, const char *key) {
 
 void http_deferred_complete(HttpDeferred *d, HttpResponse *resp) {
         RequestState *st = (RequestState *) d;
-        uint64_t now;
 
         st->answer = *resp;
         *resp = (HttpResponse) {};
         st->ready = true;
         MHD_resume_connection(st->connection);
-        /* MHD answers the resumed connection on its next run: make that now. */
-        if (sd_event_now(st->listener->server->event, CLOCK_MONOTONIC, &now) >= 0 &&
-            sd_event_source_set_time(st->listener->timer, now) >= 0)
-                (void) sd_event_source_set_enabled(st->listener->timer, SD_EVENT_ONESHOT);
+        /* MHD answers the resumed connection on its next run: make that the loop's next
+         * turn, once for all the answers of a group commit, without moving the timer. */
+        (void) sd_event_source_set_enabled(st->listener->resumed, SD_EVENT_ONESHOT);
 }
 
 static void format_remote(struct MHD_Connection *c, char *buf, size_t size) {
@@ -514,6 +524,7 @@ static Listener *listener_free(Listener *l) {
                 return NULL;
         sd_event_source_disable_unref(l->io);
         sd_event_source_disable_unref(l->timer);
+        sd_event_source_disable_unref(l->resumed);
         if (l->daemon)
                 MHD_stop_daemon(l->daemon);
         free(l);
@@ -590,6 +601,12 @@ int http_server_add_listener(HttpServer *s, int fd, unsigned kind, const HttpTls
         /* Accuracy 1 µs: MHD asks for an immediate rerun while data is pending, and the
          * default accuracy (250 ms) would throttle uploads to a crawl. */
         r = sd_event_add_time(s->event, &l->timer, CLOCK_MONOTONIC, 0, 1, on_timer, l);
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(s->event, &l->resumed, on_resumed, l);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(l->resumed, SD_EVENT_OFF);
         if (r < 0)
                 return r;
         return listener_reschedule(l);

@@ -7,6 +7,7 @@
 
 #include "hexdecode.h"
 #include "json-util.h"
+#include "json-writer.h"
 #include "attest-limits.h"
 
 int json_parse_object(const char *buf, size_t len, json_object **ret) {
@@ -163,9 +164,12 @@ int json_array_append(json_object *a, json_object *v) {
         return 0;
 }
 
+/* JSON_TEXT_PLAIN text, written in one buffer that the answer then owns. */
 static char *serialise(json_object *o) {
-        const char *s = json_object_to_json_string_ext(o, JSON_TEXT_PLAIN);
-        return s ? strdup(s) : NULL;
+        JsonWriter w = {};
+
+        json_writer_json(&w, o);
+        return json_writer_finish(&w);
 }
 
 char *json_v2_envelope(unsigned code, const char *status, json_object *results) {

@@ -136,14 +136,20 @@ bool pgsql_node_cached(Storage *s, const char *id) {
  * read: each request sees the row as it was when the request came. */
 int pgsql_node_get(Storage *s, const char *id, Node **ret) {
         _cleanup_result_ PGresult *res = NULL;
-        _cleanup_(node_freep) Node *n = NULL;
         PgParams p = {};
-        int r, rows;
+        int r;
 
         pg_param_text(&p, id);
         r = pg_query_row_cached(s, node_get_sql, &p, id, PG_CACHE_ONCE, &res);
         if (r < 0)
                 return r;
+        return pgsql_node_from_result(res, ret);
+}
+
+int pgsql_node_from_result(const PGresult *res, Node **ret) {
+        _cleanup_(node_freep) Node *n = NULL;
+        int r, rows;
+
         r = read_node(res, 0, &n);
         if (r < 0)
                 return r;

@@ -80,7 +80,8 @@ int pgsql_session_get(Storage *s, const char *id, Session *ret) {
         int r;
 
         pg_param_text(&p, id);
-        /* Read twice for the evidence (admission, then the handler), the second time from the
+        /* Read twice for evidence this instance did not ask for (admission, then the handler;
+         * the evidence it asked for is pgsql_evidence_claim()'s), the second time from the
          * cache. A session kept without its node row is the first read of the node's next
          * request (the evidence after the capabilities): read again with the node row and the
          * push state, in the one round trip the node row alone would take, so that each
@@ -114,18 +115,10 @@ int pgsql_session_prune(Storage *s, uint64_t now_usec) {
         return pg_exec(s, "DELETE FROM sessions WHERE expires_usec < $1", &p);
 }
 
-int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret) {
-        _cleanup_result_ PGresult *res = NULL;
-        PgParams p = {};
+static int push_state_from_result(const PGresult *res, PushState *ret) {
         PushState x = {};
         int r;
 
-        pg_param_text(&p, node_id);
-        /* Fetched ahead with the session (the capabilities) or with the pending attestation
-         * (the evidence, whose verdict is then evaluated from it). */
-        r = pg_query_row_cached(s, push_state_get_sql, &p, node_id, PG_CACHE_ONCE, &res);
-        if (r < 0)
-                return r;
         x.boot_time = pg_get_u64(res, 0, 0);
         r = pg_get_blob(res, 0, 1, &x.clock);
         r = r ?: pg_get_blob(res, 0, 2, &x.enrolment_clock);
@@ -139,6 +132,20 @@ int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret) {
         x.ima_restart = pg_get_u64(res, 0, 5) != 0;
         *ret = x;
         return 0;
+}
+
+int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret) {
+        _cleanup_result_ PGresult *res = NULL;
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, node_id);
+        /* Fetched ahead with the session (the capabilities) or with the pending attestation
+         * (the evidence, whose verdict is then evaluated from it). */
+        r = pg_query_row_cached(s, push_state_get_sql, &p, node_id, PG_CACHE_ONCE, &res);
+        if (r < 0)
+                return r;
+        return push_state_from_result(res, ret);
 }
 
 static const char push_state_put_sql[] =
@@ -440,6 +447,57 @@ int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, const Bl
         if (r < 0)
                 return r;
         *ret = b;
+        return 0;
+}
+
+/* One pipeline, one round trip, one implicit transaction: the take only for a session that
+ * authenticates, then the node row and the push state as they are after it. */
+int pgsql_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
+                         PushState *ret_ps) {
+        static const char *const sqls[] = {
+                "WITH s AS (SELECT expires_usec FROM sessions WHERE id = $1 AND node_id = $2"
+                "  AND token_digest = $3 AND expires_usec >= $4::bigint),"
+                " t AS (DELETE FROM pending_attestations WHERE node_id = $2 AND idx = $5::bigint"
+                "  AND substr(data, 1, length($6::bytea)) = $6::bytea AND EXISTS (SELECT 1 FROM s) RETURNING idx)"
+                " SELECT expires_usec, EXISTS (SELECT 1 FROM t) FROM s",
+                pgsql_node_by_session_sql,
+                push_state_get_sql,
+        };
+        PGresult *res[ELEMENTSOF(sqls)] = {};
+        _cleanup_(node_freep) Node *n = NULL;
+        PgParams p = {}, session = {}, node = {};
+        PushState ps = {};
+        int r;
+
+        pg_param_text(&p, c->session_id);
+        pg_param_text(&p, c->node_id);
+        pg_param_blob(&p, c->token_digest, SESSION_TOKEN_DIGEST_SIZE);
+        pg_param_u64(&p, c->now_usec);
+        pg_param_u64(&p, c->index);
+        pg_param_blob(&p, c->prefix.data ? (const void *) c->prefix.data : "", c->prefix.size);
+        pg_param_text(&session, c->session_id);
+        pg_param_text(&node, c->node_id);
+        r = pg_query_batch(s, ELEMENTSOF(sqls), sqls, (const PgParams *const[]) { &p, &session, &node }, res);
+        if (r < 0)
+                return r;
+        if (PQntuples(res[0]) < 1)
+                r = -EACCES;
+        else if (strcmp(PQgetvalue(res[0], 0, 1), "t") != 0)
+                r = -ESTALE;
+        else if (PQntuples(res[1]) < 1)
+                r = -ENOENT;
+        else
+                r = pgsql_node_from_result(res[1], &n);
+        if (r >= 0 && PQntuples(res[2]) > 0)
+                r = push_state_from_result(res[2], &ps);
+        if (r >= 0)
+                *ret_session_expires_usec = pg_get_u64(res[0], 0, 0);
+        for (size_t i = 0; i < ELEMENTSOF(res); i++)
+                PQclear(res[i]);
+        if (r < 0)
+                return r;
+        *ret_node = TAKE_PTR(n);
+        *ret_ps = ps;
         return 0;
 }
 

@@ -820,6 +820,7 @@ static const StorageOps pgsql_ops = {
         .pending_put = pgsql_pending_put,
         .pending_get = pgsql_pending_get,
         .pending_take = pgsql_pending_take,
+        .evidence_claim = pgsql_evidence_claim,
 };
 
 int storage_open_postgresql(const char *url, const char *password, Storage **ret) {

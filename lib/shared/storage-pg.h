@@ -97,6 +97,8 @@ int pg_collect_ids(const PGresult *res, bool null_when_empty, char ***ret, size_
 uint64_t pg_now_usec(void);
 
 int pgsql_node_get(Storage *s, const char *id, Node **ret);
+/* The node of a result of pgsql_node_by_session_sql's columns. */
+int pgsql_node_from_result(const PGresult *res, Node **ret);
 /* Forget the cached rows of a node (id NULL: of every node); of its push state and a session
  * (NULL: none); of every session. */
 void pgsql_cache_forget_node(Storage *s, const char *id);
@@ -149,4 +151,6 @@ int pgsql_node_summary(Storage *s, NodeCount **ret, size_t *ret_n);
 int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data);
 int pgsql_pending_get(Storage *s, const char *node_id, uint64_t index, Blob *ret);
 int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret);
+int pgsql_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
+                         PushState *ret_ps);
 int pgsql_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *ret);

@@ -244,3 +244,51 @@ size_t storage_verdict_commit_each(Storage *s, const VerdictCommit *c, size_t n,
         }
         return stored;
 }
+
+/* Where the reads cost no round trips (SQLite): the point reads in one read transaction,
+ * then the take, which such a backend leaves to the one instance's memory. */
+static int evidence_claim_composed(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec,
+                                   Node **ret_node, PushState *ret_ps) {
+        _cleanup_(storage_read_endp) Storage *reading = storage_read_begin(s);
+        _cleanup_(node_freep) Node *n = NULL;
+        PushState ps = {};
+        Session session = {};
+        Blob taken = {};
+        uint64_t expires;
+        bool ok;
+        int r;
+
+        r = storage_session_get(s, c->session_id, &session);
+        if (r < 0)
+                return r == -ENOENT ? -EACCES : r;
+        ok = session.has_token && strcmp(session.node_id, c->node_id) == 0 && session.expires_usec >= c->now_usec &&
+             memcmp_const_time(session.token_digest, c->token_digest, sizeof session.token_digest) == 0;
+        expires = session.expires_usec;
+        session_done(&session);
+        if (!ok)
+                return -EACCES;
+        r = storage_node_get(s, c->node_id, &n);
+        if (r < 0)
+                return r;
+        r = storage_push_state_get(s, c->node_id, &ps);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        reading = storage_read_end(reading);
+        r = storage_pending_take(s, c->node_id, c->index, &c->prefix, &taken);
+        blob_done(&taken);
+        if (r < 0 && r != -EOPNOTSUPP) {
+                push_state_done(&ps);
+                return r == -ENOENT ? -ESTALE : r;
+        }
+        *ret_session_expires_usec = expires;
+        *ret_node = TAKE_PTR(n);
+        *ret_ps = ps;
+        return 0;
+}
+
+int storage_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
+                           PushState *ret_ps) {
+        if (s->ops->evidence_claim)
+                return s->ops->evidence_claim(s, c, ret_session_expires_usec, ret_node, ret_ps);
+        return evidence_claim_composed(s, c, ret_session_expires_usec, ret_node, ret_ps);
+}

@@ -192,6 +192,14 @@ typedef struct VerdictCommit {
 
 typedef struct Storage Storage;
 
+/* A node's evidence as it comes: its bearer token and the pending attestation it answers. */
+typedef struct EvidenceClaim {
+        const char *session_id, *node_id;
+        const uint8_t *token_digest;    /* SESSION_TOKEN_DIGEST_SIZE bytes */
+        uint64_t index, now_usec;
+        Blob prefix;                    /* of the pending attestation's data, as storage_pending_take() */
+} EvidenceClaim;
+
 typedef struct StorageOps {
         Storage *(*close)(Storage *s);
         int (*node_get)(Storage *s, const char *id, Node **ret);
@@ -232,6 +240,8 @@ typedef struct StorageOps {
         int (*pending_put)(Storage *s, const char *node_id, uint64_t index, const Blob *data);
         int (*pending_get)(Storage *s, const char *node_id, uint64_t index, Blob *ret);
         int (*pending_take)(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret);
+        int (*evidence_claim)(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
+                              PushState *ret_ps);
         int (*read_begin)(Storage *s);
         void (*read_end)(Storage *s);
 } StorageOps;
@@ -435,6 +445,15 @@ static inline int storage_pending_get(Storage *s, const char *node_id, uint64_t 
 static inline int storage_pending_take(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret) {
         return s->ops->pending_take ? s->ops->pending_take(s, node_id, index, prefix, ret) : -EOPNOTSUPP;
 }
+/* Everything the verdict of a node's evidence starts from, in one round trip where the
+ * database has them: authenticates the session (its token digest, for this node, not
+ * expired at now_usec), then takes the pending attestation (storage_pending_take()) and
+ * reads the node row with its engine policies and the push state (zeroed before the first
+ * push). -EACCES when the session does not authenticate and -ESTALE when the pending
+ * attestation is gone (another instance took it, or it was replaced): nothing is taken
+ * then. -ENOENT when the node row is gone. */
+int storage_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
+                           PushState *ret_ps);
 static inline int storage_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
                                              char ***ret_ids, size_t *ret_n) {
         return s->ops->node_timeout_claim(s, now_usec, factor, event_detail, ret_ids, ret_n);

@@ -272,6 +272,79 @@ static void test_pending_take_once(void **state) {
         assert_int_equal(raw("SELECT COUNT(*) FROM pending_attestations"), 0);
 }
 
+static int claim(Storage *s, const char *node_id, uint8_t token_byte, uint64_t index, const char *prefix,
+                 uint64_t now_usec, Node **ret_node, PushState *ret_ps) {
+        uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
+        uint64_t expires = 0;
+        int r;
+
+        memset(digest, token_byte, sizeof digest);
+        r = storage_evidence_claim(s, &(const EvidenceClaim) {
+                                           .session_id = "5e55", .node_id = node_id, .token_digest = digest,
+                                           .index = index, .now_usec = now_usec,
+                                           .prefix = { .data = (uint8_t *) prefix, .size = strlen(prefix) },
+                                   }, &expires, ret_node, ret_ps);
+        if (r >= 0)
+                assert_int_equal(expires, 5000000);
+        return r;
+}
+
+/* The evidence's one call: nothing is taken for a session that does not authenticate nor
+ * for another nonce or index; the node row is read as it is then, an operator's change
+ * made since the attestation was issued included; the nonce is taken once. */
+static void test_evidence_claim(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("claimed"), *other = make_node("other"), *got = NULL;
+        Session session = { .id = (char *) "5e55", .node_id = (char *) "claimed", .has_token = true,
+                            .expires_usec = 5000000 };
+        PushState ps = { .next_index = 7 }, got_ps = {};
+        Attestation a = { .index = 6, .stage = (char *) "verification_complete", .evaluation = (char *) "pass" };
+        Blob pending = { .data = (uint8_t *) "v1-nonce-A-rest", .size = 15 }, b = {};
+        char digest[POLICY_DIGEST_HEX_SIZE];
+        bool shared = on_postgresql();
+
+        n->state = NODE_ENROLLED;
+        n->interval_sec = 2;
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_node_put(s, other), 0);
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps }, 1), 0);
+        memset(session.token_digest, 0x5a, sizeof session.token_digest);
+        assert_int_equal(storage_session_put(s, &session), 0);
+        if (shared)
+                assert_int_equal(storage_pending_put(s, "claimed", 7, &pending), 0);
+
+        /* Refused: another token, an expired session, the session of another node. */
+        assert_int_equal(claim(s, "claimed", 0x5b, 7, "v1-nonce-A", 1000, &got, &got_ps), -EACCES);
+        assert_int_equal(claim(s, "claimed", 0x5a, 7, "v1-nonce-A", 5000001, &got, &got_ps), -EACCES);
+        assert_int_equal(claim(s, "other", 0x5a, 7, "v1-nonce-A", 1000, &got, &got_ps), -EACCES);
+        if (shared) {
+                /* Another nonce, another index. */
+                assert_int_equal(claim(s, "claimed", 0x5a, 7, "v1-nonce-B", 1000, &got, &got_ps), -ESTALE);
+                assert_int_equal(claim(s, "claimed", 0x5a, 8, "v1-nonce-A", 1000, &got, &got_ps), -ESTALE);
+                assert_int_equal(storage_pending_get(s, "claimed", 7, &b), 0);
+                blob_done(&b);
+        }
+        assert_null(got);
+
+        /* The operator changes the node between the capabilities and the evidence. */
+        n->interval_sec = 9;
+        assert_int_equal(storage_policy_put(s, "exec", (const uint8_t *) "{}", 2, digest), 0);
+        assert_int_equal(node_policy_set(n, "exec", digest, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(claim(s, "claimed", 0x5a, 7, "v1-nonce-A", 1000, &got, &got_ps), 0);
+        assert_int_equal(got->interval_sec, 9);
+        assert_int_equal(got->n_policies, 1);
+        assert_string_equal(got->policies[0].digest, digest);
+        assert_int_equal(got_ps.next_index, 7);
+        push_state_done(&got_ps);
+        node_free(TAKE_PTR(got));
+        if (shared) {
+                assert_int_equal(storage_pending_get(s, "claimed", 7, &b), -ENOENT);
+                assert_int_equal(claim(s, "claimed", 0x5a, 7, "v1-nonce-A", 1000, &got, &got_ps), -ESTALE);
+                assert_null(got);
+        }
+}
+
 /* A request reads its session, then its node and push state: the session's read fetches
  * those two too, for one read each within the request; taking the pending attestation
  * fetches the push state the verdict starts from. A session is read from the cache until
@@ -394,6 +467,7 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_reconnect),
         DB_TEST(test_reconnect_idle),
         DB_TEST(test_pending_take_once),
+        DB_TEST(test_evidence_claim),
         DB_TEST(test_reconnect_pipeline),
         DB_TEST(test_claim_once),
         DB_TEST(test_claim_two_instances),

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "json-util.h"
 #include "verifierd.h"
 #include "verifierd-push.h"
 
@@ -165,12 +166,126 @@ static void test_session_renewal(void **state) {
         assert_true(renewals > 0 && renewals <= 20 * life / 30000000 / 3);
 }
 
+/* The attributes as json-c built them before they were written as text: the reference. */
+static json_object *reference_attributes(const Attestation *a) {
+        json_object *o = json_object_new_object(), *d = a->detail ? json_tokener_parse(a->detail) : NULL;
+        char when[64];
+
+        (void) json_add_string(o, "stage", a->stage);
+        (void) json_add_string(o, "evaluation", a->evaluation);
+        (void) json_add_string(o, "failure_reason", a->failure_reason);
+        (void) json_object_object_add(o, "failures", a->failures ? json_tokener_parse(a->failures) : NULL);
+        if (d)
+                (void) json_object_object_add(o, "validation", d);
+        (void) json_object_object_add(o, "evidence", a->evidence ? json_tokener_parse(a->evidence) : json_object_new_array());
+        if (a->boot_time > 0) {
+                json_object *info = json_object_new_object();
+                (void) format_timestamp_iso(a->boot_time * 1000000ULL, when, sizeof when);
+                (void) json_add_string(info, "boot_time", when);
+                (void) json_object_object_add(o, "system_info", info);
+        }
+        (void) format_timestamp_iso(a->created_usec, when, sizeof when);
+        (void) json_add_string(o, "capabilities_received_at", when);
+        (void) format_timestamp_iso(a->updated_usec, when, sizeof when);
+        (void) json_add_string(o, "evidence_received_at", when);
+        (void) json_add_int(o, "ima_starting_offset", (int64_t) a->ima_offset);
+        (void) json_add_int(o, "ima_entry_count", (int64_t) a->ima_count);
+        (void) format_timestamp_iso(a->created_usec, when, sizeof when);
+        (void) json_add_string(o, "created_at", when);
+        (void) format_timestamp_iso(a->updated_usec, when, sizeof when);
+        (void) json_add_string(o, "updated_at", when);
+        return o;
+}
+
+/* The 202 as json-c built it: the stored resource, then what was received put in. */
+static char *reference_accepted(const char *node_id, const Attestation *a, const AttestationReceived *r,
+                                uint64_t next) {
+        json_object *doc = json_object_new_object(), *data = json_object_new_object(), *links = json_object_new_object();
+        json_object *meta = json_object_new_object(), *attrs;
+        char idx[24], self[512], when[64], *text;
+        Attestation shown = *a;
+
+        shown.evidence = NULL;
+        attrs = reference_attributes(&shown);
+        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
+        (void) snprintf(self, sizeof self, "/v3.0/agents/%s/attestations/%s", node_id, idx);
+        (void) json_add_string(data, "type", "attestation");
+        (void) json_add_string(data, "id", idx);
+        (void) json_object_object_add(data, "attributes", attrs);
+        (void) json_add_string(links, "self", self);
+        (void) json_object_object_add(data, "links", links);
+        (void) json_add_string(attrs, "stage", r->stage);
+        (void) json_object_object_add(attrs, "evidence", json_object_get(r->evidence));
+        (void) format_timestamp_iso(r->challenges_expire_usec, when, sizeof when);
+        (void) json_add_string(attrs, "challenges_expire_at", when);
+        (void) format_timestamp_iso(r->received_usec, when, sizeof when);
+        (void) json_add_string(attrs, "evidence_received_at", when);
+        (void) json_add_int(meta, "seconds_to_next_attestation", (int64_t) next);
+        (void) json_object_object_add(doc, "data", data);
+        (void) json_object_object_add(doc, "meta", meta);
+        text = strdup(json_object_to_json_string_ext(doc, JSON_TEXT_PLAIN));
+        json_object_put(doc);
+        return text;
+}
+
+/* The 202 and the v3 attributes, written as text, are what json-c wrote for them,
+ * with quotes, backslashes, control characters and non-ASCII in every string. */
+static void test_accepted_text(void **state) {
+        static const char tricky[] = "q\"b\\s/l\x01\x1f\x7f\b\f\n\r\t caf\xc3\xa9 \xff";
+        const char *ev_text = "[{\"evidence_class\":\"certification\",\"evidence_type\":\"tpm_quote\","
+                              "\"data\":{\"message\":\"/\\\\\\\"\\u0001\\u00e9\",\"entry_count\":3}}]";
+        json_object *evidence = json_tokener_parse(ev_text), *item = json_object_array_get_idx(evidence, 0);
+        Attestation a = {
+                .index = 18446744073709551615ULL, .stage = (char *) "verification_complete", .evaluation = (char *) "fail",
+                .boot_time = 1700000000, .ima_offset = 42, .ima_count = 7,
+                .failure_reason = (char *) "policy_violation",
+                .failures = (char *) "[{\"id\":\"ima.hash\",\"severity\":\"error\",\"context\":{\"path\":\"/a\\\"b\\\\c\\n\","
+                                     "\"n\":1.50,\"u\":\"\xc3\xa9\\u0002\"}}]",
+                .detail = (char *) "{\"detail\":\"bad \\\"quote\\\"\"}",
+                .evidence = (char *) "[{\"stored\":true}]",
+                .created_usec = 1700000000123456, .updated_usec = 1700000001654321,
+        };
+        AttestationReceived r = { .stage = "evaluating_evidence", .evidence = evidence,
+                                  .received_usec = 1700000002000001, .challenges_expire_usec = 1700000003000000 };
+
+        assert_non_null(item);
+        (void) json_add_string(json_object_object_get(item, "data"), "entries", tricky);
+        for (unsigned variant = 0; variant < 4; variant++) {
+                char *got, *want;
+
+                if (variant == 1) {             /* a pass: no failures, no detail */
+                        a.evaluation = (char *) "pass";
+                        a.failure_reason = a.failures = a.detail = NULL;
+                } else if (variant == 2) {      /* no boot time, stored evidence absent, index 0 */
+                        a.boot_time = 0;
+                        a.evidence = NULL;
+                        a.index = 0;
+                } else if (variant == 3)        /* stored text that does not parse */
+                        a.failures = (char *) "[{";
+                got = attestation_accepted("node-\xc3\xa9\"1", &a, &r, 30);
+                want = reference_accepted("node-\xc3\xa9\"1", &a, &r, 30);
+                assert_non_null(got);
+                assert_string_equal(got, want);
+                free(got);
+                free(want);
+
+                json_object *o = attestation_to_json(&a), *ref = reference_attributes(&a);
+                assert_non_null(o);
+                assert_string_equal(json_object_to_json_string_ext(o, JSON_TEXT_PLAIN),
+                                    json_object_to_json_string_ext(ref, JSON_TEXT_PLAIN));
+                json_object_put(o);
+                json_object_put(ref);
+        }
+        json_object_put(evidence);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_encodings),
                 cmocka_unit_test(test_ima_anchor),
                 cmocka_unit_test(test_ima_fresh_failure),
                 cmocka_unit_test(test_session_renewal),
+                cmocka_unit_test(test_accepted_text),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
