@@ -7,6 +7,7 @@
 #include "cc-policy.h"
 #include "hexdecode.h"
 #include "json-parse.h"
+#include "parse-util.h"
 
 static int why(const char **ret_why, const char *text) {
         if (ret_why)
@@ -75,11 +76,18 @@ static int get_uint(json_object *v, uint32_t max, uint32_t *ret, const char **re
 
 /* "1.51" */
 static int parse_abi(json_object *v, uint8_t *major, uint8_t *minor, const char **ret_why) {
-        unsigned a, b;
-        char end;
+        char text[8], *dot;
+        uint16_t a, b;
 
-        if (!json_object_is_type(v, json_type_string) ||
-            sscanf(json_object_get_string(v), "%3u.%3u%c", &a, &b, &end) != 2 || a > 255 || b > 255)
+        /* Digits only on both sides of the dot: no sign, no blanks, each at most 255. */
+        if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) >= (int) sizeof text)
+                return why(ret_why, "min_abi must be \"MAJOR.MINOR\"");
+        memcpy(text, json_object_get_string(v), (size_t) json_object_get_string_len(v) + 1);
+        dot = strchr(text, '.');
+        if (!dot)
+                return why(ret_why, "min_abi must be \"MAJOR.MINOR\"");
+        *dot = 0;
+        if (safe_atou16(text, &a) < 0 || safe_atou16(dot + 1, &b) < 0 || a > 255 || b > 255)
                 return why(ret_why, "min_abi must be \"MAJOR.MINOR\"");
         *major = (uint8_t) a;
         *minor = (uint8_t) b;

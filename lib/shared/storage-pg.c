@@ -481,7 +481,7 @@ static void slot_store(PgStorage *q, const char *sql, const char *key, const PGr
         if (!slot->res)
                 return;         /* not kept: the next read asks the database */
         slot->sql = sql;
-        strcpy(slot->key, key);
+        (void) snprintf(slot->key, sizeof slot->key, "%s", key);  /* fits: cache_slot() checked */
         slot->stored_usec = coarse_usec();
         slot->uses = uses;
 }

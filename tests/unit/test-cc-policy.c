@@ -87,6 +87,10 @@ static void test_snp_refusals(void **state) {
         expect_snp_refused("{\"min_abi\": \"1\"}", "MAJOR.MINOR");
         expect_snp_refused("{\"min_abi\": \"1.51x\"}", "MAJOR.MINOR");
         expect_snp_refused("{\"min_abi\": \"256.0\"}", "MAJOR.MINOR");
+        expect_snp_refused("{\"min_abi\": \" 1.51\"}", "MAJOR.MINOR");
+        expect_snp_refused("{\"min_abi\": \"+1.51\"}", "MAJOR.MINOR");
+        expect_snp_refused("{\"min_abi\": \"1.\"}", "MAJOR.MINOR");
+        expect_snp_refused("{\"min_abi\": \"1.2.3\"}", "MAJOR.MINOR");
         expect_snp_refused("{\"min_abi\": 1.5}", "MAJOR.MINOR");
         expect_snp_refused("{\"max_vmpl\": 4}", "out of range");
         expect_snp_refused("{\"max_vmpl\": -1}", "out of range");
