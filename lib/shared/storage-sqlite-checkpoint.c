@@ -11,12 +11,14 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "storage-sqlite.h"
 
 #define CHECKPOINT_PAGES 1000           /* SQLite's own threshold */
 #define CHECKPOINT_PAGES_INLINE 16000   /* the thread is behind: the committing connection helps */
+#define CHECKPOINT_RETRY_NSEC 10000000L /* after SQLITE_BUSY */
 
 struct SqliteCheckpointer {
         pthread_t thread;
@@ -43,6 +45,20 @@ static void *checkpoint_run(void *userdata) {
                 if (rc != SQLITE_OK)
                         log_debug("SQLite checkpoint: %s", sqlite3_errmsg(c->db));
                 pthread_mutex_lock(&c->lock);
+                if (rc == SQLITE_BUSY && !c->stopping) {
+                        /* A PASSIVE checkpoint never waits: tried again shortly, or the WAL
+                         * stays long until the next commit after a burst. */
+                        struct timespec ts;
+
+                        (void) clock_gettime(CLOCK_REALTIME, &ts);
+                        ts.tv_nsec += CHECKPOINT_RETRY_NSEC;
+                        if (ts.tv_nsec >= 1000000000L) {
+                                ts.tv_sec++;
+                                ts.tv_nsec -= 1000000000L;
+                        }
+                        (void) pthread_cond_timedwait(&c->wake, &c->lock, &ts);
+                        c->requested = true;
+                }
         }
         pthread_mutex_unlock(&c->lock);
         return NULL;
