@@ -26,10 +26,11 @@ sim_cleanup() {
 }
 
 # verifierd.conf for $work: its tenant.conf and plugins directory; each
-# argument is one more [Attestation] line.
+# argument is one more [Attestation] line. Challenges expire after
+# $SIM_CHALLENGE_LIFETIME (2 s unless set), so that a test can let one expire.
 sim_verifierd_conf() {
-        printf '[Server]\ntenant_config = %s/tenant.conf\nadmin_group = adm\n[Attestation]\nplugin_directory = %s/plugins\nchallenge_lifetime = 2s\n' \
-                "$work" "$work" > verifierd.conf
+        printf '[Server]\ntenant_config = %s/tenant.conf\nadmin_group = adm\n[Attestation]\nplugin_directory = %s/plugins\nchallenge_lifetime = %s\n' \
+                "$work" "$work" "${SIM_CHALLENGE_LIFETIME:-2s}" > verifierd.conf
         local line
         for line in "$@"; do
                 echo "$line" >> verifierd.conf
