@@ -28,8 +28,10 @@
 #define VERDICT_POLL_MSEC 250
 
 void push_session_state_done(PushSessionState *s) {
-        if (s)
-                s->token = mfree(s->token);
+        if (!s)
+                return;
+        s->token = mfree(s->token);
+        s->opened_location = mfree(s->opened_location);
 }
 
 void push_outcome_done(PushOutcome *o) {
@@ -206,38 +208,18 @@ static int authenticate(const PushContext *ctx, PushSessionState *s, AgentIdenti
         return 0;
 }
 
-static int pcr_banks(Tpm *t, uint16_t *banks, size_t max, size_t *ret_n) {
-        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
-        size_t n = 0;
-        TSS2_RC rc;
-
-        rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS, 0, 1, NULL, &cap);
-        if (rc != TSS2_RC_SUCCESS)
-                return tpm_rc_to_errno(rc, "GetCapability(PCRS)");
-        for (uint32_t i = 0; i < cap->data.assignedPCR.count && n < max; i++) {
-                const TPMS_PCR_SELECTION *sel = &cap->data.assignedPCR.pcrSelections[i];
-
-                /* Only banks with all 24 PCRs: a partial bank cannot be replayed. */
-                if (sel->sizeofSelect >= 3 && sel->pcrSelect[0] == 0xff && sel->pcrSelect[1] == 0xff &&
-                    sel->pcrSelect[2] == 0xff && hash_alg_from_tpm_id(sel->hash))
-                        banks[n++] = sel->hash;
-        }
-        *ret_n = n;
-        return n > 0 ? 0 : -ENODEV;
-}
-
 static int capabilities_body(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, char **ret) {
         const TPMT_PUBLIC *pub = &id->ak.public.publicArea;
         _cleanup_free_ char *name = hex_encode(id->ak.name.name, id->ak.name.size);
         uint8_t buf[sizeof(TPMT_PUBLIC)];
-        uint16_t banks[8];
+        const uint16_t *banks;
         size_t off = 0, n_banks = 0;
         PushCapabilities c = {};
         int r;
 
         if (!name)
                 return -ENOMEM;
-        r = pcr_banks(id->tpm, banks, ELEMENTSOF(banks), &n_banks);
+        r = tpm_pcr_banks(id->tpm, &banks, &n_banks);
         if (r < 0)
                 return r;
         if (Tss2_MU_TPMT_PUBLIC_Marshal(pub, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
@@ -378,7 +360,7 @@ static int collect(const PushContext *ctx, PushSessionState *s, AgentIdentity *i
 }
 
 static int send_evidence(const PushContext *ctx, PushSessionState *s, AgentIdentity *id, const PushRequest *req,
-                         const char *location, const Collected *c, PushOutcome *o) {
+                         const char *location, const Collected *c, PushOutcome *o, bool *ret_answered) {
         _cleanup_(http_client_response_done) HttpClientResponse resp = {};
         _cleanup_free_ char *body = NULL;
         int r;
@@ -400,6 +382,7 @@ static int send_evidence(const PushContext *ctx, PushSessionState *s, AgentIdent
                 r = request(ctx, s, "PATCH", location, body, &resp);
                 if (r < 0)
                         return request_failed(o, ctx, "evidence", r);
+                *ret_answered = true;
                 if (resp.status != 401 || attempt > 0)
                         break;
                 r = authenticate(ctx, s, id, o);
@@ -479,6 +462,7 @@ typedef struct TpmPart {
         char *location;   /* set once the verifier took the capabilities */
         Collected c;
         bool collected;
+        bool evidence_sent;   /* the verifier answered the evidence, whatever it said */
         unsigned runs;
 } TpmPart;
 
@@ -502,15 +486,21 @@ static int tpm_part_run(AgentIdentity *id, void *userdata) {
                         return r;
                 p->collected = true;
         }
-        return send_evidence(p->ctx, p->s, id, &p->req, p->location, &p->c, p->o);
+        return send_evidence(p->ctx, p->s, id, &p->req, p->location, &p->c, p->o, &p->evidence_sent);
 }
 
 int push_cycle_run(const PushContext *ctx, PushSessionState *s, PushOutcome *o) {
-        TpmPart p = { .ctx = ctx, .s = s, .o = o };
+        TpmPart p = { .ctx = ctx, .s = s, .o = o, .location = TAKE_PTR(s->opened_location), .req = s->opened_request };
         int r;
 
+        if (p.location)
+                log_debug("Sending evidence for %s, which the verifier opened in an earlier cycle.", p.location);
         /* The TPM is one client's at a time: held for this part only. */
         r = agent_identity_run(ctx->config, false, tpm_part_run, &p);
+        if (r < 0 && p.location && !p.evidence_sent) {
+                s->opened_location = TAKE_PTR(p.location);
+                s->opened_request = p.req;
+        }
         p.location = mfree(p.location);
         collected_done(&p.c);
         if (r < 0 && p.runs == 0)

@@ -46,6 +46,12 @@ typedef struct PushContext {
 typedef struct PushSessionState {
         char *token;
         ImaLogState ima;
+        /* An attestation the verifier opened for a cycle that failed before its
+         * evidence was sent (the TPM went away after the capabilities): the next
+         * cycle sends evidence for it, since the verifier refuses to open another
+         * (409) while this one awaits its evidence. */
+        char *opened_location;
+        PushRequest opened_request;
 } PushSessionState;
 
 void push_session_state_done(PushSessionState *s);

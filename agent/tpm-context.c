@@ -5,6 +5,7 @@
 
 #include <tss2/tss2_rc.h>
 
+#include "hash-alg.h"
 #include "log.h"
 #include "tpm-context.h"
 
@@ -123,6 +124,32 @@ int tpm_get_property(Tpm *t, uint32_t property, uint32_t *ret) {
             cap->data.tpmProperties.tpmProperty[0].property != property)
                 return -ENOENT;
         *ret = cap->data.tpmProperties.tpmProperty[0].value;
+        return 0;
+}
+
+int tpm_pcr_banks(Tpm *t, const uint16_t **ret, size_t *ret_n) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        size_t n = 0;
+        TSS2_RC rc;
+
+        if (t->n_pcr_banks == 0) {
+                rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS, 0, 1, NULL,
+                                        &cap);
+                if (rc != TSS2_RC_SUCCESS)
+                        return tpm_rc_to_errno(rc, "GetCapability(PCRS)");
+                for (uint32_t i = 0; i < cap->data.assignedPCR.count && n < TPM_PCR_BANKS_MAX; i++) {
+                        const TPMS_PCR_SELECTION *sel = &cap->data.assignedPCR.pcrSelections[i];
+
+                        if (sel->sizeofSelect >= 3 && sel->pcrSelect[0] == 0xff && sel->pcrSelect[1] == 0xff &&
+                            sel->pcrSelect[2] == 0xff && hash_alg_from_tpm_id(sel->hash))
+                                t->pcr_banks[n++] = sel->hash;
+                }
+                if (n == 0)
+                        return -ENODEV;
+                t->n_pcr_banks = n;
+        }
+        *ret = t->pcr_banks;
+        *ret_n = t->n_pcr_banks;
         return 0;
 }
 

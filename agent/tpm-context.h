@@ -9,9 +9,13 @@
 /* One open TPM: the TCTI and the ESYS context on top of it. There is no
  * resource manager behind a swtpm or a raw device, so every transient
  * object and session this code creates is flushed by the code that made it. */
+#define TPM_PCR_BANKS_MAX 8
+
 typedef struct Tpm {
         TSS2_TCTI_CONTEXT *tcti;
         ESYS_CONTEXT *esys;
+        uint16_t pcr_banks[TPM_PCR_BANKS_MAX];   /* tpm_pcr_banks(); none until asked */
+        size_t n_pcr_banks;
 } Tpm;
 
 #define TPM_DEFAULT_TCTI "device:/dev/tpmrm0"
@@ -61,6 +65,13 @@ int tpm_start_ek_policy_session(Tpm *t, ESYS_TR *ret_session);
 
 /* Reads a TPM property (TPM2_CAP_TPM_PROPERTIES); -ENOENT when not reported. */
 int tpm_get_property(Tpm *t, uint32_t property, uint32_t *ret);
+
+/* The PCR banks with all 24 PCRs allocated (a partial bank cannot be
+ * replayed), as TPM algorithm ids; -ENODEV when there is none. Asked once per
+ * context: the banks change only through TPM2_PCR_Allocate at the next TPM
+ * reset, which loses the transient objects and so makes the agent open a new
+ * context. */
+int tpm_pcr_banks(Tpm *t, const uint16_t **ret, size_t *ret_n);
 
 /* The TPM name of a loaded object. */
 int tpm_get_name(Tpm *t, ESYS_TR handle, TPM2B_NAME *ret);

@@ -136,6 +136,19 @@ t503=$(first_time 0 evidence 503)
 wait_for 10 seen "$t503" evidence 202 || fail "no evidence after the 503"
 ge "$(first_time "$t503")" "$(add "$t503" 2)" || fail "a request earlier than Retry-After: 2 of a 503"
 
+# --- The TPM gone between the capabilities and the quote (the verifier slow
+# to answer meanwhile): that cycle fails, and once the TPM is back the agent
+# sends evidence for the attestation the verifier opened instead of opening
+# another, which a verifier refuses (409) while the first awaits its evidence.
+t=$(mono)
+fault '{"route": "capabilities", "delay": 2}'
+swtpm_restart 4 || fail "swtpm did not come back"
+wait_for 20 seen "$(mono)" evidence 202 || fail "no evidence after the TPM came back"
+agent_says_after "$t" "TPM2_Quote failed" || fail "no quote failed while the TPM was away"
+awk -v t="$t" '$1 >= t && ($3 == "capabilities" || $3 == "evidence") { print $3, $4 }' requests.log |
+        awk 'prev == "capabilities 201" && $1 == "capabilities" { bad = 1 } { prev = $0 } END { exit bad }' ||
+        fail "a second attestation opened while the first awaited its evidence: $(routes_from "$t" 8)"
+
 # --- One 401 on the capabilities (the token expired): a new session, its
 # proof, and the capabilities once more, at once.
 t=$(mono)
