@@ -62,5 +62,6 @@ typedef struct VerdictWriter {
         int (*event_add)(Storage *s, const char *node_id, const char *kind, const char *detail);
 } VerdictWriter;
 
-/* Writes what c changes, in the same order in every backend; the caller holds the transaction. */
+/* Writes what c changes, in the order PostgreSQL's group commit writes each kind of row for all
+ * its verdicts (storage-pg-commit.c); the caller holds the transaction. */
 int verdict_write(Storage *s, const VerdictWriter *w, const VerdictCommit *c);

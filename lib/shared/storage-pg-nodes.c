@@ -174,49 +174,6 @@ static const char node_put_sql[] =
 static const char event_add_sql[] =
         "INSERT INTO events (node_id, time_usec, kind, detail) VALUES ($1, $2, $3, $4)";
 
-/* What a verdict (or the reactivation written with it) changes: not the node's identity,
- * which only a registration writes. An UPDATE of these is cheaper for the server than the
- * upsert of the whole row with its keys and certificates, and does not bring back a node
- * the administrator deleted meanwhile (the commit then fails on its attestation's row). */
-static const char node_verdict_put_sql[] =
-        "UPDATE nodes SET state = $2, activated_usec = $3, enrolled_usec = $4, tpm_policy = $5, boot_policy = $6,"
-        " runtime_policy = $7, boot_policy_name = $8, runtime_policy_name = $9, tpm_policy_name = $10,"
-        " attest_count = $11, interval_sec = $12, failure_actions = $13, verdict = $14, attestations_passed = $15,"
-        " last_attestation_usec = $16, attested_by = $17 WHERE id = $1";
-
-int pgsql_node_statements_prepare(Storage *s) {
-        int r;
-
-        r = pg_prepare(s, node_verdict_put_sql, 17);
-        return r < 0 ? r : pg_prepare(s, event_add_sql, 4);
-}
-
-int pgsql_node_verdict_put(Storage *s, const Node *n) {
-        PgParams p = {};
-        int r;
-
-        pgsql_cache_forget_node(s, n->id);
-        pg_param_text(&p, n->id);
-        pg_param_text(&p, node_state_to_string(n->state));
-        pg_param_u64(&p, n->activated_usec);
-        pg_param_u64(&p, n->enrolled_usec);
-        pg_param_text(&p, n->tpm_policy);
-        pg_param_text(&p, n->boot_policy);
-        pg_param_text(&p, n->runtime_policy);
-        pg_param_text(&p, n->boot_policy_name);
-        pg_param_text(&p, n->runtime_policy_name);
-        pg_param_text(&p, n->tpm_policy_name);
-        pg_param_u64(&p, n->attest_count);
-        pg_param_u64(&p, n->interval_sec);
-        pg_param_text(&p, n->failure_actions);
-        pg_param_text(&p, n->verdict);
-        pg_param_u64(&p, n->attestations_passed);
-        pg_param_u64(&p, n->last_attestation_usec);
-        pg_param_text(&p, n->attested_by);
-        r = pg_exec(s, node_verdict_put_sql, &p);
-        return r < 0 ? r : 0;
-}
-
 int pgsql_node_put(Storage *s, const Node *n) {
         PgParams p = {};
         int r;

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "storage-pg.h"
-#include "storage-backend.h"
 
 static const char session_get_sql[] =
         "SELECT id, node_id, challenge, token_digest, expires_usec FROM sessions WHERE id = $1";
@@ -148,64 +147,6 @@ int pgsql_push_state_get(Storage *s, const char *node_id, PushState *ret) {
         return push_state_from_result(res, ret);
 }
 
-static const char push_state_put_sql[] =
-        "INSERT INTO push_state (node_id, boot_time, clock, enrolment_clock, ima_state, next_index,"
-        " ima_restart, ima_state_latest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (node_id) DO UPDATE SET boot_time = excluded.boot_time, clock = excluded.clock,"
-        " enrolment_clock = excluded.enrolment_clock, ima_state = excluded.ima_state,"
-        " next_index = excluded.next_index, ima_restart = excluded.ima_restart,"
-        " ima_state_latest = excluded.ima_state_latest";
-
-static int push_state_put(Storage *s, const char *node_id, const PushState *ps) {
-        PgParams p = {};
-
-        pg_param_text(&p, node_id);
-        pg_param_u64(&p, ps->boot_time);
-        pg_param_blob(&p, ps->clock.data, ps->clock.size);
-        pg_param_blob(&p, ps->enrolment_clock.data, ps->enrolment_clock.size);
-        pg_param_blob(&p, ps->ima_state.data, ps->ima_state.size);
-        pg_param_u64(&p, ps->next_index);
-        pg_param_u64(&p, ps->ima_restart);
-        pg_param_blob(&p, ps->ima_state_latest.data, ps->ima_state_latest.size);
-        return pg_exec(s, push_state_put_sql, &p);
-}
-
-#define ATTESTATION_COLUMNS \
-        "idx, stage, evaluation, nonce, boot_time_usec, ima_offset, ima_count, failure_reason, failures," \
-        " detail, created_usec, updated_usec, evidence, appraisal"
-
-static const char attestation_put_sql[] =
-        "INSERT INTO attestations (node_id, " ATTESTATION_COLUMNS ")"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        " ON CONFLICT (node_id, idx) DO UPDATE SET stage = excluded.stage,"
-        " evaluation = excluded.evaluation, nonce = excluded.nonce,"
-        " boot_time_usec = excluded.boot_time_usec, ima_offset = excluded.ima_offset,"
-        " ima_count = excluded.ima_count, failure_reason = excluded.failure_reason,"
-        " failures = excluded.failures, detail = excluded.detail,"
-        " created_usec = excluded.created_usec, updated_usec = excluded.updated_usec,"
-        " evidence = excluded.evidence, appraisal = excluded.appraisal";
-
-static int attestation_put(Storage *s, const char *node_id, const Attestation *a) {
-        PgParams p = {};
-
-        pg_param_text(&p, node_id);
-        pg_param_u64(&p, a->index);
-        pg_param_text(&p, a->stage);
-        pg_param_text(&p, a->evaluation);
-        pg_param_blob(&p, a->nonce, sizeof a->nonce);
-        pg_param_u64(&p, a->boot_time);
-        pg_param_u64(&p, a->ima_offset);
-        pg_param_u64(&p, a->ima_count);
-        pg_param_text(&p, a->failure_reason);
-        pg_param_text(&p, a->failures);
-        pg_param_text(&p, a->detail);
-        pg_param_u64(&p, a->created_usec);
-        pg_param_u64(&p, a->updated_usec);
-        pg_param_text(&p, a->evidence);
-        pg_param_text(&p, a->appraisal);
-        return pg_exec(s, attestation_put_sql, &p);
-}
-
 static int read_attestation(const PGresult *res, int row, void *elem) {
         Attestation *a = elem;
         int r;
@@ -239,7 +180,7 @@ int pgsql_attestation_get(Storage *s, const char *node_id, uint64_t index, Attes
 
         pg_param_text(&p, node_id);
         pg_param_u64(&p, index);
-        r = pg_query_row(s, "SELECT " ATTESTATION_COLUMNS " FROM attestations WHERE node_id = $1 AND idx = $2", &p, &res);
+        r = pg_query_row(s, "SELECT " PGSQL_ATTESTATION_COLUMNS " FROM attestations WHERE node_id = $1 AND idx = $2", &p, &res);
         if (r < 0)
                 return r;
         r = read_attestation(res, 0, &a);
@@ -263,95 +204,11 @@ int pgsql_attestation_list(Storage *s, const char *node_id, uint64_t limit, Atte
                 p.n--;
                 pg_param_u64(&p, limit);
         }
-        r = pg_query(s, "SELECT " ATTESTATION_COLUMNS " FROM attestations WHERE node_id = $1"
+        r = pg_query(s, "SELECT " PGSQL_ATTESTATION_COLUMNS " FROM attestations WHERE node_id = $1"
                         " ORDER BY idx DESC LIMIT $2::bigint", &p, &res);
         if (r < 0)
                 return r;
         return pg_collect(res, sizeof(Attestation), read_attestation, attestation_row_done, (void **) ret, ret_n);
-}
-
-/* A token is only ever extended. */
-static const char session_extend_sql[] = "UPDATE sessions SET expires_usec = $1 WHERE id = $2 AND expires_usec < $1";
-
-static int session_extend(Storage *s, const char *id, uint64_t expires_usec) {
-        PgParams p = {};
-
-        pg_param_u64(&p, expires_usec);
-        pg_param_text(&p, id);
-        return pg_exec(s, session_extend_sql, &p);
-}
-
-static const char attestation_cut_sql[] = "DELETE FROM attestations WHERE node_id = $1 AND idx <= $2";
-
-/* Keeps the node's newest `keep` attestations. */
-static int attestation_cut(Storage *s, const char *node_id, uint64_t newest, uint64_t keep) {
-        PgParams p = {};
-
-        if (keep == 0 || newest < keep)
-                return 0;
-        pg_param_text(&p, node_id);
-        pg_param_u64(&p, newest - keep);
-        return pg_exec(s, attestation_cut_sql, &p);
-}
-
-/* VerdictCommit.verdict_only: the rest of the row is the operator's, who may have changed it
- * since the request read it. A row deleted meanwhile fails the commit on the attestation's row. */
-static const char node_verdict_only_sql[] =
-        "UPDATE nodes SET verdict = $2, attested_by = $3, last_attestation_usec = $4,"
-        " attestations_passed = attestations_passed + $5,"
-        " state = CASE WHEN $6::boolean THEN 'TERMINATED' ELSE state END WHERE id = $1";
-
-static int node_verdict_only_put(Storage *s, const Node *n) {
-        PgParams p = {};
-
-        pgsql_cache_forget_node(s, n->id);
-        pg_param_text(&p, n->id);
-        pg_param_text(&p, n->verdict);
-        pg_param_text(&p, n->attested_by);
-        pg_param_u64(&p, n->last_attestation_usec);
-        pg_param_u64(&p, n->verdict && strcmp(n->verdict, "PASS") == 0);
-        pg_param_text(&p, n->state == NODE_TERMINATED ? "true" : "false");
-        return pg_exec(s, node_verdict_only_sql, &p);
-}
-
-static const VerdictWriter verdict_writer = {
-        .node_put = pgsql_node_verdict_put,
-        .node_verdict_put = node_verdict_only_put,
-        .attestation_put = attestation_put,
-        .attestation_cut = attestation_cut,
-        .push_state_put = push_state_put,
-        .session_extend = session_extend,
-        .event_add = pgsql_event_add,
-};
-
-static int verdict_statements_prepare(Storage *s) {
-        int r;
-
-        r = pgsql_node_statements_prepare(s);
-        r = r ?: pg_prepare(s, node_verdict_only_sql, 6);
-        r = r ?: pg_prepare(s, attestation_put_sql, 15);
-        r = r ?: pg_prepare(s, attestation_cut_sql, 2);
-        r = r ?: pg_prepare(s, push_state_put_sql, 8);
-        r = r ?: pg_prepare(s, session_extend_sql, 2);
-        return r;
-}
-
-/* One pipeline: the whole batch goes to the server in one round trip and
- * commits as one transaction, with one synchronous WAL flush (group commit). */
-int pgsql_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
-        int r;
-
-        for (size_t i = 0; i < n; i++)
-                pgsql_cache_forget_push(s, c[i].node->id, c[i].session_id);
-        r = verdict_statements_prepare(s);
-        if (r < 0)
-                return r;
-        r = pg_pipeline_begin(s);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = verdict_write(s, &verdict_writer, &c[i]);
-        return pg_pipeline_end(s, r);
 }
 
 int pgsql_node_list_overdue(Storage *s, uint64_t now_usec, uint64_t factor, char ***ret_ids, size_t *ret_n) {

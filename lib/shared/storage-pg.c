@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The PostgreSQL storage backend: the state several verifier instances share.
  * The connection, statement execution and the schema migrations. */
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -90,6 +91,8 @@ static const char *const migrations[] = {
 #define MIGRATION_LOCK_KEY INT64_C(0x68617474657374)
 
 #define STMT_CACHE_MAX 64u
+/* "s" and a size_t in decimal. */
+#define PREPARED_NAME_MAX 24
 
 /* Results kept for a later read of the same row on the hot path (pg_query_row_cached()). */
 #define RESULT_CACHE_SLOTS 256u
@@ -152,6 +155,100 @@ void pg_param_u64(PgParams *p, uint64_t v) {
         assert(p->n < PG_PARAMS_MAX);
         (void) snprintf(p->numbers[p->n], sizeof p->numbers[p->n], "%" PRId64, (int64_t) v);
         pg_param_text(p, p->numbers[p->n]);
+}
+
+/* The element types' OIDs (pg_type.h), fixed since the binary array format's first release. */
+#define OID_BOOL 16u
+#define OID_BYTEA 17u
+#define OID_INT8 20u
+#define OID_TEXT 25u
+
+/* Header: dimensions, has-NULL flag, element type, then the one dimension's length and lower bound. */
+#define ARRAY_HEADER_SIZE 20u
+
+/* Room for an element of size bytes and its length word; the header's room comes first. */
+static int array_grow(PgArray *a, uint32_t type, size_t size) {
+        size_t need;
+
+        assert(a->element_type == 0 || a->element_type == type);
+        a->element_type = type;
+        if (a->size == 0)
+                a->size = ARRAY_HEADER_SIZE;
+        if (size > INT32_MAX || a->n >= INT32_MAX || a->size + 4 + size > INT32_MAX)
+                return -E2BIG;
+        need = a->size + 4 + size;
+        if (need > a->allocated) {
+                size_t k = MAX(need, a->allocated * 2);
+                uint8_t *d = realloc(a->data, k);
+
+                if (!d)
+                        return -ENOMEM;
+                a->data = d;
+                a->allocated = k;
+        }
+        return 0;
+}
+
+static void array_put_be32(PgArray *a, uint32_t v) {
+        v = htobe32(v);
+        memcpy(a->data + a->size, &v, sizeof v);
+        a->size += sizeof v;
+}
+
+/* One element: its length (-1: NULL), then its bytes. */
+static int array_append(PgArray *a, uint32_t type, const void *data, size_t size) {
+        int r;
+
+        r = array_grow(a, type, data ? size : 0);
+        if (r < 0)
+                return r;
+        array_put_be32(a, data ? (uint32_t) size : UINT32_MAX);
+        if (size > 0 && data)
+                memcpy(a->data + a->size, data, size);
+        a->size += data ? size : 0;
+        a->has_null = a->has_null || !data;
+        a->n++;
+        return 0;
+}
+
+int pg_array_text(PgArray *a, const char *s) {
+        return array_append(a, OID_TEXT, s, s ? strlen(s) : 0);
+}
+
+int pg_array_blob(PgArray *a, const void *data, size_t size) {
+        /* As pg_param_blob(): a non-NULL pointer for an empty blob, not NULL. */
+        return array_append(a, OID_BYTEA, data ? (size > 0 ? data : "") : NULL, size);
+}
+
+int pg_array_u64(PgArray *a, uint64_t v) {
+        uint64_t be = htobe64(v);
+
+        return array_append(a, OID_INT8, &be, sizeof be);
+}
+
+int pg_array_bool(PgArray *a, bool b) {
+        uint8_t v = b;
+
+        return array_append(a, OID_BOOL, &v, sizeof v);
+}
+
+void pg_param_array(PgParams *p, PgArray *a) {
+        size_t end = a->size;
+
+        assert(a->n > 0);
+        a->size = 0;
+        array_put_be32(a, 1);
+        array_put_be32(a, a->has_null);
+        array_put_be32(a, a->element_type);
+        array_put_be32(a, a->n);
+        array_put_be32(a, 1);
+        a->size = end;
+        pg_param_blob(p, a->data, a->size);
+}
+
+void pg_array_done(PgArray *a) {
+        free(a->data);
+        *a = (PgArray) {};
 }
 
 /* SQLSTATE classes as the SQLite backend reports its errors. */
@@ -241,23 +338,23 @@ static int connection_setup(PgStorage *q) {
         return 0;
 }
 
-static int prepared_name(PgStorage *q, const char *sql, char name[static 16], bool *ret_found) {
+static int prepared_name(PgStorage *q, const char *sql, char name[static PREPARED_NAME_MAX], bool *ret_found) {
         for (size_t i = 0; i < q->n_prepared; i++)
                 if (q->prepared[i] == sql) {
-                        (void) snprintf(name, 16, "s%zu", i);
+                        (void) snprintf(name, PREPARED_NAME_MAX, "s%zu", i);
                         *ret_found = true;
                         return 0;
                 }
         if (q->n_prepared >= STMT_CACHE_MAX)
                 return -ENOSPC;
-        (void) snprintf(name, 16, "s%zu", q->n_prepared);
+        (void) snprintf(name, PREPARED_NAME_MAX, "s%zu", q->n_prepared);
         *ret_found = false;
         return 0;
 }
 
 static PGresult *run(PgStorage *q, const char *sql, const PgParams *p) {
         static const PgParams none = {};
-        char name[16];
+        char name[PREPARED_NAME_MAX];
         bool found;
 
         p = p ?: &none;
@@ -299,7 +396,7 @@ int pg_query(Storage *s, const char *sql, const PgParams *p, PGresult **ret) {
 /* Queues a statement of the pipeline: prepared when the cache has it, else parsed with it. */
 static int queue(PgStorage *q, const char *sql, const PgParams *p) {
         static const PgParams none = {};
-        char name[16];
+        char name[PREPARED_NAME_MAX];
         bool found = false;
         int ok;
 
@@ -318,7 +415,7 @@ static int queue(PgStorage *q, const char *sql, const PgParams *p) {
 
 int pg_prepare(Storage *s, const char *sql, unsigned n_params) {
         PgStorage *q = (PgStorage *) s;
-        char name[16];
+        char name[PREPARED_NAME_MAX];
         bool found;
         int r;
 
@@ -568,7 +665,7 @@ int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams
         if (PQenterPipelineMode(q->conn) != 1)
                 return -EIO;
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                char name[16];
+                char name[PREPARED_NAME_MAX];
                 bool found = false;
 
                 if (prepared_name(q, sqls[i], name, &found) >= 0 && found)

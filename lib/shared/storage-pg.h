@@ -24,6 +24,25 @@ void pg_param_blob(PgParams *p, const void *data, size_t size);
 /* Stored as BIGINT: values above INT64_MAX wrap, as in the SQLite backend, and read back unchanged. */
 void pg_param_u64(PgParams *p, uint64_t v);
 
+/* A one-dimensional array parameter in the server's binary array format, built an element
+ * at a time, so that one statement writes many rows (unnest($1::text[], …) in its SQL). An
+ * array's element type is that of its first element; NULL texts and blobs are SQL NULLs. */
+typedef struct PgArray {
+        uint8_t *data;
+        size_t size, allocated;
+        uint32_t element_type;          /* the element type's OID */
+        uint32_t n;
+        bool has_null;
+} PgArray;
+
+int pg_array_text(PgArray *a, const char *s);
+int pg_array_blob(PgArray *a, const void *data, size_t size);
+int pg_array_u64(PgArray *a, uint64_t v);      /* BIGINT, as pg_param_u64() */
+int pg_array_bool(PgArray *a, bool b);
+/* Adds a (of at least one element) as a binary parameter, valid until a is freed or grown. */
+void pg_param_array(PgParams *p, PgArray *a);
+void pg_array_done(PgArray *a);
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(PGresult *, PQclear);
 #define _cleanup_result_ _cleanup_(PQclearp)
 
@@ -96,6 +115,11 @@ int pg_collect_ids(const PGresult *res, bool null_when_empty, char ***ret, size_
 
 uint64_t pg_now_usec(void);
 
+/* The columns of an attestation row after its node_id. */
+#define PGSQL_ATTESTATION_COLUMNS \
+        "idx, stage, evaluation, nonce, boot_time_usec, ima_offset, ima_count, failure_reason, failures," \
+        " detail, created_usec, updated_usec, evidence, appraisal"
+
 int pgsql_node_get(Storage *s, const char *id, Node **ret);
 /* The node of a result of pgsql_node_by_session_sql's columns. */
 int pgsql_node_from_result(const PGresult *res, Node **ret);
@@ -110,10 +134,6 @@ void pgsql_cache_put_node(Storage *s, const char *id, const PGresult *res, unsig
 /* Whether the node row is kept for a read (pg_cache_has()). */
 bool pgsql_node_cached(Storage *s, const char *id);
 int pgsql_node_put(Storage *s, const Node *n);
-/* The columns a verdict changes, of an existing node row. */
-int pgsql_node_verdict_put(Storage *s, const Node *n);
-/* Prepares the statements of node_verdict_put and event_add, for use in a pipeline. */
-int pgsql_node_statements_prepare(Storage *s);
 int pgsql_node_put_policies(Storage *s, const Node *n);
 int pgsql_node_delete(Storage *s, const char *id);
 int pgsql_node_list(Storage *s, Node ***ret, size_t *ret_n);

@@ -312,6 +312,62 @@ static void test_group_all_or_nothing(void **state) {
         assert_int_equal(storage_attestation_get(s, "n1", 0, &got), -ENOENT);
 }
 
+/* Several verdicts of one node in one group, the same attestation twice among them: each
+ * written after the one before it, as if committed one by one. */
+static void test_group_same_node(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *first = make_push_node("n1", 0), *second = make_push_node("n1", 0),
+                                   *third = make_push_node("n1", 0), *n2 = make_push_node("n2", 0), *got = NULL;
+        Session sess = { .id = (char *) "s1", .node_id = (char *) "n1", .has_token = true, .expires_usec = 100 }, gs = {};
+        Attestation a0 = make_attestation(0, "pass"), again = make_attestation(0, "fail"), a1 = make_attestation(1, "pass");
+        Attestation *l = NULL;
+        PushState ps[3] = { { .next_index = 1 }, { .next_index = 2 }, { .next_index = 3 } }, gps = {};
+        uint64_t events = 0;
+        size_t k = 0;
+
+        assert_int_equal(storage_node_put(s, first), 0);
+        assert_int_equal(storage_node_put(s, n2), 0);
+        assert_int_equal(storage_session_put(s, &sess), 0);
+        first->verdict = strdup("PASS");
+        second->verdict = strdup("PASS");
+        third->verdict = strdup("FAIL");
+        third->state = NODE_TERMINATED;
+        third->last_attestation_usec = 700;
+        VerdictCommit c[4] = {
+                { .node = first, .verdict_only = true, .attestation = &a0, .push_state = &ps[0], .session_id = "s1",
+                  .session_expires_usec = 300, .history_retention = 2, .event_kind = "PASS" },
+                { .node = n2, .verdict_only = true, .attestation = &a0, .push_state = &ps[0] },
+                { .node = second, .verdict_only = true, .attestation = &again, .push_state = &ps[1], .session_id = "s1",
+                  .session_expires_usec = 200, .history_retention = 2, .event_kind = "PASS" },
+                { .node = third, .verdict_only = true, .attestation = &a1, .push_state = &ps[2],
+                  .history_retention = 2, .event_kind = "FAIL" },
+        };
+
+        assert_int_equal(storage_verdict_commit(s, c, 4), 0);
+        assert_int_equal(storage_node_get(s, "n1", &got), 0);
+        assert_string_equal(got->verdict, "FAIL");
+        assert_int_equal(got->state, NODE_TERMINATED);
+        assert_int_equal(got->attestations_passed, 2);     /* one more for each PASS */
+        assert_int_equal(got->last_attestation_usec, 700);
+        assert_int_equal(storage_attestation_list(s, "n1", 0, &l, &k), 0);
+        assert_int_equal(k, 2);
+        assert_int_equal(l[0].index, 1);
+        assert_int_equal(l[1].index, 0);
+        assert_string_equal(l[1].evaluation, "fail");      /* the later write of the same attestation */
+        attestation_list_free(l, k);
+        assert_int_equal(storage_push_state_get(s, "n1", &gps), 0);
+        assert_int_equal(gps.next_index, 3);
+        push_state_done(&gps);
+        assert_int_equal(storage_session_get(s, "s1", &gs), 0);
+        assert_int_equal(gs.expires_usec, 300);             /* only ever extended */
+        session_done(&gs);
+        assert_int_equal(storage_event_count(s, "n1", &events), 0);
+        assert_int_equal(events, 3);
+        assert_int_equal(storage_push_state_get(s, "n2", &gps), 0);
+        assert_int_equal(gps.next_index, 1);
+        push_state_done(&gps);
+}
+
 /* A verdict whose node was deleted since it was read fails alone; the rest of
  * its group is stored. */
 static void test_group_each(void **state) {
@@ -507,6 +563,7 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_verdicts_and_retention),
         DB_TEST(test_group_all_or_nothing),
         DB_TEST(test_group_each),
+        DB_TEST(test_group_same_node),
         DB_TEST(test_overdue),
 };
 
