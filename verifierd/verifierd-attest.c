@@ -133,118 +133,6 @@ static void choose_ima_offset(const PushState *ps, bool have_state, uint64_t boo
         p->ima_offset = p->ima_fresh ? 0 : s.n_entries;
 }
 
-static json_object *quote_parameters(const PendingAttestation *p, const PushCapabilities *c) {
-        json_object *o = json_object_new_object(), *subjects = json_object_new_object(), *list = json_object_new_array();
-        _cleanup_free_ char *nonce = base64_encode(p->nonce, sizeof p->nonce);
-        const HashAlg *h = hash_alg_from_tpm_id(p->hash_alg);
-
-        if (!o || !subjects || !list || !nonce) {
-                json_object_put(o);
-                json_object_put(subjects);
-                json_object_put(list);
-                return NULL;
-        }
-        for (unsigned i = 0; i < TPM2_PCRS_PER_BANK_MAX; i++)
-                if (p->pcr_mask & (UINT32_C(1) << i))
-                        (void) json_object_array_add(list, json_object_new_int((int) i));
-        for (size_t i = 0; i < c->n_banks; i++)
-                (void) json_object_object_add(subjects, c->banks[i].alg->name,
-                                              c->banks[i].alg == p->bank ? json_object_get(list) : NULL);
-        json_object_put(list);
-        (void) json_add_string(o, "challenge", nonce);
-        (void) json_add_string(o, "hash_algorithm", h ? h->name : "sha256");
-        (void) json_add_string(o, "signature_scheme", push_sig_scheme_to_name(p->sig_scheme));
-        (void) json_object_object_add(o, "selected_subjects", subjects);
-        return o;
-}
-
-static json_object *evidence_item(const char *cls, const char *type, json_object *params) {
-        json_object *o = json_object_new_object();
-
-        if (!o || !params) {
-                json_object_put(o);
-                json_object_put(params);
-                return NULL;
-        }
-        (void) json_add_string(o, "evidence_class", cls);
-        (void) json_add_string(o, "evidence_type", type);
-        (void) json_object_object_add(o, "chosen_parameters", params);
-        return o;
-}
-
-static json_object *log_parameters(const char *format, bool ima, uint64_t offset) {
-        json_object *o = json_object_new_object();
-
-        if (o) {
-                (void) json_add_string(o, "format", format);
-                if (ima)
-                        (void) json_add_int(o, "starting_offset", (int64_t) offset);
-        }
-        return o;
-}
-
-/* The attributes of a new attestation, or NULL on allocation failure. */
-static json_object *pending_attributes(const PendingAttestation *p, const PushCapabilities *c) {
-        json_object *a = json_object_new_object(), *l = json_object_new_array();
-        char when[64];
-
-        if (!a || !l) {
-                json_object_put(a);
-                json_object_put(l);
-                return NULL;
-        }
-        (void) json_object_array_add(l, evidence_item("certification", "tpm_quote", quote_parameters(p, c)));
-        if (p->uefi)
-                (void) json_object_array_add(l, evidence_item("log", "uefi_log",
-                                                              log_parameters("application/octet-stream", false, 0)));
-        if (p->ima)
-                (void) json_object_array_add(l, evidence_item("log", "ima_log", log_parameters("text/plain", true, p->ima_offset)));
-        (void) json_add_string(a, "stage", "awaiting_evidence");
-        (void) json_object_object_add(a, "evidence_requested", l);
-        (void) format_timestamp_iso(p->expires_usec, when, sizeof when);
-        (void) json_add_string(a, "challenges_expire_at", when);
-        return a;
-}
-
-static json_object *member(json_object *o, const char *key) {
-        json_object *v = NULL;
-
-        return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static bool same_item(json_object *a, json_object *b) {
-        const char *ca = json_object_get_string(member(a, "evidence_class")), *cb = json_object_get_string(member(b, "evidence_class"));
-        const char *ta = json_object_get_string(member(a, "evidence_type")), *tb = json_object_get_string(member(b, "evidence_type"));
-
-        return ca && cb && ta && tb && strcmp(ca, cb) == 0 && strcmp(ta, tb) == 0;
-}
-
-/* The evidence list of the attestation as Keylime shows it: each requested
- * item with the capabilities the node offered for it and the chosen
- * parameters; NULL on allocation failure. */
-static json_object *requested_evidence(json_object *body, json_object *requested) {
-        json_object *offered = member(member(member(body, "data"), "attributes"), "evidence_supported");
-        _cleanup_json_ json_object *l = json_object_new_array();
-
-        for (size_t i = 0; l && i < json_object_array_length(requested); i++) {
-                json_object *req = json_object_array_get_idx(requested, i), *caps = NULL;
-                json_object *o = json_object_new_object();
-
-                for (size_t k = 0; !caps && k < json_object_array_length(offered); k++)
-                        if (same_item(json_object_array_get_idx(offered, k), req))
-                                caps = member(json_object_array_get_idx(offered, k), "capabilities");
-                if (!o || json_object_array_add(l, o) < 0) {
-                        json_object_put(o);
-                        return NULL;
-                }
-                (void) json_object_object_add(o, "evidence_class", json_object_get(member(req, "evidence_class")));
-                (void) json_object_object_add(o, "evidence_type", json_object_get(member(req, "evidence_type")));
-                (void) json_object_object_add(o, "capabilities", json_object_get(caps));
-                (void) json_object_object_add(o, "chosen_parameters", json_object_get(member(req, "chosen_parameters")));
-        }
-        return TAKE_PTR(l);
-}
-
 /* 0 when the node may start an attestation now; else the answer was given. */
 static int check_may_attest(Request *q, const Node *n, NodeRuntime *rt, uint64_t now) {
         Manager *m = q->manager;
@@ -318,26 +206,13 @@ static void attestation_create(Request *q, const char *id) {
                 return reply_error(q, 500, "random", NULL, "No randomness.");
 
         (void) snprintf(location, sizeof location, "/v3.0/agents/%s/attestations/%llu", id, (unsigned long long) p.index);
-        char idx[24];
-        (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) p.index);
-        json_object *attrs = pending_attributes(&p, &caps);
-        if (attrs && cc_kind != CC_KIND_NONE && cc_request_add(attrs, cc_kind, p.nonce, sizeof p.nonce, &n->aik_tpm) < 0) {
-                json_object_put(attrs);
-                return reply_error(q, 500, "cc", NULL, "Cannot request the confidential-computing report.");
-        }
-        p.evidence_doc = attrs ? requested_evidence(body, member(attrs, "evidence_requested")) : NULL;
-        p.evidence = p.evidence_doc ? strdup(json_object_to_json_string_ext(p.evidence_doc, JSON_TEXT_PLAIN)) : NULL;
-        if (!p.evidence) {
-                json_object_put(attrs);
-                json_object_put(p.evidence_doc);
-                return reply_error(q, 500, "oom", NULL, "Out of memory.");
-        }
+        _cleanup_free_ char *doc = NULL;
+        r = pending_document(&p, &caps, body, cc_kind, &n->aik_tpm, &doc, &p.evidence, &p.items);
+        if (r < 0)
+                return reply_error(q, 500, r == -ENOMEM ? "oom" : "cc", NULL, "%s", r == -ENOMEM ? "Out of memory." :
+                                   "Cannot request the confidential-computing report.");
         q->resp->content_type = "application/vnd.api+json";
-        if (http_response_set(q->resp, 201, json_v3_document("attestation", idx, attrs, NULL)) < 0) {
-                free(p.evidence);
-                json_object_put(p.evidence_doc);
-                return;
-        }
+        (void) http_response_set(q->resp, 201, TAKE_PTR(doc));
         q->resp->location = strdup(location);
         node_runtime_set_pending(&q->manager->push.nodes, rt, false);  /* an expired one */
         rt->pending = p;
@@ -373,63 +248,28 @@ static int check_evidence_target(Request *q, const Node *n, NodeRuntime *rt, uin
 typedef struct EvidenceAck {
         HttpDeferred *deferred;
         char node_id[AGENT_ID_MAX + 1];
-        json_object *evidence;          /* the requested items with the data received */
+        char *evidence;                 /* JSON text: the requested items with the data received */
         uint64_t challenges_expire_usec, received_usec;
 } EvidenceAck;
 
 static EvidenceAck *evidence_ack_free(EvidenceAck *k) {
         if (k) {
-                json_object_put(k->evidence);
+                free(k->evidence);
                 free(k);
         }
         return NULL;
 }
 
-static int count_lines(const char *s) {
-        int n = 0;
-
-        for (; s && *s; s++)
-                n += *s == '\n';
-        return n;
-}
-
-/* Keylime's rendering of received evidence data: the quote's message,
- * signature and subject_data; a log's entries and its count, which for the
- * IMA log is the number of lines received; a confidential VM's report. */
-static json_object *received_data(json_object *item, bool ima) {
-        static const char *const keys[] = { "message", "signature", "subject_data", "entries", "entry_count",
-                                            "report", "certificate" };
-        json_object *d = member(item, "data"), *o = json_object_new_object();
-
-        for (size_t i = 0; o && i < ELEMENTSOF(keys); i++)
-                if (member(d, keys[i]) && !(ima && strcmp(keys[i], "entry_count") == 0))
-                        (void) json_object_object_add(o, keys[i], json_object_get(member(d, keys[i])));
-        if (o && ima)
-                (void) json_add_int(o, "entry_count", count_lines(json_object_get_string(member(d, "entries"))));
-        return o;
-}
-
-/* Takes p's evidence_doc when it has one. */
-static EvidenceAck *evidence_ack_new(HttpDeferred *d, const char *id, PendingAttestation *p, json_object *body) {
-        json_object *collected = member(member(member(body, "data"), "attributes"), "evidence_collected");
+static EvidenceAck *evidence_ack_new(HttpDeferred *d, const char *id, const PendingAttestation *p, json_object *body,
+                                     size_t body_size) {
         EvidenceAck *k = calloc(1, sizeof *k);
 
         if (!k)
                 return NULL;
         *k = (EvidenceAck) { .deferred = d, .challenges_expire_usec = p->expires_usec, .received_usec = now_realtime_usec() };
         (void) snprintf(k->node_id, sizeof k->node_id, "%s", id);
-        /* As built for the 201, else parsed from our own text (issued by another instance). */
-        k->evidence = p->evidence_doc ? TAKE_PTR(p->evidence_doc) : json_tokener_parse(p->evidence);
-        if (!json_object_is_type(k->evidence, json_type_array))
-                return evidence_ack_free(k);
-        for (size_t i = 0; i < json_object_array_length(k->evidence); i++) {
-                json_object *item = json_object_array_get_idx(k->evidence, i);
-                const char *type = json_object_get_string(member(item, "evidence_type"));
-
-                (void) json_object_object_add(item, "data", received_data(json_object_array_get_idx(collected, i),
-                                                                          type && strcmp(type, "ima_log") == 0));
-        }
-        return k;
+        k->evidence = received_evidence(p, body, body_size);
+        return k->evidence ? k : evidence_ack_free(k);
 }
 
 /* An attestation as a JSON:API resource with its link. */
@@ -517,16 +357,14 @@ static void evidence_queue(Request *q, const char *id, NodeRuntime *rt, Node *n,
         int r;
 
         rt->pending.evidence = NULL;
-        rt->pending.evidence_doc = NULL;
         node_runtime_set_pending(&q->manager->push.nodes, rt, false);
         HttpDeferred *d = http_request_defer(q->http);
-        EvidenceAck *k = evidence_ack_new(d, id, &p, body);
+        EvidenceAck *k = evidence_ack_new(d, id, &p, body, q->http->body_size);
         r = k ? verdict_queue(q->manager, n, rt, &p, ev, ps, session, session_expires_usec, on_verdict, k) : -ENOMEM;
         if (!k)
                 node_free(n);
         push_evidence_done(ev);
         free(p.evidence);
-        json_object_put(p.evidence_doc);
         if (r < 0) {
                 HttpResponse resp = { .content_type = "application/vnd.api+json" };
                 (void) http_response_set(&resp, 500, json_v3_error(500, "verdict", "Internal Server Error",
@@ -694,7 +532,7 @@ static void attestation_show(Request *q, const char *id, const char *which) {
         json_object *doc = json_object_new_object(), *data;
         if (which) {
                 data = resource(id, &l[0]);
-                results_attach(q->manager, id, &l[0], member(data, "attributes"));
+                results_attach(q->manager, id, &l[0], json_object_object_get(data, "attributes"));
         } else {
                 data = json_object_new_array();
                 for (size_t i = 0; i < k; i++)

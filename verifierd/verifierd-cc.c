@@ -72,15 +72,12 @@ static int ak_name(const Blob *aik_tpm, uint8_t name[static TPM2_NAME_SIZE_MAX],
         return 0;
 }
 
-int cc_request_add(json_object *attrs, CcKind kind, const uint8_t *nonce, size_t nonce_size, const Blob *aik_tpm) {
+int cc_request_parameters(JsonWriter *w, CcKind kind, const uint8_t *nonce, size_t nonce_size, const Blob *aik_tpm) {
         uint8_t name[TPM2_NAME_SIZE_MAX], want[CC_REPORT_DATA_SIZE];
-        json_object *list = NULL, *item, *params;
         _cleanup_free_ char *challenge = NULL, *report_data = NULL;
         size_t name_size;
         int r;
 
-        if (!json_object_object_get_ex(attrs, "evidence_requested", &list) || !json_object_is_type(list, json_type_array))
-                return -EINVAL;
         r = ak_name(aik_tpm, name, &name_size);
         if (r < 0)
                 return r;
@@ -90,25 +87,18 @@ int cc_request_add(json_object *attrs, CcKind kind, const uint8_t *nonce, size_t
                 return r;
         challenge = base64_encode(nonce, nonce_size);
         report_data = base64_encode(want, sizeof want);
-        item = json_object_new_object();
-        params = json_object_new_object();
-        if (!challenge || !report_data || !item || !params ||
-            json_add_string(params, "challenge", challenge) < 0 ||
-            json_add_string(params, "report_data", report_data) < 0 ||
-            json_add_string(params, "binding", kind == CC_KIND_SEV_SNP ? "sha512(challenge || ak_name)" :
-                                                                         "sha384(challenge || ak_name) || 0^16") < 0 ||
-            json_add_string(params, "format", "application/octet-stream") < 0 ||
-            json_add_string(item, "evidence_class", "certification") < 0 ||
-            json_add_string(item, "evidence_type", cc_kind_to_string(kind)) < 0 ||
-            json_object_object_add(item, "chosen_parameters", params) < 0) {
-                json_object_put(item);
-                json_object_put(params);
+        if (!challenge || !report_data)
                 return -ENOMEM;
-        }
-        if (json_object_array_add(list, item) < 0) {
-                json_object_put(item);
-                return -ENOMEM;
-        }
+        json_writer_literal(w, "{");
+        json_writer_key(w, "challenge", true);
+        json_writer_string(w, challenge);
+        json_writer_key(w, "report_data", false);
+        json_writer_string(w, report_data);
+        json_writer_key(w, "binding", false);
+        json_writer_string(w, kind == CC_KIND_SEV_SNP ? "sha512(challenge || ak_name)" : "sha384(challenge || ak_name) || 0^16");
+        json_writer_key(w, "format", false);
+        json_writer_string(w, "application/octet-stream");
+        json_writer_literal(w, "}");
         return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cc-evidence.h"
 #include "evidence.h"
+#include "json-writer.h"
 #include "push-request.h"
 #include "storage.h"
 
@@ -22,9 +23,9 @@ int cc_trust_setup(Manager *m);
  * CC_KIND_NONE; 0, or 422 with the reason when the node does not offer it. */
 unsigned cc_choose(Manager *m, const Node *n, const PushCapabilities *c, CcKind *ret_kind, const char **ret_what);
 
-/* Appends the request item (challenge and the report data to put in the
- * report) to attrs' evidence_requested. */
-int cc_request_add(json_object *attrs, CcKind kind, const uint8_t *nonce, size_t nonce_size, const Blob *aik_tpm);
+/* The chosen parameters of the request item (challenge and the report data to put in
+ * the report), a JSON object written to w. */
+int cc_request_parameters(JsonWriter *w, CcKind kind, const uint8_t *nonce, size_t nonce_size, const Blob *aik_tpm);
 
 /* The kind an attestation's requested evidence (its JSON text) asks for. */
 CcKind cc_requested_kind(const char *evidence);

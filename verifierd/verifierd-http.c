@@ -91,16 +91,27 @@ const char *request_caller(const Request *q, char buf[static REQUEST_CALLER_MAX]
         return buf;
 }
 
+/* Bodies up to this size leave the parser's buffers in place for the next. */
+#define JSON_PARSER_KEEP_MAX (256u * 1024u)
+
 int request_json(Request *q, json_object **ret) {
+        Manager *m = q->manager;
         int r;
 
         if (q->http->body_too_large) {
                 reply_error(q, 413, "body_too_large", NULL, "Request body too large.");
                 return -E2BIG;
         }
+        if (!m->parser)
+                m->parser = json_parser_new();
         /* The body is within the limit admitted for its route (request_admit()). */
-        r = json_parse_object_max((const char *) q->http->body, q->http->body_size,
-                                  MAX(HTTP_ADMIN_BODY_MAX, HTTP_EVIDENCE_BODY_MAX), ret);
+        r = m->parser ? json_parse_object_with(m->parser, (const char *) q->http->body, q->http->body_size,
+                                               MAX(HTTP_ADMIN_BODY_MAX, HTTP_EVIDENCE_BODY_MAX), ret) : -ENOMEM;
+        /* Its string buffer keeps the size of the longest string parsed: not after a large body. */
+        if (m->parser && q->http->body_size > JSON_PARSER_KEEP_MAX) {
+                json_tokener_free(m->parser);
+                m->parser = NULL;
+        }
         if (r < 0) {
                 reply_error(q, 400, "invalid_json", NULL, "Request body is not a JSON object%s.",
                             r == -E2BIG ? " (nested too deeply)" : "");

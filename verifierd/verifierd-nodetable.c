@@ -40,7 +40,6 @@ void node_table_done(NodeTable *t) {
                         next = e->next;
                         EVP_PKEY_free(e->ak);
                         free(e->pending.evidence);
-                        json_object_put(e->pending.evidence_doc);
                         free(e);
                 }
         free(t->buckets);
@@ -102,7 +101,6 @@ void node_runtime_set_pending(NodeTable *t, NodeRuntime *rt, bool pending) {
         else {
                 t->n_pending--;
                 rt->pending.evidence = mfree(rt->pending.evidence);
-                json_object_put(TAKE_PTR(rt->pending.evidence_doc));
         }
 }
 

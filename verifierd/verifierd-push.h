@@ -19,6 +19,16 @@
 typedef struct Manager Manager;
 typedef struct Request Request;
 
+/* The quote, the UEFI and IMA logs, a confidential VM's report. */
+#define EVIDENCE_ITEMS_MAX 4u
+
+/* Where each item of an evidence list's text ends (past its '}'), and which is the IMA
+ * log: the 202 puts the data received into each without parsing the text. */
+typedef struct EvidenceItems {
+        uint32_t end[EVIDENCE_ITEMS_MAX];
+        uint8_t n, ima_mask;
+} EvidenceItems;
+
 /* An attestation awaiting its evidence; kept in memory, and shared through the
  * storage when it supports that (verifierd-pending.c): a lost one is asked for
  * again, nothing was acknowledged for it. */
@@ -35,8 +45,7 @@ typedef struct PendingAttestation {
         bool ima_fresh;                 /* replay IMA from entry 0 with a new state */
         char *evidence;                 /* owned: JSON of the requested items with the offered
                                          * capabilities, freed when it stops pending */
-        json_object *evidence_doc;      /* owned: the same as built, for the 202 answer; NULL for
-                                         * one read from the storage */
+        EvidenceItems items;            /* of evidence as written here; n 0 for one read from the storage */
         bool claimed;                   /* taken from the storage: no other instance can use it */
         bool adopted;                   /* read from the storage, issued by another instance */
         uint8_t token_digest[SESSION_TOKEN_DIGEST_SIZE]; /* of the bearer token it was issued to, here */
@@ -106,7 +115,8 @@ typedef struct PushContext {
         sd_event_source *liveness;
         struct VerdictJob **batch;      /* verdicts awaiting the group commit */
         size_t n_batch, batch_allocated;
-        sd_event_source *flush;
+        sd_event_source *flush;         /* the commit when the spacing has passed: no timer to arm */
+        sd_event_source *flush_timer;   /* the commit that has to wait for the spacing */
         uint64_t last_commit_usec;      /* CLOCK_MONOTONIC */
 } PushContext;
 
@@ -213,7 +223,7 @@ json_object *attestation_to_json(const Attestation *a);
  * evidence as received, when it came; and when its challenge expired. */
 typedef struct AttestationReceived {
         const char *stage;
-        json_object *evidence;
+        const char *evidence;           /* JSON text of the items with the data received */
         uint64_t received_usec, challenges_expire_usec;
 } AttestationReceived;
 /* The same as text, attestation_to_json()'s members in its order; with received, those
@@ -223,5 +233,15 @@ void attestation_write(JsonWriter *w, const Attestation *a, const AttestationRec
  * its link, what was received shown, and when to come back; NULL when out of memory. */
 char *attestation_accepted(const char *node_id, const Attestation *a, const AttestationReceived *received,
                            uint64_t seconds_to_next);
+
+/* The 201 document of a new attestation (ret_doc) and its evidence list (ret_evidence,
+ * where its items end in ret_items): the items chosen in p, in the list each with the
+ * capabilities that body offered for it. -ENOMEM, or the error of the request for the
+ * confidential VM's report. */
+int pending_document(const PendingAttestation *p, const PushCapabilities *c, json_object *body, CcKind cc_kind,
+                     const Blob *aik_tpm, char **ret_doc, char **ret_evidence, EvidenceItems *ret_items);
+/* p's evidence list as the 202 shows it: each item with the data of the same item of
+ * body's evidence_collected; NULL when out of memory or a stored list is not one. */
+char *received_evidence(const PendingAttestation *p, json_object *body, size_t size_hint);
 
 uint64_t now_realtime_usec(void);

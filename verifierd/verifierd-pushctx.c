@@ -152,6 +152,7 @@ int push_context_done(Manager *m) {
                 return -ETIMEDOUT;
         }
         c->flush = sd_event_source_disable_unref(c->flush);
+        c->flush_timer = sd_event_source_disable_unref(c->flush_timer);
         c->liveness = sd_event_source_unref(c->liveness);
         c->replayer = ima_replayer_free(c->replayer);
         for (size_t i = 0; i < c->n_slots; i++)

@@ -538,6 +538,12 @@ void verdict_flush(Manager *m) {
                 return;
         c->batch = NULL;
         c->n_batch = c->batch_allocated = 0;
+        /* Flushed before its source fired (a full batch, or at exit): that source must not
+         * commit the next batch before the spacing. */
+        if (c->flush)
+                (void) sd_event_source_set_enabled(c->flush, SD_EVENT_OFF);
+        if (c->flush_timer)
+                (void) sd_event_source_set_enabled(c->flush_timer, SD_EVENT_OFF);
         commits = calloc(n, sizeof *commits);
         results = calloc(n, sizeof *results);
         for (size_t i = 0; commits && i < n; i++)
@@ -573,14 +579,57 @@ void verdict_flush(Manager *m) {
         free(jobs);
 }
 
-static int on_flush(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_flush(sd_event_source *s, void *userdata) {
         verdict_flush(userdata);
         return 0;
 }
 
+static int on_flush_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        bool committing = m->push.n_batch > 0;
+
+        verdict_flush(m);
+        /* Under a steady load the next verdict comes within the spacing: the timer is moved
+         * on to then (one timerfd_settime()) rather than set back to the loop's next timer
+         * and armed again by that verdict (two). Fired with nothing to commit, it stays off. */
+        if (committing && sd_event_source_set_time(s, m->push.last_commit_usec + VERDICT_COMMIT_SPACING_USEC) >= 0)
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* The commit of the first verdict of a batch, at idle priority: it runs once the requests
+ * that are ready now have been read. A timer only when the spacing has not passed yet;
+ * otherwise a deferred source: a timer due now costs two timerfd_settime() calls (armed,
+ * then set back), and at full load a commit with its flush can take longer than the spacing. */
+static int flush_schedule(Manager *m) {
+        PushContext *c = &m->push;
+        uint64_t now, due = c->last_commit_usec + VERDICT_COMMIT_SPACING_USEC;
+        int r;
+
+        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        if (now < due) {
+                if (!c->flush_timer) {
+                        r = sd_event_add_time(m->event, &c->flush_timer, CLOCK_MONOTONIC, due, 1, on_flush_timer, m);
+                        if (r >= 0)
+                                r = sd_event_source_set_priority(c->flush_timer, SD_EVENT_PRIORITY_IDLE);
+                } else
+                        r = sd_event_source_set_time(c->flush_timer, due);
+                return r < 0 ? r : sd_event_source_set_enabled(c->flush_timer, SD_EVENT_ONESHOT);
+        }
+        if (!c->flush) {
+                r = sd_event_add_defer(m->event, &c->flush, on_flush, m);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(c->flush, SD_EVENT_PRIORITY_IDLE);
+                if (r < 0)
+                        return r;
+        }
+        return sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
+}
+
 static int batch_add(Manager *m, VerdictJob *j) {
         PushContext *c = &m->push;
-        int r;
 
         if (c->n_batch >= c->batch_allocated) {
                 size_t a = c->batch_allocated ? c->batch_allocated * 2 : 16;
@@ -590,29 +639,10 @@ static int batch_add(Manager *m, VerdictJob *j) {
                 c->batch = b;
                 c->batch_allocated = a;
         }
-        if (!c->flush) {
-                /* Idle priority: runs once the requests that are ready now have been read. */
-                r = sd_event_add_time(m->event, &c->flush, CLOCK_MONOTONIC, 0, 1, on_flush, m);
-                if (r >= 0)
-                        r = sd_event_source_set_priority(c->flush, SD_EVENT_PRIORITY_IDLE);
-                if (r < 0)
-                        return r;
-        }
         c->batch[c->n_batch++] = j;
         j->rt->committing = true;
-        if (c->n_batch >= VERDICT_BATCH_MAX)
-                verdict_flush(m);
-        else if (c->n_batch == 1) {
-                uint64_t now;
-
-                r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-                if (r >= 0)
-                        r = sd_event_source_set_time(c->flush, MAX(now, c->last_commit_usec + VERDICT_COMMIT_SPACING_USEC));
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
-                if (r < 0)
-                        verdict_flush(m);       /* no timer: now */
-        }
+        if (c->n_batch >= VERDICT_BATCH_MAX || (c->n_batch == 1 && flush_schedule(m) < 0))
+                verdict_flush(m);       /* full, or no event source: now */
         return 0;
 }
 
@@ -768,7 +798,6 @@ int verdict_queue(Manager *m, Node *n, NodeRuntime *rt, const PendingAttestation
         *e = (PushEvidence) {};
         *ps = (PushState) {};
         j->p.evidence = p->evidence ? strdup(p->evidence) : NULL;
-        j->p.evidence_doc = NULL;       /* the caller's */
         if ((session_id && !(j->session_id = strdup(session_id))) || (p->evidence && !j->p.evidence))
                 r = -ENOMEM;
         if (r >= 0)
@@ -801,6 +830,17 @@ static void write_time(JsonWriter *w, const char *key, uint64_t usec, bool first
         json_writer_string(w, when);
 }
 
+static size_t length_of(const char *s) {
+        return s ? strlen(s) : 0;
+}
+
+/* What attestation_write() writes, but for escapes: the text in one allocation. The
+ * members' names, six times and the numbers take less than 640 bytes. */
+static size_t attestation_text_size(const Attestation *a, const AttestationReceived *received) {
+        return 640 + length_of(a->stage) + length_of(a->evaluation) + length_of(a->failure_reason) +
+               length_of(a->failures) + length_of(a->detail) + length_of(received ? received->evidence : a->evidence);
+}
+
 void attestation_write(JsonWriter *w, const Attestation *a, const AttestationReceived *received) {
         json_writer_key(w, "stage", true);
         json_writer_string(w, received ? received->stage : a->stage);
@@ -822,7 +862,7 @@ void attestation_write(JsonWriter *w, const Attestation *a, const AttestationRec
         /* Keylime's members: the evidence requested, the node's boot time, when it all came. */
         json_writer_key(w, "evidence", false);
         if (received)
-                json_writer_json(w, received->evidence);
+                json_writer_literal(w, received->evidence);
         else if (a->evidence)
                 json_writer_stored(w, a->evidence);
         else
@@ -851,6 +891,7 @@ json_object *attestation_to_json(const Attestation *a) {
         json_object *o;
         JsonWriter w = {};
 
+        json_writer_reserve(&w, attestation_text_size(a, NULL));
         json_writer_literal(&w, "{");
         attestation_write(&w, a, NULL);
         json_writer_literal(&w, "}");
@@ -871,6 +912,8 @@ char *attestation_accepted(const char *node_id, const Attestation *a, const Atte
 
         (void) snprintf(idx, sizeof idx, "%llu", (unsigned long long) a->index);
         (void) snprintf(self, sizeof self, "/v3.0/agents/%s/attestations/%s", node_id, idx);
+        /* Sized once: grown by doubling, the buffer was reallocated twice for most answers. */
+        json_writer_reserve(&w, 160 + strlen(self) + attestation_text_size(a, received));
         json_writer_literal(&w, "{\"data\":{\"type\":\"attestation\",\"id\":");
         json_writer_string(&w, idx);
         json_writer_literal(&w, ",\"attributes\":{");

@@ -59,6 +59,7 @@ typedef struct Manager {
         sd_event_source *drain_timer;
         uint64_t drain_deadline;
         PushContext push;
+        json_tokener *parser;      /* request bodies, one after the other on the event loop */
         DefaultPolicy defaults[DEFAULT_POLICIES];
         EngineDefault *engine_defaults;
         size_t n_engine_defaults;

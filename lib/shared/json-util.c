@@ -14,8 +14,27 @@ int json_parse_object(const char *buf, size_t len, json_object **ret) {
         return json_parse_object_max(buf, len, HTTP_BODY_MAX, ret);
 }
 
+json_tokener *json_parser_new(void) {
+        json_tokener *tok = json_tokener_new_ex((int) JSON_DEPTH_MAX);
+
+        if (tok)
+                json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        return tok;
+}
+
 int json_parse_object_max(const char *buf, size_t len, size_t max, json_object **ret) {
         json_tokener *tok;
+        int r;
+
+        tok = json_parser_new();
+        if (!tok)
+                return -ENOMEM;
+        r = json_parse_object_with(tok, buf, len, max, ret);
+        json_tokener_free(tok);
+        return r;
+}
+
+int json_parse_object_with(json_tokener *tok, const char *buf, size_t len, size_t max, json_object **ret) {
         json_object *o;
         enum json_tokener_error jerr;
         size_t used;
@@ -24,14 +43,10 @@ int json_parse_object_max(const char *buf, size_t len, size_t max, json_object *
                 return -E2BIG;
         if (memchr(buf, 0, len))
                 return -EBADMSG;
-        tok = json_tokener_new_ex((int) JSON_DEPTH_MAX);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        json_tokener_reset(tok);
         o = json_tokener_parse_ex(tok, buf, (int) len);
         jerr = json_tokener_get_error(tok);
         used = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
         if (!o) {
                 return jerr == json_tokener_error_depth ? -E2BIG : -EBADMSG;
         }

@@ -19,6 +19,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 int json_parse_object(const char *buf, size_t len, json_object **ret);
 /* As json_parse_object for local input of up to max bytes (policies). */
 int json_parse_object_max(const char *buf, size_t len, size_t max, json_object **ret);
+/* A tokener for json_parse_object_with(): JSON_DEPTH_MAX deep, strict; NULL when out of memory. */
+json_tokener *json_parser_new(void);
+/* As json_parse_object_max with tok, reset first: a caller that parses one document after
+ * another keeps its tokener instead of allocating its stack and string buffer each time. */
+int json_parse_object_with(json_tokener *tok, const char *buf, size_t len, size_t max, json_object **ret);
 
 /* A string member. Absent or JSON null: -ENOENT (ret untouched). Not a string,
  * empty, longer than max or with an embedded NUL: -EINVAL. */

@@ -39,6 +39,10 @@ static bool reserve(JsonWriter *w, size_t n) {
         return true;
 }
 
+void json_writer_reserve(JsonWriter *w, size_t n) {
+        (void) reserve(w, n);
+}
+
 void json_writer_raw(JsonWriter *w, const char *s, size_t n) {
         if (!reserve(w, n))
                 return;

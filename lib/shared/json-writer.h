@@ -22,6 +22,9 @@ typedef struct JsonWriter {
 
 void json_writer_done(JsonWriter *w);
 
+/* Room for n more bytes: one allocation for a text whose size the caller can estimate,
+ * instead of reallocations that double the buffer from 1 KiB. */
+void json_writer_reserve(JsonWriter *w, size_t n);
 /* Text copied as it is: the caller's punctuation, known-good JSON. */
 void json_writer_raw(JsonWriter *w, const char *s, size_t n);
 void json_writer_literal(JsonWriter *w, const char *s);

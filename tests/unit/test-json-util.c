@@ -65,6 +65,37 @@ static void test_parse_size_limit(void **state) {
         assert_int_equal(json_parse_object_max("{}   ", 5, 4, &o), -E2BIG);
 }
 
+/* One tokener for document after document: what an error, a truncated document or a deep
+ * one left in it does not carry over into the next. */
+static void test_parse_reused(void **state) {
+        json_tokener *tok = json_parser_new();
+        char *ok = nested(JSON_DEPTH_MAX), *deep = nested(JSON_DEPTH_MAX + 1);
+        static const char long_string[] = "{\"s\":\"0123456789012345678901234567890123456789\"}";
+        json_object *o = NULL;
+
+        assert_non_null(tok);
+        for (unsigned round = 0; round < 2; round++) {
+                assert_int_equal(json_parse_object_with(tok, "{\"a\": ", 6, 64, &o), -EBADMSG);
+                assert_int_equal(json_parse_object_with(tok, "1}", 2, 64, &o), -EBADMSG);
+                assert_int_equal(json_parse_object_with(tok, deep, strlen(deep), 1024, &o), -E2BIG);
+                assert_int_equal(json_parse_object_with(tok, ok, strlen(ok), 1024, &o), 0);
+                json_object_put(o);
+                assert_int_equal(json_parse_object_with(tok, "{\"a\": 1} x", 10, 64, &o), -EBADMSG);
+                assert_int_equal(json_parse_object_with(tok, "[1]", 3, 64, &o), -EBADMSG);
+                assert_int_equal(json_parse_object_with(tok, "{}  ", 4, 3, &o), -E2BIG);
+                assert_int_equal(json_parse_object_with(tok, long_string, strlen(long_string), 64, &o), 0);
+                assert_string_equal(json_object_get_string(json_object_object_get(o, "s")),
+                                    "0123456789012345678901234567890123456789");
+                json_object_put(o);
+                assert_int_equal(json_parse_object_with(tok, "{\"s\":\"ab\"}", 10, 64, &o), 0);
+                assert_string_equal(json_object_get_string(json_object_object_get(o, "s")), "ab");
+                json_object_put(o);
+        }
+        json_tokener_free(tok);
+        free(ok);
+        free(deep);
+}
+
 static void test_get_string(void **state) {
         _cleanup_json_ json_object *o = NULL;
         const char *s;
@@ -153,6 +184,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_object),
                 cmocka_unit_test(test_parse_depth_limit),
                 cmocka_unit_test(test_parse_size_limit),
+                cmocka_unit_test(test_parse_reused),
                 cmocka_unit_test(test_get_string),
                 cmocka_unit_test(test_get_uint64),
                 cmocka_unit_test(test_get_base64),

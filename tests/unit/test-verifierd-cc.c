@@ -13,39 +13,37 @@
 
 static void test_request_item(void **state) {
         _cleanup_free_ uint8_t *pub = NULL, *name = NULL;
-        _cleanup_json_ json_object *attrs = NULL;
+        _cleanup_json_ json_object *params = NULL;
         _cleanup_free_ uint8_t *rd = NULL;
+        _cleanup_free_ char *text = NULL;
         uint8_t nonce[16] = { 9, 8, 7 }, want[64];
         size_t n, name_size, rd_size;
-        json_object *list, *item, *p;
+        JsonWriter w = {};
+        json_object *v;
 
         test_data_read("tpm/swtpm/ak-p256.pub", &pub, &n);
         test_data_read("tpm/swtpm/ak-p256.name", &name, &name_size);
         Blob ak = { .data = pub, .size = n };
 
-        attrs = json_tokener_parse("{\"evidence_requested\": [{\"evidence_class\": \"certification\"}]}");
-        assert_int_equal(cc_request_add(attrs, CC_KIND_SEV_SNP, nonce, sizeof nonce, &ak), 0);
-        list = json_object_object_get(attrs, "evidence_requested");
-        assert_int_equal(json_object_array_length(list), 2);
-        item = json_object_array_get_idx(list, 1);
-        assert_string_equal(json_object_get_string(json_object_object_get(item, "evidence_type")), "sev-snp");
-        p = json_object_object_get(item, "chosen_parameters");
-        assert_int_equal(base64_decode(json_object_get_string(json_object_object_get(p, "report_data")),
-                                       (size_t) json_object_get_string_len(json_object_object_get(p, "report_data")),
-                                       &rd, &rd_size), 0);
+        assert_int_equal(cc_request_parameters(&w, CC_KIND_SEV_SNP, nonce, sizeof nonce, &ak), 0);
+        text = json_writer_finish(&w);
+        assert_non_null(text);
+        params = json_tokener_parse(text);
+        assert_non_null(params);
+        v = json_object_object_get(params, "report_data");
+        assert_int_equal(base64_decode(json_object_get_string(v), (size_t) json_object_get_string_len(v), &rd, &rd_size), 0);
         /* SHA-512(nonce ‖ the AK's TPM name, as tpm2_createak wrote it). */
         assert_int_equal(rd_size, 64);
         assert_int_equal(cc_binding_expected(CC_BINDING_SNP, nonce, sizeof nonce, name, name_size, want), 0);
         assert_memory_equal(rd, want, 64);
+        /* Written as json-c writes the object it built before. */
+        assert_string_equal(text, json_object_to_json_string_ext(params, JSON_TEXT_PLAIN));
+        assert_string_equal(json_object_get_string(json_object_object_get(params, "binding")), "sha512(challenge || ak_name)");
 
-        /* An AK that does not parse, an object without the list. */
+        /* An AK that does not parse. */
         Blob bad = { .data = pub, .size = n - 1 };
-        assert_true(cc_request_add(attrs, CC_KIND_TDX, nonce, sizeof nonce, &bad) < 0);
-        _cleanup_json_ json_object *empty = json_object_new_object();
-        assert_int_equal(cc_request_add(empty, CC_KIND_TDX, nonce, sizeof nonce, &ak), -EINVAL);
-
-        /* What the stored list then asks for. */
-        assert_int_equal(cc_requested_kind(json_object_to_json_string(list)), CC_KIND_SEV_SNP);
+        assert_true(cc_request_parameters(&w, CC_KIND_TDX, nonce, sizeof nonce, &bad) < 0);
+        json_writer_done(&w);
 }
 
 static void test_requested_kind(void **state) {

@@ -199,7 +199,7 @@ static json_object *reference_attributes(const Attestation *a) {
 
 /* The 202 as json-c built it: the stored resource, then what was received put in. */
 static char *reference_accepted(const char *node_id, const Attestation *a, const AttestationReceived *r,
-                                uint64_t next) {
+                                json_object *evidence, uint64_t next) {
         json_object *doc = json_object_new_object(), *data = json_object_new_object(), *links = json_object_new_object();
         json_object *meta = json_object_new_object(), *attrs;
         char idx[24], self[512], when[64], *text;
@@ -215,7 +215,7 @@ static char *reference_accepted(const char *node_id, const Attestation *a, const
         (void) json_add_string(links, "self", self);
         (void) json_object_object_add(data, "links", links);
         (void) json_add_string(attrs, "stage", r->stage);
-        (void) json_object_object_add(attrs, "evidence", json_object_get(r->evidence));
+        (void) json_object_object_add(attrs, "evidence", json_object_get(evidence));
         (void) format_timestamp_iso(r->challenges_expire_usec, when, sizeof when);
         (void) json_add_string(attrs, "challenges_expire_at", when);
         (void) format_timestamp_iso(r->received_usec, when, sizeof when);
@@ -245,11 +245,12 @@ static void test_accepted_text(void **state) {
                 .evidence = (char *) "[{\"stored\":true}]",
                 .created_usec = 1700000000123456, .updated_usec = 1700000001654321,
         };
-        AttestationReceived r = { .stage = "evaluating_evidence", .evidence = evidence,
+        AttestationReceived r = { .stage = "evaluating_evidence",
                                   .received_usec = 1700000002000001, .challenges_expire_usec = 1700000003000000 };
 
         assert_non_null(item);
         (void) json_add_string(json_object_object_get(item, "data"), "entries", tricky);
+        r.evidence = json_object_to_json_string_ext(evidence, JSON_TEXT_PLAIN);
         for (unsigned variant = 0; variant < 4; variant++) {
                 char *got, *want;
 
@@ -263,7 +264,7 @@ static void test_accepted_text(void **state) {
                 } else if (variant == 3)        /* stored text that does not parse */
                         a.failures = (char *) "[{";
                 got = attestation_accepted("node-\xc3\xa9\"1", &a, &r, 30);
-                want = reference_accepted("node-\xc3\xa9\"1", &a, &r, 30);
+                want = reference_accepted("node-\xc3\xa9\"1", &a, &r, evidence, 30);
                 assert_non_null(got);
                 assert_string_equal(got, want);
                 free(got);
