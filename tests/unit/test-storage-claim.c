@@ -345,6 +345,114 @@ static void test_evidence_claim(void **state) {
         }
 }
 
+/* The capabilities' reads as the verifier makes them, and the attestation they issue. */
+static void capabilities(Storage *s, uint64_t index) {
+        _cleanup_(node_freep) Node *n = NULL;
+        Blob pending = { .data = (uint8_t *) "v1-nonce-A-rest", .size = 15 };
+        Session read = {};
+        PushState ps = {};
+        int r;
+
+        assert_int_equal(storage_session_get(s, "5e55", &read), 0);
+        session_done(&read);
+        assert_int_equal(storage_node_get(s, "claimed", &n), 0);
+        r = storage_push_state_get(s, "claimed", &ps);
+        assert_true(r == 0 || r == -ENOENT);    /* none for a node registered again */
+        push_state_done(&ps);
+        assert_int_equal(storage_pending_put(s, "claimed", index, &pending), 0);
+}
+
+static void assert_claimed_interval(Storage *s, uint64_t index, uint64_t interval_sec) {
+        _cleanup_(node_freep) Node *got = NULL;
+        PushState ps = {};
+
+        assert_int_equal(claim(s, "claimed", 0x5a, index, "v1-nonce-A", 1000, &got, &ps), 0);
+        assert_int_equal(got->interval_sec, interval_sec);
+        push_state_done(&ps);
+}
+
+/* Whatever the capabilities read (and an instance may keep), the claim answers with the node
+ * row and engine policies as they are then: a change through another instance, or made in the
+ * database by anyone, is seen by the claim that follows. */
+static void test_evidence_claim_moved(void **state) {
+        Storage *s = *state, *other = NULL;
+        _cleanup_(node_freep) Node *n = make_node("claimed"), *got = NULL;
+        Session session = { .id = (char *) "5e55", .node_id = (char *) "claimed", .has_token = true,
+                            .expires_usec = 5000000 };
+        PushState ps = { .next_index = 7 }, got_ps = {};
+        Attestation a = { .index = 6, .stage = (char *) "verification_complete", .evaluation = (char *) "pass" };
+        char digest[POLICY_DIGEST_HEX_SIZE];
+
+        if (!on_postgresql())
+                skip();         /* with SQLite one instance keeps pending attestations in memory */
+        n->state = NODE_ENROLLED;
+        n->interval_sec = 2;
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps }, 1), 0);
+        memset(session.token_digest, 0x5a, sizeof session.token_digest);
+        assert_int_equal(storage_session_put(s, &session), 0);
+        assert_int_equal(storage_reopen(&other), 0);
+
+        capabilities(s, 7);
+        assert_claimed_interval(s, 7, 2);
+
+        /* The row changed in the database; a refused claim between takes nothing. */
+        capabilities(s, 8);
+        (void) raw("UPDATE nodes SET interval_sec = 4 WHERE id = 'claimed'");
+        assert_int_equal(claim(s, "claimed", 0x5b, 8, "v1-nonce-A", 1000, &got, &got_ps), -EACCES);
+        assert_int_equal(claim(s, "claimed", 0x5a, 8, "v1-nonce-B", 1000, &got, &got_ps), -ESTALE);
+        assert_null(got);
+        assert_claimed_interval(s, 8, 4);
+
+        /* An engine policy set through the other instance. */
+        capabilities(s, 9);
+        n->interval_sec = 6;
+        assert_int_equal(storage_policy_put(other, "exec", (const uint8_t *) "{}", 2, digest), 0);
+        assert_int_equal(node_policy_set(n, "exec", digest, NULL), 0);
+        assert_int_equal(storage_node_put_policies(other, n), 0);
+        assert_int_equal(claim(s, "claimed", 0x5a, 9, "v1-nonce-A", 1000, &got, &got_ps), 0);
+        assert_int_equal(got->interval_sec, 6);
+        assert_int_equal(got->n_policies, 1);
+        assert_null(got->policies[0].name);
+        push_state_done(&got_ps);
+        got = node_free(got);
+
+        /* An engine policy row changed in the database alone; the node row by a verdict. */
+        capabilities(s, 10);
+        (void) raw("UPDATE node_policies SET name = 'renamed' WHERE node_id = 'claimed'");
+        assert_int_equal(claim(s, "claimed", 0x5a, 10, "v1-nonce-A", 1000, &got, &got_ps), 0);
+        assert_string_equal(got->policies[0].name, "renamed");
+        push_state_done(&got_ps);
+        got = node_free(got);
+        capabilities(s, 11);
+        free(n->verdict);
+        n->verdict = strdup("FAIL");
+        a.index = 10;
+        assert_int_equal(storage_verdict_commit(other, &(VerdictCommit) { .node = n, .attestation = &a, .push_state = &ps,
+                                                                         .verdict_only = true }, 1), 0);
+        assert_int_equal(claim(s, "claimed", 0x5a, 11, "v1-nonce-A", 1000, &got, &got_ps), 0);
+        assert_string_equal(got->verdict, "FAIL");
+        push_state_done(&got_ps);
+        got = node_free(got);
+
+        /* Deleted and registered again through the other instance: the new row. */
+        capabilities(s, 12);
+        assert_int_equal(storage_node_delete(other, "claimed"), 0);
+        n->interval_sec = 3;
+        assert_int_equal(storage_node_put(other, n), 0);
+        assert_int_equal(storage_session_put(other, &session), 0);
+        assert_int_equal(storage_pending_put(other, "claimed", 12,
+                                             &(const Blob) { .data = (uint8_t *) "v1-nonce-A-rest", .size = 15 }), 0);
+        assert_claimed_interval(s, 12, 3);
+
+        /* Deleted through the other instance after the capabilities: nothing to claim. */
+        capabilities(s, 13);
+        assert_int_equal(storage_node_delete(other, "claimed"), 0);
+        assert_int_equal(claim(s, "claimed", 0x5a, 13, "v1-nonce-A", 1000, &got, &got_ps), -EACCES);
+        assert_null(got);
+        storage_close(other);
+}
+
 /* A request reads its session, then its node and push state: the session's read fetches
  * those two too, for one read each within the request; taking the pending attestation
  * fetches the push state the verdict starts from. A session is read from the cache until
@@ -468,6 +576,7 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_reconnect_idle),
         DB_TEST(test_pending_take_once),
         DB_TEST(test_evidence_claim),
+        DB_TEST(test_evidence_claim_moved),
         DB_TEST(test_reconnect_pipeline),
         DB_TEST(test_claim_once),
         DB_TEST(test_claim_two_instances),
