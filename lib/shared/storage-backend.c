@@ -78,25 +78,3 @@ int node_list_complete(Storage *s, Node **l, size_t n, int (*load)(Storage *s, N
         *ret_n = n;
         return 0;
 }
-
-int verdict_write(Storage *s, const VerdictWriter *w, const VerdictCommit *c) {
-        const char *id;
-        int r;
-
-        assert(w);
-        assert(c && c->node);
-        id = c->node->id;
-
-        r = c->verdict_only ? w->node_verdict_put(s, c->node) : w->node_put(s, c->node);
-        if (r >= 0 && c->attestation)
-                r = w->attestation_put(s, id, c->attestation);
-        if (r >= 0 && c->attestation)
-                r = w->attestation_cut(s, id, c->attestation->index, c->history_retention);
-        if (r >= 0 && c->push_state)
-                r = w->push_state_put(s, id, c->push_state);
-        if (r >= 0 && c->session_id)
-                r = w->session_extend(s, c->session_id, c->session_expires_usec);
-        if (r >= 0 && c->event_kind)
-                r = w->event_add(s, id, c->event_kind, c->event_detail);
-        return r;
-}

@@ -49,19 +49,3 @@ int node_from_row(const RowReader *rr, Node **ret);
 /* Loads each listed node's engine policies with load, then hands the list out;
  * on failure frees it. */
 int node_list_complete(Storage *s, Node **l, size_t n, int (*load)(Storage *s, Node *n), Node ***ret, size_t *ret_n);
-
-/* A backend's statements for the rows one verdict writes. */
-typedef struct VerdictWriter {
-        int (*node_put)(Storage *s, const Node *n);
-        /* VerdictCommit.verdict_only: -ENOENT when the row is gone. */
-        int (*node_verdict_put)(Storage *s, const Node *n);
-        int (*attestation_put)(Storage *s, const char *node_id, const Attestation *a);
-        int (*attestation_cut)(Storage *s, const char *node_id, uint64_t newest, uint64_t keep);
-        int (*push_state_put)(Storage *s, const char *node_id, const PushState *ps);
-        int (*session_extend)(Storage *s, const char *session_id, uint64_t expires_usec);
-        int (*event_add)(Storage *s, const char *node_id, const char *kind, const char *detail);
-} VerdictWriter;
-
-/* Writes what c changes, in the order PostgreSQL's group commit writes each kind of row for all
- * its verdicts (storage-pg-commit.c); the caller holds the transaction. */
-int verdict_write(Storage *s, const VerdictWriter *w, const VerdictCommit *c);

@@ -321,15 +321,25 @@ static int node_verdict_put(Storage *s, const Node *n) {
         return r < 0 ? r : sqlite3_changes(db) > 0 ? 0 : -ENOENT;
 }
 
-static const VerdictWriter verdict_writer = {
-        .node_put = sqlite_node_put,
-        .node_verdict_put = node_verdict_put,
-        .attestation_put = attestation_put,
-        .attestation_cut = attestation_cut,
-        .push_state_put = push_state_put,
-        .session_extend = session_extend,
-        .event_add = sqlite_event_add,
-};
+/* The rows of one verdict, in the order PostgreSQL's group commit writes each kind for a
+ * whole batch (storage-pg-commit.c); the caller holds the transaction. */
+static int verdict_write(Storage *s, const VerdictCommit *c) {
+        const char *id = c->node->id;
+        int r;
+
+        r = c->verdict_only ? node_verdict_put(s, c->node) : sqlite_node_put(s, c->node);
+        if (r >= 0 && c->attestation)
+                r = attestation_put(s, id, c->attestation);
+        if (r >= 0 && c->attestation)
+                r = attestation_cut(s, id, c->attestation->index, c->history_retention);
+        if (r >= 0 && c->push_state)
+                r = push_state_put(s, id, c->push_state);
+        if (r >= 0 && c->session_id)
+                r = session_extend(s, c->session_id, c->session_expires_usec);
+        if (r >= 0 && c->event_kind)
+                r = sqlite_event_add(s, id, c->event_kind, c->event_detail);
+        return r;
+}
 
 int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         sqlite3 *db = sqlite_storage_db(s);
@@ -339,7 +349,7 @@ int sqlite_verdict_commit(Storage *s, const VerdictCommit *c, size_t n) {
         if (r < 0)
                 return r;
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = verdict_write(s, &verdict_writer, &c[i]);
+                r = verdict_write(s, &c[i]);
         if (r >= 0)
                 r = sqlite_exec(db, "COMMIT");
         if (r < 0)
