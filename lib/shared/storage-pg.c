@@ -119,6 +119,7 @@ typedef struct PgStorage {
         bool setup_needed;              /* a new connection: session settings not made yet */
         uint64_t used_usec;             /* CLOCK_MONOTONIC_COARSE when last used */
         PgCacheSlot cache[RESULT_CACHE_SLOTS];
+        uint64_t cache_lifetime_usec;   /* RESULT_CACHE_USEC but in tests */
 } PgStorage;
 
 static PGconn *conn_of(Storage *s) {
@@ -583,6 +584,10 @@ static void slot_store(PgStorage *q, const char *sql, const char *key, const PGr
         slot->uses = uses;
 }
 
+void pg_cache_set_lifetime(Storage *s, uint64_t usec) {
+        ((PgStorage *) s)->cache_lifetime_usec = usec;
+}
+
 void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses) {
         slot_store((PgStorage *) s, sql, key, res, uses);
 }
@@ -594,7 +599,7 @@ static bool slot_holds(const PgCacheSlot *slot, const char *sql, const char *key
 bool pg_cache_has(Storage *s, const char *sql, const char *key) {
         PgCacheSlot *slot = cache_slot((PgStorage *) s, sql, key);
 
-        return slot_holds(slot, sql, key) && coarse_usec() - slot->stored_usec < RESULT_CACHE_USEC;
+        return slot_holds(slot, sql, key) && coarse_usec() - slot->stored_usec < ((PgStorage *) s)->cache_lifetime_usec;
 }
 
 int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const char *key, PgCacheUse use,
@@ -605,7 +610,7 @@ int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const ch
         int r;
 
         if (slot_holds(slot, sql, key)) {
-                if (coarse_usec() - slot->stored_usec < RESULT_CACHE_USEC) {
+                if (coarse_usec() - slot->stored_usec < q->cache_lifetime_usec) {
                         if (use == PG_CACHE_ONCE && slot->uses <= 1) {
                                 *ret = TAKE_PTR(slot->res);
                                 slot_clear(slot);
@@ -933,6 +938,7 @@ int storage_open_postgresql(const char *url, const char *password, Storage **ret
         if (!q)
                 return -ENOMEM;
         q->storage.ops = &pgsql_ops;
+        q->cache_lifetime_usec = RESULT_CACHE_USEC;
         q->conn = PQconnectdbParams(keys, values, 1);
         if (!q->conn) {
                 free(q);

@@ -79,6 +79,8 @@ int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const ch
 void pg_cache_forget(Storage *s, const char *sql, const char *key);
 /* Keeps a copy of res as if sql had been read for key, for uses PG_CACHE_ONCE reads (0: any number). */
 void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses);
+/* For tests whose reads may take longer than the lifetime on a slow build. */
+void pg_cache_set_lifetime(Storage *s, uint64_t usec);
 /* Whether a result of sql for key is kept and fresh (a read of it would not ask the database). */
 bool pg_cache_has(Storage *s, const char *sql, const char *key);
 /* Runs n statements that return rows (string literals, prepared once) in one round trip and
