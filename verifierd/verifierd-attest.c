@@ -170,6 +170,8 @@ static void attestation_create(Request *q, const char *id) {
         uint64_t now = now_realtime_usec();
         int r;
 
+        if (round_trip_wait_session(q))
+                return;
         /* The session, the node row and its push state from one snapshot. */
         reading = storage_read_begin(q->manager->storage);
         if (load_caller_node(q, id, false, NULL, NULL, &n) < 0)
@@ -397,51 +399,92 @@ bool evidence_expected(Request *q, const char *node_id, const char *index_s) {
         return safe_atou64(index_s, &index) >= 0 && issued_here(q, node_id, index, sid, digest);
 }
 
-/* The evidence for an attestation issued here: checked against it, then one round trip
- * authenticates, takes the nonce and reads the node row and the push state. Whatever is
- * refused after that has used the nonce up. */
-static void evidence_claim(Request *q, const char *id, NodeRuntime *rt, const char *sid, const uint8_t *digest) {
-        _cleanup_json_ json_object *body = NULL;
-        _cleanup_(push_state_done) PushState ps = {};
+/* What the evidence for an attestation issued here keeps across the round trip of its
+ * claim (round_trip_wait_claim()): the body checked, and what the claim names. */
+typedef struct EvidenceKept {
+        json_object *body;
+        PushEvidence ev;
+        char session[SESSION_ID_HEX_MAX + 1];
+        char node_id[AGENT_ID_MAX + 1];
+        uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
         uint8_t prefix[PENDING_PREFIX_SIZE];
-        uint64_t session_expires_usec = 0;
-        PushEvidence ev = {};
-        Node *n = NULL;
-        int r;
+        uint64_t index;
+        EvidenceClaimResult result;
+} EvidenceKept;
 
-        if (evidence_check(q, &rt->pending, &body, &ev) < 0)
+static void evidence_kept_free(void *p) {
+        EvidenceKept *k = p;
+
+        if (!k)
                 return;
-        pending_prefix(&rt->pending, prefix);
-        r = storage_evidence_claim(q->manager->storage,
-                                   &(const EvidenceClaim) {
-                                           .session_id = sid, .node_id = id, .token_digest = digest,
-                                           .index = rt->pending.index, .now_usec = now_realtime_usec(),
-                                           .prefix = { .data = prefix, .size = sizeof prefix },
-                                   }, &session_expires_usec, &n, &ps);
-        if (r == -EACCES) {
-                push_evidence_done(&ev);
-                return reply_error(q, 401, "unauthorized", NULL, "Missing, invalid or expired bearer token.");
-        }
-        if (r >= 0 && n->state == NODE_TERMINATED) {
-                node_free(TAKE_PTR(n));
-                r = -ESHUTDOWN;
-        }
-        if (r < 0) {
-                uint64_t index = rt->pending.index;
+        json_object_put(k->body);
+        push_evidence_done(&k->ev);
+        node_free(k->result.node);
+        push_state_done(&k->result.push_state);
+        free(k);
+}
 
-                push_evidence_done(&ev);
+static void evidence_kept_freep(EvidenceKept **k) {
+        evidence_kept_free(*k);
+}
+
+/* After the claim: whatever is refused now has used the nonce up. */
+static void evidence_claimed(Request *q, EvidenceKept *k) {
+        NodeRuntime *rt = node_table_get(&q->manager->push.nodes, k->node_id);
+        int r = k->result.r;
+
+        if (r == -EACCES)
+                return reply_error(q, 401, "unauthorized", NULL, "Missing, invalid or expired bearer token.");
+        /* Replaced while the claim was on its way (it had expired, and the node asked again). */
+        if (!rt || !rt->has_pending || rt->pending.index != k->index || rt->pending.adopted)
+                return reply_error(q, 403, "challenges_expired", NULL, "The attestation's challenge has expired.");
+        if (r >= 0 && k->result.node->state == NODE_TERMINATED)
+                r = -ESHUTDOWN;
+        if (r < 0) {
                 node_runtime_set_pending(&q->manager->push.nodes, rt, false);
                 if (r == -ESHUTDOWN)
-                        return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.", id);
+                        return reply_error(q, 410, "terminated", NULL, "Node %s has completed its attestations.",
+                                           k->node_id);
                 if (r == -ESTALE)
                         return reply_error(q, 403, "evidence_immutable", NULL, "Attestation %llu already has its evidence.",
-                                           (unsigned long long) index);
+                                           (unsigned long long) k->index);
                 if (r == -ENOENT)
-                        return reply_error(q, 404, "not_found", NULL, "No node %s.", id);
+                        return reply_error(q, 404, "not_found", NULL, "No node %s.", k->node_id);
                 return reply_error(q, 500, "storage", NULL, "Storage failure.");
         }
         rt->pending.claimed = true;
-        evidence_queue(q, id, rt, n, body, &ev, &ps, sid, session_expires_usec);
+        evidence_queue(q, k->node_id, rt, TAKE_PTR(k->result.node), k->body, &k->ev, &k->result.push_state, k->session,
+                       k->result.session_expires_usec);
+}
+
+/* The evidence for an attestation issued here: checked against it, then one round trip
+ * (shared with the other requests of this turn where that saves one) authenticates, takes
+ * the nonce and reads the node row and the push state. */
+static void evidence_claim(Request *q, const char *id, NodeRuntime *rt, const char *sid, const uint8_t *digest) {
+        _cleanup_(evidence_kept_freep) EvidenceKept *k = calloc(1, sizeof *k);
+        EvidenceClaim claim;
+
+        if (!k)
+                return reply_error(q, 500, "oom", NULL, "Out of memory.");
+        if (evidence_check(q, &rt->pending, &k->body, &k->ev) < 0)
+                return;
+        (void) snprintf(k->session, sizeof k->session, "%s", sid);
+        (void) snprintf(k->node_id, sizeof k->node_id, "%s", id);
+        memcpy(k->digest, digest, sizeof k->digest);
+        pending_prefix(&rt->pending, k->prefix);
+        k->index = rt->pending.index;
+        claim = (EvidenceClaim) {
+                .session_id = k->session, .node_id = k->node_id, .token_digest = k->digest,
+                .index = k->index, .now_usec = now_realtime_usec(),
+                .prefix = { .data = k->prefix, .size = sizeof k->prefix },
+        };
+        if (round_trip_wait_claim(q, &claim, &k->result)) {
+                http_request_keep(q->http, TAKE_PTR(k), evidence_kept_free);
+                return;
+        }
+        k->result.r = storage_evidence_claim(q->manager->storage, &claim, &k->result.session_expires_usec,
+                                             &k->result.node, &k->result.push_state);
+        evidence_claimed(q, k);
 }
 
 /* The evidence for an attestation issued by another instance (or none): the target is
@@ -498,6 +541,8 @@ static void attestation_evidence(Request *q, const char *id, const char *index_s
 
         if (safe_atou64(index_s, &index) < 0)
                 return reply_error(q, 404, "not_found", NULL, "No such attestation.");
+        if (q->http->runs > 0 && http_request_kept(q->http))
+                return evidence_claimed(q, http_request_kept(q->http));
         rt = issued_here(q, id, index, sid, digest);
         if (rt)
                 return evidence_claim(q, id, rt, sid, digest);

@@ -105,6 +105,9 @@ void pending_publish(Manager *m, const char *node_id, const PendingAttestation *
         if (r >= 0)
                 r = storage_pending_put(m->storage, node_id, p->index, &b);
         blob_done(&b);
+        /* In the database before the answer goes out: the evidence may go to another instance. */
+        if (r >= 0 && !round_trip_flushes_later(m))
+                r = storage_flush(m->storage);
         /* Not fatal: the evidence can still come here, and elsewhere the node asks again. */
         if (r < 0 && r != -EOPNOTSUPP)
                 log_debug_errno(r, "Pending attestation of node %s not shared: %m", node_id);

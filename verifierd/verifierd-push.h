@@ -118,6 +118,7 @@ typedef struct PushContext {
         sd_event_source *flush;         /* the commit when the spacing has passed: no timer to arm */
         sd_event_source *flush_timer;   /* the commit that has to wait for the spacing */
         uint64_t last_commit_usec;      /* CLOCK_MONOTONIC */
+        struct RoundTrip *round_trip;   /* requests waiting for a shared round trip */
 } PushContext;
 
 #define VERDICT_BATCH_MAX 256u
@@ -125,6 +126,21 @@ typedef struct PushContext {
  * holds: a verdict that comes sooner waits for the next, so a fleet's steady trickle
  * shares flushes; a lone verdict after a quiet spell is committed at once. */
 #define VERDICT_COMMIT_SPACING_USEC 5000u
+
+/* With a storage that batches (storage_batches()), defers the request until one round trip
+ * (storage_batch_run()) reads the sessions (with node rows and push states) of all that wait
+ * and makes their claims, then runs it again:
+ * true when it was deferred. False on its second run, or when it need not wait. */
+bool round_trip_wait_session(Request *q);
+/* The same for an evidence's claim: *result gets the outcome before the request runs again.
+ * claim's pointers and result must live as long as the request (http_request_keep()). */
+bool round_trip_wait_claim(Request *q, const EvidenceClaim *claim, EvidenceClaimResult *result);
+/* Serves the requests waiting now, then runs them again. */
+void round_trip_run(Manager *m);
+/* Whether the capabilities being answered now are run again by round_trip_run(), which
+ * sends their pending attestations together before the answers go out. */
+bool round_trip_flushes_later(Manager *m);
+void round_trip_done(Manager *m);
 
 int push_context_init(Manager *m);
 /* -ETIMEDOUT when failure actions still run: then it is left as it is. */

@@ -300,6 +300,9 @@ static bool manager_done(Manager *m) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         deadline = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u + EVALUATION_STOP_GRACE_USEC;
+        /* Requests waiting for a shared round trip go on (or are refused as the verifier stops)
+         * while the server exists: their evidence joins the evaluations below. */
+        round_trip_done(m);
         /* Evaluations finished by now are answered; one still running was not acknowledged. */
         evaluating = verdict_pool_stop(m, deadline) < 0;
         verdict_flush(m);       /* answers deferred requests while their connections exist */

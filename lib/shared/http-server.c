@@ -55,6 +55,11 @@ typedef struct RequestState {
         struct MHD_Connection *connection;
         bool deferred, ready;
         HttpResponse answer;
+        /* For http_deferred_rerun(): MHD keeps both until the request completes. */
+        const char *url, *method;
+        unsigned runs;
+        void *kept;
+        void (*kept_free)(void *);
 } RequestState;
 
 #define PEER_GROUPS_MAX 64
@@ -354,6 +359,7 @@ static void request_fill(Listener *l, struct MHD_Connection *c, const char *url,
                 .remote_addr = remote,
                 .client_cert_verified = st->client_cert_verified,
                 .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                .runs = st->runs,
                 .internal = st,
         };
         /* Peer credentials exist on the Unix socket only: no system calls for TCP clients. */
@@ -437,6 +443,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
 
         http_connection_request_read(connection_of(c));
+        st->url = url;
+        st->method = method;
         request_fill(l, c, url, method, st, &req, groups, remote, sizeof remote);
         l->server->handler(&req, &resp, l->server->userdata);
         if (st->deferred) {
@@ -450,6 +458,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return answer(c, &resp);
 }
 
+void http_deferred_rerun(HttpDeferred *d) {
+        RequestState *st = (RequestState *) d;
+        Listener *l = st->listener;
+        gid_t groups[PEER_GROUPS_MAX];
+        HttpRequest req;
+        HttpResponse resp = {};
+        char remote[64];
+
+        st->runs++;
+        st->deferred = false;
+        request_fill(l, st->connection, st->url, st->method, st, &req, groups, remote, sizeof remote);
+        l->server->handler(&req, &resp, l->server->userdata);
+        if (st->deferred) {
+                http_response_done(&resp);
+                return;
+        }
+        if (req.server_busy && resp.retry_after == 0)
+                resp.retry_after = RETRY_AFTER_BUSY_SEC;
+        http_deferred_complete(d, &resp);
+}
+
+void http_request_keep(const HttpRequest *req, void *data, void (*free_data)(void *)) {
+        RequestState *st = req->internal;
+
+        if (st->kept_free && st->kept != data)
+                st->kept_free(st->kept);
+        st->kept = data;
+        st->kept_free = free_data;
+}
+
+void *http_request_kept(const HttpRequest *req) {
+        return ((const RequestState *) req->internal)->kept;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
         Listener *l = cls;
         RequestState *st = *con_cls;
@@ -458,6 +500,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
                 budget_release(l->server, st);
                 free(st->body);
                 http_response_done(&st->answer);
+                if (st->kept_free)
+                        st->kept_free(st->kept);
                 free(st);
                 *con_cls = NULL;
         }

@@ -33,6 +33,7 @@ typedef struct HttpRequest {
         bool client_cert_verified;  /* TLS client certificate checked against the client CA */
         const char *remote_addr;    /* numeric, for logs; "" for Unix sockets */
         const char *authorization;  /* the Authorization header, or NULL */
+        unsigned runs;              /* times the handler ran for it before (http_deferred_rerun()) */
         void *internal;             /* for http_request_defer() */
 } HttpRequest;
 
@@ -64,6 +65,13 @@ const char *http_request_query(const HttpRequest *req, const char *key);
 
 HttpDeferred *http_request_defer(const HttpRequest *req);
 void http_deferred_complete(HttpDeferred *d, HttpResponse *resp);
+/* Runs the handler again for a deferred request (one that waited for a round trip
+ * shared with others), with runs one more: it answers now or defers again. */
+void http_deferred_rerun(HttpDeferred *d);
+/* What a handler keeps of a request between its runs (a parsed body, a result),
+ * freed with free_data when replaced or when the request ends. */
+void http_request_keep(const HttpRequest *req, void *data, void (*free_data)(void *));
+void *http_request_kept(const HttpRequest *req);
 
 typedef struct HttpTlsConfig {
         const char *cert_pem;       /* server certificate chain, PEM text */

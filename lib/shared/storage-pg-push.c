@@ -44,19 +44,16 @@ int pgsql_session_put(Storage *s, const Session *session) {
 
 /* A node's request begins with its session; the node row and its push state come next.
  * All three in one round trip, the two others kept for the request's reads of them. */
-static int session_prefetch(Storage *s, const char *id, PGresult **ret) {
-        static const char *const sqls[] = { session_get_sql, pgsql_node_by_session_sql, push_state_by_session_sql };
-        PGresult *res[ELEMENTSOF(sqls)] = {};
-        PgParams p = {};
-        const char *node_id;
-        int r;
+static const char *const prefetch_sqls[] = { session_get_sql, pgsql_node_by_session_sql, push_state_by_session_sql };
+#define PREFETCH_N ELEMENTSOF(prefetch_sqls)
 
-        pg_param_text(&p, id);
-        r = pg_query_batch(s, ELEMENTSOF(sqls), sqls, (const PgParams *const[]) { &p, &p, &p }, res);
-        if (r < 0)
-                return r;
+/* Keeps the node row and push state of the session read in res[0] for one read each and
+ * clears them; -ENOENT (and res[0] cleared) without the session. */
+static int prefetch_keep(Storage *s, const char *id, PGresult *res[static PREFETCH_N]) {
+        const char *node_id;
+
         if (PQntuples(res[0]) < 1) {
-                for (size_t i = 0; i < ELEMENTSOF(res); i++)
+                for (size_t i = 0; i < PREFETCH_N; i++)
                         PQclear(res[i]);
                 return -ENOENT;
         }
@@ -68,6 +65,21 @@ static int session_prefetch(Storage *s, const char *id, PGresult **ret) {
                 pg_cache_put(s, push_state_get_sql, node_id, res[2], 1);
         PQclear(res[1]);
         PQclear(res[2]);
+        return 0;
+}
+
+static int session_prefetch(Storage *s, const char *id, PGresult **ret) {
+        PGresult *res[PREFETCH_N];
+        PgParams p = {};
+        int r;
+
+        pg_param_text(&p, id);
+        r = pg_query_batch(s, PREFETCH_N, prefetch_sqls, (const PgParams *const[]) { &p, &p, &p }, res);
+        if (r < 0)
+                return r;
+        r = prefetch_keep(s, id, res);
+        if (r < 0)
+                return r;
         *ret = res[0];
         return 0;
 }
@@ -255,16 +267,21 @@ int pgsql_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, con
         return pg_collect_ids(res, false, ret_ids, ret_n);
 }
 
+/* Sent ahead of the next round trip, or with storage_flush(): the verifier shares the
+ * pending attestations of several answers in one. */
 int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data) {
+        static const char sql[] = "INSERT INTO pending_attestations (node_id, idx, data) VALUES ($1, $2, $3)"
+                                  " ON CONFLICT (node_id) DO UPDATE SET idx = excluded.idx, data = excluded.data";
         PgParams p = {};
         int r;
 
+        r = pg_prepare(s, sql, 3);
+        if (r < 0)
+                return r;
         pg_param_text(&p, node_id);
         pg_param_u64(&p, index);
         pg_param_blob(&p, data->data, data->size);
-        r = pg_exec(s, "INSERT INTO pending_attestations (node_id, idx, data) VALUES ($1, $2, $3)"
-                       " ON CONFLICT (node_id) DO UPDATE SET idx = excluded.idx, data = excluded.data", &p);
-        return r < 0 ? r : 0;
+        return pg_exec_later(s, sql, &p);
 }
 
 int pgsql_pending_get(Storage *s, const char *node_id, uint64_t index, Blob *ret) {
@@ -309,34 +326,35 @@ int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, const Bl
 
 /* One pipeline, one round trip, one implicit transaction: the take only for a session that
  * authenticates, then the node row and the push state as they are after it. */
-int pgsql_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
-                         PushState *ret_ps) {
-        static const char *const sqls[] = {
-                "WITH s AS (SELECT expires_usec FROM sessions WHERE id = $1 AND node_id = $2"
-                "  AND token_digest = $3 AND expires_usec >= $4::bigint),"
-                " t AS (DELETE FROM pending_attestations WHERE node_id = $2 AND idx = $5::bigint"
-                "  AND substr(data, 1, length($6::bytea)) = $6::bytea AND EXISTS (SELECT 1 FROM s) RETURNING idx)"
-                " SELECT expires_usec, EXISTS (SELECT 1 FROM t) FROM s",
-                pgsql_node_by_session_sql,
-                push_state_get_sql,
-        };
-        PGresult *res[ELEMENTSOF(sqls)] = {};
+static const char *const claim_sqls[] = {
+        "WITH s AS (SELECT expires_usec FROM sessions WHERE id = $1 AND node_id = $2"
+        "  AND token_digest = $3 AND expires_usec >= $4::bigint),"
+        " t AS (DELETE FROM pending_attestations WHERE node_id = $2 AND idx = $5::bigint"
+        "  AND substr(data, 1, length($6::bytea)) = $6::bytea AND EXISTS (SELECT 1 FROM s) RETURNING idx)"
+        " SELECT expires_usec, EXISTS (SELECT 1 FROM t) FROM s",
+        pgsql_node_by_session_sql,
+        push_state_get_sql,
+};
+#define CLAIM_N ELEMENTSOF(claim_sqls)
+
+/* The claim's three statements' parameters: p[0] the take's, p[1] the session's, p[2] the node's. */
+static void claim_params(const EvidenceClaim *c, PgParams p[static CLAIM_N]) {
+        pg_param_text(&p[0], c->session_id);
+        pg_param_text(&p[0], c->node_id);
+        pg_param_blob(&p[0], c->token_digest, SESSION_TOKEN_DIGEST_SIZE);
+        pg_param_u64(&p[0], c->now_usec);
+        pg_param_u64(&p[0], c->index);
+        pg_param_blob(&p[0], c->prefix.data ? (const void *) c->prefix.data : "", c->prefix.size);
+        pg_param_text(&p[1], c->session_id);
+        pg_param_text(&p[2], c->node_id);
+}
+
+/* The claim's outcome from its three results, which it clears. */
+static int claim_outcome(PGresult *res[static CLAIM_N], EvidenceClaimResult *ret) {
         _cleanup_(node_freep) Node *n = NULL;
-        PgParams p = {}, session = {}, node = {};
         PushState ps = {};
         int r;
 
-        pg_param_text(&p, c->session_id);
-        pg_param_text(&p, c->node_id);
-        pg_param_blob(&p, c->token_digest, SESSION_TOKEN_DIGEST_SIZE);
-        pg_param_u64(&p, c->now_usec);
-        pg_param_u64(&p, c->index);
-        pg_param_blob(&p, c->prefix.data ? (const void *) c->prefix.data : "", c->prefix.size);
-        pg_param_text(&session, c->session_id);
-        pg_param_text(&node, c->node_id);
-        r = pg_query_batch(s, ELEMENTSOF(sqls), sqls, (const PgParams *const[]) { &p, &session, &node }, res);
-        if (r < 0)
-                return r;
         if (PQntuples(res[0]) < 1)
                 r = -EACCES;
         else if (strcmp(PQgetvalue(res[0], 0, 1), "t") != 0)
@@ -347,14 +365,91 @@ int pgsql_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_sessi
                 r = pgsql_node_from_result(res[1], &n);
         if (r >= 0 && PQntuples(res[2]) > 0)
                 r = push_state_from_result(res[2], &ps);
-        if (r >= 0)
-                *ret_session_expires_usec = pg_get_u64(res[0], 0, 0);
-        for (size_t i = 0; i < ELEMENTSOF(res); i++)
+        *ret = (EvidenceClaimResult) { .r = r };
+        if (r >= 0) {
+                ret->session_expires_usec = pg_get_u64(res[0], 0, 0);
+                ret->node = TAKE_PTR(n);
+                ret->push_state = ps;
+        }
+        for (size_t i = 0; i < CLAIM_N; i++)
                 PQclear(res[i]);
+        return r;
+}
+
+static int claim_one(Storage *s, const EvidenceClaim *c, EvidenceClaimResult *ret) {
+        PGresult *res[CLAIM_N];
+        PgParams p[CLAIM_N] = {};
+        int r;
+
+        claim_params(c, p);
+        r = pg_query_batch(s, CLAIM_N, claim_sqls, (const PgParams *const[]) { &p[0], &p[1], &p[2] }, res);
         if (r < 0)
                 return r;
-        *ret_node = TAKE_PTR(n);
-        *ret_ps = ps;
+        return claim_outcome(res, ret);
+}
+
+int pgsql_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
+                         PushState *ret_ps) {
+        EvidenceClaimResult x;
+        int r;
+
+        r = claim_one(s, c, &x);
+        if (r < 0)
+                return r;
+        *ret_session_expires_usec = x.session_expires_usec;
+        *ret_node = x.node;
+        *ret_ps = x.push_state;
+        return 0;
+}
+
+/* The sessions read ahead and the claims in one round trip and one transaction, the
+ * sessions already kept left out. When it fails nothing was taken: each claim is tried
+ * alone, and each request reads its own session. */
+int pgsql_batch_run(Storage *s, const StorageBatch *b) {
+        size_t n = b->n_sessions * PREFETCH_N + b->n_claims * CLAIM_N, k = 0, at = 0;
+        _cleanup_free_ const char **sqls = calloc(n ?: 1, sizeof *sqls);
+        _cleanup_free_ const PgParams **pp = calloc(n ?: 1, sizeof *pp);
+        _cleanup_free_ PGresult **res = calloc(n ?: 1, sizeof *res);
+        _cleanup_free_ PgParams *params = calloc(b->n_sessions + b->n_claims * CLAIM_N ?: 1, sizeof *params);
+        _cleanup_free_ const char **read = calloc(b->n_sessions ?: 1, sizeof *read);
+        int r;
+
+        if (!sqls || !pp || !res || !params || !read)
+                return -ENOMEM;
+        for (size_t i = 0; i < b->n_sessions; i++) {
+                if (pg_cache_has(s, session_get_sql, b->session_ids[i]))
+                        continue;
+                pg_param_text(&params[k], b->session_ids[i]);
+                for (size_t j = 0; j < PREFETCH_N; j++) {
+                        sqls[at] = prefetch_sqls[j];
+                        pp[at++] = &params[k];
+                }
+                read[k++] = b->session_ids[i];
+        }
+        for (size_t i = 0; i < b->n_claims; i++) {
+                PgParams *p = params + k + i * CLAIM_N;
+
+                claim_params(&b->claims[i], p);
+                for (size_t j = 0; j < CLAIM_N; j++) {
+                        sqls[at] = claim_sqls[j];
+                        pp[at++] = &p[j];
+                }
+        }
+        r = at > 0 ? pg_query_batch(s, at, sqls, pp, res) : 0;
+        if (r >= 0)
+                for (size_t i = 0; i < k; i++)
+                        if (prefetch_keep(s, read[i], res + i * PREFETCH_N) >= 0)
+                                PQclear(res[i * PREFETCH_N]);
+        for (size_t i = 0; i < b->n_claims; i++) {
+                EvidenceClaimResult *ret = &b->results[i];
+
+                if (r >= 0)
+                        (void) claim_outcome(res + k * PREFETCH_N + i * CLAIM_N, ret);
+                else {
+                        *ret = (EvidenceClaimResult) {};
+                        ret->r = claim_one(s, &b->claims[i], ret);
+                }
+        }
         return 0;
 }
 

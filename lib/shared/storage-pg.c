@@ -108,6 +108,14 @@ typedef struct PgCacheSlot {
         PGresult *res;
 } PgCacheSlot;
 
+/* A write that need not be waited for (pg_exec_later()), its parameters copied into data. */
+typedef struct PgLater {
+        struct PgLater *next;
+        const char *sql;                /* a string literal */
+        PgParams params;
+        char data[];
+} PgLater;
+
 typedef struct PgStorage {
         Storage storage;
         PGconn *conn;
@@ -120,6 +128,8 @@ typedef struct PgStorage {
         uint64_t used_usec;             /* CLOCK_MONOTONIC_COARSE when last used */
         PgCacheSlot cache[RESULT_CACHE_SLOTS];
         uint64_t cache_lifetime_usec;   /* RESULT_CACHE_USEC but in tests */
+        PgLater *later, **later_tail;   /* sent ahead of the next round trip */
+        unsigned later_in_pipeline;     /* sent by pg_pipeline_begin(), read by pg_pipeline_end() */
 } PgStorage;
 
 static PGconn *conn_of(Storage *s) {
@@ -377,6 +387,7 @@ int pg_query(Storage *s, const char *sql, const PgParams *p, PGresult **ret) {
         int r;
 
         assert(!q->pipeline);
+        (void) pg_flush(s);
         r = connection_setup(q);
         if (r < 0)
                 return r;
@@ -437,22 +448,6 @@ int pg_prepare(Storage *s, const char *sql, unsigned n_params) {
         return 0;
 }
 
-int pg_pipeline_begin(Storage *s) {
-        PgStorage *q = (PgStorage *) s;
-        int r;
-
-        assert(!q->pipeline);
-        r = connection_setup(q);
-        if (r < 0)
-                return r;
-        if (PQenterPipelineMode(q->conn) != 1)
-                return -EIO;
-        q->pipeline = true;
-        q->n_queued = 0;
-        q->queue_error = 0;
-        return 0;
-}
-
 /* The results of one queued statement, up to its terminating NULL: its error or 0. */
 static int drain_one(PgStorage *q) {
         PGresult *res;
@@ -471,6 +466,105 @@ static int drain_one(PgStorage *q) {
         return r;
 }
 
+/* Sends the statements left for the next round trip (pg_exec_later()) ahead of what
+ * follows in the pipeline, with a sync of their own: their failure fails nothing else. */
+static unsigned later_send(PgStorage *q) {
+        unsigned n = 0;
+
+        for (PgLater *l; (l = q->later); n++) {
+                q->later = l->next;
+                if (!q->later)
+                        q->later_tail = &q->later;
+                (void) queue(q, l->sql, &l->params);
+                free(l);
+        }
+        q->n_queued = 0;
+        if (n > 0)
+                (void) PQpipelineSync(q->conn);
+        return n;
+}
+
+/* Reads the results of n statements sent by later_send() and their sync: an error is logged,
+ * and costs only what the statement would have written (losing it makes a node ask again). */
+static void later_drain(PgStorage *q, unsigned n) {
+        PGresult *res;
+        int r = 0;
+
+        if (n == 0)
+                return;
+        for (unsigned i = 0; i < n; i++) {
+                int e = drain_one(q);
+                if (r == 0)
+                        r = e;
+        }
+        res = PQgetResult(q->conn);
+        PQclear(res);
+        if (r < 0)
+                log_debug_errno(r, "PostgreSQL: a write left for the next round trip failed: %m");
+}
+
+int pg_exec_later(Storage *s, const char *sql, const PgParams *p) {
+        PgStorage *q = (PgStorage *) s;
+        size_t size = 0;
+        PgLater *l;
+        char *d;
+
+        for (size_t i = 0; i < p->n; i++)
+                size += p->values[i] ? (p->formats[i] ? (size_t) p->lengths[i] : strlen(p->values[i]) + 1) : 0;
+        l = malloc(sizeof *l + size);
+        if (!l)
+                return -ENOMEM;
+        *l = (PgLater) { .sql = sql, .params = *p };
+        d = l->data;
+        for (size_t i = 0; i < p->n; i++) {
+                size_t k = p->values[i] ? (p->formats[i] ? (size_t) p->lengths[i] : strlen(p->values[i]) + 1) : 0;
+
+                if (!p->values[i])
+                        continue;
+                l->params.values[i] = memcpy(d, p->values[i], k);
+                d += k;
+        }
+        *q->later_tail = l;
+        q->later_tail = &l->next;
+        return 0;
+}
+
+int pg_flush(Storage *s) {
+        PgStorage *q = (PgStorage *) s;
+        unsigned n;
+        int r;
+
+        if (!q->later || q->pipeline)
+                return 0;
+        r = connection_setup(q);
+        if (r < 0)
+                return r;
+        if (PQenterPipelineMode(q->conn) != 1)
+                return -EIO;
+        n = later_send(q);
+        later_drain(q, n);
+        (void) PQexitPipelineMode(q->conn);
+        connection_check(q);
+        return 0;
+}
+
+int pg_pipeline_begin(Storage *s) {
+        PgStorage *q = (PgStorage *) s;
+        int r;
+
+        assert(!q->pipeline);
+        r = connection_setup(q);
+        if (r < 0)
+                return r;
+        if (PQenterPipelineMode(q->conn) != 1)
+                return -EIO;
+        q->later_in_pipeline = later_send(q);
+        q->pipeline = true;
+        q->n_queued = 0;
+        q->queue_error = 0;
+        return 0;
+}
+
 int pg_pipeline_end(Storage *s, int r) {
         PgStorage *q = (PgStorage *) s;
         int k = q->queue_error;
@@ -485,6 +579,8 @@ int pg_pipeline_end(Storage *s, int r) {
         /* Everything up to the sync point is one implicit transaction, committed at the sync. */
         if (PQpipelineSync(q->conn) != 1 && k >= 0)
                 k = -EIO;
+        later_drain(q, q->later_in_pipeline);
+        q->later_in_pipeline = 0;
         for (unsigned i = 0; i < q->n_queued; i++) {
                 int e = drain_one(q);
                 if (k >= 0 && e < 0 && e != -ECANCELED)
@@ -655,11 +751,11 @@ void pg_cache_forget(Storage *s, const char *sql, const char *key) {
 
 int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams *const *params, PGresult **ret) {
         PgStorage *q = (PgStorage *) s;
-        PGresult *res[PG_BATCH_MAX] = {};
+        unsigned n_later;
         int r = 0;
 
-        assert(n <= PG_BATCH_MAX);
         assert(!q->pipeline);
+        memset(ret, 0, n * sizeof *ret);
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = pg_prepare(s, sqls[i], params[i]->n);
         if (r < 0)
@@ -669,6 +765,7 @@ int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams
                 return r;
         if (PQenterPipelineMode(q->conn) != 1)
                 return -EIO;
+        n_later = later_send(q);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 char name[PREPARED_NAME_MAX];
                 bool found = false;
@@ -683,14 +780,15 @@ int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams
         /* One implicit transaction, committed at the sync unless a statement failed. */
         if (PQpipelineSync(q->conn) != 1 && r >= 0)
                 r = -EIO;
+        later_drain(q, n_later);
         for (size_t i = 0; i < n; i++) {
                 PGresult *x;
 
                 while ((x = PQgetResult(q->conn))) {
                         ExecStatusType st = PQresultStatus(x);
 
-                        if (!res[i] && st == PGRES_TUPLES_OK) {
-                                res[i] = x;
+                        if (!ret[i] && st == PGRES_TUPLES_OK) {
+                                ret[i] = x;
                                 continue;
                         }
                         if (r >= 0 && st == PGRES_FATAL_ERROR) {
@@ -700,7 +798,7 @@ int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams
                                 r = -EIO;
                         PQclear(x);
                 }
-                if (r >= 0 && !res[i])
+                if (r >= 0 && !ret[i])
                         r = -EIO;
         }
         PGresult *sync = PQgetResult(q->conn);
@@ -709,13 +807,12 @@ int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams
         PQclear(sync);
         (void) PQexitPipelineMode(q->conn);
         connection_check(q);
-        if (r < 0) {
-                for (size_t i = 0; i < n; i++)
-                        PQclear(res[i]);
-                return r;
-        }
-        memcpy(ret, res, n * sizeof *res);
-        return 0;
+        if (r < 0)
+                for (size_t i = 0; i < n; i++) {
+                        PQclear(ret[i]);
+                        ret[i] = NULL;
+                }
+        return r < 0 ? r : 0;
 }
 
 int pg_begin(Storage *s) {
@@ -875,6 +972,9 @@ static Storage *pgsql_close(Storage *s) {
         PgStorage *q = (PgStorage *) s;
 
         if (q) {
+                (void) pg_flush(s);
+                for (PgLater *l; (l = q->later); free(l))
+                        q->later = l->next;
                 pg_cache_forget(s, NULL, NULL);
                 PQfinish(q->conn);
         }
@@ -923,6 +1023,8 @@ static const StorageOps pgsql_ops = {
         .pending_get = pgsql_pending_get,
         .pending_take = pgsql_pending_take,
         .evidence_claim = pgsql_evidence_claim,
+        .batch_run = pgsql_batch_run,
+        .flush = pg_flush,
 };
 
 int storage_open_postgresql(const char *url, const char *password, Storage **ret) {
@@ -939,6 +1041,7 @@ int storage_open_postgresql(const char *url, const char *password, Storage **ret
                 return -ENOMEM;
         q->storage.ops = &pgsql_ops;
         q->cache_lifetime_usec = RESULT_CACHE_USEC;
+        q->later_tail = &q->later;
         q->conn = PQconnectdbParams(keys, values, 1);
         if (!q->conn) {
                 free(q);

@@ -85,8 +85,12 @@ void pg_cache_set_lifetime(Storage *s, uint64_t usec);
 bool pg_cache_has(Storage *s, const char *sql, const char *key);
 /* Runs n statements that return rows (string literals, prepared once) in one round trip and
  * one transaction: ret[i] is the result of sqls[i]; every one succeeded, or none is returned. */
-#define PG_BATCH_MAX 4u
 int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams *const *params, PGresult **ret);
+/* Queues a write whose outcome nobody waits for (a pending attestation: losing it makes the
+ * node ask again): it goes ahead of the connection's next round trip, in a transaction of its
+ * own, or with pg_flush(). The parameters are copied. */
+int pg_exec_later(Storage *s, const char *sql, const PgParams *p);
+int pg_flush(Storage *s);
 /* Prepares sql (a string literal) now unless it is prepared already, so that a pipeline can use it. */
 int pg_prepare(Storage *s, const char *sql, unsigned n_params);
 /* From here to pg_pipeline_end(), pg_exec() only queues its statement and returns 0:
@@ -173,6 +177,7 @@ int pgsql_node_summary(Storage *s, NodeCount **ret, size_t *ret_n);
 int pgsql_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data);
 int pgsql_pending_get(Storage *s, const char *node_id, uint64_t index, Blob *ret);
 int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret);
+int pgsql_batch_run(Storage *s, const StorageBatch *b);
 int pgsql_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
                          PushState *ret_ps);
 int pgsql_key_claim(Storage *s, const char *name, const Blob *candidate, Blob *ret);

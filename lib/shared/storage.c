@@ -292,3 +292,16 @@ int storage_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_ses
                 return s->ops->evidence_claim(s, c, ret_session_expires_usec, ret_node, ret_ps);
         return evidence_claim_composed(s, c, ret_session_expires_usec, ret_node, ret_ps);
 }
+
+int storage_batch_run(Storage *s, const StorageBatch *b) {
+        if (s->ops->batch_run)
+                return s->ops->batch_run(s, b);
+        for (size_t i = 0; i < b->n_claims; i++) {
+                EvidenceClaimResult *ret = &b->results[i];
+
+                *ret = (EvidenceClaimResult) {};
+                ret->r = storage_evidence_claim(s, &b->claims[i], &ret->session_expires_usec, &ret->node,
+                                                &ret->push_state);
+        }
+        return 0;
+}

@@ -200,6 +200,24 @@ typedef struct EvidenceClaim {
         Blob prefix;                    /* of the pending attestation's data, as storage_pending_take() */
 } EvidenceClaim;
 
+/* One claim's outcome in a StorageBatch: r as storage_evidence_claim()'s. */
+typedef struct EvidenceClaimResult {
+        int r;
+        uint64_t session_expires_usec;
+        Node *node;
+        PushState push_state;
+} EvidenceClaimResult;
+
+/* What the requests of one turn of the verifier's event loop need from the database
+ * before they can go on (storage_batch_run()). */
+typedef struct StorageBatch {
+        const char *const *session_ids;         /* read ahead with their node rows and push states */
+        size_t n_sessions;
+        const EvidenceClaim *claims;            /* each as storage_evidence_claim() */
+        size_t n_claims;
+        EvidenceClaimResult *results;           /* n_claims */
+} StorageBatch;
+
 typedef struct StorageOps {
         Storage *(*close)(Storage *s);
         int (*node_get)(Storage *s, const char *id, Node **ret);
@@ -242,6 +260,8 @@ typedef struct StorageOps {
         int (*pending_take)(Storage *s, const char *node_id, uint64_t index, const Blob *prefix, Blob *ret);
         int (*evidence_claim)(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
                               PushState *ret_ps);
+        int (*batch_run)(Storage *s, const StorageBatch *b);
+        int (*flush)(Storage *s);
         int (*read_begin)(Storage *s);
         void (*read_end)(Storage *s);
 } StorageOps;
@@ -427,7 +447,9 @@ static inline int storage_node_summary(Storage *s, NodeCount **ret, size_t *ret_
 }
 /* The attestation awaiting a node's evidence, in the verifier's encoding, so
  * that another instance can take the evidence: replaces the node's earlier one.
- * Not made durable: losing it only makes the node ask again. -EOPNOTSUPP where
+ * Not made durable: losing it only makes the node ask again. It may wait to be
+ * sent with the next round trip or storage_flush(), which the caller makes
+ * before anybody is told of it. -EOPNOTSUPP where
  * one instance serves all nodes and keeps it in memory (SQLite). */
 static inline int storage_pending_put(Storage *s, const char *node_id, uint64_t index, const Blob *data) {
         return s->ops->pending_put ? s->ops->pending_put(s, node_id, index, data) : -EOPNOTSUPP;
@@ -454,6 +476,20 @@ static inline int storage_pending_take(Storage *s, const char *node_id, uint64_t
  * then. -ENOENT when the node row is gone. */
 int storage_evidence_claim(Storage *s, const EvidenceClaim *c, uint64_t *ret_session_expires_usec, Node **ret_node,
                            PushState *ret_ps);
+/* A turn's batch in one round trip where the database is remote: the sessions read ahead
+ * are kept for the requests about to read them, as storage_session_get() keeps them for
+ * one, and each claim's outcome is in results as if it had been claimed alone, in order.
+ * Elsewhere only the claims, one by one. */
+int storage_batch_run(Storage *s, const StorageBatch *b);
+/* Whether requests gain from waiting a turn of the event loop to share a round trip to
+ * the database (storage_batch_run()). */
+static inline bool storage_batches(Storage *s) {
+        return s->ops->batch_run;
+}
+/* Sends now the writes left for the next round trip (storage_pending_put()). */
+static inline int storage_flush(Storage *s) {
+        return s->ops->flush ? s->ops->flush(s) : 0;
+}
 static inline int storage_node_timeout_claim(Storage *s, uint64_t now_usec, uint64_t factor, const char *event_detail,
                                              char ***ret_ids, size_t *ret_n) {
         return s->ops->node_timeout_claim(s, now_usec, factor, event_detail, ret_ids, ret_n);

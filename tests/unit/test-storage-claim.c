@@ -346,6 +346,185 @@ static void test_evidence_claim(void **state) {
         }
 }
 
+/* Claims of several requests in one call: each outcome as if it had been claimed alone,
+ * in order, so that the second of two claims of one nonce finds it taken. */
+static void test_evidence_claim_many(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_node("claimed"), *second = make_node("second");
+        Session session = { .id = (char *) "5e55", .node_id = (char *) "claimed", .has_token = true,
+                            .expires_usec = 5000000 };
+        Session session2 = { .id = (char *) "5e56", .node_id = (char *) "second", .has_token = true,
+                             .expires_usec = 6000000 };
+        PushState ps = { .next_index = 7 }, ps2 = { .next_index = 3 };
+        Blob pending = { .data = (uint8_t *) "v1-nonce-A-rest", .size = 15 };
+        Blob pending2 = { .data = (uint8_t *) "v1-nonce-C-rest", .size = 15 }, b = {};
+        uint8_t good[SESSION_TOKEN_DIGEST_SIZE], bad[SESSION_TOKEN_DIGEST_SIZE];
+        EvidenceClaimResult res[7] = {};
+        bool shared = on_postgresql();
+
+        n->state = second->state = NODE_ENROLLED;
+        n->interval_sec = 2;
+        second->interval_sec = 4;
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_node_put(s, second), 0);
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .push_state = &ps }, 1), 0);
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = second, .push_state = &ps2 }, 1), 0);
+        memset(good, 0x5a, sizeof good);
+        memset(bad, 0x5b, sizeof bad);
+        memcpy(session.token_digest, good, sizeof good);
+        memcpy(session2.token_digest, good, sizeof good);
+        assert_int_equal(storage_session_put(s, &session), 0);
+        assert_int_equal(storage_session_put(s, &session2), 0);
+        if (shared) {
+                assert_int_equal(storage_pending_put(s, "claimed", 7, &pending), 0);
+                assert_int_equal(storage_pending_put(s, "second", 3, &pending2), 0);
+        }
+
+#define CLAIM(sid, node, digest, idx, nonce, now) \
+        { .session_id = sid, .node_id = node, .token_digest = digest, .index = idx, .now_usec = now, \
+          .prefix = { .data = (uint8_t *) nonce, .size = strlen(nonce) } }
+        const EvidenceClaim c[ELEMENTSOF(res)] = {
+                CLAIM("5e55", "claimed", bad, 7, "v1-nonce-A", 1000),           /* another token */
+                CLAIM("5e55", "claimed", good, 7, "v1-nonce-A", 5000001),       /* expired */
+                CLAIM("5e55", "second", good, 7, "v1-nonce-A", 1000),           /* another node's session */
+                CLAIM("5e56", "second", good, 3, "v1-nonce-A", 1000),           /* another nonce */
+                CLAIM("5e55", "claimed", good, 7, "v1-nonce-A", 1000),
+                CLAIM("5e55", "claimed", good, 7, "v1-nonce-A", 1000),           /* taken just before */
+                CLAIM("5e56", "second", good, 3, "v1-nonce-C", 1000),
+        };
+#undef CLAIM
+        assert_int_equal(storage_batch_run(s, &(const StorageBatch) { .claims = c, .n_claims = ELEMENTSOF(c), .results = res }), 0);
+        assert_int_equal(res[0].r, -EACCES);
+        assert_int_equal(res[1].r, -EACCES);
+        assert_int_equal(res[2].r, -EACCES);
+        assert_int_equal(res[3].r, shared ? -ESTALE : 0);
+        assert_int_equal(res[4].r, 0);
+        assert_int_equal(res[5].r, shared ? -ESTALE : 0);
+        assert_int_equal(res[6].r, 0);
+        assert_string_equal(res[4].node->id, "claimed");
+        assert_int_equal(res[4].node->interval_sec, 2);
+        assert_int_equal(res[4].push_state.next_index, 7);
+        assert_int_equal(res[4].session_expires_usec, 5000000);
+        assert_string_equal(res[6].node->id, "second");
+        assert_int_equal(res[6].node->interval_sec, 4);
+        assert_int_equal(res[6].push_state.next_index, 3);
+        assert_int_equal(res[6].session_expires_usec, 6000000);
+        for (size_t i = 0; i < ELEMENTSOF(res); i++) {
+                if (res[i].r < 0)
+                        assert_null(res[i].node);
+                node_free(res[i].node);
+                push_state_done(&res[i].push_state);
+        }
+        if (shared) {
+                assert_int_equal(storage_pending_get(s, "claimed", 7, &b), -ENOENT);
+                assert_int_equal(storage_pending_get(s, "second", 3, &b), -ENOENT);
+        }
+}
+
+/* A pending attestation waits for the handle's next round trip or a flush, and is in the
+ * database, for every other handle, after either; a read on the same handle finds it. */
+static void test_pending_put_later(void **state) {
+        Storage *s = *state, *other = NULL;
+        _cleanup_(node_freep) Node *n = make_node("later"), *got = NULL;
+        Blob pending = { .data = (uint8_t *) "v1-nonce-L-rest", .size = 15 }, b = {};
+
+        if (!on_postgresql())
+                skip();
+        assert_int_equal(storage_node_put(s, n), 0);
+        assert_int_equal(storage_reopen(&other), 0);
+
+        assert_int_equal(storage_pending_put(s, "later", 1, &pending), 0);
+        assert_int_equal(storage_pending_get(other, "later", 1, &b), -ENOENT);
+        assert_int_equal(storage_flush(s), 0);
+        assert_int_equal(storage_pending_get(other, "later", 1, &b), 0);
+        assert_memory_equal(b.data, pending.data, pending.size);
+        blob_done(&b);
+
+        /* Ahead of any other round trip of its handle. */
+        assert_int_equal(storage_pending_put(s, "later", 2, &pending), 0);
+        assert_int_equal(storage_node_get(s, "later", &got), 0);
+        assert_int_equal(storage_pending_get(other, "later", 2, &b), 0);
+        blob_done(&b);
+        assert_int_equal(storage_pending_put(s, "later", 3, &pending), 0);
+        assert_int_equal(storage_pending_take(s, "later", 3, NULL, &b), 0);
+        blob_done(&b);
+        assert_int_equal(storage_pending_get(other, "later", 3, &b), -ENOENT);
+
+        /* Closing the handle sends what it kept. */
+        assert_int_equal(storage_pending_put(s, "later", 4, &pending), 0);
+        storage_close(s);
+        assert_int_equal(storage_reopen(&s), 0);
+        *state = s;
+        assert_int_equal(storage_pending_get(other, "later", 4, &b), 0);
+        blob_done(&b);
+        storage_close(other);
+}
+
+/* The sessions of several requests read in one round trip with their node rows and push
+ * states, with a claim: each request's reads then find them as they were, once; an unknown
+ * session among them changes nothing for the others. */
+static void test_session_prefetch(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *a = make_node("pre-a"), *b = make_node("pre-b"), *got = NULL;
+        Session sa = { .id = (char *) "aa01", .node_id = (char *) "pre-a", .has_token = true, .expires_usec = 5000000 };
+        Session sb = { .id = (char *) "bb02", .node_id = (char *) "pre-b", .has_token = true, .expires_usec = 5000000 };
+        PushState ps = { .next_index = 4 }, got_ps = {};
+        Blob pending = { .data = (uint8_t *) "v1-x-rest", .size = 9 };
+        uint8_t zero[SESSION_TOKEN_DIGEST_SIZE] = {};
+        EvidenceClaim claim = { .session_id = "bb02", .node_id = "pre-b", .token_digest = zero, .index = 4,
+                                .now_usec = 1000, .prefix = { .data = (uint8_t *) "v1-x", .size = 4 } };
+        EvidenceClaimResult claimed = {};
+        Session read = {};
+
+        if (!on_postgresql()) {
+                assert_false(storage_batches(s));
+                skip();
+        }
+        assert_true(storage_batches(s));
+        a->verdict = strdup("PASS");
+        b->verdict = strdup("PASS");
+        assert_int_equal(storage_node_put(s, a), 0);
+        assert_int_equal(storage_node_put(s, b), 0);
+        assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = b, .push_state = &ps }, 1), 0);
+        assert_int_equal(storage_session_put(s, &sa), 0);
+        assert_int_equal(storage_session_put(s, &sb), 0);
+        pg_cache_set_lifetime(s, 60 * 1000000u);
+
+        /* With a claim in the same round trip. */
+        assert_int_equal(storage_pending_put(s, "pre-b", 4, &pending), 0);
+        assert_int_equal(storage_batch_run(s, &(const StorageBatch) {
+                                                      .session_ids = (const char *const[]) { "aa01", "ffff", "bb02" },
+                                                      .n_sessions = 3, .claims = &claim, .n_claims = 1,
+                                                      .results = &claimed }), 0);
+        assert_int_equal(claimed.r, 0);
+        assert_string_equal(claimed.node->id, "pre-b");
+        assert_int_equal(claimed.push_state.next_index, 4);
+        node_free(claimed.node);
+        push_state_done(&claimed.push_state);
+        (void) raw("UPDATE nodes SET verdict = 'FAIL'");
+        (void) raw("UPDATE push_state SET next_index = 9");
+        assert_int_equal(storage_session_get(s, "bb02", &read), 0);
+        assert_string_equal(read.node_id, "pre-b");
+        session_done(&read);
+        assert_int_equal(storage_session_get(s, "ffff", &read), -ENOENT);
+        assert_int_equal(storage_node_get(s, "pre-a", &got), 0);
+        assert_string_equal(got->verdict, "PASS");
+        got = node_free(got);
+        assert_int_equal(storage_node_get(s, "pre-b", &got), 0);
+        assert_string_equal(got->verdict, "PASS");
+        got = node_free(got);
+        assert_int_equal(storage_push_state_get(s, "pre-b", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 4);
+        push_state_done(&got_ps);
+        /* Once each: then the database's. */
+        assert_int_equal(storage_node_get(s, "pre-a", &got), 0);
+        assert_string_equal(got->verdict, "FAIL");
+        got = node_free(got);
+        assert_int_equal(storage_push_state_get(s, "pre-b", &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 9);
+        push_state_done(&got_ps);
+}
+
 /* The capabilities' reads as the verifier makes them, and the attestation they issue. */
 static void capabilities(Storage *s, uint64_t index) {
         _cleanup_(node_freep) Node *n = NULL;
@@ -582,6 +761,9 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_pending_take_once),
         DB_TEST(test_evidence_claim),
         DB_TEST(test_evidence_claim_moved),
+        DB_TEST(test_evidence_claim_many),
+        DB_TEST(test_pending_put_later),
+        DB_TEST(test_session_prefetch),
         DB_TEST(test_reconnect_pipeline),
         DB_TEST(test_claim_once),
         DB_TEST(test_claim_two_instances),

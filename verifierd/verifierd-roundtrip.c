@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Requests that wait to share one round trip to the database. With PostgreSQL each
+ * of a node's requests needs the database before it can be answered: the capabilities
+ * their session, node row and push state, the evidence its claim. The requests that
+ * come in one turn of the event loop are deferred; once the listeners have read what
+ * was ready, one round trip serves them all (storage_batch_run()), and each runs again
+ * as if alone (http_deferred_rerun()),
+ * finding its rows kept. The pending attestations the capabilities issue go to the database
+ * together once all have run, before any of their answers is sent: the evidence may reach
+ * another instance right after. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "verifierd.h"
+#include "verifierd-push.h"
+
+typedef struct SessionWait {
+        HttpDeferred *deferred;
+        char id[SESSION_ID_HEX_MAX + 1];
+} SessionWait;
+
+typedef struct ClaimWait {
+        HttpDeferred *deferred;
+        EvidenceClaim claim;            /* points into the request's kept state */
+        EvidenceClaimResult *result;    /* in the request's kept state */
+} ClaimWait;
+
+typedef struct RoundTrip {
+        sd_event_source *source;
+        SessionWait *sessions;
+        size_t n_sessions, sessions_allocated;
+        ClaimWait *claims;
+        size_t n_claims, claims_allocated;
+        bool rerunning;                 /* pending attestations wait for the flush after the reruns */
+} RoundTrip;
+
+static int on_round_trip(sd_event_source *s, void *userdata);
+
+static int grow(void **array, size_t *allocated, size_t n, size_t size) {
+        size_t a;
+        void *p;
+
+        if (n < *allocated)
+                return 0;
+        a = *allocated ? *allocated * 2 : 16;
+        p = reallocarray(*array, a, size);
+        if (!p)
+                return -ENOMEM;
+        *array = p;
+        *allocated = a;
+        return 0;
+}
+
+/* At idle priority, as the group commit: it runs once the requests that are ready now have been read. */
+static int schedule(Manager *m, RoundTrip **ret) {
+        RoundTrip *t = m->push.round_trip;
+        int r;
+
+        if (!t) {
+                t = calloc(1, sizeof *t);
+                if (!t)
+                        return -ENOMEM;
+                r = sd_event_add_defer(m->event, &t->source, on_round_trip, m);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(t->source, SD_EVENT_PRIORITY_IDLE);
+                if (r < 0) {
+                        sd_event_source_unref(t->source);
+                        free(t);
+                        return r;
+                }
+                m->push.round_trip = t;
+        }
+        r = sd_event_source_set_enabled(t->source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return r;
+        *ret = t;
+        return 0;
+}
+
+bool round_trip_wait_session(Request *q) {
+        uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
+        char id[SESSION_ID_HEX_MAX + 1];
+        RoundTrip *t;
+
+        if (!storage_batches(q->manager->storage) || q->http->runs > 0 || q->manager->stopping)
+                return false;
+        if (session_bearer(q, id, digest) < 0)
+                return false;   /* refused by the handler, with no round trip */
+        if (schedule(q->manager, &t) < 0 ||
+            grow((void **) &t->sessions, &t->sessions_allocated, t->n_sessions, sizeof *t->sessions) < 0)
+                return false;   /* the handler reads alone */
+        t->sessions[t->n_sessions] = (SessionWait) { .deferred = http_request_defer(q->http) };
+        strcpy(t->sessions[t->n_sessions++].id, id);
+        return true;
+}
+
+bool round_trip_wait_claim(Request *q, const EvidenceClaim *claim, EvidenceClaimResult *result) {
+        RoundTrip *t;
+
+        if (!storage_batches(q->manager->storage) || q->http->runs > 0 || q->manager->stopping)
+                return false;
+        if (schedule(q->manager, &t) < 0 ||
+            grow((void **) &t->claims, &t->claims_allocated, t->n_claims, sizeof *t->claims) < 0)
+                return false;
+        t->claims[t->n_claims++] = (ClaimWait) {
+                .deferred = http_request_defer(q->http), .claim = *claim, .result = result,
+        };
+        return true;
+}
+
+void round_trip_run(Manager *m) {
+        RoundTrip *t = m->push.round_trip;
+        _cleanup_free_ SessionWait *sessions = NULL;
+        _cleanup_free_ ClaimWait *claims = NULL;
+        _cleanup_free_ EvidenceClaim *c = NULL;
+        _cleanup_free_ EvidenceClaimResult *res = NULL;
+        _cleanup_free_ const char **ids = NULL;
+        size_t n_sessions, n_claims;
+        int r;
+
+        if (!t)
+                return;
+        /* Taken out first: the requests run again below may queue for the next round trip. */
+        sessions = TAKE_PTR(t->sessions);
+        n_sessions = t->n_sessions;
+        claims = TAKE_PTR(t->claims);
+        n_claims = t->n_claims;
+        t->n_sessions = t->sessions_allocated = t->n_claims = t->claims_allocated = 0;
+
+        ids = calloc(n_sessions ?: 1, sizeof *ids);
+        c = calloc(n_claims ?: 1, sizeof *c);
+        res = calloc(n_claims ?: 1, sizeof *res);
+        if (ids && c && res) {
+                for (size_t i = 0; i < n_sessions; i++)
+                        ids[i] = sessions[i].id;
+                for (size_t i = 0; i < n_claims; i++)
+                        c[i] = claims[i].claim;
+                /* A session not read ahead is read by its request, which answers what it finds. */
+                r = storage_batch_run(m->storage, &(const StorageBatch) {
+                                              .session_ids = ids, .n_sessions = n_sessions,
+                                              .claims = c, .n_claims = n_claims, .results = res,
+                                      });
+        } else
+                r = -ENOMEM;
+        for (size_t i = 0; i < n_claims; i++)
+                *claims[i].result = r >= 0 ? res[i] : (EvidenceClaimResult) { .r = r };
+        t->rerunning = true;
+        for (size_t i = 0; i < n_sessions; i++)
+                http_deferred_rerun(sessions[i].deferred);
+        t->rerunning = false;
+        r = storage_flush(m->storage);
+        if (r < 0)
+                log_debug_errno(r, "Sharing the pending attestations failed: %m");
+        for (size_t i = 0; i < n_claims; i++)
+                http_deferred_rerun(claims[i].deferred);
+}
+
+bool round_trip_flushes_later(Manager *m) {
+        return m->push.round_trip && m->push.round_trip->rerunning;
+}
+
+static int on_round_trip(sd_event_source *s, void *userdata) {
+        round_trip_run(userdata);
+        return 0;
+}
+
+void round_trip_done(Manager *m) {
+        RoundTrip *t = m->push.round_trip;
+
+        if (!t)
+                return;
+        round_trip_run(m);
+        (void) storage_flush(m->storage);
+        sd_event_source_disable_unref(t->source);
+        free(t->sessions);
+        free(t->claims);
+        free(t);
+        m->push.round_trip = NULL;
+}
