@@ -503,6 +503,20 @@ static void later_drain(PgStorage *q, unsigned n) {
                 log_debug_errno(r, "PostgreSQL: a write left for the next round trip failed: %m");
 }
 
+/* Enters pipeline mode on a connection set up for it, with the statements left for this
+ * round trip sent first; *ret_later gets their number for later_drain(). */
+static int pipeline_enter(PgStorage *q, unsigned *ret_later) {
+        int r;
+
+        r = connection_setup(q);
+        if (r < 0)
+                return r;
+        if (PQenterPipelineMode(q->conn) != 1)
+                return -EIO;
+        *ret_later = later_send(q);
+        return 0;
+}
+
 int pg_exec_later(Storage *s, const char *sql, const PgParams *p) {
         PgStorage *q = (PgStorage *) s;
         size_t size = 0;
@@ -536,12 +550,9 @@ int pg_flush(Storage *s) {
 
         if (!q->later || q->pipeline)
                 return 0;
-        r = connection_setup(q);
+        r = pipeline_enter(q, &n);
         if (r < 0)
                 return r;
-        if (PQenterPipelineMode(q->conn) != 1)
-                return -EIO;
-        n = later_send(q);
         later_drain(q, n);
         (void) PQexitPipelineMode(q->conn);
         connection_check(q);
@@ -553,12 +564,9 @@ int pg_pipeline_begin(Storage *s) {
         int r;
 
         assert(!q->pipeline);
-        r = connection_setup(q);
+        r = pipeline_enter(q, &q->later_in_pipeline);
         if (r < 0)
                 return r;
-        if (PQenterPipelineMode(q->conn) != 1)
-                return -EIO;
-        q->later_in_pipeline = later_send(q);
         q->pipeline = true;
         q->n_queued = 0;
         q->queue_error = 0;
@@ -760,12 +768,9 @@ int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams
                 r = pg_prepare(s, sqls[i], params[i]->n);
         if (r < 0)
                 return r;
-        r = connection_setup(q);
+        r = pipeline_enter(q, &n_later);
         if (r < 0)
                 return r;
-        if (PQenterPipelineMode(q->conn) != 1)
-                return -EIO;
-        n_later = later_send(q);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 char name[PREPARED_NAME_MAX];
                 bool found = false;

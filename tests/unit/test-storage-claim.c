@@ -36,6 +36,14 @@ static void assert_verdict(Storage *s, const char *id, const char *verdict) {
         assert_string_equal(n->verdict, verdict);
 }
 
+static void assert_next_index(Storage *s, const char *id, uint64_t next_index) {
+        PushState ps = {};
+
+        assert_int_equal(storage_push_state_get(s, id, &ps), 0);
+        assert_int_equal(ps.next_index, next_index);
+        push_state_done(&ps);
+}
+
 static void test_claim_once(void **state) {
         Storage *s = *state;
         char **ids = NULL;
@@ -465,10 +473,10 @@ static void test_pending_put_later(void **state) {
  * session among them changes nothing for the others. */
 static void test_session_prefetch(void **state) {
         Storage *s = *state;
-        _cleanup_(node_freep) Node *a = make_node("pre-a"), *b = make_node("pre-b"), *got = NULL;
+        _cleanup_(node_freep) Node *a = make_node("pre-a"), *b = make_node("pre-b");
         Session sa = { .id = (char *) "aa01", .node_id = (char *) "pre-a", .has_token = true, .expires_usec = 5000000 };
         Session sb = { .id = (char *) "bb02", .node_id = (char *) "pre-b", .has_token = true, .expires_usec = 5000000 };
-        PushState ps = { .next_index = 4 }, got_ps = {};
+        PushState ps = { .next_index = 4 };
         Blob pending = { .data = (uint8_t *) "v1-x-rest", .size = 9 };
         uint8_t zero[SESSION_TOKEN_DIGEST_SIZE] = {};
         EvidenceClaim claim = { .session_id = "bb02", .node_id = "pre-b", .token_digest = zero, .index = 4,
@@ -507,22 +515,12 @@ static void test_session_prefetch(void **state) {
         assert_string_equal(read.node_id, "pre-b");
         session_done(&read);
         assert_int_equal(storage_session_get(s, "ffff", &read), -ENOENT);
-        assert_int_equal(storage_node_get(s, "pre-a", &got), 0);
-        assert_string_equal(got->verdict, "PASS");
-        got = node_free(got);
-        assert_int_equal(storage_node_get(s, "pre-b", &got), 0);
-        assert_string_equal(got->verdict, "PASS");
-        got = node_free(got);
-        assert_int_equal(storage_push_state_get(s, "pre-b", &got_ps), 0);
-        assert_int_equal(got_ps.next_index, 4);
-        push_state_done(&got_ps);
+        assert_verdict(s, "pre-a", "PASS");
+        assert_verdict(s, "pre-b", "PASS");
+        assert_next_index(s, "pre-b", 4);
         /* Once each: then the database's. */
-        assert_int_equal(storage_node_get(s, "pre-a", &got), 0);
-        assert_string_equal(got->verdict, "FAIL");
-        got = node_free(got);
-        assert_int_equal(storage_push_state_get(s, "pre-b", &got_ps), 0);
-        assert_int_equal(got_ps.next_index, 9);
-        push_state_done(&got_ps);
+        assert_verdict(s, "pre-a", "FAIL");
+        assert_next_index(s, "pre-b", 9);
 }
 
 /* The capabilities' reads as the verifier makes them, and the attestation they issue. */
@@ -669,18 +667,10 @@ static void test_read_cache(void **state) {
         (void) raw("UPDATE sessions SET expires_usec = 6000000 WHERE id = '0123abcd'");
 
         /* The next read of node and push state is the fetched one; the one after is the database's. */
-        assert_int_equal(storage_node_get(s, "cached", &got), 0);
-        assert_string_equal(got->verdict, "PASS");
-        got = node_free(got);
-        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
-        assert_int_equal(got_ps.next_index, 7);
-        push_state_done(&got_ps);
-        assert_int_equal(storage_node_get(s, "cached", &got), 0);
-        assert_string_equal(got->verdict, "FAIL");
-        got = node_free(got);
-        assert_int_equal(storage_push_state_get(s, "cached", &got_ps), 0);
-        assert_int_equal(got_ps.next_index, 9);
-        push_state_done(&got_ps);
+        assert_verdict(s, "cached", "PASS");
+        assert_next_index(s, "cached", 7);
+        assert_verdict(s, "cached", "FAIL");
+        assert_next_index(s, "cached", 9);
         /* The next request's: fetched again, then kept with its node row. */
         (void) raw("UPDATE nodes SET verdict = 'PENDING' WHERE id = 'cached'");
         assert_int_equal(storage_session_get(s, "0123abcd", &read), 0);
