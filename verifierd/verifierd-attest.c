@@ -6,10 +6,11 @@
  *   receive       http-server.c: the body, within the limits decided from the headers
  *                 (http_admit(): evidence_expected() for an attestation issued here)
  *   authenticate  evidence_claim(): the body checked against the attestation issued here,
- *                 then one storage_evidence_claim(): bearer token, the nonce taken, the
- *                 node row and push state (one round trip); else, for one issued by
- *                 another instance, evidence_elsewhere(): load_caller_node() (bearer
- *                 token, node row), the body, pending_claim()
+ *                 then one claim: bearer token, the nonce taken, the node row and push
+ *                 state (one round trip, on PostgreSQL shared with the other requests
+ *                 of the event loop's turn: round_trip_wait_claim(), evidence_claimed());
+ *                 else, for one issued by another instance, evidence_elsewhere():
+ *                 load_caller_node() (bearer token, node row), the body, pending_claim()
  *   validate      verdict_queue() then validate_and_evaluate() in verifierd-verdict.c:
  *                 quote, logs
  *   evaluate      the same, evaluate(): the node's policy engines

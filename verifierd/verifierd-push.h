@@ -138,7 +138,7 @@ bool round_trip_wait_claim(Request *q, const EvidenceClaim *claim, EvidenceClaim
 /* Serves the requests waiting now, then runs them again. */
 void round_trip_run(Manager *m);
 /* Whether the capabilities being answered now are run again by round_trip_run(), which
- * sends their pending attestations together before the answers go out. */
+ * holds their answers until their pending attestations are in the database. */
 bool round_trip_flushes_later(Manager *m);
 void round_trip_done(Manager *m);
 

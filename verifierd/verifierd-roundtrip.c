@@ -6,8 +6,8 @@
  * was ready, one round trip serves them all (storage_batch_run()), and each runs again
  * as if alone (http_deferred_rerun()),
  * finding its rows kept. The pending attestations the capabilities issue go to the database
- * together once all have run, before any of their answers is sent: the evidence may reach
- * another instance right after. */
+ * in the transaction of the next round trip, the next turn's or one of their own, and their
+ * answers are held until it is committed: the evidence may reach another instance at once. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +27,21 @@ typedef struct ClaimWait {
         EvidenceClaimResult *result;    /* in the request's kept state */
 } ClaimWait;
 
+/* An answer sent once the pending attestation it tells of is in the database. */
+typedef struct HeldAnswer {
+        HttpDeferred *deferred;
+        HttpResponse response;
+} HeldAnswer;
+
 typedef struct RoundTrip {
         sd_event_source *source;
+        HeldAnswer *held;
+        size_t n_held, held_allocated;
         SessionWait *sessions;
         size_t n_sessions, sessions_allocated;
         ClaimWait *claims;
         size_t n_claims, claims_allocated;
-        bool rerunning;                 /* pending attestations wait for the flush after the reruns */
+        bool rerunning;                 /* pending attestations wait for the next round trip */
 } RoundTrip;
 
 static int on_round_trip(sd_event_source *s, void *userdata);
@@ -110,14 +118,32 @@ bool round_trip_wait_claim(Request *q, const EvidenceClaim *claim, EvidenceClaim
         return true;
 }
 
+/* The capabilities run again; their answers held for the next round trip. */
+static void rerun_held(RoundTrip *t, const SessionWait *sessions, size_t n) {
+        t->rerunning = true;
+        for (size_t i = 0; i < n; i++) {
+                HttpResponse resp = {};
+
+                if (!http_deferred_rerun_hold(sessions[i].deferred, &resp))
+                        continue;
+                if (grow((void **) &t->held, &t->held_allocated, t->n_held, sizeof *t->held) < 0) {
+                        http_deferred_complete(sessions[i].deferred, &resp);
+                        continue;
+                }
+                t->held[t->n_held++] = (HeldAnswer) { .deferred = sessions[i].deferred, .response = resp };
+        }
+        t->rerunning = false;
+}
+
 void round_trip_run(Manager *m) {
         RoundTrip *t = m->push.round_trip;
         _cleanup_free_ SessionWait *sessions = NULL;
         _cleanup_free_ ClaimWait *claims = NULL;
+        _cleanup_free_ HeldAnswer *held = NULL;
         _cleanup_free_ EvidenceClaim *c = NULL;
         _cleanup_free_ EvidenceClaimResult *res = NULL;
         _cleanup_free_ const char **ids = NULL;
-        size_t n_sessions, n_claims;
+        size_t n_sessions, n_claims, n_held;
         int r;
 
         if (!t)
@@ -127,12 +153,17 @@ void round_trip_run(Manager *m) {
         n_sessions = t->n_sessions;
         claims = TAKE_PTR(t->claims);
         n_claims = t->n_claims;
+        held = TAKE_PTR(t->held);
+        n_held = t->n_held;
         t->n_sessions = t->sessions_allocated = t->n_claims = t->claims_allocated = 0;
+        t->n_held = t->held_allocated = 0;
 
         ids = calloc(n_sessions ?: 1, sizeof *ids);
         c = calloc(n_claims ?: 1, sizeof *c);
         res = calloc(n_claims ?: 1, sizeof *res);
-        if (ids && c && res) {
+        if (!ids || !c || !res)
+                r = -ENOMEM;
+        else if (n_sessions > 0 || n_claims > 0) {
                 for (size_t i = 0; i < n_sessions; i++)
                         ids[i] = sessions[i].id;
                 for (size_t i = 0; i < n_claims; i++)
@@ -143,18 +174,23 @@ void round_trip_run(Manager *m) {
                                               .claims = c, .n_claims = n_claims, .results = res,
                                       });
         } else
-                r = -ENOMEM;
+                r = 0;
         for (size_t i = 0; i < n_claims; i++)
                 *claims[i].result = r >= 0 ? res[i] : (EvidenceClaimResult) { .r = r };
-        t->rerunning = true;
-        for (size_t i = 0; i < n_sessions; i++)
-                http_deferred_rerun(sessions[i].deferred);
-        t->rerunning = false;
+        /* The pending attestations of the answers held went with that round trip, or go now.
+         * One that failed is not fatal: the evidence can still come here (verifierd-pending.c). */
         r = storage_flush(m->storage);
         if (r < 0)
                 log_debug_errno(r, "Sharing the pending attestations failed: %m");
+        for (size_t i = 0; i < n_held; i++)
+                http_deferred_complete(held[i].deferred, &held[i].response);
+
+        rerun_held(t, sessions, n_sessions);
         for (size_t i = 0; i < n_claims; i++)
                 http_deferred_rerun(claims[i].deferred);
+        /* At the next turn, alone if no request needs a round trip by then. */
+        if (t->n_held > 0)
+                (void) sd_event_source_set_enabled(t->source, SD_EVENT_ONESHOT);
 }
 
 bool round_trip_flushes_later(Manager *m) {
@@ -171,11 +207,13 @@ void round_trip_done(Manager *m) {
 
         if (!t)
                 return;
+        /* Twice: the answers held by the first go out with the second. */
         round_trip_run(m);
-        (void) storage_flush(m->storage);
+        round_trip_run(m);
         sd_event_source_disable_unref(t->source);
         free(t->sessions);
         free(t->claims);
+        free(t->held);
         free(t);
         m->push.round_trip = NULL;
 }

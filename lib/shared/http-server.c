@@ -458,7 +458,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return answer(c, &resp);
 }
 
-void http_deferred_rerun(HttpDeferred *d) {
+bool http_deferred_rerun_hold(HttpDeferred *d, HttpResponse *ret) {
         RequestState *st = (RequestState *) d;
         Listener *l = st->listener;
         gid_t groups[PEER_GROUPS_MAX];
@@ -472,11 +472,20 @@ void http_deferred_rerun(HttpDeferred *d) {
         l->server->handler(&req, &resp, l->server->userdata);
         if (st->deferred) {
                 http_response_done(&resp);
-                return;
+                return false;
         }
         if (req.server_busy && resp.retry_after == 0)
                 resp.retry_after = RETRY_AFTER_BUSY_SEC;
-        http_deferred_complete(d, &resp);
+        st->deferred = true;    /* until http_deferred_complete() */
+        *ret = resp;
+        return true;
+}
+
+void http_deferred_rerun(HttpDeferred *d) {
+        HttpResponse resp = {};
+
+        if (http_deferred_rerun_hold(d, &resp))
+                http_deferred_complete(d, &resp);
 }
 
 void http_request_keep(const HttpRequest *req, void *data, void (*free_data)(void *)) {

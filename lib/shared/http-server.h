@@ -68,6 +68,9 @@ void http_deferred_complete(HttpDeferred *d, HttpResponse *resp);
 /* Runs the handler again for a deferred request (one that waited for a round trip
  * shared with others), with runs one more: it answers now or defers again. */
 void http_deferred_rerun(HttpDeferred *d);
+/* The same, but an answer is given to the caller in *ret (true) to be sent later with
+ * http_deferred_complete(): false when the handler deferred again. */
+bool http_deferred_rerun_hold(HttpDeferred *d, HttpResponse *ret);
 /* What a handler keeps of a request between its runs (a parsed body, a result),
  * freed with free_data when replaced or when the request ends. */
 void http_request_keep(const HttpRequest *req, void *data, void (*free_data)(void *));

@@ -466,9 +466,10 @@ static int drain_one(PgStorage *q) {
         return r;
 }
 
-/* Sends the statements left for the next round trip (pg_exec_later()) ahead of what
- * follows in the pipeline, with a sync of their own: their failure fails nothing else. */
-static unsigned later_send(PgStorage *q) {
+/* Sends the statements left for the next round trip (pg_exec_later()) ahead of what follows
+ * in the pipeline, in its transaction (one message, one wake-up of the server), or in one of
+ * their own with a sync when nothing follows. */
+static unsigned later_send(PgStorage *q, bool sync) {
         unsigned n = 0;
 
         for (PgLater *l; (l = q->later); n++) {
@@ -479,28 +480,26 @@ static unsigned later_send(PgStorage *q) {
                 free(l);
         }
         q->n_queued = 0;
-        if (n > 0)
+        if (n > 0 && sync)
                 (void) PQpipelineSync(q->conn);
         return n;
 }
 
-/* Reads the results of n statements sent by later_send() and their sync: an error is logged,
- * and costs only what the statement would have written (losing it makes a node ask again). */
-static void later_drain(PgStorage *q, unsigned n) {
-        PGresult *res;
+/* Reads the results of n statements sent by later_send() (and their sync): the first error,
+ * which fails the transaction they shared. */
+static int later_drain(PgStorage *q, unsigned n, bool sync) {
         int r = 0;
 
-        if (n == 0)
-                return;
         for (unsigned i = 0; i < n; i++) {
                 int e = drain_one(q);
-                if (r == 0)
+                if (r == 0 && e != -ECANCELED)
                         r = e;
         }
-        res = PQgetResult(q->conn);
-        PQclear(res);
+        if (n > 0 && sync)
+                PQclear(PQgetResult(q->conn));
         if (r < 0)
                 log_debug_errno(r, "PostgreSQL: a write left for the next round trip failed: %m");
+        return r;
 }
 
 /* Enters pipeline mode on a connection set up for it, with the statements left for this
@@ -513,7 +512,7 @@ static int pipeline_enter(PgStorage *q, unsigned *ret_later) {
                 return r;
         if (PQenterPipelineMode(q->conn) != 1)
                 return -EIO;
-        *ret_later = later_send(q);
+        *ret_later = later_send(q, false);
         return 0;
 }
 
@@ -550,13 +549,16 @@ int pg_flush(Storage *s) {
 
         if (!q->later || q->pipeline)
                 return 0;
-        r = pipeline_enter(q, &n);
+        r = connection_setup(q);
         if (r < 0)
                 return r;
-        later_drain(q, n);
+        if (PQenterPipelineMode(q->conn) != 1)
+                return -EIO;
+        n = later_send(q, true);
+        r = later_drain(q, n, true);
         (void) PQexitPipelineMode(q->conn);
         connection_check(q);
-        return 0;
+        return r;
 }
 
 int pg_pipeline_begin(Storage *s) {
@@ -575,7 +577,7 @@ int pg_pipeline_begin(Storage *s) {
 
 int pg_pipeline_end(Storage *s, int r) {
         PgStorage *q = (PgStorage *) s;
-        int k = q->queue_error;
+        int k = q->queue_error, e;
         PGresult *res;
 
         assert(q->pipeline);
@@ -587,10 +589,12 @@ int pg_pipeline_end(Storage *s, int r) {
         /* Everything up to the sync point is one implicit transaction, committed at the sync. */
         if (PQpipelineSync(q->conn) != 1 && k >= 0)
                 k = -EIO;
-        later_drain(q, q->later_in_pipeline);
+        e = later_drain(q, q->later_in_pipeline, false);
+        if (k >= 0 && e < 0)
+                k = e;
         q->later_in_pipeline = 0;
         for (unsigned i = 0; i < q->n_queued; i++) {
-                int e = drain_one(q);
+                e = drain_one(q);
                 if (k >= 0 && e < 0 && e != -ECANCELED)
                         k = e;
         }
@@ -760,7 +764,7 @@ void pg_cache_forget(Storage *s, const char *sql, const char *key) {
 int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams *const *params, PGresult **ret) {
         PgStorage *q = (PgStorage *) s;
         unsigned n_later;
-        int r = 0;
+        int r = 0, e;
 
         assert(!q->pipeline);
         memset(ret, 0, n * sizeof *ret);
@@ -785,7 +789,9 @@ int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams
         /* One implicit transaction, committed at the sync unless a statement failed. */
         if (PQpipelineSync(q->conn) != 1 && r >= 0)
                 r = -EIO;
-        later_drain(q, n_later);
+        e = later_drain(q, n_later, false);
+        if (r >= 0 && e < 0)
+                r = e;
         for (size_t i = 0; i < n; i++) {
                 PGresult *x;
 

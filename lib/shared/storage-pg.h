@@ -86,9 +86,9 @@ bool pg_cache_has(Storage *s, const char *sql, const char *key);
 /* Runs n statements that return rows (string literals, prepared once) in one round trip and
  * one transaction: ret[i] is the result of sqls[i]; every one succeeded, or none is returned. */
 int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams *const *params, PGresult **ret);
-/* Queues a write whose outcome nobody waits for (a pending attestation: losing it makes the
- * node ask again): it goes ahead of the connection's next round trip, in a transaction of its
- * own, or with pg_flush(). The parameters are copied. */
+/* Queues a write that may wait for the connection's next round trip (a pending attestation):
+ * it goes ahead of that round trip's statements, in their transaction, so that its failure
+ * fails them too; or alone with pg_flush(). The parameters are copied. */
 int pg_exec_later(Storage *s, const char *sql, const PgParams *p);
 int pg_flush(Storage *s);
 /* Prepares sql (a string literal) now unless it is prepared already, so that a pipeline can use it. */
