@@ -28,7 +28,8 @@ typedef struct Listener {
         unsigned kind;
         bool tls, client_ca;
         sd_event_source *io, *timer;
-        sd_event_source *resumed;  /* runs MHD for answers completed since its last run */
+        sd_event_source *resumed;  /* runs MHD at the next turn: answers completed since its last
+                                    * run, or work it has to do at once */
         struct Listener *next;
 } Listener;
 
@@ -106,6 +107,10 @@ static int listener_reschedule(Listener *l) {
 
         if (MHD_get_timeout(l->daemon, &timeout_ms) != MHD_YES)
                 return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+        /* MHD has more to do at once: the loop's next turn, without a timer set to now and
+         * then back (a timerfd_settime() each). */
+        if (timeout_ms == 0)
+                return sd_event_source_set_enabled(l->resumed, SD_EVENT_ONESHOT);
         r = sd_event_now(l->server->event, CLOCK_MONOTONIC, &now);
         if (r < 0)
                 return r;
