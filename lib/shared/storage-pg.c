@@ -95,7 +95,8 @@ static const char *const migrations[] = {
 #define PREPARED_NAME_MAX 24
 
 /* Results kept for a later read of the same row on the hot path (pg_query_row_cached()). */
-#define RESULT_CACHE_SLOTS 256u
+#define RESULT_CACHE_SLOTS 1024u
+#define RESULT_CACHE_WAYS 4u
 /* Within one request (the evidence's admission and handler read the session ms apart), not
  * across requests: a node's next request reads its rows anew, fetched together. */
 #define RESULT_CACHE_USEC 100000u
@@ -655,8 +656,9 @@ int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret) {
         return 0;
 }
 
-/* One slot per statement and key (a later one replaces an earlier); NULL for a key too long to keep. */
-static PgCacheSlot *cache_slot(PgStorage *q, const char *sql, const char *key) {
+/* The first of the RESULT_CACHE_WAYS slots where statement and key may be kept; NULL for a
+ * key too long to keep. */
+static PgCacheSlot *cache_set(PgStorage *q, const char *sql, const char *key) {
         uint64_t h = (uint64_t) (uintptr_t) sql * UINT64_C(0x9e3779b97f4a7c15);
         size_t n = strlen(key);
 
@@ -664,11 +666,45 @@ static PgCacheSlot *cache_slot(PgStorage *q, const char *sql, const char *key) {
                 return NULL;
         for (size_t i = 0; i < n; i++)
                 h = (h ^ (uint8_t) key[i]) * UINT64_C(0x100000001b3);
-        /* Ids differ in their last characters: mixed so that those reach the slot number. */
+        /* Ids differ in their last characters: mixed so that those reach the set number. */
         h ^= h >> 33;
         h *= UINT64_C(0xff51afd7ed558ccd);
         h ^= h >> 33;
-        return &q->cache[h % RESULT_CACHE_SLOTS];
+        return &q->cache[h % (RESULT_CACHE_SLOTS / RESULT_CACHE_WAYS) * RESULT_CACHE_WAYS];
+}
+
+static bool slot_holds(const PgCacheSlot *slot, const char *sql, const char *key) {
+        return slot && slot->res && slot->sql == sql && strcmp(slot->key, key) == 0;
+}
+
+/* The slot that keeps statement and key, or NULL. */
+static PgCacheSlot *cache_slot(PgStorage *q, const char *sql, const char *key) {
+        PgCacheSlot *set = cache_set(q, sql, key);
+
+        for (size_t i = 0; set && i < RESULT_CACHE_WAYS; i++)
+                if (slot_holds(&set[i], sql, key))
+                        return &set[i];
+        return NULL;
+}
+
+/* Where to keep statement and key: its slot, else an empty one of its set, else the one
+ * kept longest (the requests of one turn keep their rows side by side). */
+static PgCacheSlot *cache_victim(PgStorage *q, const char *sql, const char *key) {
+        PgCacheSlot *set = cache_set(q, sql, key), *victim;
+
+        if (!set)
+                return NULL;
+        victim = cache_slot(q, sql, key);
+        for (size_t i = 0; !victim && i < RESULT_CACHE_WAYS; i++)
+                if (!set[i].res)
+                        victim = &set[i];
+        if (victim)
+                return victim;
+        victim = &set[0];
+        for (size_t i = 1; i < RESULT_CACHE_WAYS; i++)
+                if (set[i].stored_usec < victim->stored_usec)
+                        victim = &set[i];
+        return victim;
 }
 
 static void slot_clear(PgCacheSlot *slot) {
@@ -678,7 +714,7 @@ static void slot_clear(PgCacheSlot *slot) {
 
 /* A copy of res for the cache (the caller keeps res); uses 0: any number of reads. */
 static void slot_store(PgStorage *q, const char *sql, const char *key, const PGresult *res, unsigned uses) {
-        PgCacheSlot *slot = cache_slot(q, sql, key);
+        PgCacheSlot *slot = cache_victim(q, sql, key);
 
         if (!slot)
                 return;
@@ -687,7 +723,7 @@ static void slot_store(PgStorage *q, const char *sql, const char *key, const PGr
         if (!slot->res)
                 return;         /* not kept: the next read asks the database */
         slot->sql = sql;
-        (void) snprintf(slot->key, sizeof slot->key, "%s", key);  /* fits: cache_slot() checked */
+        (void) snprintf(slot->key, sizeof slot->key, "%s", key);  /* fits: cache_set() checked */
         slot->stored_usec = coarse_usec();
         slot->uses = uses;
 }
@@ -698,10 +734,6 @@ void pg_cache_set_lifetime(Storage *s, uint64_t usec) {
 
 void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses) {
         slot_store((PgStorage *) s, sql, key, res, uses);
-}
-
-static bool slot_holds(const PgCacheSlot *slot, const char *sql, const char *key) {
-        return slot && slot->res && slot->sql == sql && strcmp(slot->key, key) == 0;
 }
 
 bool pg_cache_has(Storage *s, const char *sql, const char *key) {

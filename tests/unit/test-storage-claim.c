@@ -526,6 +526,39 @@ static void test_session_prefetch(void **state) {
         assert_next_index(s, "pre-b", 9);
 }
 
+/* A turn's worth of requests read ahead together keep their rows side by side: each finds
+ * its node row and push state, none evicted by another's. */
+static void test_session_prefetch_turn(void **state) {
+        Storage *s = *state;
+        char ids[64][16], sids[64][16];
+        const char *read[64];
+        PushState ps = { .next_index = 2 };
+
+        if (!on_postgresql())
+                skip();
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                _cleanup_(node_freep) Node *n = NULL;
+                Session session = { .id = sids[i], .node_id = ids[i], .has_token = true, .expires_usec = 5000000 };
+
+                (void) snprintf(ids[i], sizeof ids[i], "turn-%zu", i);
+                (void) snprintf(sids[i], sizeof sids[i], "%04zx", i);
+                n = make_node(ids[i]);
+                n->verdict = strdup("PASS");
+                assert_int_equal(storage_node_put(s, n), 0);
+                assert_int_equal(storage_verdict_commit(s, &(VerdictCommit) { .node = n, .push_state = &ps }, 1), 0);
+                assert_int_equal(storage_session_put(s, &session), 0);
+                read[i] = sids[i];
+        }
+        pg_cache_set_lifetime(s, 60 * 1000000u);
+        assert_int_equal(storage_batch_run(s, &(const StorageBatch) { .session_ids = read, .n_sessions = ELEMENTSOF(read) }), 0);
+        (void) raw("UPDATE nodes SET verdict = 'FAIL'");
+        (void) raw("UPDATE push_state SET next_index = 9");
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                assert_verdict(s, ids[i], "PASS");
+                assert_next_index(s, ids[i], 2);
+        }
+}
+
 /* The capabilities' reads as the verifier makes them, and the attestation they issue. */
 static void capabilities(Storage *s, uint64_t index) {
         _cleanup_(node_freep) Node *n = NULL;
@@ -757,6 +790,7 @@ static const struct CMUnitTest tests[] = {
         DB_TEST(test_evidence_claim_many),
         DB_TEST(test_pending_put_later),
         DB_TEST(test_session_prefetch),
+        DB_TEST(test_session_prefetch_turn),
         DB_TEST(test_reconnect_pipeline),
         DB_TEST(test_claim_once),
         DB_TEST(test_claim_two_instances),
