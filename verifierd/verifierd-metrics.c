@@ -180,6 +180,11 @@ static void put_counters(FILE *f, const Metrics *m) {
         for (size_t i = 0; i < ELEMENTSOF(registration_results); i++)
                 fprintf(f, "hostattest_registrations_total{result=\"%s\"} %llu\n", registration_results[i],
                         (unsigned long long) m->registrations[i]);
+        put_header(f, "hostattest_storage_round_trips_total", "counter",
+                   "Round trips to the database shared by the requests of one turn of the event loop.");
+        fprintf(f, "hostattest_storage_round_trips_total %llu\n", (unsigned long long) m->round_trips);
+        put_header(f, "hostattest_storage_round_trip_requests_total", "counter", "Requests served by those round trips.");
+        fprintf(f, "hostattest_storage_round_trip_requests_total %llu\n", (unsigned long long) m->round_trip_requests);
         put_header(f, "hostattest_http_requests_total", "counter", "Requests answered, by route and status.");
         for (size_t r = 0; r < METRICS_ROUTES; r++)
                 for (size_t i = 0; i < METRICS_CODES && m->requests[r][i].code; i++)

@@ -41,6 +41,8 @@ typedef struct Metrics {
         CodeCount requests[METRICS_ROUTES][METRICS_CODES];
         Histogram attestation_duration;     /* evidence received → verdict committed */
         Histogram commit_duration;          /* one group commit */
+        uint64_t round_trips;               /* shared by the requests of one turn (verifierd-roundtrip.c) */
+        uint64_t round_trip_requests;       /* the requests they served */
 } Metrics;
 
 typedef struct Manager Manager;

@@ -173,6 +173,8 @@ void round_trip_run(Manager *m) {
                                               .session_ids = ids, .n_sessions = n_sessions,
                                               .claims = c, .n_claims = n_claims, .results = res,
                                       });
+                m->metrics.round_trips++;
+                m->metrics.round_trip_requests += n_sessions + n_claims;
         } else
                 r = 0;
         for (size_t i = 0; i < n_claims; i++)

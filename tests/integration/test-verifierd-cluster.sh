@@ -65,19 +65,20 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >secret.key
 printf '%s\n' "[Enrolment]" "auto_enrol = yes" "boot_policy = $work/boot-policy.json" \
         "runtime_policy = $work/runtime-policy.json" "interval = 2s" "failure_actions = journal" >tenant.conf
 
-# write_conf N BACKEND-LINES…: verifierd-N.conf
+declare -A port vpid
+# write_conf N BACKEND-LINES…: verifierd-N.conf; sets port[N] (metrics on the next port).
 write_conf() {
         local n=$1; shift
+        port[$n]=${port[$n]:-$(free_port_pair)}
         printf '%s\n' "[Server]" "tenant_config = $work/tenant.conf" "admin_group = adm" "instance_name = instance-$n" \
+                "metrics_listen = 127.0.0.1:$((port[$n] + 1))" \
                 "[Registrar]" "require_ek_cert = no" "[Attestation]" "plugin_directory = $ATTEST_PLUGIN_DIR" \
                 "challenge_lifetime = 5s" "[Secrets]" "key_file = $work/secret.key" "max_age = 60s" \
                 "[Storage]" "$@" >"verifierd-$n.conf"
 }
-declare -A port vpid
-# start_instance N: socket activated on its own port and admin socket; sets port[N], vpid[N].
+# start_instance N: socket activated on port[N] and its own admin socket; sets vpid[N].
 start_instance() {
         local n=$1
-        port[$n]=${port[$n]:-$(free_port_pair)}
         rm -f "$work/verifierd-$n.sock"
         mkdir -p "$work/state-$n"
         systemd-socket-activate -l "127.0.0.1:${port[$n]}" -l "$work/verifierd-$n.sock" \
@@ -129,6 +130,14 @@ ctl_tpm_policy 2 "$work/tpm-policy.json" || fail "update back through instance 2
 ctl 2 reactivate node-c >/dev/null 2>&1 || true
 wait_for 30 eval '[ "$(verdict_at 1 node-c)" = PASS ]' || fail "no PASS after the policy was restored"
 ok "a policy set through one instance is used by another"
+
+# --- The requests of one turn share their round trips to the database: counted by the instance.
+metric() { curl -sf "http://127.0.0.1:$((port[$1] + 1))/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
+trips=$(metric 1 hostattest_storage_round_trips_total)
+served=$(metric 1 hostattest_storage_round_trip_requests_total)
+[ "${trips:-0}" -gt 0 ] && [ "${served:-0}" -ge "$trips" ] ||
+        fail "instance 1 shared no round trips: $trips round trips, $served requests"
+ok "the node's requests went through shared round trips ($served requests in $trips)"
 
 # --- A secret stored through one instance is released by another.
 printf 'cluster-secret' >expected
