@@ -119,7 +119,7 @@ static int node_policies_load(Storage *s, Node *n) {
 static const char node_get_sql[] = NODE_GET_SQL("$1");
 const char pgsql_node_by_session_sql[] = NODE_GET_SQL("(SELECT node_id FROM sessions WHERE id = $1)");
 
-void pgsql_cache_put_node(Storage *s, const char *id, const PGresult *res, unsigned uses) {
+void pgsql_cache_put_node(Storage *s, const char *id, PGresult *res, unsigned uses) {
         pg_cache_put(s, node_get_sql, id, res, uses);
 }
 

@@ -47,27 +47,34 @@ int pgsql_session_put(Storage *s, const Session *session) {
 static const char *const prefetch_sqls[] = { session_get_sql, pgsql_node_by_session_sql, push_state_by_session_sql };
 #define PREFETCH_N ELEMENTSOF(prefetch_sqls)
 
-/* Keeps the node row and push state of the session read in res[0] for one read each and
- * clears them; -ENOENT (and res[0] cleared) without the session. */
+/* Keeps the session read in res[0] for any number of reads, its node row and push state for
+ * one each; takes the three. -ENOENT without the session. */
 static int prefetch_keep(Storage *s, const char *id, PGresult *res[static PREFETCH_N]) {
-        const char *node_id;
+        _cleanup_free_ char *node_id = NULL;
+        int r = 0;
 
-        if (PQntuples(res[0]) < 1) {
+        if (PQntuples(res[0]) < 1)
+                r = -ENOENT;
+        else if (!(node_id = strdup(PQgetvalue(res[0], 0, 1))))
+                r = -ENOMEM;
+        if (r < 0) {
                 for (size_t i = 0; i < PREFETCH_N; i++)
                         PQclear(res[i]);
-                return -ENOENT;
+                return r;
         }
-        node_id = PQgetvalue(res[0], 0, 1);
         pg_cache_put(s, session_get_sql, id, res[0], 0);
         if (PQntuples(res[1]) > 0)
                 pgsql_cache_put_node(s, node_id, res[1], 1);
+        else
+                PQclear(res[1]);
         if (PQntuples(res[2]) > 0)
                 pg_cache_put(s, push_state_get_sql, node_id, res[2], 1);
-        PQclear(res[1]);
-        PQclear(res[2]);
+        else
+                PQclear(res[2]);
         return 0;
 }
 
+/* The session's read, with its node row and push state kept; the session's row in *ret. */
 static int session_prefetch(Storage *s, const char *id, PGresult **ret) {
         PGresult *res[PREFETCH_N];
         PgParams p = {};
@@ -80,8 +87,7 @@ static int session_prefetch(Storage *s, const char *id, PGresult **ret) {
         r = prefetch_keep(s, id, res);
         if (r < 0)
                 return r;
-        *ret = res[0];
-        return 0;
+        return pg_query_row_cached(s, session_get_sql, &p, id, PG_CACHE_SHARED, ret);
 }
 
 int pgsql_session_get(Storage *s, const char *id, Session *ret) {
@@ -315,7 +321,7 @@ int pgsql_pending_take(Storage *s, const char *node_id, uint64_t index, const Bl
                 return r;
         r = PQntuples(res[0]) > 0 ? pg_get_blob(res[0], 0, 0, &b) : -ENOENT;
         if (r >= 0 && PQntuples(res[1]) > 0)
-                pg_cache_put(s, push_state_get_sql, node_id, res[1], 1);
+                pg_cache_put(s, push_state_get_sql, node_id, TAKE_PTR(res[1]), 1);
         PQclear(res[0]);
         PQclear(res[1]);
         if (r < 0)
@@ -438,8 +444,7 @@ int pgsql_batch_run(Storage *s, const StorageBatch *b) {
         r = at > 0 ? pg_query_batch(s, at, sqls, pp, res) : 0;
         if (r >= 0)
                 for (size_t i = 0; i < k; i++)
-                        if (prefetch_keep(s, read[i], res + i * PREFETCH_N) >= 0)
-                                PQclear(res[i * PREFETCH_N]);
+                        (void) prefetch_keep(s, read[i], res + i * PREFETCH_N);
         for (size_t i = 0; i < b->n_claims; i++) {
                 EvidenceClaimResult *ret = &b->results[i];
 

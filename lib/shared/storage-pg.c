@@ -712,16 +712,16 @@ static void slot_clear(PgCacheSlot *slot) {
         *slot = (PgCacheSlot) {};
 }
 
-/* A copy of res for the cache (the caller keeps res); uses 0: any number of reads. */
-static void slot_store(PgStorage *q, const char *sql, const char *key, const PGresult *res, unsigned uses) {
+/* Keeps res, taken, for uses PG_CACHE_ONCE reads (0: any number); freed when it cannot be kept. */
+static void slot_keep(PgStorage *q, const char *sql, const char *key, PGresult *res, unsigned uses) {
         PgCacheSlot *slot = cache_victim(q, sql, key);
 
-        if (!slot)
-                return;
-        slot_clear(slot);
-        slot->res = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-        if (!slot->res)
+        if (!slot || !res) {
+                PQclear(res);
                 return;         /* not kept: the next read asks the database */
+        }
+        slot_clear(slot);
+        slot->res = res;
         slot->sql = sql;
         (void) snprintf(slot->key, sizeof slot->key, "%s", key);  /* fits: cache_set() checked */
         slot->stored_usec = coarse_usec();
@@ -732,8 +732,8 @@ void pg_cache_set_lifetime(Storage *s, uint64_t usec) {
         ((PgStorage *) s)->cache_lifetime_usec = usec;
 }
 
-void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses) {
-        slot_store((PgStorage *) s, sql, key, res, uses);
+void pg_cache_put(Storage *s, const char *sql, const char *key, PGresult *res, unsigned uses) {
+        slot_keep((PgStorage *) s, sql, key, res, uses);
 }
 
 bool pg_cache_has(Storage *s, const char *sql, const char *key) {
@@ -773,7 +773,7 @@ int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const ch
                 return r;
         /* A ONCE row is kept only when fetched ahead (pg_cache_put()): for a read of the same request. */
         if (use == PG_CACHE_SHARED)
-                slot_store(q, sql, key, res, 0);
+                slot_keep(q, sql, key, PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES), 0);
         *ret = res;
         return 0;
 }

@@ -77,8 +77,8 @@ int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const ch
                         PGresult **ret);
 /* Forgets the cached results of sql for key; key NULL: for every key; sql NULL: all. */
 void pg_cache_forget(Storage *s, const char *sql, const char *key);
-/* Keeps a copy of res as if sql had been read for key, for uses PG_CACHE_ONCE reads (0: any number). */
-void pg_cache_put(Storage *s, const char *sql, const char *key, const PGresult *res, unsigned uses);
+/* Keeps res (taken) as if sql had been read for key, for uses PG_CACHE_ONCE reads (0: any number). */
+void pg_cache_put(Storage *s, const char *sql, const char *key, PGresult *res, unsigned uses);
 /* For tests whose reads may take longer than the lifetime on a slow build. */
 void pg_cache_set_lifetime(Storage *s, uint64_t usec);
 /* Whether a result of sql for key is kept and fresh (a read of it would not ask the database). */
@@ -136,7 +136,7 @@ void pgsql_cache_forget_push(Storage *s, const char *node_id, const char *sessio
 void pgsql_cache_forget_sessions(Storage *s);
 /* The node row (as pgsql_node_get() reads it) of the node of session $1. */
 extern const char pgsql_node_by_session_sql[];
-void pgsql_cache_put_node(Storage *s, const char *id, const PGresult *res, unsigned uses);
+void pgsql_cache_put_node(Storage *s, const char *id, PGresult *res, unsigned uses);
 /* Whether the node row is kept for a read (pg_cache_has()). */
 bool pgsql_node_cached(Storage *s, const char *id);
 int pgsql_node_put(Storage *s, const Node *n);
