@@ -687,22 +687,30 @@ static PgCacheSlot *cache_slot(PgStorage *q, const char *sql, const char *key) {
         return NULL;
 }
 
-/* Where to keep statement and key: its slot, else an empty one of its set, else the one
- * kept longest (the requests of one turn keep their rows side by side). */
+/* How much a slot is worth keeping: nothing, expired, read by anyone, fetched ahead for a read
+ * not made yet; then the newer. */
+static uint64_t slot_worth(const PgStorage *q, const PgCacheSlot *slot, uint64_t now) {
+        if (!slot->res)
+                return 0;
+        if (now - slot->stored_usec >= q->cache_lifetime_usec)
+                return 1;
+        return (slot->uses > 0 ? UINT64_C(1) << 62 : UINT64_C(1) << 61) + slot->stored_usec / 2;
+}
+
+/* Where to keep statement and key: its slot, else the one of its set least worth keeping (the
+ * requests of one turn keep the rows read ahead for them side by side). */
 static PgCacheSlot *cache_victim(PgStorage *q, const char *sql, const char *key) {
         PgCacheSlot *set = cache_set(q, sql, key), *victim;
+        uint64_t now = coarse_usec();
 
         if (!set)
                 return NULL;
         victim = cache_slot(q, sql, key);
-        for (size_t i = 0; !victim && i < RESULT_CACHE_WAYS; i++)
-                if (!set[i].res)
-                        victim = &set[i];
         if (victim)
                 return victim;
         victim = &set[0];
         for (size_t i = 1; i < RESULT_CACHE_WAYS; i++)
-                if (set[i].stored_usec < victim->stored_usec)
+                if (slot_worth(q, &set[i], now) < slot_worth(q, victim, now))
                         victim = &set[i];
         return victim;
 }

@@ -527,12 +527,15 @@ static void test_session_prefetch(void **state) {
 }
 
 /* A turn's worth of requests read ahead together keep their rows side by side: each finds
- * its node row and push state, none evicted by another's. */
+ * its node row and push state. Where a row goes depends on the addresses of the statements,
+ * so a few may meet in one set of the cache; a cache that evicted one request's rows for
+ * another's loses about half of them. */
 static void test_session_prefetch_turn(void **state) {
         Storage *s = *state;
         char ids[64][16], sids[64][16];
         const char *read[64];
         PushState ps = { .next_index = 2 };
+        size_t kept = 0;
 
         if (!on_postgresql())
                 skip();
@@ -554,9 +557,15 @@ static void test_session_prefetch_turn(void **state) {
         (void) raw("UPDATE nodes SET verdict = 'FAIL'");
         (void) raw("UPDATE push_state SET next_index = 9");
         for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
-                assert_verdict(s, ids[i], "PASS");
-                assert_next_index(s, ids[i], 2);
+                _cleanup_(node_freep) Node *n = NULL;
+                PushState got = {};
+
+                assert_int_equal(storage_node_get(s, ids[i], &n), 0);
+                assert_int_equal(storage_push_state_get(s, ids[i], &got), 0);
+                kept += strcmp(n->verdict, "PASS") == 0 && got.next_index == 2;
+                push_state_done(&got);
         }
+        assert_in_range(kept, ELEMENTSOF(ids) - 2, ELEMENTSOF(ids));
 }
 
 /* The capabilities' reads as the verifier makes them, and the attestation they issue. */
