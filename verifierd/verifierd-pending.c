@@ -30,7 +30,7 @@ static uint8_t *put_be(uint8_t *p, uint64_t v, size_t n) {
         return p + n;
 }
 
-static int pending_encode(const PendingAttestation *a, Blob *ret) {
+int pending_encode(const PendingAttestation *a, Blob *ret) {
         size_t ev = a->evidence ? strlen(a->evidence) : 0;
         uint8_t *buf, *p;
 
@@ -58,8 +58,7 @@ static int pending_encode(const PendingAttestation *a, Blob *ret) {
         return 0;
 }
 
-/* Another instance's record, read as carefully as any input. */
-static int pending_decode(const uint8_t *buf, size_t len, PendingAttestation *ret) {
+int pending_decode(const uint8_t *buf, size_t len, PendingAttestation *ret) {
         PendingAttestation a = {};
         size_t off = 0;
         uint16_t bank = 0;

@@ -194,6 +194,10 @@ int verdict_pool_stop(Manager *m, uint64_t deadline_usec);
 int verdict_actions_wait(uint64_t timeout_usec);
 /* Shares the attestation awaiting the node's evidence with the other instances. */
 void pending_publish(Manager *m, const char *node_id, const PendingAttestation *p);
+/* The record of a pending attestation in the storage, and another instance's read back as
+ * carefully as any input (fuzz-shared-record): -EBADMSG, -EPROTO or -ENODATA when malformed. */
+int pending_encode(const PendingAttestation *a, Blob *ret);
+int pending_decode(const uint8_t *buf, size_t len, PendingAttestation *ret);
 /* Reads the node's attestation of index that another instance issued, as the
  * node's pending one here, leaving it in the storage until pending_claim():
  * -ENOENT when there is none, -EOPNOTSUPP when the storage does not share them. */
