@@ -53,7 +53,8 @@ int pending_encode(const PendingAttestation *a, Blob *ret) {
         p = put_be(p, (a->uefi ? PENDING_UEFI : 0) | (a->ima ? PENDING_IMA : 0) | (a->ima_fresh ? PENDING_IMA_FRESH : 0), 1);
         p = put_be(p, a->ima_offset, 8);
         assert((size_t) (p - buf) == PENDING_FIXED_SIZE);
-        memcpy(p, a->evidence, ev);
+        if (ev > 0)
+                memcpy(p, a->evidence, ev);
         *ret = (Blob) { .data = buf, .size = PENDING_FIXED_SIZE + ev };
         return 0;
 }
