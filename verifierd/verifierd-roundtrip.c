@@ -9,10 +9,12 @@
  * in the transaction of the next round trip, the next turn's or one of their own, and their
  * answers are held until it is committed: the evidence may reach another instance at once. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "memory-util.h"
 #include "verifierd.h"
 #include "verifierd-push.h"
 
@@ -45,21 +47,6 @@ typedef struct RoundTrip {
 } RoundTrip;
 
 static int on_round_trip(sd_event_source *s, void *userdata);
-
-static int grow(void **array, size_t *allocated, size_t n, size_t size) {
-        size_t a;
-        void *p;
-
-        if (n < *allocated)
-                return 0;
-        a = *allocated ? *allocated * 2 : 16;
-        p = reallocarray(*array, a, size);
-        if (!p)
-                return -ENOMEM;
-        *array = p;
-        *allocated = a;
-        return 0;
-}
 
 /* At idle priority, as the group commit: it runs once the requests that are ready now have been read. */
 static int schedule(Manager *m, RoundTrip **ret) {
@@ -97,10 +84,10 @@ bool round_trip_wait_session(Request *q) {
         if (session_bearer(q, id, digest) < 0)
                 return false;   /* refused by the handler, with no round trip */
         if (schedule(q->manager, &t) < 0 ||
-            grow((void **) &t->sessions, &t->sessions_allocated, t->n_sessions, sizeof *t->sessions) < 0)
+            array_reserve((void **) &t->sessions, &t->sessions_allocated, t->n_sessions + 1, sizeof *t->sessions) < 0)
                 return false;   /* the handler reads alone */
         t->sessions[t->n_sessions] = (SessionWait) { .deferred = http_request_defer(q->http) };
-        strcpy(t->sessions[t->n_sessions++].id, id);
+        (void) snprintf(t->sessions[t->n_sessions++].id, sizeof t->sessions[0].id, "%s", id);
         return true;
 }
 
@@ -110,7 +97,7 @@ bool round_trip_wait_claim(Request *q, const EvidenceClaim *claim, EvidenceClaim
         if (!storage_batches(q->manager->storage) || q->http->runs > 0 || q->manager->stopping)
                 return false;
         if (schedule(q->manager, &t) < 0 ||
-            grow((void **) &t->claims, &t->claims_allocated, t->n_claims, sizeof *t->claims) < 0)
+            array_reserve((void **) &t->claims, &t->claims_allocated, t->n_claims + 1, sizeof *t->claims) < 0)
                 return false;
         t->claims[t->n_claims++] = (ClaimWait) {
                 .deferred = http_request_defer(q->http), .claim = *claim, .result = result,
@@ -126,7 +113,7 @@ static void rerun_held(RoundTrip *t, const SessionWait *sessions, size_t n) {
 
                 if (!http_deferred_rerun_hold(sessions[i].deferred, &resp))
                         continue;
-                if (grow((void **) &t->held, &t->held_allocated, t->n_held, sizeof *t->held) < 0) {
+                if (array_reserve((void **) &t->held, &t->held_allocated, t->n_held + 1, sizeof *t->held) < 0) {
                         http_deferred_complete(sessions[i].deferred, &resp);
                         continue;
                 }

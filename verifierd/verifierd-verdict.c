@@ -12,6 +12,7 @@
 #include "failure-event.h"
 #include "json-util.h"
 #include "log.h"
+#include "memory-util.h"
 #include "tpm2-public.h"
 #include "validate.h"
 #include "verifierd-evalpool.h"
@@ -631,14 +632,8 @@ static int flush_schedule(Manager *m) {
 static int batch_add(Manager *m, VerdictJob *j) {
         PushContext *c = &m->push;
 
-        if (c->n_batch >= c->batch_allocated) {
-                size_t a = c->batch_allocated ? c->batch_allocated * 2 : 16;
-                VerdictJob **b = reallocarray(c->batch, a, sizeof *b);
-                if (!b)
-                        return -ENOMEM;
-                c->batch = b;
-                c->batch_allocated = a;
-        }
+        if (array_reserve((void **) &c->batch, &c->batch_allocated, c->n_batch + 1, sizeof *c->batch) < 0)
+                return -ENOMEM;
         c->batch[c->n_batch++] = j;
         j->rt->committing = true;
         if (c->n_batch >= VERDICT_BATCH_MAX || (c->n_batch == 1 && flush_schedule(m) < 0))

@@ -1,10 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
+
+/* Room for need elements of elem bytes in *p, which has room for *allocated: grown to at least
+ * twice as many (16 at first), so that appending one at a time costs amortised O(1).
+ * -ENOMEM leaves *p and *allocated as they were. */
+static inline int array_reserve(void **p, size_t *allocated, size_t need, size_t elem) {
+        size_t n;
+        void *q;
+
+        if (need <= *allocated)
+                return 0;
+        n = MAX(MAX(need, *allocated * 2), (size_t) 16);
+        q = reallocarray(*p, n, elem);
+        if (!q)
+                return -ENOMEM;
+        *p = q;
+        *allocated = n;
+        return 0;
+}
 
 /* Overwrites memory in a way the compiler may not elide. */
 static inline void *erase_memory(void *p, size_t n) {

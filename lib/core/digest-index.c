@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "digest-index.h"
+#include "memory-util.h"
 
 typedef struct DirRef {
         uint32_t off, len;           /* in dirs */
@@ -89,19 +90,6 @@ DigestIndex *digest_index_free(DigestIndex *ix) {
         return NULL;
 }
 
-static int grow(void **p, size_t *allocated, size_t need, size_t elem) {
-        if (need <= *allocated)
-                return 0;
-        size_t n = MAX(need, *allocated * 2);
-        n = MAX(n, (size_t) 64);
-        void *q = realloc(*p, n * elem);
-        if (!q)
-                return -ENOMEM;
-        *p = q;
-        *allocated = n;
-        return 0;
-}
-
 static bool dir_equal(const DigestIndex *ix, uint32_t id, const char *dir, size_t len) {
         return ix->dir[id].len == len && memcmp(ix->dirs + ix->dir[id].off, dir, len) == 0;
 }
@@ -136,8 +124,8 @@ static int dir_intern(DigestIndex *ix, const char *dir, size_t len, uint32_t *re
                 }
         if (ix->dirs_size + len > UINT32_MAX || ix->n_dirs >= UINT32_MAX - 1)
                 return -E2BIG;
-        if ((r = grow((void **) &ix->dirs, &ix->dirs_allocated, ix->dirs_size + len + 1, 1)) < 0 ||
-            (r = grow((void **) &ix->dir, &ix->dir_allocated, ix->n_dirs + 1, sizeof(DirRef))) < 0)
+        if ((r = array_reserve((void **) &ix->dirs, &ix->dirs_allocated, ix->dirs_size + len + 1, 1)) < 0 ||
+            (r = array_reserve((void **) &ix->dir, &ix->dir_allocated, ix->n_dirs + 1, sizeof(DirRef))) < 0)
                 return r;
         memcpy(ix->dirs + ix->dirs_size, dir, len);
         ix->dir[ix->n_dirs] = (DirRef) { (uint32_t) ix->dirs_size, (uint32_t) len };
@@ -253,7 +241,7 @@ int digest_index_add(DigestIndex *ix, const char *name, size_t len, const IndexD
         r = dir_intern(ix, name, dir_len, &id);
         if (r < 0)
                 return r;
-        r = grow((void **) &ix->blob, &ix->blob_allocated, ix->blob_size + need, 1);
+        r = array_reserve((void **) &ix->blob, &ix->blob_allocated, ix->blob_size + need, 1);
         if (r < 0)
                 return r;
 

@@ -403,15 +403,32 @@ static enum MHD_Result answer(struct MHD_Connection *c, HttpResponse *resp) {
         return ret;
 }
 
+/* Runs the server's handler for st's request: true with its answer in resp, false when it
+ * deferred (resp is then empty). */
+static bool run_handler(RequestState *st, HttpResponse *resp) {
+        Listener *l = st->listener;
+        gid_t groups[PEER_GROUPS_MAX];
+        HttpRequest req;
+        char remote[64];
+
+        *resp = (HttpResponse) {};
+        request_fill(l, st->connection, st->url, st->method, st, &req, groups, remote, sizeof remote);
+        l->server->handler(&req, resp, l->server->userdata);
+        if (st->deferred) {
+                http_response_done(resp);
+                return false;
+        }
+        if (req.server_busy && resp->retry_after == 0)
+                resp->retry_after = RETRY_AFTER_BUSY_SEC;
+        return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls) {
         Listener *l = cls;
         RequestState *st = *con_cls;
-        gid_t groups[PEER_GROUPS_MAX];
-        HttpRequest req;
         HttpResponse resp = {};
-        char remote[64];
         int r;
 
         if (!st) {
@@ -450,39 +467,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         http_connection_request_read(connection_of(c));
         st->url = url;
         st->method = method;
-        request_fill(l, c, url, method, st, &req, groups, remote, sizeof remote);
-        l->server->handler(&req, &resp, l->server->userdata);
-        if (st->deferred) {
-                http_response_done(&resp);
+        if (!run_handler(st, &resp)) {
                 MHD_suspend_connection(c);
                 return MHD_YES;
         }
-        if (req.server_busy && resp.retry_after == 0)
-                resp.retry_after = RETRY_AFTER_BUSY_SEC;
         st->answered = true;
         return answer(c, &resp);
 }
 
 bool http_deferred_rerun_hold(HttpDeferred *d, HttpResponse *ret) {
         RequestState *st = (RequestState *) d;
-        Listener *l = st->listener;
-        gid_t groups[PEER_GROUPS_MAX];
-        HttpRequest req;
-        HttpResponse resp = {};
-        char remote[64];
 
         st->runs++;
         st->deferred = false;
-        request_fill(l, st->connection, st->url, st->method, st, &req, groups, remote, sizeof remote);
-        l->server->handler(&req, &resp, l->server->userdata);
-        if (st->deferred) {
-                http_response_done(&resp);
+        if (!run_handler(st, ret))
                 return false;
-        }
-        if (req.server_busy && resp.retry_after == 0)
-                resp.retry_after = RETRY_AFTER_BUSY_SEC;
         st->deferred = true;    /* until http_deferred_complete() */
-        *ret = resp;
         return true;
 }
 

@@ -94,21 +94,6 @@ static const char *const migrations[] = {
 /* "s" and a size_t in decimal. */
 #define PREPARED_NAME_MAX 24
 
-/* Results kept for a later read of the same row on the hot path (pg_query_row_cached()). */
-#define RESULT_CACHE_SLOTS 1024u
-#define RESULT_CACHE_WAYS 4u
-/* Within one request (the evidence's admission and handler read the session ms apart), not
- * across requests: a node's next request reads its rows anew, fetched together. */
-#define RESULT_CACHE_USEC 100000u
-
-typedef struct PgCacheSlot {
-        const char *sql;                /* a string literal, as in the statement cache */
-        char key[PG_CACHE_KEY_MAX];
-        uint64_t stored_usec;
-        unsigned uses;                  /* reads left to PG_CACHE_ONCE readers; 0: any number */
-        PGresult *res;
-} PgCacheSlot;
-
 /* A write that need not be waited for (pg_exec_later()), its parameters copied into data. */
 typedef struct PgLater {
         struct PgLater *next;
@@ -127,11 +112,14 @@ typedef struct PgStorage {
         int queue_error;                /* the first error sending the queue */
         bool setup_needed;              /* a new connection: session settings not made yet */
         uint64_t used_usec;             /* CLOCK_MONOTONIC_COARSE when last used */
-        PgCacheSlot cache[RESULT_CACHE_SLOTS];
-        uint64_t cache_lifetime_usec;   /* RESULT_CACHE_USEC but in tests */
+        PgResultCache cache;
         PgLater *later, **later_tail;   /* sent ahead of the next round trip */
         unsigned later_in_pipeline;     /* sent by pg_pipeline_begin(), read by pg_pipeline_end() */
 } PgStorage;
+
+PgResultCache *pg_result_cache(Storage *s) {
+        return &((PgStorage *) s)->cache;
+}
 
 static PGconn *conn_of(Storage *s) {
         return ((PgStorage *) s)->conn;
@@ -297,7 +285,7 @@ static void connection_check(PgStorage *q) {
         q->setup_needed = true;
 }
 
-static uint64_t coarse_usec(void) {
+uint64_t pg_coarse_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -313,7 +301,7 @@ static uint64_t coarse_usec(void) {
  * only by the statement, the request would fail though nothing had reached the
  * server. An idle connection has nothing to read, so the check is one recv(). */
 static void connection_probe(PgStorage *q) {
-        uint64_t now = coarse_usec(), idle = now - q->used_usec;
+        uint64_t now = pg_coarse_usec(), idle = now - q->used_usec;
         char c;
 
         q->used_usec = now;
@@ -656,150 +644,6 @@ int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret) {
         return 0;
 }
 
-/* The first of the RESULT_CACHE_WAYS slots where statement and key may be kept; NULL for a
- * key too long to keep. */
-static PgCacheSlot *cache_set(PgStorage *q, const char *sql, const char *key) {
-        uint64_t h = (uint64_t) (uintptr_t) sql * UINT64_C(0x9e3779b97f4a7c15);
-        size_t n = strlen(key);
-
-        if (n >= PG_CACHE_KEY_MAX)
-                return NULL;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (uint8_t) key[i]) * UINT64_C(0x100000001b3);
-        /* Ids differ in their last characters: mixed so that those reach the set number. */
-        h ^= h >> 33;
-        h *= UINT64_C(0xff51afd7ed558ccd);
-        h ^= h >> 33;
-        return &q->cache[h % (RESULT_CACHE_SLOTS / RESULT_CACHE_WAYS) * RESULT_CACHE_WAYS];
-}
-
-static bool slot_holds(const PgCacheSlot *slot, const char *sql, const char *key) {
-        return slot && slot->res && slot->sql == sql && strcmp(slot->key, key) == 0;
-}
-
-/* The slot that keeps statement and key, or NULL. */
-static PgCacheSlot *cache_slot(PgStorage *q, const char *sql, const char *key) {
-        PgCacheSlot *set = cache_set(q, sql, key);
-
-        for (size_t i = 0; set && i < RESULT_CACHE_WAYS; i++)
-                if (slot_holds(&set[i], sql, key))
-                        return &set[i];
-        return NULL;
-}
-
-/* How much a slot is worth keeping: nothing, expired, read by anyone, fetched ahead for a read
- * not made yet; then the newer. */
-static uint64_t slot_worth(const PgStorage *q, const PgCacheSlot *slot, uint64_t now) {
-        if (!slot->res)
-                return 0;
-        if (now - slot->stored_usec >= q->cache_lifetime_usec)
-                return 1;
-        return (slot->uses > 0 ? UINT64_C(1) << 62 : UINT64_C(1) << 61) + slot->stored_usec / 2;
-}
-
-/* Where to keep statement and key: its slot, else the one of its set least worth keeping (the
- * requests of one turn keep the rows read ahead for them side by side). */
-static PgCacheSlot *cache_victim(PgStorage *q, const char *sql, const char *key) {
-        PgCacheSlot *set = cache_set(q, sql, key), *victim;
-        uint64_t now = coarse_usec();
-
-        if (!set)
-                return NULL;
-        victim = cache_slot(q, sql, key);
-        if (victim)
-                return victim;
-        victim = &set[0];
-        for (size_t i = 1; i < RESULT_CACHE_WAYS; i++)
-                if (slot_worth(q, &set[i], now) < slot_worth(q, victim, now))
-                        victim = &set[i];
-        return victim;
-}
-
-static void slot_clear(PgCacheSlot *slot) {
-        PQclear(slot->res);
-        *slot = (PgCacheSlot) {};
-}
-
-/* Keeps res, taken, for uses PG_CACHE_ONCE reads (0: any number); freed when it cannot be kept. */
-static void slot_keep(PgStorage *q, const char *sql, const char *key, PGresult *res, unsigned uses) {
-        PgCacheSlot *slot = cache_victim(q, sql, key);
-
-        if (!slot || !res) {
-                PQclear(res);
-                return;         /* not kept: the next read asks the database */
-        }
-        slot_clear(slot);
-        slot->res = res;
-        slot->sql = sql;
-        (void) snprintf(slot->key, sizeof slot->key, "%s", key);  /* fits: cache_set() checked */
-        slot->stored_usec = coarse_usec();
-        slot->uses = uses;
-}
-
-void pg_cache_set_lifetime(Storage *s, uint64_t usec) {
-        ((PgStorage *) s)->cache_lifetime_usec = usec;
-}
-
-void pg_cache_put(Storage *s, const char *sql, const char *key, PGresult *res, unsigned uses) {
-        slot_keep((PgStorage *) s, sql, key, res, uses);
-}
-
-bool pg_cache_has(Storage *s, const char *sql, const char *key) {
-        PgCacheSlot *slot = cache_slot((PgStorage *) s, sql, key);
-
-        return slot_holds(slot, sql, key) && coarse_usec() - slot->stored_usec < ((PgStorage *) s)->cache_lifetime_usec;
-}
-
-int pg_query_row_cached(Storage *s, const char *sql, const PgParams *p, const char *key, PgCacheUse use,
-                        PGresult **ret) {
-        PgStorage *q = (PgStorage *) s;
-        PgCacheSlot *slot = cache_slot(q, sql, key);
-        PGresult *res;
-        int r;
-
-        if (slot_holds(slot, sql, key)) {
-                if (coarse_usec() - slot->stored_usec < q->cache_lifetime_usec) {
-                        if (use == PG_CACHE_ONCE && slot->uses <= 1) {
-                                *ret = TAKE_PTR(slot->res);
-                                slot_clear(slot);
-                                return 0;
-                        }
-                        res = PQcopyResult(slot->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-                        if (!res)
-                                return -ENOMEM;
-                        if (use == PG_CACHE_ONCE)
-                                slot->uses--;
-                        *ret = res;
-                        return 0;
-                }
-                slot_clear(slot);
-        }
-        if (use == PG_CACHE_PEEK)
-                return -ENODATA;
-        r = pg_query_row(s, sql, p, &res);
-        if (r < 0)
-                return r;
-        /* A ONCE row is kept only when fetched ahead (pg_cache_put()): for a read of the same request. */
-        if (use == PG_CACHE_SHARED)
-                slot_keep(q, sql, key, PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES), 0);
-        *ret = res;
-        return 0;
-}
-
-void pg_cache_forget(Storage *s, const char *sql, const char *key) {
-        PgStorage *q = (PgStorage *) s;
-        PgCacheSlot *slot;
-
-        if (sql && key) {
-                slot = cache_slot(q, sql, key);
-                if (slot_holds(slot, sql, key))
-                        slot_clear(slot);
-                return;
-        }
-        for (size_t i = 0; i < RESULT_CACHE_SLOTS; i++)
-                if (q->cache[i].res && (!sql || q->cache[i].sql == sql))
-                        slot_clear(&q->cache[i]);
-}
 
 int pg_query_batch(Storage *s, size_t n, const char *const *sqls, const PgParams *const *params, PGresult **ret) {
         PgStorage *q = (PgStorage *) s;
@@ -1091,7 +935,7 @@ int storage_open_postgresql(const char *url, const char *password, Storage **ret
         if (!q)
                 return -ENOMEM;
         q->storage.ops = &pgsql_ops;
-        q->cache_lifetime_usec = RESULT_CACHE_USEC;
+        q->cache.lifetime_usec = PG_RESULT_CACHE_USEC;
         q->later_tail = &q->later;
         q->conn = PQconnectdbParams(keys, values, 1);
         if (!q->conn) {

@@ -57,6 +57,33 @@ int pg_exec(Storage *s, const char *sql, const PgParams *p);
 int pg_query_row(Storage *s, const char *sql, const PgParams *p, PGresult **ret);
 /* The first column of the one row sql answers, as a blob; -ENOENT when there is no row. */
 int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret);
+
+#define PG_CACHE_KEY_MAX 256u
+
+/* Results kept for a later read of the same row on the hot path (pg_query_row_cached()). */
+#define PG_RESULT_CACHE_SLOTS 1024u
+#define PG_RESULT_CACHE_WAYS 4u
+/* Within one request (the evidence's admission and handler read the session ms apart), not
+ * across requests: a node's next request reads its rows anew, fetched together. */
+#define PG_RESULT_CACHE_USEC 100000u
+
+typedef struct PgCacheSlot {
+        const char *sql;                /* a string literal, as in the statement cache */
+        char key[PG_CACHE_KEY_MAX];
+        uint64_t stored_usec;
+        unsigned uses;                  /* reads left to PG_CACHE_ONCE readers; 0: any number */
+        PGresult *res;
+} PgCacheSlot;
+
+typedef struct PgResultCache {
+        PgCacheSlot slots[PG_RESULT_CACHE_SLOTS];
+        uint64_t lifetime_usec;         /* PG_RESULT_CACHE_USEC but in tests */
+} PgResultCache;
+
+/* The connection's cache, and CLOCK_MONOTONIC_COARSE in µs, which times its entries. */
+PgResultCache *pg_result_cache(Storage *s);
+uint64_t pg_coarse_usec(void);
+
 /* pg_query_row() through a per-connection cache of results, by statement and key
  * (the row's id), so that a request reads each row in as few round trips as it
  * can. Results are kept 100 ms: for the reads of one request, not for the
@@ -67,7 +94,6 @@ int pg_query_blob(Storage *s, const char *sql, const PgParams *p, Blob *ret);
  * by as many reads as it was put for: never a read of the database, which
  * another instance may make stale before the next read.
  * Every write of this backend to a cached row forgets it (pg_cache_forget()). */
-#define PG_CACHE_KEY_MAX 256u
 typedef enum PgCacheUse {
         PG_CACHE_SHARED,
         PG_CACHE_ONCE,

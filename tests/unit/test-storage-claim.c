@@ -281,6 +281,13 @@ static void test_pending_take_once(void **state) {
         assert_int_equal(raw("SELECT COUNT(*) FROM pending_attestations"), 0);
 }
 
+/* An engine policy for n, set through s as an operator would. */
+static void set_exec_policy(Storage *s, Node *n, char digest[static POLICY_DIGEST_HEX_SIZE]) {
+        assert_int_equal(storage_policy_put(s, "exec", (const uint8_t *) "{}", 2, digest), 0);
+        assert_int_equal(node_policy_set(n, "exec", digest, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+}
+
 static int claim(Storage *s, const char *node_id, uint8_t token_byte, uint64_t index, const char *prefix,
                  uint64_t now_usec, Node **ret_node, PushState *ret_ps) {
         uint8_t digest[SESSION_TOKEN_DIGEST_SIZE];
@@ -337,9 +344,7 @@ static void test_evidence_claim(void **state) {
 
         /* The operator changes the node between the capabilities and the evidence. */
         n->interval_sec = 9;
-        assert_int_equal(storage_policy_put(s, "exec", (const uint8_t *) "{}", 2, digest), 0);
-        assert_int_equal(node_policy_set(n, "exec", digest, NULL), 0);
-        assert_int_equal(storage_node_put_policies(s, n), 0);
+        set_exec_policy(s, n, digest);
         assert_int_equal(claim(s, "claimed", 0x5a, 7, "v1-nonce-A", 1000, &got, &got_ps), 0);
         assert_int_equal(got->interval_sec, 9);
         assert_int_equal(got->n_policies, 1);
@@ -632,9 +637,7 @@ static void test_evidence_claim_moved(void **state) {
         /* An engine policy set through the other instance. */
         capabilities(s, 9);
         n->interval_sec = 6;
-        assert_int_equal(storage_policy_put(other, "exec", (const uint8_t *) "{}", 2, digest), 0);
-        assert_int_equal(node_policy_set(n, "exec", digest, NULL), 0);
-        assert_int_equal(storage_node_put_policies(other, n), 0);
+        set_exec_policy(other, n, digest);
         assert_int_equal(claim(s, "claimed", 0x5a, 9, "v1-nonce-A", 1000, &got, &got_ps), 0);
         assert_int_equal(got->interval_sec, 6);
         assert_int_equal(got->n_policies, 1);

@@ -72,6 +72,43 @@ static void ima_after(uint64_t n, ImaReplayState *ret) {
 }
 
 /* A pass moves the anchor; a failure leaves it at the last pass, so the entries since are asked for again. */
+/* Another instance's record of a pending attestation: read back whole, or refused when cut
+ * short, of another version, of an unknown bank, or with a NUL in its evidence list. */
+static void test_pending_record(void **state) {
+        PendingAttestation p = {
+                .index = 7, .nonce = { 1, 2, 3 }, .created_usec = 10, .expires_usec = 20, .boot_time = 30,
+                .bank = hash_alg_from_tpm_id(0x000b), .pcr_mask = 0x8001, .hash_alg = 0x000b, .sig_scheme = 0x0018,
+                .ima = true, .ima_offset = 5, .evidence = (char *) "[{\"evidence_type\":\"tpm_quote\"}]",
+        }, got = {};
+        Blob b = {};
+        uint8_t *bad;
+
+        assert_int_equal(pending_encode(&p, &b), 0);
+        assert_int_equal(pending_decode(b.data, b.size, &got), 0);
+        assert_int_equal(got.index, 7);
+        assert_memory_equal(got.nonce, p.nonce, sizeof p.nonce);
+        assert_ptr_equal(got.bank, p.bank);
+        assert_true(got.ima && !got.uefi && got.adopted);
+        assert_string_equal(got.evidence, p.evidence);
+        free(got.evidence);
+
+        for (size_t cut = 0; cut < b.size - strlen(p.evidence); cut++)
+                assert_true(pending_decode(b.data, cut, &got) < 0);
+        bad = malloc(b.size);
+        assert_non_null(bad);
+        memcpy(bad, b.data, b.size);
+        bad[0] = 2;                                     /* version */
+        assert_int_equal(pending_decode(bad, b.size, &got), -EPROTO);
+        memcpy(bad, b.data, b.size);
+        bad[1 + 8 + sizeof p.nonce + 24] = 0x7f;        /* bank */
+        assert_int_equal(pending_decode(bad, b.size, &got), -EBADMSG);
+        memcpy(bad, b.data, b.size);
+        bad[b.size - 2] = 0;                            /* NUL in the list */
+        assert_int_equal(pending_decode(bad, b.size, &got), -EBADMSG);
+        free(bad);
+        blob_done(&b);
+}
+
 static void test_ima_anchor(void **state) {
         PushState old = {}, s = {}, s2 = {};
         ImaReplayState after;
@@ -283,6 +320,7 @@ static void test_accepted_text(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_encodings),
+                cmocka_unit_test(test_pending_record),
                 cmocka_unit_test(test_ima_anchor),
                 cmocka_unit_test(test_ima_fresh_failure),
                 cmocka_unit_test(test_session_renewal),
