@@ -270,9 +270,14 @@ static int result_errno(const PGresult *res) {
         return -EIO;
 }
 
-/* Every acknowledged write is flushed before COMMIT returns, whatever the server's default:
- * a session setting, so set again on each new connection. */
-static const char session_setup_sql[] = "SET synchronous_commit = on";
+/* Session settings, so made again on each new connection. Every acknowledged write is
+ * flushed before COMMIT returns, whatever the server's default. The prepared statements
+ * keep their generic plans: the server's choice (plan_cache_mode = auto) planned the group
+ * commit's UPDATE again at every execution, as the plan for its array's actual length
+ * looked cheaper; the others had generic plans already. */
+static const char session_setup_sql[] =
+        "SELECT set_config('synchronous_commit', 'on', false),"
+        " set_config('plan_cache_mode', 'force_generic_plan', false)";
 
 /* After a lost connection: reconnect for the next call, whose statements must be prepared anew
  * and whose session settings made again (connection_setup()). */
@@ -328,7 +333,7 @@ static int connection_setup(PgStorage *q) {
         if (!q->setup_needed)
                 return 0;
         _cleanup_result_ PGresult *res = PQexec(q->conn, session_setup_sql);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                 log_debug("PostgreSQL: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(q->conn));
                 int r = res ? result_errno(res) : -ENOMEM;
                 connection_check(q);

@@ -92,6 +92,38 @@ static void test_round_trip(void **state) {
         assert_string_equal(got->policies[0].engine, "exec");
 }
 
+/* A node's policies come back by engine however the rows lie: a named policy's update
+ * rewrites its row, after the other's in PostgreSQL's heap, and the read of a node sorts
+ * them itself rather than ask the server to. */
+static void test_sorted_after_update(void **state) {
+        Storage *s = *state;
+        _cleanup_(node_freep) Node *n = make_enrolled("sorted"), *got = NULL;
+        Storage *other;
+        char d1[POLICY_DIGEST_HEX_SIZE], d2[POLICY_DIGEST_HEX_SIZE], d3[POLICY_DIGEST_HEX_SIZE];
+
+        put_content(s, "exec", "{\"command\": [\"/bin/true\"]}", d1);
+        put_content(s, "opa", "{\"bundle\": 1}", d2);
+        put_content(s, "exec", "{\"command\": [\"/bin/false\"]}", d3);
+        assert_int_equal(storage_policy_name_set(s, "exec", "base", d1, false), 0);
+        assert_int_equal(node_policy_set(n, "exec", d1, "base"), 0);
+        assert_int_equal(node_policy_set(n, "opa", d2, NULL), 0);
+        assert_int_equal(storage_node_put_policies(s, n), 0);
+        assert_int_equal(storage_policy_name_update(s, "exec", "base", d3), 1);
+
+        /* PostgreSQL would read the rows through the primary key's index (sorted by engine
+         * already) where it can: another instance's connection that may not. */
+        if (on_postgresql())
+                assert_int_equal(setenv("PGOPTIONS", "-c enable_indexscan=off -c enable_bitmapscan=off", 1), 0);
+        assert_int_equal(storage_reopen(&other), 0);
+        assert_int_equal(unsetenv("PGOPTIONS"), 0);
+        assert_int_equal(storage_node_get(other, "sorted", &got), 0);
+        storage_close(other);
+        assert_int_equal(got->n_policies, 2);
+        assert_string_equal(got->policies[0].engine, "exec");
+        assert_string_equal(got->policies[0].digest, d3);
+        assert_string_equal(got->policies[1].engine, "opa");
+}
+
 /* A policy that references no stored content fails the write: neither the row nor the policies change. */
 static void test_failed_put_changes_nothing(void **state) {
         Storage *s = *state;
@@ -378,6 +410,7 @@ static void test_migration_from_v2(void **state) {
 static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_helpers),
         DB_TEST(test_round_trip),
+        DB_TEST(test_sorted_after_update),
         DB_TEST(test_failed_put_changes_nothing),
         DB_TEST(test_removed_with_node),
         DB_TEST(test_content_with_node),
