@@ -4,7 +4,10 @@
 # PostgreSQL server (initdb and pg_ctl in a temporary directory, loopback
 # port), then runs the same load on SQLite (the base), on PostgreSQL with one
 # verifier instance and with two. Compare per-cpu-s (attestations per CPU
-# second, PostgreSQL's CPU counted) and p50/p99 between the blocks.
+# second, PostgreSQL's CPU counted) and p50/p99 between the blocks. Two
+# instances run twice: with the base's client threads spread over them, and
+# with twice as many, so that each instance has the load the base had (the
+# verifier's group commits and shared round trips grow with its load).
 # --unix-socket connects the instances over the server's Unix-domain socket
 # instead of loopback TCP.
 #
@@ -35,9 +38,21 @@ if $socket; then
         how="Unix-domain socket"
 fi
 
+# The client threads of the base (bench/push's default unless given).
+threads=16
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+        case ${args[i]} in
+        --threads) threads=${args[i + 1]:-16} ;;
+        --threads=*) threads=${args[i]#--threads=} ;;
+        esac
+done
+
 echo "== SQLite"
 "$push" "$@"
 for k in 1 2; do
         echo "== PostgreSQL over $how, $k instance(s)"
         "$push" --postgresql "$url" --postgresql-pid "$pid" --instances "$k" "$@"
 done
+echo "== PostgreSQL over $how, 2 instances, $((2 * threads)) client threads (each instance the base's load)"
+"$push" --postgresql "$url" --postgresql-pid "$pid" --instances 2 "$@" --threads $((2 * threads))

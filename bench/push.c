@@ -271,10 +271,12 @@ static pid_t start_verifier(const char *dir, unsigned instance, int port) {
         write_file(dir, "tpm.json", "{\"15\": [\"0000000000000000000000000000000000000000000000000000000000000000\"]}");
         (void) snprintf(text, sizeof text,
                         "[Server]\ntenant_config = %s/tenant.conf\nadmin_socket = %s/admin-%u.sock\n"
+                        /* every client thread's connection comes from loopback */
+                        "max_connections_per_address = %u\n"
                         "%s%s%s%s%s"
                         "[Attestation]\nplugin_directory = %s\nhistory_retention = 10\n"
                         /* every simulated node connects from loopback */
-                        "session_rate_limit = 0\n", dir, dir, instance,
+                        "session_rate_limit = 0\n", dir, dir, instance, MAX(arg_threads, 16u) + 2,
                         arg_tls ? "tls_certificate = " : "", arg_tls ? dir : "", arg_tls ? "/server.pem\ntls_key = " : "",
                         arg_tls ? dir : "", arg_tls ? "/server.key\n" : "", BENCH_PLUGIN_DIR);
         if (arg_eval_threads >= 0)
