@@ -4,10 +4,12 @@
 # PostgreSQL server (initdb and pg_ctl in a temporary directory, loopback
 # port), then runs the same load on SQLite (the base), on PostgreSQL with one
 # verifier instance and with two. Compare per-cpu-s (attestations per CPU
-# second, PostgreSQL's CPU counted) and p50/p99 between the blocks. Two
-# instances run twice: with the base's client threads spread over them, and
-# with twice as many, so that each instance has the load the base had (the
-# verifier's group commits and shared round trips grow with its load).
+# second, PostgreSQL's CPU counted) and p50/p99 between the blocks. The load
+# of an instance sets its cost: the client threads wait for their answers, and
+# the verifier's group commits and shared round trips hold what came meanwhile.
+# So two instances run twice, with the base's client threads spread over them
+# and with twice as many (each instance the base's load), and SQLite runs
+# again with half the threads (the load of each of two instances in the first).
 # --unix-socket connects the instances over the server's Unix-domain socket
 # instead of loopback TCP.
 #
@@ -56,3 +58,7 @@ for k in 1 2; do
 done
 echo "== PostgreSQL over $how, 2 instances, $((2 * threads)) client threads (each instance the base's load)"
 "$push" --postgresql "$url" --postgresql-pid "$pid" --instances 2 "$@" --threads $((2 * threads))
+if [ "$threads" -ge 2 ]; then
+        echo "== SQLite, $((threads / 2)) client threads (the load of each of two instances with $threads)"
+        "$push" "$@" --threads $((threads / 2))
+fi

@@ -118,6 +118,32 @@ static void test_base64_rejects(void **state) {
         }
 }
 
+/* Each of the 256 byte values as a group's last symbol: the 64 of the alphabet give its
+ * value, every other byte (NUL, the neighbours of each range, non-ASCII) is refused. */
+static void test_base64_every_byte(void **state) {
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+        for (unsigned c = 0; c < 256; c++) {
+                const char *at = c ? memchr(alphabet, (int) c, 64) : NULL;
+                char s[4] = { 'A', 'A', 'A', (char) c };
+                uint8_t *d = NULL;
+                size_t n = 0;
+                int r;
+
+                if (c == '=')
+                        continue;       /* padding, not a symbol */
+                r = base64_decode(s, sizeof s, &d, &n);
+                if (!at) {
+                        assert_int_equal(r, -EINVAL);
+                        continue;
+                }
+                assert_int_equal(r, 0);
+                assert_int_equal(n, 3);
+                assert_int_equal(d[2], (uint8_t) (at - alphabet));
+                free(d);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hex_roundtrip),
@@ -128,6 +154,7 @@ int main(void) {
                 cmocka_unit_test(test_base64_vectors),
                 cmocka_unit_test(test_base64_unpadded),
                 cmocka_unit_test(test_base64_rejects),
+                cmocka_unit_test(test_base64_every_byte),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
