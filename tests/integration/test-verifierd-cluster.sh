@@ -63,7 +63,12 @@ echo "{\"15\": [\"$(printf other | sha256sum | cut -d' ' -f1)\"]}" >tpm-policy-o
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >secret.key
 # The agent's node gets the TPM policy, the simulated nodes the policies they pass (they have no PCR 15).
 printf '%s\n' "[Enrolment]" "auto_enrol = yes" "boot_policy = $work/boot-policy.json" \
-        "runtime_policy = $work/runtime-policy.json" "interval = 2s" "failure_actions = journal" >tenant.conf
+        "runtime_policy = $work/runtime-policy.json" "interval = 2s" "failure_actions = journal exec-action" >tenant.conf
+# The exec-action failure action writes each event it is given as one line of actions.log.
+mkdir -p actions
+printf '%s\n' '#!/bin/sh' "{ tr -d '\\n'; echo; } >>'$work/actions.log'" >actions/record
+chmod +x actions/record
+echo "{\"command\": [\"$work/actions/record\"]}" >actions/exec-action.json
 
 declare -A port vpid
 # write_conf N BACKEND-LINES…: verifierd-N.conf; sets port[N] (metrics on the next port).
@@ -73,6 +78,7 @@ write_conf() {
         printf '%s\n' "[Server]" "tenant_config = $work/tenant.conf" "admin_group = adm" "instance_name = instance-$n" \
                 "metrics_listen = 127.0.0.1:$((port[$n] + 1))" \
                 "[Registrar]" "require_ek_cert = no" "[Attestation]" "plugin_directory = $ATTEST_PLUGIN_DIR" \
+                "action_directory = $work/actions" \
                 "challenge_lifetime = 5s" "[Secrets]" "key_file = $work/secret.key" "max_age = 60s" \
                 "[Storage]" "$@" >"verifierd-$n.conf"
 }
@@ -219,8 +225,10 @@ sleep 3         # several sweeps of every instance
 [ "$(PG_URL=$db_url pg_psql "SELECT COUNT(*) FROM events WHERE node_id = 'node-quiet' AND kind = 'TIMEOUT'")" = 1 ] \
         || fail "not exactly one TIMEOUT event"
 [ "$(cat verifierd-*.log | grep -c 'Node node-quiet has not attested')" = 1 ] \
-        || fail "not exactly one TIMEOUT reported (and failure actions run)"
-ok "a node that stopped got one TIMEOUT across the instances"
+        || fail "not exactly one TIMEOUT reported"
+[ "$(grep -c '"node-quiet".*"timeout"\|"timeout".*"node-quiet"' actions.log)" = 1 ] \
+        || fail "not exactly one failure action run for the TIMEOUT: $(grep -c node-quiet actions.log || true)"
+ok "a node that stopped got one TIMEOUT and one failure action across the instances"
 
 # --- storage copy: a populated SQLite verifier into an empty PostgreSQL database.
 write_conf 4 "backend = sqlite"
