@@ -6,18 +6,20 @@
 # After the first verdict it measures for SECONDS: the agent's CPU time (user
 # and system) per push cycle, its RSS and peak RSS (VmHWM), and swtpm's CPU
 # per cycle beside it (the TPM's own work: quote, sessions). Quote only: no
-# UEFI or IMA log is asked for.
+# UEFI or IMA log is asked for. --tls serves the verifier over HTTPS (a test CA
+# made for the run), as a fleet would.
 #
-#   bench/agent-push.sh [BUILD_DIR] [--seconds S] [--interval I] [--ak rsa|ecc]
+#   bench/agent-push.sh [BUILD_DIR] [--seconds S] [--interval I] [--ak rsa|ecc] [--tls]
 #                       (default: S = 60, I = 2, an RSA AK as the agent's default)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then build=$(cd "$1" && pwd); shift; fi
-seconds=60 interval=2 ak=rsa
+seconds=60 interval=2 ak=rsa tls=false
 while [ $# -gt 0 ]; do
         case $1 in
+        --tls) tls=true; shift ;;
         --seconds) seconds=$2; shift 2 ;;
         --interval) interval=$2; shift 2 ;;
         --ak) ak=$2; shift 2 ;;
@@ -39,6 +41,7 @@ done
 . "$ATTEST_INTEGRATION_DIR/swtpm.sh"
 . "$ATTEST_INTEGRATION_DIR/dbus-bus.sh"
 . "$ATTEST_INTEGRATION_DIR/agent-lib.sh"
+. "$ATTEST_INTEGRATION_DIR/tls-certs.sh"
 require_tool systemd-socket-activate curl python3 busctl dbus-daemon tpm2_pcrread
 swtpm_start
 agent_test_setup
@@ -61,10 +64,19 @@ pcr15=$(tpm2_pcrread sha256:15 | sed -n 's/^ *15 *: *0x\([0-9A-Fa-f]*\)$/\1/p' |
 echo "{\"15\": [\"$pcr15\"]}" >tpm-policy.json
 verifierd_plain_setup "$plugins"
 sed -i "s/^interval = .*/interval = ${interval}s/" tenant.conf
+ca=()
+if $tls; then
+        make_test_ca "$work"
+        base=https://127.0.0.1:$port
+        sed -i -e "s|^verifier_url = .*|verifier_url = $base/\ntls_certificate = $work/server.pem\ntls_key = $work/server.key|" \
+                verifierd.conf
+        export CURL_CA_BUNDLE=$work/ca.pem      # verifierd_plain_start's check of /version
+        ca=(--ca "$work/ca.pem")
+fi
 verifierd_plain_start "$verifierd_bin" || die "the verifier does not answer"
 dbus_start "$work/bus" "$top/systemd-units/org.hostattest.Agent1.conf"
 "$agent_bin" --tcti "$ATTEST_TCTI" --state-dir "$work/st" --agent-id bench-agent --ak-type "$ak" \
-        --registrar "$base" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run >>agent.log 2>&1 &
+        --registrar "$base" "${ca[@]}" --uefi-log "$work/no-uefi-log" --ima-log "$work/no-ima-log" run >>agent.log 2>&1 &
 agent_pid=$!
 for _ in $(seq 300); do [ "$(passed)" -ge 1 ] && break; sleep 0.2; done
 [ "$(passed)" -ge 1 ] || die "no passing attestation within 60 s"
@@ -85,13 +97,14 @@ while [ "$(passed)" = "$n1" ]; do sleep 0.05; done
 n1=$(passed) c1=$(cpu "$agent_pid") t1=$(cpu "$SWTPM_PID") end=$(date +%s.%N)
 grep -q "FAIL" verifierd.log && echo "warning: the verifier logged a FAIL" >&2
 python3 - "$n0" "$n1" "$c0" "$c1" "$t0" "$t1" "$start" "$end" "$(status_kib "$agent_pid" VmRSS)" \
-        "$(status_kib "$agent_pid" VmHWM)" "$interval" "$ak" "${perf_ms:-}" "$(passed)" <<'PY'
+        "$(status_kib "$agent_pid" VmHWM)" "$interval" "$ak" "${perf_ms:-}" "$(passed)" \
+        "$($tls && echo HTTPS || echo HTTP)" <<'PY'
 import sys
 n0, n1 = int(sys.argv[1]), int(sys.argv[2])
 c0, c1, t0, t1, s, e = map(float, sys.argv[3:9])
 rss, hwm, interval, ak = sys.argv[9:13]
 n = n1 - n0
-print(f"attest-agent on swtpm, {ak.upper()} AK, quote only, a push every {interval} s")
+print(f"attest-agent on swtpm, {ak.upper()} AK, quote only, a push every {interval} s over {sys.argv[15]}")
 print(f"{n} push cycles in {e - s:.1f} s")
 if sys.argv[13]:
     print(f"agent CPU per push cycle: {float(sys.argv[13]) / n:.2f} ms (perf task-clock, "
