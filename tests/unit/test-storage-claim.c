@@ -600,8 +600,8 @@ static void assert_claimed_interval(Storage *s, uint64_t index, uint64_t interva
 }
 
 /* Whatever the capabilities read (and an instance may keep), the claim answers with the node
- * row and engine policies as they are then: a change through another instance, or made in the
- * database by anyone, is seen by the claim that follows. */
+ * row, engine policies and push state as they are then: a change through another instance, or
+ * made in the database by anyone, is seen by the claim that follows. */
 static void test_evidence_claim_moved(void **state) {
         Storage *s = *state, *other = NULL;
         _cleanup_(node_freep) Node *n = NULL, *got = NULL;
@@ -660,6 +660,14 @@ static void test_evidence_claim_moved(void **state) {
                                                                          .verdict_only = true }, 1), 0);
         assert_int_equal(claim(s, "claimed", 0x5a, 11, "v1-nonce-A", 1000, &got, &got_ps), 0);
         assert_string_equal(got->verdict, "FAIL");
+        push_state_done(&got_ps);
+        got = node_free(got);
+
+        /* The push state alone, in the database. */
+        capabilities(s, 14);
+        (void) raw("UPDATE push_state SET next_index = 99 WHERE node_id = 'claimed'");
+        assert_int_equal(claim(s, "claimed", 0x5a, 14, "v1-nonce-A", 1000, &got, &got_ps), 0);
+        assert_int_equal(got_ps.next_index, 99);
         push_state_done(&got_ps);
         got = node_free(got);
 
