@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,22 +79,53 @@ static const char *escape_of(unsigned char c, char buf[static 7]) {
         }
 }
 
+/* The bytes escape_of() does not write as themselves. */
+static bool needs_escape(unsigned char c) {
+        return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* Whether one of the 8 bytes in x needs an escape: the high bit of (v - 0x01…) & ~v is
+ * set in some byte exactly when a byte of v is zero, and of (x - 0x20…) & ~x when one is
+ * below 0x20. Which byte is left to needs_escape(). */
+static bool word_needs_escape(uint64_t x) {
+        const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+        uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+
+        return (((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+}
+
+/* The index of the first byte from i on that needs an escape, n when none does: long
+ * strings (an IMA log's lines) are scanned eight bytes at a time and copied in runs. */
+static size_t next_escape(const char *s, size_t i, size_t n) {
+        for (; n - i >= sizeof(uint64_t); i += sizeof(uint64_t)) {
+                uint64_t x;
+
+                memcpy(&x, s + i, sizeof x);
+                if (word_needs_escape(x))
+                        break;
+        }
+        while (i < n && !needs_escape((unsigned char) s[i]))
+                i++;
+        return i;
+}
+
 void json_writer_string_len(JsonWriter *w, const char *s, size_t n) {
-        size_t start = 0;
+        size_t start = 0, i = 0;
         char esc[7];
 
         if (!s)
                 return json_writer_literal(w, "null");
+        if (!reserve(w, n + 2))
+                return;
         json_writer_raw(w, "\"", 1);
-        for (size_t i = 0; i < n; i++) {
-                const char *e = escape_of((unsigned char) s[i], esc);
-                if (!e)
-                        continue;
+        for (;;) {
+                i = next_escape(s, i, n);
                 json_writer_raw(w, s + start, i - start);
-                json_writer_literal(w, e);
-                start = i + 1;
+                if (i == n)
+                        break;
+                json_writer_literal(w, escape_of((unsigned char) s[i], esc));
+                start = ++i;
         }
-        json_writer_raw(w, s + start, n - start);
         json_writer_raw(w, "\"", 1);
 }
 
@@ -104,11 +133,18 @@ void json_writer_string(JsonWriter *w, const char *s) {
         json_writer_string_len(w, s, s ? strlen(s) : 0);
 }
 
+/* Digits written from the end: snprintf()'s format parsing cost more than the number. */
 void json_writer_int(JsonWriter *w, int64_t v) {
         char buf[24];
-        int n = snprintf(buf, sizeof buf, "%" PRId64, v);
+        size_t i = sizeof buf;
+        uint64_t u = v < 0 ? 0 - (uint64_t) v : (uint64_t) v;
 
-        json_writer_raw(w, buf, (size_t) n);
+        do
+                buf[--i] = (char) ('0' + u % 10);
+        while ((u /= 10) > 0);
+        if (v < 0)
+                buf[--i] = '-';
+        json_writer_raw(w, buf + i, sizeof buf - i);
 }
 
 void json_writer_key(JsonWriter *w, const char *key, bool first) {

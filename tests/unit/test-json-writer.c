@@ -55,6 +55,29 @@ static void test_string(void **state) {
         }
 }
 
+/* Every byte value at every offset of strings longer than the eight bytes scanned at a time. */
+static void test_string_every_offset(void **state) {
+        char s[19];
+
+        for (unsigned c = 0; c < 256; c++)
+                for (size_t at = 0; at < sizeof s; at++) {
+                        json_object *o;
+                        JsonWriter w = {};
+                        char *text;
+
+                        memset(s, 'a', sizeof s);
+                        s[at] = (char) c;
+                        s[(at + 9) % sizeof s] = (char) (c ^ 0x80);
+                        o = json_object_new_string_len(s, (int) sizeof s);
+                        json_writer_string_len(&w, s, sizeof s);
+                        text = json_writer_finish(&w);
+                        assert_non_null(text);
+                        assert_string_equal(text, json_object_to_json_string_ext(o, JSON_TEXT_PLAIN));
+                        free(text);
+                        json_object_put(o);
+                }
+}
+
 /* A document of every kind of member, as json-c builds and writes it. */
 static void test_document(void **state) {
         json_object *o = json_object_new_object(), *inner = json_object_new_object(), *arr = json_object_new_array();
@@ -156,6 +179,7 @@ static void test_large(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_string),
+                cmocka_unit_test(test_string_every_offset),
                 cmocka_unit_test(test_document),
                 cmocka_unit_test(test_failure),
                 cmocka_unit_test(test_large),
