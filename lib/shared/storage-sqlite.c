@@ -473,6 +473,10 @@ int storage_open_sqlite(const char *path, Storage **ret) {
         if (!q)
                 return -ENOMEM;
         q->storage.ops = &sqlite_ops;
+        /* Nothing here asks SQLite how much memory it uses, and counting it takes a global
+         * mutex around every allocation it makes. Only possible before its first use in the
+         * process (later, SQLITE_MISUSE and no change). */
+        (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 r = log_error_errno(sqlite_errno(rc), "Failed to open database %s: %s", path,
