@@ -52,8 +52,13 @@ void json_writer_literal(JsonWriter *w, const char *s) {
         json_writer_raw(w, s, strlen(s));
 }
 
-/* What json-c's JSON_TEXT_PLAIN writes for byte c: NULL for the byte itself. Every byte
- * from 0x20 on is itself, non-ASCII and DEL included, and so is "/" (NOSLASHESCAPE). */
+/* The bytes json-c's JSON_TEXT_PLAIN escapes. Every byte from 0x20 on is itself, non-ASCII
+ * and DEL included, and so is "/" (NOSLASHESCAPE). */
+static bool needs_escape(unsigned char c) {
+        return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* How json-c writes c, one of the bytes needs_escape() names. */
 static const char *escape_of(unsigned char c, char buf[static 7]) {
         static const char hex[] = "0123456789abcdef";
 
@@ -66,8 +71,6 @@ static const char *escape_of(unsigned char c, char buf[static 7]) {
         case '"':  return "\\\"";
         case '\\': return "\\\\";
         default:
-                if (c >= 0x20)
-                        return NULL;
                 buf[0] = '\\';
                 buf[1] = 'u';
                 buf[2] = '0';
@@ -77,11 +80,6 @@ static const char *escape_of(unsigned char c, char buf[static 7]) {
                 buf[6] = 0;
                 return buf;
         }
-}
-
-/* The bytes escape_of() does not write as themselves. */
-static bool needs_escape(unsigned char c) {
-        return c < 0x20 || c == '"' || c == '\\';
 }
 
 /* Whether one of the 8 bytes in x needs an escape: the high bit of (v - 0x01…) & ~v is
